@@ -1,0 +1,26 @@
+// Runs a TypeScript entry point (bench, eval) by bundling it with esbuild into a temp file.
+import { build } from 'esbuild'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+const entry = process.argv[2]
+if (!entry) {
+  console.error('usage: node scripts/run-ts.mjs <file.ts> [args…]')
+  process.exit(2)
+}
+const outfile = join(mkdtempSync(join(tmpdir(), 'unweave-run-')), 'entry.mjs')
+await build({
+  entryPoints: [resolve(entry)],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'inline',
+  logLevel: 'warning',
+})
+process.argv.splice(2, 1)
+await import(pathToFileURL(outfile).href)

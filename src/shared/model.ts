@@ -1,0 +1,83 @@
+/**
+ * The contract a model ships with (`models/<name>.json` beside `models/<name>.onnx`).
+ * Training writes it; the engine and the inference host check it on load (habit 12).
+ */
+
+/** STFT settings of the model's analysis grid. */
+export interface ModelStft {
+  /** FFT size in samples at `sampleRate`. */
+  nFft: number
+  /** Hop between frames in samples at `sampleRate`. */
+  hop: number
+  /** Analysis window: periodic Hann of length nFft (torch.hann_window(nFft, periodic=True)). */
+  window: 'hann'
+  /**
+   * Framing: 'center' pads nFft/2 zeros at both ends (torch.stft center=True, pad_mode='constant'),
+   * so frame t is centred on sample t*hop and there are floor(n/hop)+1 frames.
+   */
+  framing: 'center'
+}
+
+/** How the network's input features are made from the STFT of the analysis signal. */
+export interface ModelFeature {
+  /** features[t,f] = ln(|X[t,f]| + eps), X the unnormalised STFT (sum over window samples). */
+  type: 'log_magnitude'
+  eps: number
+  /** Mean/variance normalisation: 'in_graph' means the ONNX graph applies it itself. */
+  normalization: 'in_graph'
+}
+
+/** The ONNX graph's signature. */
+export interface ModelIo {
+  /** Input tensor name; float32 [batch, frames, bins]. */
+  input: string
+  /** Output tensor name; float32 [batch, frames, bins, embeddingDim], each vector unit-norm. */
+  output: string
+  opset: number
+}
+
+/** Scores measured by the training evaluation (informational). */
+export interface ModelScore {
+  split: string
+  mixtures: number
+  sources: number
+  sisdriModel: number
+  sisdriIbm: number
+  sisdriIrm?: number
+  sdriModel?: number
+  sdriIbm?: number
+}
+
+/** Everything `models/<name>.json` holds. */
+export interface ModelMetadata {
+  /** Format of this file; bump on incompatible change. */
+  formatVersion: 1
+  name: string
+  version: string
+  /** Sample rate of the analysis signal the network was trained on, Hz. */
+  sampleRate: number
+  stft: ModelStft
+  feature: ModelFeature
+  embeddingDim: number
+  /** nFft/2 + 1. */
+  bins: number
+  io: ModelIo
+  /** Frames the model was trained on per chunk (for chunked inference). */
+  trainedChunkFrames: number
+  /** Bins more than this many dB below the maximum were weighted 0 in training. */
+  silenceThresholdDb: number
+  training?: { sources: string[]; steps: number; hours: number; notes?: string }
+  scores?: ModelScore[]
+}
+
+/** Names one field of ModelMetadata whose value is wrong, with expected and actual values. */
+export class ModelContractError extends Error {
+  constructor(
+    readonly field: string,
+    readonly expected: unknown,
+    readonly actual: unknown,
+  ) {
+    super(`model metadata: ${field} expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`)
+    this.name = 'ModelContractError'
+  }
+}
