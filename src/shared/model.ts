@@ -77,7 +77,9 @@ export class ModelContractError extends Error {
     readonly expected: unknown,
     readonly actual: unknown,
   ) {
-    super(`model metadata: ${field} expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`)
+    super(
+      `model metadata: ${field} expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`,
+    )
     this.name = 'ModelContractError'
   }
 }
