@@ -1,0 +1,76 @@
+"""Model and feature configuration shared by training, export and evaluation."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ModelConfig:
+    """Everything that defines a model's analysis grid and architecture."""
+
+    name: str = "unweave-dc"
+    version: str = "0.1.0"
+    sample_rate: int = 16000
+    n_fft: int = 512
+    hop: int = 256
+    eps: float = 1e-8
+    embedding_dim: int = 20
+    hidden: int = 300
+    layers: int = 2
+    dropout: float = 0.3
+    activation: str = "tanh"
+    silence_db: float = 40.0
+
+    @property
+    def bins(self) -> int:
+        """Number of one-sided frequency bins, n_fft/2 + 1."""
+        return self.n_fft // 2 + 1
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation and data settings of one training run."""
+
+    seed: int = 1234
+    batch_size: int = 16
+    lr: float = 1e-3
+    grad_clip: float = 5.0
+    weight_decay: float = 0.0
+    # Curriculum: list of [chunk_frames, steps]; the last stage runs until max_steps.
+    curriculum: list = field(default_factory=lambda: [[100, 6000], [400, 10**9]])
+    max_steps: int = 10**9
+    max_hours: float = 1e9
+    checkpoint_minutes: float = 5.0
+    val_every: int = 500
+    val_batches: int = 8
+    weighting: str = "silence"  # 'silence' | 'magnitude'
+    threads: int = 2
+    # Mixture recipe: probability of each kind of training example.
+    mix_probs: dict = field(
+        default_factory=lambda: {"trio": 0.3, "music": 0.45, "speech": 0.25}
+    )
+    lr_halve_patience: int = 4  # validations without improvement before halving the lr
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def load_json(path: str) -> dict:
+    with open(path) as f:
+        return json.load(f)

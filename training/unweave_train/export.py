@@ -1,0 +1,128 @@
+"""Export a model to ONNX (opset 17, dynamic batch and frames) plus its metadata JSON.
+
+The JSON follows src/shared/model.ts (ModelMetadata, formatVersion 1) exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from typing import Optional
+
+import torch
+
+from .config import ModelConfig
+from .models import DeepClusteringNet
+
+INPUT_NAME = "features"
+OUTPUT_NAME = "embeddings"
+OPSET = 17
+
+
+def metadata(
+    cfg: ModelConfig,
+    trained_chunk_frames: int,
+    training: Optional[dict] = None,
+    scores: Optional[list] = None,
+) -> dict:
+    """The ModelMetadata dictionary of a model."""
+    meta = {
+        "formatVersion": 1,
+        "name": cfg.name,
+        "version": cfg.version,
+        "sampleRate": int(cfg.sample_rate),
+        "stft": {"nFft": int(cfg.n_fft), "hop": int(cfg.hop), "window": "hann", "framing": "center"},
+        "feature": {"type": "log_magnitude", "eps": float(cfg.eps), "normalization": "in_graph"},
+        "embeddingDim": int(cfg.embedding_dim),
+        "bins": int(cfg.bins),
+        "io": {"input": INPUT_NAME, "output": OUTPUT_NAME, "opset": OPSET},
+        "trainedChunkFrames": int(trained_chunk_frames),
+        "silenceThresholdDb": float(cfg.silence_db),
+        "training": training or {"sources": [], "steps": 0, "hours": 0.0},
+        "scores": scores or [],
+    }
+    return meta
+
+
+def export_onnx(model: DeepClusteringNet, onnx_path: str) -> None:
+    """Write the model as ONNX: features [batch, frames, bins] -> embeddings [batch, frames, bins, D]."""
+    model = model.eval()
+    cfg = model.cfg
+    dummy = torch.randn(2, 37, cfg.bins)
+    os.makedirs(os.path.dirname(os.path.abspath(onnx_path)), exist_ok=True)
+    with torch.no_grad():
+        torch.onnx.export(
+            model,
+            (dummy,),
+            onnx_path,
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            dynamic_axes={
+                INPUT_NAME: {0: "batch", 1: "frames"},
+                OUTPUT_NAME: {0: "batch", 1: "frames"},
+            },
+            opset_version=OPSET,
+            do_constant_folding=True,
+        )
+    import onnx
+
+    m = onnx.load(onnx_path)
+    onnx.checker.check_model(m)
+    m.doc_string = f"{cfg.name} {cfg.version}: deep-clustering embeddings (see the .json beside it)"
+    onnx.save(m, onnx_path)
+
+
+def export_model(
+    model: DeepClusteringNet,
+    out_prefix: str,
+    trained_chunk_frames: int,
+    training: Optional[dict] = None,
+    scores: Optional[list] = None,
+) -> dict:
+    """Write <out_prefix>.onnx and <out_prefix>.json; returns the metadata."""
+    export_onnx(model, out_prefix + ".onnx")
+    meta = metadata(model.cfg, trained_chunk_frames, training, scores)
+    with open(out_prefix + ".json", "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    return meta
+
+
+def load_checkpoint_model(path: str) -> tuple[DeepClusteringNet, dict]:
+    """Model (eval mode) and the raw checkpoint dict from a full or weights-only checkpoint."""
+    ck = torch.load(path, map_location="cpu")
+    cfg = ModelConfig.from_dict(ck["model_config"])
+    model = DeepClusteringNet(cfg)
+    model.load_state_dict(ck["model"])
+    model.eval()
+    return model, ck
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description="Export a checkpoint to ONNX + metadata JSON")
+    p.add_argument("checkpoint")
+    p.add_argument("--out", required=True, help="output prefix, e.g. ../models/unweave-dc")
+    p.add_argument("--scores", help="JSON file with a list of ModelScore entries")
+    p.add_argument("--notes", default=None)
+    args = p.parse_args(argv)
+    model, ck = load_checkpoint_model(args.checkpoint)
+    info = ck.get("info", {})
+    training = {
+        "sources": info.get("sources", []),
+        "steps": int(ck.get("step", 0)),
+        "hours": round(float(ck.get("train_seconds", 0.0)) / 3600.0, 3),
+    }
+    if args.notes or info.get("notes"):
+        training["notes"] = args.notes or info.get("notes")
+    scores = None
+    if args.scores:
+        with open(args.scores) as f:
+            scores = json.load(f)
+    chunk = int(ck.get("chunk_frames", 400))
+    meta = export_model(model, args.out, chunk, training, scores)
+    print(json.dumps(meta, indent=2))
+
+
+if __name__ == "__main__":
+    main()
