@@ -1,7 +1,6 @@
 // Runs a TypeScript entry point (bench, eval) by bundling it with esbuild into a temp file.
 import { build } from 'esbuild'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, mkdtempSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -10,7 +9,10 @@ if (!entry) {
   console.error('usage: node scripts/run-ts.mjs <file.ts> [args…]')
   process.exit(2)
 }
-const outfile = join(mkdtempSync(join(tmpdir(), 'unweave-run-')), 'entry.mjs')
+// Bundle inside node_modules/.cache so that external packages (fft.js, onnxruntime-node) resolve.
+const cacheDir = resolve('node_modules/.cache')
+mkdirSync(cacheDir, { recursive: true })
+const outfile = join(mkdtempSync(join(cacheDir, 'unweave-run-')), 'entry.mjs')
 await build({
   entryPoints: [resolve(entry)],
   outfile,
