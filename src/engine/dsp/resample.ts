@@ -1,0 +1,285 @@
+/**
+ * Rational sample-rate conversion by a polyphase Kaiser-windowed sinc (our own; any rates, e.g.
+ * 44100 -> 16000 = 160/441, 8-192 kHz). Output sample i is the band-limited input evaluated at time
+ * i / outRate exactly (zero delay: the kernel is symmetric about that instant), with zeros assumed
+ * outside the input. Output length: ceil(n * outRate / inRate), i.e. every instant inside the input.
+ *
+ * The low-pass is specified relative to the lower of the two Nyquist frequencies: flat to
+ * `passband`, at least `attenuationDb` down from `stopband` on (defaults 0.9, 1.0, 100 dB), so
+ * nothing that would alias into the band below the output's Nyquist survives.
+ */
+
+/** Options of the resampler's low-pass. */
+export interface ResampleOptions {
+  /** Passband edge, fraction of min(inRate, outRate) / 2. Default 0.9. */
+  passband?: number
+  /** Stopband edge, fraction of min(inRate, outRate) / 2. Default 1.0. */
+  stopband?: number
+  /** Stopband attenuation, dB. Default 100. */
+  attenuationDb?: number
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b]
+  return a
+}
+
+/** Modified Bessel function of the first kind, order 0 (power series). */
+function besselI0(x: number): number {
+  let sum = 1
+  let term = 1
+  const q = (x * x) / 4
+  for (let k = 1; k < 200; k++) {
+    term *= q / (k * k)
+    sum += term
+    if (term < sum * 1e-17) break
+  }
+  return sum
+}
+
+/** Largest number of exact phases tabulated; beyond it phases are interpolated from this many. */
+const MAX_PHASES = 4096
+
+/**
+ * Decimation by 2 with a symmetric half-band FIR (every other tap zero, centre tap 1/2): output j is
+ * the filtered input at sample 2j (zero delay). Flat to `passHz`, `atten` dB down from rate/2 - passHz.
+ */
+class HalfbandDecimator {
+  /** Odd taps h[1], h[3], ..., h[2H-1] (symmetric: h[-k] = h[k]); h[0] = 1/2. */
+  private readonly odd: Float64Array
+
+  constructor(rate: number, passHz: number, atten: number) {
+    const dw = (2 * Math.PI * (rate / 2 - 2 * passHz)) / rate
+    const beta = kaiserBeta(atten)
+    const half = Math.max(1, Math.ceil((atten - 8) / (2.285 * dw) / 4)) // count of odd taps per side
+    const N = 2 * half // taps span -N+1 .. N-1 (odd ones), window half-width N
+    const i0b = besselI0(beta)
+    this.odd = new Float64Array(half)
+    let sum = 0
+    for (let q = 0; q < half; q++) {
+      const k = 2 * q + 1
+      const u = k / N
+      const win = besselI0(beta * Math.sqrt(Math.max(0, 1 - u * u))) / i0b
+      this.odd[q] = (0.5 * Math.sin((Math.PI * k) / 2) * win) / ((Math.PI * k) / 2)
+      sum += 2 * this.odd[q]
+    }
+    for (let q = 0; q < half; q++) this.odd[q] *= 0.5 / sum
+  }
+
+  /** float32 [n] -> float32 [ceil(n / 2)]. */
+  process(input: Float32Array): Float32Array {
+    const n = input.length
+    const H = this.odd.length
+    const pad = 2 * H
+    const x = new Float32Array(n + 2 * pad)
+    x.set(input, pad)
+    const out = new Float32Array(Math.ceil(n / 2))
+    const h = this.odd
+    for (let j = 0; j < out.length; j++) {
+      const c = pad + 2 * j
+      let acc = 0.5 * x[c]
+      for (let q = 0; q < H; q++) {
+        const k = 2 * q + 1
+        acc += h[q] * (x[c - k] + x[c + k])
+      }
+      out[j] = acc
+    }
+    return out
+  }
+}
+
+/** Kaiser window beta for a stopband attenuation in dB. */
+function kaiserBeta(atten: number): number {
+  return atten > 50
+    ? 0.1102 * (atten - 8.7)
+    : atten > 21
+      ? 0.5842 * (atten - 21) ** 0.4 + 0.07886 * (atten - 21)
+      : 0
+}
+
+/**
+ * A reusable converter between two fixed rates: zero or more half-band decimators (while the
+ * rate is well above what the output needs), then one polyphase stage.
+ */
+export class Resampler {
+  readonly inRate: number
+  readonly outRate: number
+  private readonly halfbands: HalfbandDecimator[]
+  private readonly final: PolyphaseStage
+
+  constructor(inRate: number, outRate: number, opts: ResampleOptions = {}) {
+    if (!(inRate > 0 && outRate > 0) || !Number.isInteger(inRate) || !Number.isInteger(outRate)) {
+      throw new RangeError(`sample rates must be positive integers, got ${inRate} -> ${outRate}`)
+    }
+    this.inRate = inRate
+    this.outRate = outRate
+    const stop = opts.stopband ?? 1.0
+    const atten = opts.attenuationDb ?? 100
+    const passHz = (stop * Math.min(inRate, outRate)) / 2
+    this.halfbands = []
+    let rate = inRate
+    while (rate % 2 === 0 && rate / 4 >= 1.1 * passHz && rate / 2 >= outRate) {
+      this.halfbands.push(new HalfbandDecimator(rate, passHz, atten))
+      rate /= 2
+    }
+    this.final = new PolyphaseStage(rate, outRate, opts)
+  }
+
+  /** Output length for `n` input samples: ceil(n * outRate / inRate). */
+  outputLength(n: number): number {
+    const g = gcd(this.inRate, this.outRate)
+    return Math.ceil((n * (this.outRate / g)) / (this.inRate / g))
+  }
+
+  /** Resamples a whole signal: float32 [n] -> float32 [ceil(n * outRate / inRate)]. */
+  process(input: Float32Array): Float32Array {
+    let x = input
+    for (const hb of this.halfbands) x = hb.process(x)
+    const y = this.final.process(x)
+    const len = this.outputLength(input.length)
+    return y.length === len ? y : y.subarray(0, len).slice()
+  }
+}
+
+/** One polyphase windowed-sinc stage between two rates. */
+class PolyphaseStage {
+  readonly inRate: number
+  readonly outRate: number
+  /** outRate / inRate = up / down, reduced. */
+  readonly up: number
+  readonly down: number
+  /** Half-length of the kernel in input samples; each output uses 2 * halfTaps inputs. */
+  readonly halfTaps: number
+  /** Phases tabulated (up, or MAX_PHASES when up is larger: then interpolated). */
+  private readonly phases: number
+  /** taps[(phase * 2K) + m], phase 0..phases (one extra row for interpolation). */
+  private readonly taps: Float32Array
+
+  constructor(inRate: number, outRate: number, opts: ResampleOptions = {}) {
+    if (!(inRate > 0 && outRate > 0) || !Number.isInteger(inRate) || !Number.isInteger(outRate)) {
+      throw new RangeError(`sample rates must be positive integers, got ${inRate} -> ${outRate}`)
+    }
+    const g = gcd(inRate, outRate)
+    this.inRate = inRate
+    this.outRate = outRate
+    this.up = outRate / g
+    this.down = inRate / g
+    const pass = opts.passband ?? 0.9
+    const stop = opts.stopband ?? 1.0
+    const atten = opts.attenuationDb ?? 100
+    const nyq = Math.min(inRate, outRate) / 2
+    // Kaiser design (cycles per input sample).
+    const fc = ((pass + stop) / 2) * (nyq / inRate)
+    const dw = (2 * Math.PI * (stop - pass) * nyq) / inRate
+    const beta = kaiserBeta(atten)
+    const K = Math.max(2, Math.ceil((atten - 8) / (2.285 * dw) / 2))
+    this.halfTaps = K
+    const width = 2 * K
+    this.phases = Math.min(this.up, MAX_PHASES)
+    const P = this.phases
+    this.taps = new Float32Array((P + 1) * width)
+    const i0b = besselI0(beta)
+    const tmp = new Float64Array(width)
+    for (let r = 0; r <= P; r++) {
+      const frac = r / P
+      let sum = 0
+      for (let m = 0; m < width; m++) {
+        // Distance (input samples) from the output instant to input j0 - K + 1 + m.
+        const tau = frac + K - 1 - m
+        const u = tau / K
+        const win = Math.abs(u) >= 1 ? 0 : besselI0(beta * Math.sqrt(1 - u * u)) / i0b
+        const x = 2 * fc * tau
+        const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x)
+        tmp[m] = 2 * fc * sinc * win
+        sum += tmp[m]
+      }
+      // Exact unit DC gain for every phase (no phase-dependent ripple at DC).
+      for (let m = 0; m < width; m++) this.taps[r * width + m] = tmp[m] / sum
+    }
+  }
+
+  /** Output length for `n` input samples: ceil(n * up / down). */
+  outputLength(n: number): number {
+    return Math.ceil((n * this.up) / this.down)
+  }
+
+  /** Resamples a whole signal: float32 [n] -> float32 [ceil(n * outRate / inRate)]. */
+  process(input: Float32Array): Float32Array {
+    const n = input.length
+    const outLen = this.outputLength(n)
+    const out = new Float32Array(outLen)
+    if (n === 0) return out
+    const K = this.halfTaps
+    const width = 2 * K
+    // Zero-padded copy: input j lives at padded[j + K].
+    const padded = new Float32Array(n + 2 * K + 1)
+    padded.set(input, K)
+    const taps = this.taps
+    const up = this.up
+    const down = this.down
+    if (this.phases === up) {
+      // Output i: j0 = floor(i * down / up), phase r = (i * down) mod up; first input j0 - K + 1.
+      let j0 = 0
+      let r = 0
+      for (let i = 0; i < outLen; i++) {
+        const base = j0 + 1 // padded index of input j0 - K + 1
+        const t0 = r * width
+        let a0 = 0
+        let a1 = 0
+        let a2 = 0
+        let a3 = 0
+        let m = 0
+        for (; m + 3 < width; m += 4) {
+          a0 += padded[base + m] * taps[t0 + m]
+          a1 += padded[base + m + 1] * taps[t0 + m + 1]
+          a2 += padded[base + m + 2] * taps[t0 + m + 2]
+          a3 += padded[base + m + 3] * taps[t0 + m + 3]
+        }
+        for (; m < width; m++) a0 += padded[base + m] * taps[t0 + m]
+        out[i] = a0 + a1 + (a2 + a3)
+        r += down
+        while (r >= up) {
+          r -= up
+          j0++
+        }
+      }
+    } else {
+      const P = this.phases
+      let j0 = 0
+      let r = 0
+      for (let i = 0; i < outLen; i++) {
+        const base = j0 + 1
+        const pos = (r / up) * P
+        const q = Math.min(P - 1, Math.floor(pos))
+        const a = pos - q
+        const t0 = q * width
+        const t1 = t0 + width
+        let acc0 = 0
+        let acc1 = 0
+        for (let m = 0; m < width; m++) {
+          const x = padded[base + m]
+          acc0 += x * taps[t0 + m]
+          acc1 += x * taps[t1 + m]
+        }
+        out[i] = acc0 + a * (acc1 - acc0)
+        r += down
+        while (r >= up) {
+          r -= up
+          j0++
+        }
+      }
+    }
+    return out
+  }
+}
+
+/** Resamples `input` from inRate to outRate (identity copy when equal). */
+export function resample(
+  input: Float32Array,
+  inRate: number,
+  outRate: number,
+  opts: ResampleOptions = {},
+): Float32Array {
+  if (inRate === outRate) return input.slice()
+  return new Resampler(inRate, outRate, opts).process(input)
+}
