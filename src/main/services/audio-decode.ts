@@ -1,0 +1,419 @@
+/**
+ * Decodes an audio file into planar float32 (API.md): WAV / RF64 / BW64 with our own reader
+ * (wav-reader.ts), FLAC, MP3, Ogg Vorbis and Opus with the @audio/decode-* codecs (pure JS/WASM, no
+ * ffmpeg). The file is read in blocks, never whole. Bad input becomes an InputError whose message
+ * says what is wrong and what to do; nothing else escapes.
+ */
+import { open, type FileHandle } from 'node:fs/promises'
+import { basename } from 'node:path'
+import type { PcmAudio } from '../../engine/index'
+import { InputError, isUnweaveError } from '../../shared/errors'
+import { checkChannelsAndRate, convertBlock, parseWavHeader, type WavInfo } from './wav-reader'
+
+/** Decoded audio plus what the file said about itself. */
+export interface DecodedAudio extends PcmAudio {
+  /** Container/codec: 'wav' | 'rf64' | 'flac' | 'mp3' | 'vorbis' | 'opus'. */
+  format: string
+  /** Bits per sample of lossless input (PCM/FLAC: integer bits; float WAV: 32 or 64); absent for lossy. */
+  bitDepth?: number
+  /** Length in seconds (frames / sampleRate). */
+  durationSec: number
+}
+
+/** Options of decodeAudioFile(). */
+export interface DecodeOptions {
+  /** Refuse inputs whose decoded float32 samples would exceed this many bytes. Default 4 GiB. */
+  maxDecodedBytes?: number
+  /** Abort decoding (rejects with the signal's reason). */
+  signal?: AbortSignal
+}
+
+/** Formats decodeAudioFile() accepts, for help texts. */
+export const SUPPORTED_FORMATS = 'WAV (8/16/24/32-bit int, 32/64-bit float, RF64), FLAC, MP3, Ogg Vorbis, Opus'
+
+/** Default limit on decoded size: 4 GiB of float32 samples (about 3 h of 44.1 kHz stereo). */
+export const DEFAULT_MAX_DECODED_BYTES = 4 * 1024 ** 3
+
+const READ_BLOCK = 4 * 1024 * 1024
+
+type Kind = 'wav' | 'flac' | 'mp3' | 'vorbis' | 'opus'
+
+/** Decode the audio file at `path`. Throws InputError for anything unreadable or invalid. */
+export async function decodeAudioFile(path: string, opts: DecodeOptions = {}): Promise<DecodedAudio> {
+  const name = `'${basename(path)}'`
+  let fh: FileHandle
+  try {
+    fh = await open(path, 'r')
+  } catch (e) {
+    throw openError(e, path)
+  }
+  try {
+    const st = await fh.stat()
+    if (st.isDirectory()) throw new InputError(`${path} is a folder, not an audio file.`)
+    const size = st.size
+    if (size === 0) throw new InputError(`${name} is empty (0 bytes). Choose an audio file that holds sound.`)
+    const readAt = async (position: number, length: number): Promise<Uint8Array> => {
+      const b = Buffer.allocUnsafeSlow(Math.max(0, Math.min(length, size - position)))
+      let got = 0
+      while (got < b.length) {
+        const { bytesRead } = await fh.read(b, got, b.length - got, position + got)
+        if (bytesRead === 0) break
+        got += bytesRead
+      }
+      return got === b.length ? b : b.subarray(0, got)
+    }
+    const head = await readAt(0, 64 * 1024)
+    const kind = detect(head, name)
+    const max = opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES
+    if (kind === 'wav') return await decodeWav(readAt, size, name, max, opts.signal)
+    return await decodeCompressed(kind, head, readAt, size, name, max, opts.signal)
+  } catch (e) {
+    if (isUnweaveError(e)) throw e
+    if (opts.signal?.aborted) throw e
+    if (e instanceof Error && /decoder could not be loaded/.test(e.message)) throw e
+    const msg = e instanceof Error ? e.message : String(e)
+    if (e instanceof RangeError && /allocat|Array buffer|Invalid typed array length/i.test(msg)) {
+      throw new InputError(`${name} is too large to decode in the memory available (${msg}). Split it into shorter parts.`, { cause: e })
+    }
+    throw new InputError(`${name} could not be decoded: ${msg}. The file is probably corrupt; re-export it or convert it to WAV or FLAC.`, { cause: e })
+  } finally {
+    await fh.close().catch(() => undefined)
+  }
+}
+
+function openError(e: unknown, path: string): InputError {
+  const code = (e as NodeJS.ErrnoException)?.code
+  if (code === 'ENOENT') return new InputError(`${path} does not exist. Check the path.`, { cause: e })
+  if (code === 'EACCES' || code === 'EPERM') return new InputError(`${path} cannot be read (permission denied). Check its permissions.`, { cause: e })
+  if (code === 'EISDIR') return new InputError(`${path} is a folder, not an audio file.`, { cause: e })
+  return new InputError(`${path} cannot be opened: ${(e as Error)?.message ?? e}`, { cause: e })
+}
+
+function ascii(b: Uint8Array, at: number, n: number): string {
+  let s = ''
+  for (let i = 0; i < n && at + i < b.length; i++) s += String.fromCharCode(b[at + i])
+  return s
+}
+
+/** Size of a leading ID3v2 tag (0 if none). */
+function id3Size(b: Uint8Array): number {
+  if (ascii(b, 0, 3) !== 'ID3' || b.length < 10) return 0
+  const size = ((b[6] & 0x7f) << 21) | ((b[7] & 0x7f) << 14) | ((b[8] & 0x7f) << 7) | (b[9] & 0x7f)
+  return 10 + size + (b[5] & 0x10 ? 10 : 0)
+}
+
+/** True if b[at..] starts a plausible MPEG audio frame header (layer I-III, not AAC ADTS). */
+function isMpegFrame(b: Uint8Array, at: number): boolean {
+  if (at + 4 > b.length || b[at] !== 0xff || (b[at + 1] & 0xe0) !== 0xe0) return false
+  const version = (b[at + 1] >> 3) & 3
+  const layer = (b[at + 1] >> 1) & 3
+  const bitrate = b[at + 2] >> 4
+  const rate = (b[at + 2] >> 2) & 3
+  return version !== 1 && layer !== 0 && bitrate !== 15 && rate !== 3
+}
+
+const OTHER_FORMATS: [test: (b: Uint8Array) => boolean, label: string][] = [
+  [(b) => ascii(b, 0, 4) === 'FORM' && /^AIF[FC]$/.test(ascii(b, 8, 4)), 'an AIFF file'],
+  [(b) => ascii(b, 0, 4) === 'caff', 'a Core Audio (CAF) file'],
+  [(b) => ascii(b, 4, 4) === 'ftyp', 'an MP4/M4A (AAC or ALAC) file'],
+  [(b) => b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3, 'a Matroska/WebM file'],
+  [(b) => ascii(b, 0, 4) === '.snd', 'a Sun/NeXT AU file'],
+  [(b) => ascii(b, 0, 4) === 'RIFX', 'a big-endian (RIFX) WAV file'],
+  [(b) => ascii(b, 0, 4) === 'MThd', 'a MIDI file (notes, not audio)'],
+  [(b) => ascii(b, 0, 4) === 'ADIF' || (b[0] === 0xff && (b[1] & 0xf6) === 0xf0), 'an AAC file'],
+  [(b) => ascii(b, 0, 4) === 'wvpk', 'a WavPack file'],
+  [(b) => ascii(b, 0, 4) === 'MAC ', "a Monkey's Audio (APE) file"],
+  [(b) => ascii(b, 0, 4) === 'TTA1', 'a TTA file'],
+  [(b) => ascii(b, 0, 5) === '#!AMR', 'an AMR file'],
+  [(b) => b[0] === 0x30 && b[1] === 0x26 && b[2] === 0xb2 && b[3] === 0x75, 'a WMA/ASF file'],
+  [(b) => ascii(b, 0, 4) === 'qoaf', 'a QOA file'],
+]
+
+/** Finds the codec from the first bytes of the file (never from its extension). */
+function detect(head: Uint8Array, name: string): Kind {
+  const magic = ascii(head, 0, 4)
+  if ((magic === 'RIFF' || magic === 'RF64' || magic === 'BW64') && ascii(head, 8, 4) === 'WAVE') return 'wav'
+  if (magic === 'RIFF' || magic === 'RF64' || magic === 'BW64') {
+    if (head.length < 12) throw new InputError(`${name} is truncated: it ends inside its RIFF header.`)
+    throw new InputError(`${name} is a RIFF file of type '${ascii(head, 8, 4)}', not WAVE audio. Unweave reads ${SUPPORTED_FORMATS}.`)
+  }
+  if (magic === 'fLaC') return 'flac'
+  if (magic === 'OggS') {
+    // The first page's first packet says which codec the stream carries.
+    const segs = head[26] ?? 0
+    const body = 27 + segs
+    if (ascii(head, body, 8) === 'OpusHead') return 'opus'
+    if (head[body] === 1 && ascii(head, body + 1, 6) === 'vorbis') return 'vorbis'
+    if (head[body] === 0x7f && ascii(head, body + 1, 4) === 'FLAC') return 'flac'
+    if (head.length < body + 8) throw new InputError(`${name} is truncated: it ends inside its first Ogg page.`)
+    const codec = ascii(head, body, 8).replace(/[^\x20-\x7e]/g, '?')
+    throw new InputError(`${name} is an Ogg file with a codec Unweave cannot read ('${codec}'). Convert it to WAV or FLAC.`)
+  }
+  const skip = id3Size(head)
+  if (skip > 0) {
+    if (ascii(head, skip, 4) === 'fLaC') return 'flac'
+    return 'mp3' // an ID3 tag says MP3 in practice; the decoder judges the frames
+  }
+  if (isMpegFrame(head, 0)) return 'mp3'
+  for (const [test, label] of OTHER_FORMATS) {
+    if (head.length >= 4 && test(head)) {
+      throw new InputError(`${name} is ${label}, which Unweave cannot read. Convert it to WAV or FLAC (e.g. ffmpeg -i input output.wav). Supported: ${SUPPORTED_FORMATS}.`)
+    }
+  }
+  const hex = Array.from(head.subarray(0, 8), (x) => x.toString(16).padStart(2, '0')).join(' ')
+  throw new InputError(
+    `${name} is not an audio format Unweave recognises (it starts with bytes ${hex}); the file may be corrupt or of another type. Supported: ${SUPPORTED_FORMATS}.`,
+  )
+}
+
+function tooLarge(name: string, frames: number, channels: number, sampleRate: number, max: number): InputError {
+  const gib = (frames * channels * 4) / 1024 ** 3
+  const minutes = frames / sampleRate / 60
+  const fit = Math.floor((max / (channels * 4) / sampleRate / 60) * 10) / 10
+  return new InputError(
+    `${name} is too large: ${minutes.toFixed(1)} min of ${channels}-channel audio at ${sampleRate} Hz needs ${gib.toFixed(1)} GiB as 32-bit float, over the ${(max / 1024 ** 3).toFixed(1)} GiB limit. Split it into parts of at most ${fit} min.`,
+  )
+}
+
+function nonFiniteError(name: string, frame: number, sampleRate: number): InputError {
+  return new InputError(
+    `${name} contains invalid samples (NaN or infinity) from ${(frame / sampleRate).toFixed(3)} s on; the file is damaged. Re-export it from its source.`,
+  )
+}
+
+async function decodeWav(
+  readAt: (p: number, n: number) => Promise<Uint8Array>,
+  size: number,
+  name: string,
+  max: number,
+  signal?: AbortSignal,
+): Promise<DecodedAudio> {
+  const info: WavInfo = await parseWavHeader(readAt, size, name)
+  if (info.frames * info.channels * 4 > max) throw tooLarge(name, info.frames, info.channels, info.sampleRate, max)
+  const out = Array.from({ length: info.channels }, () => new Float32Array(info.frames))
+  const framesPerBlock = Math.max(1, Math.floor(READ_BLOCK / info.blockAlign))
+  for (let f = 0; f < info.frames; f += framesPerBlock) {
+    signal?.throwIfAborted()
+    const n = Math.min(framesPerBlock, info.frames - f)
+    const bytes = await readAt(info.dataOffset + f * info.blockAlign, n * info.blockAlign)
+    if (bytes.length < n * info.blockAlign) {
+      throw new InputError(`${name} is truncated: the file ended while reading its audio. Re-export or re-download it.`)
+    }
+    const bad = convertBlock(info, bytes, n, out, f)
+    if (bad >= 0) throw nonFiniteError(name, f + bad, info.sampleRate)
+  }
+  return {
+    sampleRate: info.sampleRate,
+    channels: out,
+    format: info.container,
+    bitDepth: info.bitDepth,
+    durationSec: info.frames / info.sampleRate,
+  }
+}
+
+/** STREAMINFO of a native FLAC stream (after an optional ID3 tag). */
+function flacStreamInfo(head: Uint8Array): { sampleRate: number; channels: number; bits: number; totalSamples: number } | null {
+  const at = id3Size(head)
+  if (ascii(head, at, 4) !== 'fLaC' || head.length < at + 8 + 34) return null
+  const b = at + 8 // after 'fLaC' and the metadata block header
+  if ((head[at + 4] & 0x7f) !== 0) return null
+  const sampleRate = (head[b + 10] << 12) | (head[b + 11] << 4) | (head[b + 12] >> 4)
+  const channels = ((head[b + 12] >> 1) & 7) + 1
+  const bits = (((head[b + 12] & 1) << 4) | (head[b + 13] >> 4)) + 1
+  const totalSamples = (head[b + 13] & 0x0f) * 2 ** 32 + ((head[b + 14] << 24) >>> 0) + (head[b + 15] << 16) + (head[b + 16] << 8) + head[b + 17]
+  return { sampleRate, channels, bits, totalSamples }
+}
+
+/** Channel count of an Ogg Opus / Vorbis stream from its identification header, or of the first MP3 frame. */
+function declaredChannels(kind: Kind, head: Uint8Array): number | undefined {
+  if (kind === 'opus' || kind === 'vorbis') {
+    const body = 27 + (head[26] ?? 0)
+    const v = kind === 'opus' ? head[body + 9] : head[body + 11]
+    return v === undefined ? undefined : v
+  }
+  if (kind === 'mp3') {
+    let at = id3Size(head)
+    const end = Math.min(head.length - 4, at + 16384)
+    while (at < end && !isMpegFrame(head, at)) at++
+    if (at >= end) return undefined
+    return (head[at + 3] >> 6) === 3 ? 1 : 2
+  }
+  return undefined
+}
+
+interface CodecResult {
+  channelData: Float32Array[]
+  sampleRate: number
+  samplesDecoded?: number
+  bitDepth?: number
+}
+
+interface Codec {
+  decode(data: Uint8Array): CodecResult
+  flush?(): CodecResult
+  free(): void
+}
+
+async function loadCodec(kind: Exclude<Kind, 'wav'>): Promise<Codec> {
+  switch (kind) {
+    case 'flac':
+      return (await (await import('@audio/decode-flac')).decoder()) as unknown as Codec
+    case 'mp3':
+      return (await (await import('@audio/decode-mp3')).decoder()) as unknown as Codec
+    case 'vorbis':
+      return (await (await import('@audio/decode-vorbis')).decoder()) as unknown as Codec
+    case 'opus':
+      return (await (await import('@audio/decode-opus')).decoder()) as unknown as Codec
+  }
+}
+
+const LABEL: Record<Exclude<Kind, 'wav'>, string> = { flac: 'FLAC', mp3: 'MP3', vorbis: 'Ogg Vorbis', opus: 'Opus' }
+
+async function decodeCompressed(
+  kind: Exclude<Kind, 'wav'>,
+  head: Uint8Array,
+  readAt: (p: number, n: number) => Promise<Uint8Array>,
+  size: number,
+  name: string,
+  max: number,
+  signal?: AbortSignal,
+): Promise<DecodedAudio> {
+  const si = kind === 'flac' ? flacStreamInfo(head) : null
+  if (si) {
+    checkChannelsAndRate(si.channels, si.sampleRate, name)
+    if (si.totalSamples * si.channels * 4 > max) throw tooLarge(name, si.totalSamples, si.channels, si.sampleRate, max)
+  }
+  const wantChannels = declaredChannels(kind, head)
+  if (wantChannels !== undefined && (kind === 'opus' || kind === 'vorbis')) {
+    if (wantChannels === 0 || wantChannels > 8) checkChannelsAndRate(wantChannels, 48000, name)
+  }
+
+  let codec: Codec
+  try {
+    codec = await loadCodec(kind)
+  } catch (e) {
+    // An installation problem, not bad input: say so instead of blaming the file.
+    throw new Error(`the ${LABEL[kind]} decoder could not be loaded (${(e as Error)?.message ?? e}); reinstall Unweave (npm install)`, { cause: e })
+  }
+  // Blocks of decoded audio per channel; concatenated channel by channel at the end.
+  const blocks: Float32Array[][] = []
+  let channels = 0
+  let sampleRate = 0
+  let frames = 0
+  let collapseToMono = false
+  let flacBits: number | undefined
+  const take = (r: ReturnType<Codec['decode']>): void => {
+    let data = r.channelData
+    if (!data?.length) return
+    let n = r.samplesDecoded ?? data[0].length
+    n = Math.min(n, data[0].length)
+    if (n === 0) return
+    if (channels === 0) {
+      channels = data.length
+      sampleRate = r.sampleRate
+      // The MP3 decoder upmixes mono frames to two identical channels; the header says mono.
+      if (kind === 'mp3' && wantChannels === 1 && channels === 2) {
+        collapseToMono = true
+        channels = 1
+      }
+      checkChannelsAndRate(channels, sampleRate, name)
+    }
+    if (collapseToMono) data = [data[0]]
+    if (data.length !== channels || r.sampleRate !== sampleRate) {
+      throw new InputError(
+        `${name} changes from ${channels} channels at ${sampleRate} Hz to ${data.length} at ${r.sampleRate} Hz part-way through (a chained stream). Convert it to WAV or FLAC first.`,
+      )
+    }
+    frames += n
+    if (frames * channels * 4 > max) throw tooLarge(name, frames, channels, sampleRate, max)
+    const block = data.map((d) => (d.length === n ? d : d.slice(0, n)))
+    if (kind === 'flac') {
+      flacBits ??= r.bitDepth ?? si?.bits
+      if (flacBits) for (const d of block) rescaleFlac(d, flacBits)
+    }
+    blocks.push(block)
+  }
+  try {
+    for (let pos = 0; pos < size; pos += READ_BLOCK) {
+      signal?.throwIfAborted()
+      const bytes = await readAt(pos, READ_BLOCK)
+      take(codec.decode(bytes))
+    }
+    if (codec.flush) take(codec.flush())
+  } catch (e) {
+    if (isUnweaveError(e) || signal?.aborted) throw e
+    const msg = e instanceof Error ? e.message : String(e)
+    throw new InputError(`${name} could not be decoded as ${LABEL[kind]}: ${msg}. The file is probably corrupt or truncated; re-export it.`, { cause: e })
+  } finally {
+    try {
+      codec.free()
+    } catch {
+      // already freed by the codec after an error
+    }
+  }
+
+  if (frames === 0) {
+    throw new InputError(
+      si && si.totalSamples === 0
+        ? `${name} holds no audio samples (zero-length ${LABEL[kind]}). Choose a file with sound in it.`
+        : `${name} yielded no audio: the ${LABEL[kind]} data is corrupt, truncated or empty. Re-export the file.`,
+    )
+  }
+  if (si && si.totalSamples > 0 && frames < si.totalSamples) {
+    throw new InputError(
+      `${name} is truncated or damaged: its header announces ${si.totalSamples} samples per channel, but only ${frames} could be decoded. Re-export or re-download it.`,
+    )
+  }
+  if (si && si.totalSamples > 0 && frames > si.totalSamples) frames = si.totalSamples
+
+  const out: Float32Array[] = []
+  for (let c = 0; c < channels; c++) {
+    const ch = new Float32Array(frames)
+    let at = 0
+    for (const b of blocks) {
+      const d = b[c]
+      const n = Math.min(d.length, frames - at)
+      if (n <= 0) break
+      ch.set(n === d.length ? d : d.subarray(0, n), at)
+      at += n
+    }
+    for (const b of blocks) b[c] = EMPTY // free as we go: peak memory ~ one channel over the result
+    const bad = firstNonFinite(ch)
+    if (bad >= 0) throw nonFiniteError(name, bad, sampleRate)
+    out.push(ch)
+  }
+  return {
+    sampleRate,
+    channels: out,
+    format: kind,
+    bitDepth: si ? si.bits : undefined,
+    durationSec: frames / sampleRate,
+  }
+}
+
+const EMPTY = new Float32Array(0)
+
+/**
+ * The FLAC codec scales integers by 1/(2^(b-1) - 1); WAV and our encoders use 1/2^(b-1). Up to 24
+ * bits the integer is recovered exactly (float32 error < 0.25 LSB) and rescaled, so a FLAC decodes
+ * bit-identically to the WAV it was made from.
+ */
+function rescaleFlac(d: Float32Array, bits: number): void {
+  const m = 2 ** (bits - 1)
+  if (bits <= 24) {
+    const up = m - 1
+    const down = 1 / m
+    for (let i = 0; i < d.length; i++) d[i] = Math.round(d[i] * up) * down
+  } else {
+    const k = (m - 1) / m
+    for (let i = 0; i < d.length; i++) d[i] *= k
+  }
+}
+
+function firstNonFinite(a: Float32Array): number {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]
+    if (v - v !== 0) return i
+  }
+  return -1
+}

@@ -1,0 +1,57 @@
+/**
+ * Error classes the services, the CLI and the app share. Each carries the process exit code the
+ * CLI uses for it, and a message that says what was wrong and what to do about it.
+ */
+
+/** Base of Unweave's user-facing errors: `message` is shown as is, `exitCode` is the CLI's. */
+export abstract class UnweaveError extends Error {
+  /** Exit status of the `unweave` command for this kind of error. */
+  abstract readonly exitCode: number
+  /** Short machine-readable kind, e.g. 'input'. */
+  abstract readonly kind: 'usage' | 'input' | 'model' | 'output'
+}
+
+/** The command line was wrong (unknown option, missing argument, bad value). Exit code 2. */
+export class UsageError extends UnweaveError {
+  readonly exitCode = 2
+  readonly kind = 'usage'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'UsageError'
+  }
+}
+
+/** The input audio cannot be read or is invalid (missing, empty, corrupt, unsupported). Exit code 3. */
+export class InputError extends UnweaveError {
+  readonly exitCode = 3
+  readonly kind = 'input'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'InputError'
+  }
+}
+
+/** The model is missing, invalid, or does not match its metadata, or the runtime cannot load it. Exit code 4. */
+export class ModelError extends UnweaveError {
+  readonly exitCode = 4
+  readonly kind = 'model'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'ModelError'
+  }
+}
+
+/** An output exists already (and overwriting was not asked for) or cannot be written. Exit code 5. */
+export class OutputError extends UnweaveError {
+  readonly exitCode = 5
+  readonly kind = 'output'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'OutputError'
+  }
+}
+
+/** True when `e` is one of Unweave's user-facing errors. */
+export function isUnweaveError(e: unknown): e is UnweaveError {
+  return e instanceof UnweaveError
+}
