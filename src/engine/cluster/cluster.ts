@@ -1,10 +1,74 @@
 import type { Analysis, ClusterOptions, Clustering } from '../types'
+import { activeThreshold, sampleActiveBins } from './active'
+import { assignRows, dequantizeRows } from './embeddings'
+import { sphericalKMeans } from './kmeans'
 
-/** Spherical k-means of the active bins' embeddings (k-means++, restarts), then every bin assigned. */
+/** The fitting sample of one analysis: active-bin indices, their unit embeddings and magnitudes. */
+export interface FitSample {
+  indices: Uint32Array
+  /** float32 [m * dim] unit rows. */
+  points: Float32Array
+  /** |X| of each sampled bin, float32 [m]. */
+  weights: Float32Array
+  threshold: number
+}
+
+const sampleCache = new WeakMap<Analysis, Map<string, FitSample>>()
+
+/** Up to `size` active bins of the analysis (uniform draw), cached per analysis. */
+export function fitSample(analysis: Analysis, size: number, seed: number): FitSample {
+  let perAnalysis = sampleCache.get(analysis)
+  if (!perAnalysis) sampleCache.set(analysis, (perAnalysis = new Map()))
+  const key = `${size}:${seed}`
+  const hit = perAnalysis.get(key)
+  if (hit) return hit
+  const threshold = activeThreshold(analysis.magnitude, analysis.activeThresholdDb)
+  const indices = sampleActiveBins(analysis.magnitude, threshold, size, seed)
+  const points = dequantizeRows(analysis.embeddings, analysis.dim, indices)
+  const weights = new Float32Array(indices.length)
+  for (let i = 0; i < indices.length; i++) weights[i] = analysis.magnitude[indices[i]]
+  const s: FitSample = { indices, points, weights, threshold }
+  perAnalysis.set(key, s)
+  return s
+}
+
+/**
+ * Spherical k-means of the active bins' embeddings (magnitude-weighted, k-means++, restarts) fitted
+ * on a sample of up to `sampleSize` active bins, then every bin (silent ones too) assigned to its
+ * nearest centroid. Sources are ordered by weight share, loudest first.
+ */
 export function clusterSources(
-  _analysis: Analysis,
-  _k: number,
-  _opts: ClusterOptions = {},
+  analysis: Analysis,
+  k: number,
+  opts: ClusterOptions = {},
 ): Clustering {
-  throw new Error('clusterSources: not implemented')
+  if (!(Number.isInteger(k) && k >= 1 && k <= 255))
+    throw new RangeError(`clusterSources: k must be an integer in 1..255, got ${k}`)
+  const sample = fitSample(analysis, opts.sampleSize ?? 100_000, opts.seed ?? 1)
+  const d = analysis.dim
+  const fit = sphericalKMeans(sample.points, sample.weights, d, k, {
+    restarts: opts.restarts ?? 4,
+    maxIterations: opts.maxIterations ?? 30,
+    seed: opts.seed ?? 1,
+  })
+  // Order clusters by weight share, descending.
+  const share = new Float64Array(k)
+  let total = 0
+  for (let i = 0; i < fit.labels.length; i++) {
+    share[fit.labels[i]] += sample.weights[i]
+    total += sample.weights[i]
+  }
+  const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => share[b] - share[a] || a - b)
+  const centroids = new Float32Array(k * d)
+  order.forEach((src, dst) => centroids.set(fit.centroids.subarray(src * d, src * d + d), dst * d))
+  const assignment = new Uint8Array(analysis.frames * analysis.bins)
+  assignRows(analysis.embeddings, d, centroids, k, assignment)
+  return {
+    k,
+    dim: d,
+    centroids,
+    assignment,
+    weightShares: order.map((c) => (total > 0 ? share[c] / total : 1 / k)),
+    inertia: fit.inertia,
+  }
 }

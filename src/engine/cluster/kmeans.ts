@@ -1,0 +1,200 @@
+import { makeRng } from './random'
+
+/** Options of `sphericalKMeans()`. */
+export interface KMeansOptions {
+  /** k-means++ restarts; the lowest weighted inertia wins. Default 4. */
+  restarts?: number
+  /** Lloyd iterations per restart (upper bound). Default 30. */
+  maxIterations?: number
+  /** PRNG seed. Default 1. */
+  seed?: number
+}
+
+/** Result of `sphericalKMeans()`. */
+export interface KMeansResult {
+  /** Unit-norm centroids, float32 [k * d]. */
+  centroids: Float32Array
+  /** Cluster of every point, uint8 [n]. */
+  labels: Uint8Array
+  /** sum w (1 - cos(point, its centroid)) / sum w. */
+  inertia: number
+  /** Iterations the winning restart ran. */
+  iterations: number
+}
+
+/**
+ * Magnitude-weighted spherical k-means: cosine distance on unit-norm points, centroids are the
+ * normalised weighted sums of their points; k-means++ seeding (probability ~ w * (1 - cos)),
+ * several restarts. points float32 [n * d] (unit-norm rows), weights float32 [n] (>= 0), k <= 255.
+ */
+export function sphericalKMeans(
+  points: Float32Array,
+  weights: Float32Array,
+  d: number,
+  k: number,
+  opts: KMeansOptions = {},
+): KMeansResult {
+  const n = weights.length
+  if (points.length !== n * d)
+    throw new RangeError(`kmeans: points ${points.length} != n ${n} * d ${d}`)
+  if (!(k >= 1 && k <= 255 && Number.isInteger(k)))
+    throw new RangeError(`kmeans: k must be an integer in 1..255, got ${k}`)
+  const restarts = Math.max(1, opts.restarts ?? 4)
+  const maxIterations = Math.max(1, opts.maxIterations ?? 30)
+  const rng = makeRng(opts.seed ?? 1)
+  let wsum = 0
+  for (let i = 0; i < n; i++) wsum += weights[i]
+  let best: KMeansResult | null = null
+  for (let r = 0; r < restarts; r++) {
+    const res = lloyd(points, weights, wsum, d, k, maxIterations, rng)
+    if (!best || res.inertia < best.inertia) best = res
+    if (k === 1) break // deterministic: the weighted mean direction
+  }
+  return best!
+}
+
+/** k-means++ seeding then Lloyd iterations; one restart. */
+function lloyd(
+  points: Float32Array,
+  weights: Float32Array,
+  wsum: number,
+  d: number,
+  k: number,
+  maxIterations: number,
+  rng: () => number,
+): KMeansResult {
+  const n = weights.length
+  const centroids = new Float32Array(k * d)
+  const labels = new Uint8Array(n)
+  const bestSim = new Float32Array(n)
+  if (n === 0) return { centroids, labels, inertia: 0, iterations: 0 }
+  // --- k-means++ seeding ---
+  const dist = new Float64Array(n).fill(Infinity)
+  for (let c = 0; c < k; c++) {
+    let idx: number
+    if (c === 0) {
+      idx = pickWeighted(weights, wsum, rng)
+    } else {
+      let total = 0
+      for (let i = 0; i < n; i++) total += weights[i] * dist[i]
+      idx = total > 0 ? pickWeightedBy(weights, dist, total, rng) : Math.floor(rng() * n)
+    }
+    for (let j = 0; j < d; j++) centroids[c * d + j] = points[idx * d + j]
+    // Update each point's distance to its nearest seed.
+    for (let i = 0; i < n; i++) {
+      let dot = 0
+      const o = i * d
+      const co = c * d
+      for (let j = 0; j < d; j++) dot += points[o + j] * centroids[co + j]
+      const dd = Math.max(0, 1 - dot)
+      if (dd < dist[i]) dist[i] = dd
+    }
+  }
+  // --- Lloyd ---
+  const sums = new Float64Array(k * d)
+  const counts = new Float64Array(k)
+  let iterations = 0
+  let prevInertia = Infinity
+  let inertia = 0
+  for (let it = 0; it < maxIterations; it++) {
+    iterations = it + 1
+    let changed = 0
+    let cost = 0
+    sums.fill(0)
+    counts.fill(0)
+    for (let i = 0; i < n; i++) {
+      const o = i * d
+      let bl = 0
+      let bs = -Infinity
+      for (let c = 0; c < k; c++) {
+        const co = c * d
+        let dot = 0
+        for (let j = 0; j < d; j++) dot += points[o + j] * centroids[co + j]
+        if (dot > bs) {
+          bs = dot
+          bl = c
+        }
+      }
+      if (labels[i] !== bl || it === 0) changed++
+      labels[i] = bl
+      bestSim[i] = bs
+      const w = weights[i]
+      cost += w * (1 - bs)
+      counts[bl] += w
+      const so = bl * d
+      for (let j = 0; j < d; j++) sums[so + j] += w * points[o + j]
+    }
+    inertia = wsum > 0 ? cost / wsum : 0
+    // New centroids; an empty cluster takes the point farthest from its centroid.
+    for (let c = 0; c < k; c++) {
+      const co = c * d
+      let norm = 0
+      for (let j = 0; j < d; j++) norm += sums[co + j] * sums[co + j]
+      if (counts[c] > 0 && norm > 0) {
+        const g = 1 / Math.sqrt(norm)
+        for (let j = 0; j < d; j++) centroids[co + j] = sums[co + j] * g
+      } else {
+        let far = 0
+        let farCost = -1
+        for (let i = 0; i < n; i++) {
+          const fc = weights[i] * (1 - bestSim[i])
+          if (fc > farCost) {
+            farCost = fc
+            far = i
+          }
+        }
+        for (let j = 0; j < d; j++) centroids[co + j] = points[far * d + j]
+        bestSim[far] = 1
+        changed++
+      }
+    }
+    if (changed === 0 || prevInertia - inertia < 1e-7 * Math.max(prevInertia, 1e-12)) break
+    prevInertia = inertia
+  }
+  // Final labels and inertia against the final centroids.
+  let cost = 0
+  for (let i = 0; i < n; i++) {
+    const o = i * d
+    let bl = 0
+    let bs = -Infinity
+    for (let c = 0; c < k; c++) {
+      let dot = 0
+      for (let j = 0; j < d; j++) dot += points[o + j] * centroids[c * d + j]
+      if (dot > bs) {
+        bs = dot
+        bl = c
+      }
+    }
+    labels[i] = bl
+    cost += weights[i] * (1 - bs)
+  }
+  inertia = wsum > 0 ? cost / wsum : 0
+  return { centroids, labels, inertia, iterations }
+}
+
+function pickWeighted(weights: Float32Array, total: number, rng: () => number): number {
+  const n = weights.length
+  if (!(total > 0)) return Math.floor(rng() * n)
+  let u = rng() * total
+  for (let i = 0; i < n; i++) {
+    u -= weights[i]
+    if (u <= 0) return i
+  }
+  return n - 1
+}
+
+function pickWeightedBy(
+  weights: Float32Array,
+  dist: Float64Array,
+  total: number,
+  rng: () => number,
+): number {
+  const n = weights.length
+  let u = rng() * total
+  for (let i = 0; i < n; i++) {
+    u -= weights[i] * dist[i]
+    if (u <= 0 && weights[i] * dist[i] > 0) return i
+  }
+  for (let i = n - 1; i >= 0; i--) if (weights[i] * dist[i] > 0) return i
+  return n - 1
+}
