@@ -66,7 +66,7 @@ export const LIMITS = {
   minSources: 1,
   maxSources: 8,
   /** Extensions the app opens (lower case, no dot). */
-  audioExtensions: ['wav', 'wave', 'flac', 'mp3', 'ogg', 'oga', 'opus', 'm4a', 'aac'] as const,
+  audioExtensions: ['wav', 'wave', 'rf64', 'bw64', 'flac', 'mp3', 'ogg', 'oga', 'opus'] as const,
   /** Recent files kept. */
   recentFiles: 10,
 } as const
@@ -380,7 +380,10 @@ export interface IpcContract {
   getSpectrogram: { args: { fileId: string; range?: Range }; result: SpectrogramPage }
   /** Waveform min/max overview of the whole file; peaksPerSecond in [1, 1000]. */
   getPeaks: { args: { fileId: string; peaksPerSecond: number }; result: WaveformPeaks }
-  /** Samples [range.from, range.to) of the file, planar float32 at its own rate. */
+  /**
+   * Samples [range.from, range.to) of the file, planar float32 at its own rate; at most 2^24
+   * samples per call (the page's fromSample/toSample say what it holds).
+   */
   getAudio: { args: { fileId: string; range?: Range }; result: AudioPage }
 
   /** Runs the network on the file (progress events under taskId); embeddings are cached. */
@@ -392,7 +395,10 @@ export interface IpcContract {
   }
   /** Frames [range.from, range.to) of every source's mask on the model grid. */
   getMasks: { args: { separationId: string; range?: Range }; result: MaskPage }
-  /** Stem audio for playback (the export's code); samples [range.from, range.to) at the file's rate. */
+  /**
+   * Stem audio for playback (the export's code); samples [range.from, range.to) at the file's
+   * rate, at most 2^24 per call. The first call synthesizes all stems (progress under taskId).
+   */
   getStemAudio: {
     args: { separationId: string; sources: number[]; range?: Range; taskId?: string }
     result: StemAudio
@@ -464,13 +470,23 @@ export function ipcChannelName(channel: Channel): string {
 
 /** The ipc channel main pushes `AppEvent`s on. */
 export const EVENT_CHANNEL = 'unweave:event'
+/**
+ * What the engine process posts on the renderer's engine port (Electron, preload only): the value
+ * of a bulk call, matched to it by the `bulkId` the preload sent with the call.
+ */
+export type BulkMessage =
+  | { bulkId: string; type: 'result'; value: unknown }
+  | { bulkId: string; type: 'error'; code: IpcErrorCode; message: string }
+
 /** The ipc channel main sends the engine MessagePort on (preload only). */
 export const ENGINE_PORT_CHANNEL = 'unweave:engine-port'
 
-/** A contract method: no parameter when the channel takes no arguments. */
+/** A contract method: no parameter when the channel takes none, optional when all are optional. */
 type ApiMethod<C extends Channel> = [keyof ArgsOf<C>] extends [never]
   ? () => Promise<IpcResult<ResultOf<C>>>
-  : (args: ArgsOf<C>) => Promise<IpcResult<ResultOf<C>>>
+  : Record<never, never> extends ArgsOf<C>
+    ? (args?: ArgsOf<C>) => Promise<IpcResult<ResultOf<C>>>
+    : (args: ArgsOf<C>) => Promise<IpcResult<ResultOf<C>>>
 
 /** `window.api`: one method per channel, plus events and drag-and-drop paths. */
 export type UnweaveApi = { [C in Channel]: ApiMethod<C> } & {

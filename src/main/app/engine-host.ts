@@ -1,0 +1,630 @@
+/**
+ * The engine host: runs the separation engine and the onnxruntime embedder off the UI and main
+ * threads (architecture.md habit 7). It lives in the Electron utility process
+ * (src/main/inference/utility-entry.ts) or, in the test bridge, in a forked Node process; both
+ * feed it `ToHost` messages and forward what it posts. No Electron import here.
+ *
+ * State: one open file (decoded audio + display spectrogram), its analysis (the compact
+ * embeddings, so another k is a k-means and not an inference), and the last few separations
+ * (clustering + masks + stems once synthesized for playback or export).
+ */
+import {
+  analyse,
+  clusterSources,
+  magnitudeSpectrogram,
+  sourceMasks,
+  suggestSourceCount,
+  synthesizeStems,
+} from '../../engine/index'
+import type { Analysis, Clustering, Embedder, SourceMasks } from '../../engine/index'
+import type { EngineStatus, IpcErrorCode, SpectrogramGrid } from '../../shared/ipc'
+import { LIMITS } from '../../shared/ipc'
+import type { ModelMetadata } from '../../shared/model'
+import { isUnweaveError } from '../../shared/errors'
+import { decodeAudioFile, type DecodedAudio } from '../services/audio-decode'
+import { openStemWriter } from '../services/audio-encode'
+import { loadModel } from '../services/model-store'
+import type {
+  BulkMessage,
+  FromHost,
+  HostConfig,
+  HostOp,
+  HostOps,
+  HostRange,
+  ToHost,
+} from './engine-protocol'
+
+/** Where the host's messages go. */
+export interface HostOutlet {
+  /** To main (results, progress, status). */
+  post(msg: FromHost): void
+  /** To the renderer over the engine port (Electron); absent when results go back through main. */
+  postBulk?(msg: BulkMessage, transfer: ArrayBuffer[]): void
+}
+
+/** The embedder factory; the default imports src/main/inference/onnx-embedder lazily. */
+export type EmbedderFactory = (
+  onnxPath: string,
+  metadata: ModelMetadata,
+  device: HostConfig['device'],
+) => Promise<{ embedder: Embedder; provider: string; notes: string[] }>
+
+/** An error with an IPC code, thrown inside the host and posted as data. */
+export class HostError extends Error {
+  constructor(
+    readonly code: IpcErrorCode,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'HostError'
+  }
+}
+
+interface OpenFile {
+  id: string
+  path: string
+  audio: DecodedAudio
+  grid: SpectrogramGrid
+  /** uint8 [frames * bins], quantised dB of the display spectrogram. */
+  db: Uint8Array
+}
+
+interface AnalysisEntry {
+  fileId: string
+  promise: Promise<Analysis>
+  suggestion?: ReturnType<typeof suggestSourceCount>
+}
+
+interface Separation {
+  id: string
+  fileId: string
+  clustering: Clustering
+  masks: SourceMasks
+  /** Stems [source][channel] at the file's rate, once synthesized. */
+  stems?: Promise<Float32Array[][]>
+}
+
+/** Frames of the display spectrogram stay at or below this (the hop doubles for long files). */
+const MAX_DISPLAY_FRAMES = 32_768
+/** Dynamic range of the quantised display spectrogram, dB. */
+const DISPLAY_RANGE_DB = 110
+/** Separations kept per file (the overlay can flip back to a previous k instantly). */
+const KEEP_SEPARATIONS = 4
+/** Samples per block when writing cached stems. */
+const WRITE_BLOCK = 1 << 16
+
+const defaultEmbedderFactory: EmbedderFactory = async (onnxPath, metadata, device) => {
+  const { createOnnxEmbedder } = await import('../inference/onnx-embedder')
+  return createOnnxEmbedder(onnxPath, metadata, { device })
+}
+
+/** Display STFT settings for a file: ~46 ms window at 44.1/48 kHz, hop growing with length. */
+export function displayGrid(
+  sampleRate: number,
+  length: number,
+): Pick<SpectrogramGrid, 'nFft' | 'hop' | 'bins' | 'frames'> {
+  const nFft = sampleRate > 50_000 ? (sampleRate > 100_000 ? 8192 : 4096) : 2048
+  let hop = nFft / 4
+  while (Math.floor(length / hop) + 1 > MAX_DISPLAY_FRAMES) hop *= 2
+  return { nFft, hop, bins: nFft / 2 + 1, frames: Math.floor(length / hop) + 1 }
+}
+
+/** The engine host's request handler. */
+export class EngineHost {
+  readonly #out: HostOutlet
+  readonly #config: HostConfig
+  readonly #embedderFactory: EmbedderFactory
+  #file: OpenFile | undefined
+  #analysis: AnalysisEntry | undefined
+  #separations: Separation[] = []
+  readonly #running = new Map<number, AbortController>()
+  #model: Promise<{ metadata: ModelMetadata; onnxPath: string }> | undefined
+  #embedder: Promise<{ embedder: Embedder; provider: string; notes: string[] }> | undefined
+  #status: EngineStatus = { state: 'starting' }
+
+  constructor(out: HostOutlet, config: HostConfig, embedderFactory = defaultEmbedderFactory) {
+    this.#out = out
+    this.#config = config
+    this.#embedderFactory = embedderFactory
+  }
+
+  /** Loads the model in the background and reports the engine's state. */
+  start(): void {
+    this.#loadEmbedder().then(
+      () => undefined,
+      () => undefined, // reported through status; analyse() reports it again
+    )
+  }
+
+  /** Handles one message from main. */
+  handle(msg: ToHost): void {
+    if (msg.type === 'cancel') {
+      this.#running.get(msg.id)?.abort()
+      return
+    }
+    if (msg.type !== 'request') return // 'renderer-port' is the entry's business
+    const controller = new AbortController()
+    this.#running.set(msg.id, controller)
+    const { id, bulkId } = msg
+    const progress = (stage: string, fraction: number): void =>
+      this.#out.post({ type: 'progress', id, stage, fraction: clamp01(fraction) })
+    this.#run(msg.op, msg.args, controller.signal, progress)
+      .then(
+        (value) => {
+          if (bulkId !== undefined && this.#out.postBulk) {
+            this.#out.postBulk({ bulkId, type: 'result', value }, transferablesOf(value))
+            this.#out.post({ type: 'result', id, value: { bulkId } })
+          } else {
+            this.#out.post({ type: 'result', id, value })
+          }
+        },
+        (e: unknown) => {
+          const { code, message } = toErrorData(e, controller.signal)
+          if (bulkId !== undefined && this.#out.postBulk) {
+            this.#out.postBulk({ bulkId, type: 'error', code, message }, [])
+          }
+          this.#out.post({ type: 'error', id, code, message })
+        },
+      )
+      .finally(() => this.#running.delete(id))
+  }
+
+  /** Runs one operation. */
+  async #run(
+    op: HostOp,
+    args: HostOps[HostOp]['args'],
+    signal: AbortSignal,
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<unknown> {
+    switch (op) {
+      case 'open':
+        return this.#open(args as HostOps['open']['args'], progress)
+      case 'spectrogram':
+        return this.#spectrogram(args as HostOps['spectrogram']['args'])
+      case 'peaks':
+        return this.#peaks(args as HostOps['peaks']['args'])
+      case 'audio':
+        return this.#audio(args as HostOps['audio']['args'])
+      case 'analyse':
+        return this.#analyse(args as HostOps['analyse']['args'], signal, progress)
+      case 'cluster':
+        return this.#cluster(args as HostOps['cluster']['args'], signal, progress)
+      case 'masks':
+        return this.#masks(args as HostOps['masks']['args'])
+      case 'stems':
+        return this.#stems(args as HostOps['stems']['args'], signal, progress)
+      case 'export':
+        return this.#export(args as HostOps['export']['args'], signal, progress)
+      case 'status':
+        return this.#status
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  async #open(
+    { fileId, path }: HostOps['open']['args'],
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<HostOps['open']['result']> {
+    // Drop the previous file first so two files never sit in memory together.
+    this.#file = undefined
+    this.#analysis = undefined
+    this.#separations = []
+    progress('decode', 0)
+    const t0 = performance.now()
+    const audio = await decodeAudioFile(path)
+    const t1 = performance.now()
+    progress('spectrogram', 0.5)
+    const length = audio.channels[0]?.length ?? 0
+    const g = displayGrid(audio.sampleRate, length)
+    const spec = magnitudeSpectrogram(audio, { nFft: g.nFft, hop: g.hop, floorDb: -160 })
+    const dbMax = Math.ceil(Number.isFinite(spec.maxDb) ? spec.maxDb : 0)
+    const dbMin = dbMax - DISPLAY_RANGE_DB
+    const db = quantise(spec.db, dbMin, dbMax)
+    const t2 = performance.now()
+    const grid: SpectrogramGrid = {
+      sampleRate: audio.sampleRate,
+      nFft: spec.nFft,
+      hop: spec.hop,
+      frames: spec.frames,
+      bins: spec.bins,
+      dbMin,
+      dbMax,
+    }
+    this.#file = { id: fileId, path, audio, grid, db }
+    return {
+      format: audio.format,
+      ...(audio.bitDepth !== undefined ? { bitDepth: audio.bitDepth } : {}),
+      sampleRate: audio.sampleRate,
+      channels: audio.channels.length,
+      length,
+      durationSec: audio.durationSec,
+      spectrogram: grid,
+      timingsSec: { decode: (t1 - t0) / 1000, spectrogram: (t2 - t1) / 1000 },
+    }
+  }
+
+  #fileById(fileId: string): OpenFile {
+    const f = this.#file
+    if (!f || f.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
+    return f
+  }
+
+  #spectrogram({
+    fileId,
+    range,
+  }: HostOps['spectrogram']['args']): HostOps['spectrogram']['result'] {
+    const f = this.#fileById(fileId)
+    const { from, to } = clampRange(range, f.grid.frames)
+    const db = f.db.slice(from * f.grid.bins, to * f.grid.bins)
+    return { fileId, grid: f.grid, fromFrame: from, toFrame: to, db }
+  }
+
+  #peaks({ fileId, peaksPerSecond }: HostOps['peaks']['args']): HostOps['peaks']['result'] {
+    const f = this.#fileById(fileId)
+    const length = f.audio.channels[0]?.length ?? 0
+    const block = Math.max(1, Math.round(f.audio.sampleRate / peaksPerSecond))
+    const n = Math.ceil(length / block)
+    const channels = f.audio.channels.map((x) => {
+      const out = new Float32Array(2 * n)
+      for (let p = 0; p < n; p++) {
+        let lo = Infinity
+        let hi = -Infinity
+        const end = Math.min(length, (p + 1) * block)
+        for (let i = p * block; i < end; i++) {
+          const v = x[i]!
+          if (v < lo) lo = v
+          if (v > hi) hi = v
+        }
+        out[2 * p] = lo
+        out[2 * p + 1] = hi
+      }
+      return out
+    })
+    return { fileId, peaksPerSecond: f.audio.sampleRate / block, length: n, channels }
+  }
+
+  #audio({ fileId, range }: HostOps['audio']['args']): HostOps['audio']['result'] {
+    const f = this.#fileById(fileId)
+    const length = f.audio.channels[0]?.length ?? 0
+    const { from, to } = clampRange(range, length)
+    return {
+      sampleRate: f.audio.sampleRate,
+      fromSample: from,
+      toSample: to,
+      channels: f.audio.channels.map((c) => c.slice(from, to)),
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  #loadModel(): Promise<{ metadata: ModelMetadata; onnxPath: string }> {
+    const p = this.#model ?? loadModel(this.#config.modelPath)
+    this.#model = p
+    return p
+  }
+
+  #loadEmbedder(): Promise<{ embedder: Embedder; provider: string; notes: string[] }> {
+    if (!this.#embedder) {
+      const p = this.#loadModel().then(({ metadata, onnxPath }) =>
+        this.#embedderFactory(onnxPath, metadata, this.#config.device),
+      )
+      this.#embedder = p
+      p.then(
+        async (e) => {
+          const { metadata } = await this.#loadModel()
+          this.#setStatus({
+            state: 'ready',
+            provider: e.provider,
+            model: { name: metadata.name, version: metadata.version },
+            ...(e.notes.length ? { message: e.notes.join(' ') } : {}),
+          })
+        },
+        (err: unknown) => {
+          // Forget the failure so a later analyse retries (e.g. after the model file appears).
+          this.#embedder = undefined
+          this.#model = undefined
+          this.#setStatus({ state: 'failed', message: toErrorData(err).message })
+        },
+      )
+    }
+    return this.#embedder
+  }
+
+  #setStatus(status: EngineStatus): void {
+    this.#status = status
+    this.#out.post({ type: 'status', status })
+  }
+
+  async #analysisFor(
+    fileId: string,
+    signal: AbortSignal,
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<{ analysis: Analysis; entry: AnalysisEntry }> {
+    const f = this.#fileById(fileId)
+    let entry = this.#analysis
+    if (!entry || entry.fileId !== fileId) {
+      const run = async (): Promise<Analysis> => {
+        const { metadata } = await this.#loadModel()
+        const { embedder } = await this.#loadEmbedder()
+        return analyse(f.audio, metadata, embedder, {
+          signal,
+          onProgress: (p) => progress(p.stage, p.fraction),
+        })
+      }
+      const created: AnalysisEntry = { fileId, promise: run() }
+      entry = created
+      this.#analysis = created
+      created.promise.catch(() => {
+        if (this.#analysis === created) this.#analysis = undefined
+      })
+    }
+    const analysis = await entry.promise
+    if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
+    entry.suggestion ??= suggestSourceCount(analysis, LIMITS.maxSources)
+    return { analysis, entry }
+  }
+
+  async #analyse(
+    { fileId }: HostOps['analyse']['args'],
+    signal: AbortSignal,
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<HostOps['analyse']['result']> {
+    const { analysis, entry } = await this.#analysisFor(fileId, signal, progress)
+    const { metadata } = await this.#loadModel()
+    const { provider } = await this.#loadEmbedder()
+    return {
+      suggestion: entry.suggestion!,
+      provider,
+      model: { name: metadata.name, version: metadata.version },
+      timingsSec: { ...analysis.timings } as Record<string, number>,
+    }
+  }
+
+  async #cluster(
+    { fileId, separationId, sourceCount, mask }: HostOps['cluster']['args'],
+    signal: AbortSignal,
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<HostOps['cluster']['result']> {
+    const { analysis, entry } = await this.#analysisFor(fileId, signal, (s, fr) =>
+      progress(s, 0.9 * fr),
+    )
+    const suggestion = entry.suggestion!
+    const k = sourceCount === 'auto' ? suggestion.count : sourceCount
+    progress('kmeans', 0.9)
+    const t0 = performance.now()
+    const clustering = clusterSources(analysis, k)
+    const t1 = performance.now()
+    const masks = sourceMasks(analysis, clustering, mask)
+    const t2 = performance.now()
+    this.#separations.unshift({ id: separationId, fileId, clustering, masks })
+    // Keep a few; stems (large) only for the newest that has them.
+    this.#separations.length = Math.min(this.#separations.length, KEEP_SEPARATIONS)
+    return {
+      sourceCount: k,
+      auto: sourceCount === 'auto',
+      suggestion,
+      mask,
+      grid: {
+        sampleRate: masks.sampleRate,
+        nFft: masks.nFft,
+        hop: masks.hop,
+        frames: masks.frames,
+        bins: masks.bins,
+      },
+      energyShares: clustering.weightShares.slice(),
+      timingsSec: { kmeans: (t1 - t0) / 1000, masks: (t2 - t1) / 1000 },
+    }
+  }
+
+  #separationById(separationId: string): Separation {
+    const s = this.#separations.find((x) => x.id === separationId)
+    if (!s || s.fileId !== this.#file?.id) {
+      throw new HostError('stale', 'That separation is no longer available; separate again.')
+    }
+    return s
+  }
+
+  #masks({ separationId, range }: HostOps['masks']['args']): HostOps['masks']['result'] {
+    const s = this.#separationById(separationId)
+    const m = s.masks
+    const { from, to } = clampRange(range, m.frames)
+    const masks = m.masks.map((x) => quantise(x.subarray(from * m.bins, to * m.bins), 0, 1))
+    return {
+      separationId,
+      grid: { sampleRate: m.sampleRate, nFft: m.nFft, hop: m.hop, frames: m.frames, bins: m.bins },
+      fromFrame: from,
+      toFrame: to,
+      masks,
+    }
+  }
+
+  /** All stems of a separation, synthesized once with the export's code and cached. */
+  #stemsOf(
+    s: Separation,
+    signal: AbortSignal,
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<Float32Array[][]> {
+    if (!s.stems) {
+      // Only one separation keeps stems in memory.
+      for (const other of this.#separations) if (other !== s) delete other.stems
+      const f = this.#fileById(s.fileId)
+      const length = f.audio.channels[0]?.length ?? 0
+      const stems = Array.from({ length: s.masks.k }, () =>
+        f.audio.channels.map(() => new Float32Array(length)),
+      )
+      const at = new Array<number>(s.masks.k).fill(0)
+      const p = synthesizeStems(
+        f.audio,
+        s.masks,
+        {
+          write(source, block) {
+            const n = block[0]?.length ?? 0
+            const dst = stems[source]!
+            for (let c = 0; c < dst.length; c++) dst[c]!.set(block[c]!.subarray(0, n), at[source])
+            at[source]! += n
+          },
+        },
+        { signal, onProgress: (pr) => progress('synthesize', pr.fraction) },
+      ).then(() => stems)
+      s.stems = p
+      p.catch(() => {
+        if (s.stems === p) delete s.stems
+      })
+    }
+    return s.stems
+  }
+
+  async #stems(
+    { separationId, sources, range }: HostOps['stems']['args'],
+    signal: AbortSignal,
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<HostOps['stems']['result']> {
+    const s = this.#separationById(separationId)
+    const all = await this.#stemsOf(s, signal, progress)
+    const f = this.#fileById(s.fileId)
+    const length = f.audio.channels[0]?.length ?? 0
+    const { from, to } = clampRange(range, length)
+    return {
+      separationId,
+      sampleRate: f.audio.sampleRate,
+      fromSample: from,
+      toSample: to,
+      stems: sources.map((index) => ({
+        index,
+        channels: all[index]!.map((c) => c.slice(from, to)),
+      })),
+    }
+  }
+
+  async #export(
+    { separationId, targets, format, bits, force }: HostOps['export']['args'],
+    signal: AbortSignal,
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<HostOps['export']['result']> {
+    const s = this.#separationById(separationId)
+    const f = this.#fileById(s.fileId)
+    const t0 = performance.now()
+    const opened = await Promise.allSettled(
+      targets.map((t) =>
+        openStemWriter(t.path, {
+          format,
+          bits,
+          sampleRate: f.audio.sampleRate,
+          channels: f.audio.channels.length,
+          force,
+        }),
+      ),
+    )
+    const failed = opened.find((r) => r.status === 'rejected')
+    const writers = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    if (failed) {
+      await Promise.all(writers.map((w) => w.abort().catch(() => undefined)))
+      throw failed.reason
+    }
+    let t1 = t0
+    try {
+      if (s.stems) {
+        // Playback stems exist: write exactly those samples.
+        const all = await s.stems
+        t1 = performance.now()
+        const length = f.audio.channels[0]?.length ?? 0
+        for (let from = 0; from < length; from += WRITE_BLOCK) {
+          if (signal.aborted) throw signal.reason
+          const to = Math.min(length, from + WRITE_BLOCK)
+          for (let i = 0; i < targets.length; i++) {
+            await writers[i]!.write(all[targets[i]!.index]!.map((c) => c.subarray(from, to)))
+          }
+          progress('encode', to / Math.max(1, length))
+        }
+      } else {
+        const byIndex = new Map(targets.map((t, i) => [t.index, writers[i]!]))
+        await synthesizeStems(
+          f.audio,
+          s.masks,
+          {
+            write: (source, block) => byIndex.get(source)?.write(block),
+          },
+          { signal, onProgress: (pr) => progress('synthesize', pr.fraction) },
+        )
+        t1 = performance.now()
+      }
+      for (const w of writers) await w.commit()
+    } catch (e) {
+      await Promise.all(writers.map((w) => w.abort().catch(() => undefined)))
+      throw e
+    }
+    const t2 = performance.now()
+    return {
+      timingsSec: {
+        synthesize: (t1 - t0) / 1000,
+        encode: (t2 - t1) / 1000,
+        total: (t2 - t0) / 1000,
+      },
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function clamp01(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0
+}
+
+function clampRange(r: HostRange, length: number): { from: number; to: number } {
+  const from = Math.max(0, Math.min(length, Math.floor(r.from)))
+  const to = Math.max(from, Math.min(length, Math.floor(r.to)))
+  return { from, to }
+}
+
+/** Maps values in [lo, hi] to 0..255 (clamped, rounded). */
+export function quantise(x: Float32Array, lo: number, hi: number): Uint8Array {
+  const out = new Uint8Array(x.length)
+  const scale = 255 / (hi - lo)
+  for (let i = 0; i < x.length; i++) {
+    const v = (x[i]! - lo) * scale + 0.5
+    out[i] = v <= 0 ? 0 : v >= 255 ? 255 : v // Uint8Array truncates; +0.5 rounds; NaN -> 0
+  }
+  return out
+}
+
+/** The ArrayBuffers of every typed array inside a result (for transfer lists). */
+export function transferablesOf(value: unknown): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>()
+  const visit = (v: unknown, depth: number): void => {
+    if (depth > 6 || v === null || typeof v !== 'object') return
+    if (ArrayBuffer.isView(v)) {
+      if (v.buffer instanceof ArrayBuffer) out.add(v.buffer)
+      return
+    }
+    for (const x of Array.isArray(v) ? v : Object.values(v)) visit(x, depth + 1)
+  }
+  visit(value, 0)
+  return [...out]
+}
+
+/** An error as data: its IPC code and a message fit for the window. */
+export function toErrorData(
+  e: unknown,
+  signal?: AbortSignal,
+): { code: IpcErrorCode; message: string } {
+  if (signal?.aborted || (e instanceof Error && e.name === 'AbortError')) {
+    return { code: 'cancelled', message: 'Cancelled.' }
+  }
+  if (e instanceof HostError) return { code: e.code, message: e.message }
+  if (isUnweaveError(e)) {
+    const code: IpcErrorCode =
+      e.kind === 'input'
+        ? 'input'
+        : e.kind === 'model'
+          ? 'model'
+          : e.kind === 'output'
+            ? 'output'
+            : 'invalid-argument'
+    return { code, message: e.message }
+  }
+  if (e instanceof Error && e.name === 'ModelContractError')
+    return { code: 'model', message: e.message }
+  const message = e instanceof Error ? e.message : String(e)
+  return { code: 'internal', message: `The engine failed: ${message}` }
+}

@@ -1,0 +1,132 @@
+/**
+ * Messages between main (EngineClient) and the engine host (the Electron utility process, or a
+ * forked Node process in the test bridge). A tagged union (architecture.md habit 8): every
+ * request carries an `id`; the host answers with any number of 'progress' messages and exactly
+ * one 'result' or 'error' for that id. Errors travel as data, never as thrown objects.
+ */
+import type {
+  AudioPage,
+  BulkMessage,
+  EngineStatus,
+  IpcErrorCode,
+  MaskGrid,
+  MaskMode,
+  MaskPage,
+  SourceCountSuggestion,
+  SpectrogramGrid,
+  SpectrogramPage,
+  StemAudio,
+  WaveformPeaks,
+} from '../../shared/ipc'
+
+/** A frame or sample range [from, to), already clamped by main. */
+export interface HostRange {
+  from: number
+  to: number
+}
+
+/** What the host knows about a decoded file. */
+export interface HostFileInfo {
+  format: string
+  bitDepth?: number
+  sampleRate: number
+  channels: number
+  length: number
+  durationSec: number
+  spectrogram: SpectrogramGrid
+  timingsSec: { decode: number; spectrogram: number }
+}
+
+/** What the host returns after analysing a file. */
+export interface HostAnalysis {
+  suggestion: SourceCountSuggestion
+  provider: string
+  model: { name: string; version: string }
+  timingsSec: Record<string, number>
+}
+
+/** What the host returns after clustering. */
+export interface HostSeparation {
+  sourceCount: number
+  auto: boolean
+  suggestion: SourceCountSuggestion
+  mask: MaskMode
+  grid: MaskGrid
+  energyShares: number[]
+  timingsSec: Record<string, number>
+}
+
+/** A stem file the host writes. */
+export interface HostExportTarget {
+  index: number
+  path: string
+}
+
+/** Every operation: op -> { args, result }. */
+export interface HostOps {
+  /** Decodes the file, computes the display spectrogram; drops any previously open file. */
+  open: { args: { fileId: string; path: string }; result: HostFileInfo }
+  spectrogram: { args: { fileId: string; range: HostRange }; result: SpectrogramPage }
+  peaks: { args: { fileId: string; peaksPerSecond: number }; result: WaveformPeaks }
+  audio: { args: { fileId: string; range: HostRange }; result: AudioPage }
+  analyse: { args: { fileId: string }; result: HostAnalysis }
+  cluster: {
+    args: { fileId: string; separationId: string; sourceCount: number | 'auto'; mask: MaskMode }
+    result: HostSeparation
+  }
+  masks: { args: { separationId: string; range: HostRange }; result: MaskPage }
+  stems: {
+    args: { separationId: string; sources: number[]; range: HostRange }
+    result: StemAudio
+  }
+  export: {
+    args: {
+      separationId: string
+      targets: HostExportTarget[]
+      format: 'wav' | 'flac'
+      bits: 16 | 24 | '32f'
+      force: boolean
+    }
+    result: { timingsSec: Record<string, number> }
+  }
+  status: { args: Record<never, never>; result: EngineStatus }
+}
+
+/** An operation name. */
+export type HostOp = keyof HostOps
+
+/** main -> host. */
+export type ToHost =
+  | {
+      [O in HostOp]: {
+        type: 'request'
+        id: number
+        op: O
+        args: HostOps[O]['args']
+        /** Deliver the result over the renderer port under this id (Electron bulk channels). */
+        bulkId?: string
+      }
+    }[HostOp]
+  | { type: 'cancel'; id: number }
+  /** Electron: the port to the renderer arrives with this message (ports[0]). */
+  | { type: 'renderer-port' }
+
+/** host -> main. */
+export type FromHost =
+  | { type: 'progress'; id: number; stage: string; fraction: number }
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; code: IpcErrorCode; message: string }
+  /** Sent once the host has started (and whenever the model state changes). */
+  | { type: 'status'; status: EngineStatus }
+
+export type { BulkMessage }
+
+/** Startup configuration main gives the host (as JSON in the UNWEAVE_ENGINE_CONFIG env var). */
+export interface HostConfig {
+  /** Model metadata JSON path (its .onnx beside it); undefined = the default model. */
+  modelPath?: string
+  device: 'auto' | 'cpu' | 'cuda' | 'directml' | 'coreml'
+}
+
+/** The env var the host reads its HostConfig from. */
+export const HOST_CONFIG_ENV = 'UNWEAVE_ENGINE_CONFIG'

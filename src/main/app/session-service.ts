@@ -1,0 +1,433 @@
+/**
+ * The editor session's logic behind every IPC channel: validates arguments, tracks the open file
+ * and its separations, runs tasks with progress and cancel, and asks the engine host for the
+ * work. Electron's ipc handlers (ipc-handlers.ts) and the test bridge (test/bridge) both call
+ * `invoke`, so the end-to-end test exercises this very code. No Electron import here: what is
+ * platform-specific (dialogs, reveal, events to the window) comes in through `ShellPlatform`.
+ */
+import { lstat } from 'node:fs/promises'
+import { basename, extname, join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import type {
+  AppEvent,
+  AppInfo,
+  ArgsOf,
+  Channel,
+  ExportFile,
+  ExportRequest,
+  FileInfo,
+  IpcError,
+  IpcErrorCode,
+  IpcResult,
+  Range,
+  ResultOf,
+  SeparationSummary,
+} from '../../shared/ipc'
+import { EngineClient, EngineRequestError } from './engine-client'
+import type { HostRange } from './engine-protocol'
+import type { RecentFiles } from './recent-files'
+import { ArgumentError, PathError, checkAudioPath, checkFolder, validators } from './validate'
+
+/** What differs between Electron and the test bridge. */
+export interface ShellPlatform {
+  version: string
+  platform: AppInfo['platform']
+  /** True in the test bridge. */
+  bridge: boolean
+  /** The native open dialog: an absolute path, or null when cancelled. */
+  showOpenDialog(): Promise<string | null>
+  /** The native folder picker. */
+  showFolderDialog(defaultPath?: string): Promise<string | null>
+  /** Shows the file in the OS file manager. */
+  revealInFolder(path: string): Promise<void> | void
+  /** Pushes an event to the window. */
+  emit(event: AppEvent): void
+  /** A file was opened (window title, OS recent documents). */
+  onFileOpened?(file: FileInfo): void
+  /** The recent list changed (rebuild the menu). */
+  onRecentChanged?(): void
+}
+
+/** Most samples per channel one getAudio/getStemAudio call returns (~6 min at 44.1 kHz). */
+export const MAX_AUDIO_PAGE = 1 << 24
+
+interface Separation {
+  summary: SeparationSummary
+}
+
+interface OpenFile {
+  info: FileInfo
+  separations: Map<string, Separation>
+}
+
+/** Runs every IPC channel of the contract against the engine host. */
+export class SessionService {
+  readonly #engine: EngineClient
+  readonly #platform: ShellPlatform
+  readonly #recent: RecentFiles
+  #file: OpenFile | undefined
+  #openSeq = 0
+  readonly #tasks = new Map<string, AbortController>()
+  /** Files written by exports in this session: the only ones revealInFolder shows. */
+  readonly #exported = new Set<string>()
+
+  constructor(engine: EngineClient, platform: ShellPlatform, recent: RecentFiles) {
+    this.#engine = engine
+    this.#platform = platform
+    this.#recent = recent
+  }
+
+  /** The open file, if any. */
+  get file(): FileInfo | undefined {
+    return this.#file?.info
+  }
+
+  /** Forgets ids that died with the engine process (call on an engine restart). */
+  engineRestarted(): void {
+    this.#file = undefined
+  }
+
+  /**
+   * Runs one channel: validates `rawArgs`, then does the work. Never throws: failures come back
+   * as `{ type: 'error', code, message }`. With `bulkId` (Electron), bulk results go to the
+   * renderer's engine port and the value returned here is only `{ bulkId }`.
+   */
+  async invoke<C extends Channel>(
+    channel: C,
+    rawArgs: unknown,
+    opts: { bulkId?: string } = {},
+  ): Promise<IpcResult<ResultOf<C>>> {
+    try {
+      const validate = validators[channel] as ((raw: unknown) => ArgsOf<C>) | undefined
+      if (!validate) throw new ArgumentError(`unknown channel ${String(channel)}`)
+      const args = validate(rawArgs)
+      const handler = this.#handlers[channel] as (
+        a: ArgsOf<C>,
+        bulkId: string | undefined,
+      ) => Promise<ResultOf<C>>
+      const value = await handler(args, opts.bulkId)
+      return { type: 'ok', value }
+    } catch (e) {
+      return errorResult(e)
+    }
+  }
+
+  /** Opens a file on main's own initiative (argv, OS open-file, menu); reports by event. */
+  async openFromShell(path: string | null): Promise<void> {
+    if (path === null) return
+    const r = await this.invoke('openFile', { path })
+    if (r.type === 'ok') this.#platform.emit({ type: 'file-opened', file: r.value })
+    else this.#platform.emit({ type: 'error', code: r.code, message: r.message })
+  }
+
+  /** Opens the native dialog on main's own initiative (the File > Open menu). */
+  async openDialogFromShell(): Promise<void> {
+    await this.openFromShell(await this.#platform.showOpenDialog())
+  }
+
+  /** Cancels every running task (quitting). */
+  cancelAll(): void {
+    for (const c of this.#tasks.values()) c.abort()
+    this.#tasks.clear()
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  readonly #handlers: {
+    [C in Channel]: (args: ArgsOf<C>, bulkId: string | undefined) => Promise<ResultOf<C>>
+  } = {
+    getAppInfo: async () => ({
+      version: this.#platform.version,
+      platform: this.#platform.platform,
+      bridge: this.#platform.bridge,
+      engine: this.#engine.status,
+    }),
+
+    openFileDialog: async () => {
+      const path = await this.#platform.showOpenDialog()
+      return path === null ? null : this.#open(path)
+    },
+    openFile: async ({ path }) => this.#open(path),
+    getFileInfo: async ({ fileId }) => this.#fileById(fileId).info,
+    listRecentFiles: async () => this.#recent.list(),
+    clearRecentFiles: async () => {
+      const list = await this.#recent.clear()
+      this.#platform.onRecentChanged?.()
+      return list
+    },
+
+    getSpectrogram: async ({ fileId, range }, bulkId) => {
+      const f = this.#fileById(fileId)
+      const r = clampRange(range, f.info.spectrogram.frames, Number.MAX_SAFE_INTEGER)
+      return this.#engine.request('spectrogram', { fileId, range: r }, bulk(bulkId))
+    },
+    getPeaks: async ({ fileId, peaksPerSecond }, bulkId) => {
+      this.#fileById(fileId)
+      return this.#engine.request('peaks', { fileId, peaksPerSecond }, bulk(bulkId))
+    },
+    getAudio: async ({ fileId, range }, bulkId) => {
+      const f = this.#fileById(fileId)
+      const r = clampRange(range, f.info.length, MAX_AUDIO_PAGE)
+      return this.#engine.request('audio', { fileId, range: r }, bulk(bulkId))
+    },
+
+    analyse: async ({ taskId, fileId }) => {
+      this.#fileById(fileId)
+      const a = await this.#task(taskId, (signal, onProgress) =>
+        this.#engine.request('analyse', { fileId }, { signal, onProgress }),
+      )
+      return { fileId, ...a }
+    },
+    cluster: async ({ fileId, sourceCount, mask, taskId }) => {
+      const f = this.#fileById(fileId)
+      const separationId = `s-${randomUUID()}`
+      const run = (signal?: AbortSignal, onProgress?: ProgressFn): Promise<SeparationSummary> =>
+        this.#engine
+          .request(
+            'cluster',
+            { fileId, separationId, sourceCount, mask: mask ?? 'soft' },
+            { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) },
+          )
+          .then((s) => ({
+            separationId,
+            fileId,
+            sourceCount: s.sourceCount,
+            auto: s.auto,
+            suggestion: s.suggestion,
+            mask: s.mask,
+            grid: s.grid,
+            sources: s.energyShares.map((energyShare, index) => ({ index, energyShare })),
+            timingsSec: s.timingsSec,
+          }))
+      const summary = taskId !== undefined ? await this.#task(taskId, run) : await run()
+      if (this.#file !== f) throw staleFile()
+      f.separations.set(separationId, { summary })
+      return summary
+    },
+    getMasks: async ({ separationId, range }, bulkId) => {
+      const s = this.#separationById(separationId)
+      const r = clampRange(range, s.summary.grid.frames, Number.MAX_SAFE_INTEGER)
+      return this.#engine.request('masks', { separationId, range: r }, bulk(bulkId))
+    },
+    getStemAudio: async ({ separationId, sources, range, taskId }, bulkId) => {
+      const s = this.#separationById(separationId)
+      checkSources(sources, s.summary.sourceCount)
+      const r = clampRange(range, this.#file!.info.length, MAX_AUDIO_PAGE)
+      const run = (signal?: AbortSignal, onProgress?: ProgressFn) =>
+        this.#engine.request(
+          'stems',
+          { separationId, sources, range: r },
+          {
+            ...bulk(bulkId),
+            ...(signal ? { signal } : {}),
+            ...(onProgress ? { onProgress } : {}),
+          },
+        )
+      return taskId !== undefined ? this.#task(taskId, run) : run()
+    },
+
+    cancelTask: async ({ taskId }) => {
+      const c = this.#tasks.get(taskId)
+      if (!c) return false
+      c.abort()
+      return true
+    },
+
+    chooseExportFolder: async ({ defaultPath }) => this.#platform.showFolderDialog(defaultPath),
+    planExport: async (req) => this.#plan(req),
+    exportStems: async (req) => {
+      const files = await this.#plan(req)
+      if (req.overwrite === 'never' && files.some((f) => f.exists)) {
+        return { status: 'exists' as const, files }
+      }
+      const r = await this.#task(req.taskId, (signal, onProgress) =>
+        this.#engine.request(
+          'export',
+          {
+            separationId: req.separationId,
+            targets: files.map((f) => ({ index: f.index, path: f.path })),
+            format: req.format.container,
+            bits: req.format.bits,
+            force: req.overwrite === 'replace',
+          },
+          { signal, onProgress },
+        ),
+      )
+      for (const f of files) this.#exported.add(f.path)
+      return { status: 'written' as const, files, timingsSec: r.timingsSec }
+    },
+    revealInFolder: async ({ path }) => {
+      if (!this.#exported.has(path)) {
+        throw new ArgumentError('revealInFolder: only files exported in this session can be shown')
+      }
+      await this.#platform.revealInFolder(path)
+      return null
+    },
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  async #open(path: string): Promise<FileInfo> {
+    await checkAudioPath(path)
+    const seq = ++this.#openSeq
+    const fileId = `f-${randomUUID()}`
+    // Whatever was open is dropped by the host; stop its tasks.
+    this.cancelAll()
+    this.#file = undefined
+    const h = await this.#engine.request('open', { fileId, path })
+    if (seq !== this.#openSeq) throw staleFile()
+    const info: FileInfo = {
+      fileId,
+      path,
+      name: basename(path),
+      format: h.format,
+      ...(h.bitDepth !== undefined ? { bitDepth: h.bitDepth } : {}),
+      sampleRate: h.sampleRate,
+      channels: h.channels,
+      length: h.length,
+      durationSec: h.durationSec,
+      spectrogram: h.spectrogram,
+      timingsSec: h.timingsSec,
+    }
+    this.#file = { info, separations: new Map() }
+    await this.#recent.add(path).catch(() => undefined) // a read-only profile must not stop opening
+    this.#platform.onRecentChanged?.()
+    this.#platform.onFileOpened?.(info)
+    return info
+  }
+
+  #fileById(fileId: string): OpenFile {
+    if (!this.#file || this.#file.info.fileId !== fileId) throw staleFile()
+    return this.#file
+  }
+
+  #separationById(separationId: string): Separation {
+    const s = this.#file?.separations.get(separationId)
+    if (!s) {
+      throw new EngineRequestError(
+        'stale',
+        'That separation is no longer available; separate again.',
+      )
+    }
+    return s
+  }
+
+  /** Runs `fn` as task `taskId`: progress events, cancel by id. */
+  async #task<T>(
+    taskId: string,
+    fn: (signal: AbortSignal, onProgress: ProgressFn) => Promise<T>,
+  ): Promise<T> {
+    if (this.#tasks.has(taskId))
+      throw new ArgumentError(`taskId: task ${taskId} is already running`)
+    const controller = new AbortController()
+    this.#tasks.set(taskId, controller)
+    try {
+      return await fn(controller.signal, (stage, fraction, etaSec) =>
+        this.#platform.emit({ type: 'progress', taskId, stage, fraction, etaSec }),
+      )
+    } finally {
+      this.#tasks.delete(taskId)
+    }
+  }
+
+  /** The files an export writes, and which exist already. */
+  async #plan(req: ExportRequest): Promise<ExportFile[]> {
+    const s = this.#separationById(req.separationId)
+    checkSources(req.sources, s.summary.sourceCount)
+    await checkFolder(req.folder)
+    const input = this.#file!.info.name
+    const stem = basename(input, extname(input))
+    const ext = req.format.container
+    const names = req.sources.map((index) =>
+      stemFileName(req.template, {
+        name: stem,
+        source: req.sourceNames?.[index] ?? `Source ${index + 1}`,
+        index: index + 1,
+        count: s.summary.sourceCount,
+        ext,
+      }),
+    )
+    const lower = names.map((n) => n.toLowerCase())
+    if (new Set(lower).size !== names.length) {
+      throw new ArgumentError(
+        'template: two stems would get the same file name; include {index} in the template',
+      )
+    }
+    if (lower.includes(input.toLowerCase())) {
+      throw new ArgumentError('template: a stem would replace the input file; change the template')
+    }
+    return Promise.all(
+      req.sources.map(async (index, i) => {
+        const path = join(req.folder, names[i]!)
+        const exists = await lstat(path).then(
+          () => true,
+          () => false,
+        )
+        return { index, path, exists }
+      }),
+    )
+  }
+}
+
+type ProgressFn = (stage: string, fraction: number, etaSec: number | null) => void
+
+/** The file name of one stem from the template (see DEFAULT_NAME_TEMPLATE). */
+export function stemFileName(
+  template: string,
+  v: { name: string; source: string; index: number; count: number; ext: string },
+): string {
+  const safe = (s: string): string =>
+    // eslint-disable-next-line no-control-regex
+    s.replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_').trim()
+  const base = template.replace(/\{(name|source|index|count)\}/g, (_, t: string) => {
+    switch (t) {
+      case 'name':
+        return safe(v.name)
+      case 'source':
+        return safe(v.source) || `Source ${v.index}`
+      case 'index':
+        return String(v.index)
+      default:
+        return String(v.count)
+    }
+  })
+  const trimmed = base.trim().replace(/^\.+/, '')
+  if (!trimmed) throw new ArgumentError('template: the file name would be empty')
+  if (trimmed.length > 200) throw new ArgumentError('template: the file name would be too long')
+  return `${trimmed}.${v.ext}`
+}
+
+function bulk(bulkId: string | undefined): { bulkId?: string } {
+  return bulkId !== undefined ? { bulkId } : {}
+}
+
+function checkSources(sources: number[], count: number): void {
+  for (const s of sources) {
+    if (s >= count) {
+      throw new ArgumentError(
+        `sources: source ${s + 1} does not exist (this separation has ${count})`,
+      )
+    }
+  }
+}
+
+function clampRange(range: Range | undefined, length: number, maxSpan: number): HostRange {
+  const from = Math.min(range?.from ?? 0, length)
+  const to = Math.min(range?.to ?? length, length, from + maxSpan)
+  return { from, to: Math.max(from, to) }
+}
+
+function staleFile(): EngineRequestError {
+  return new EngineRequestError('stale', 'That file is no longer open; open it again.')
+}
+
+/** Any thrown value as an IPC error. */
+export function errorResult(e: unknown): IpcError {
+  let code: IpcErrorCode = 'internal'
+  let message = e instanceof Error ? e.message : String(e)
+  if (e instanceof ArgumentError) code = 'invalid-argument'
+  else if (e instanceof PathError) code = e.kind
+  else if (e instanceof EngineRequestError) code = e.code
+  else message = `Something went wrong: ${message}`
+  return { type: 'error', code, message }
+}

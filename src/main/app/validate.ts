@@ -1,0 +1,305 @@
+/**
+ * Argument validation for every IPC channel (architecture.md habit 2: main trusts nothing from
+ * the renderer). Each validator takes the raw value the renderer sent and returns the typed
+ * arguments, or throws ArgumentError with a message naming the field and what was expected.
+ * Unknown fields are refused. Filesystem checks (exists, regular file) are in `checkAudioPath`
+ * and `checkFolder`. No Electron import here.
+ */
+import { constants } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
+import { extname, isAbsolute } from 'node:path'
+import type { ArgsOf, Channel, ExportFormat, ExportRequest, Range } from '../../shared/ipc'
+import { LIMITS } from '../../shared/ipc'
+
+/** A bad argument from the renderer (a bug in the caller, or an attack). */
+export class ArgumentError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ArgumentError'
+  }
+}
+
+/** A path the user chose that cannot be used (missing, a folder, wrong type). */
+export class PathError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'input' | 'output',
+  ) {
+    super(message)
+    this.name = 'PathError'
+  }
+}
+
+type Obj = Record<string, unknown>
+
+function record(raw: unknown, what: string, allowed: readonly string[]): Obj {
+  if (raw === undefined) raw = {}
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ArgumentError(`${what}: expected an object`)
+  }
+  const proto = Object.getPrototypeOf(raw) as unknown
+  if (proto !== Object.prototype && proto !== null) {
+    throw new ArgumentError(`${what}: expected a plain object`)
+  }
+  for (const k of Object.keys(raw)) {
+    if (!allowed.includes(k)) throw new ArgumentError(`${what}: unknown field '${k}'`)
+  }
+  return raw as Obj
+}
+
+const ID = /^[A-Za-z0-9_.:-]{1,80}$/
+
+/** An opaque id (file, separation, task): 1-80 characters of [A-Za-z0-9_.:-]. */
+export function id(v: unknown, field: string): string {
+  if (typeof v !== 'string' || !ID.test(v)) {
+    throw new ArgumentError(`${field}: expected an id (1-80 letters, digits, '_', '-', '.', ':')`)
+  }
+  return v
+}
+
+/** An integer in [min, max]. */
+export function int(v: unknown, field: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ArgumentError(`${field}: expected an integer from ${min} to ${max}, got ${show(v)}`)
+  }
+  return v
+}
+
+/** A finite number in [min, max]. */
+export function num(v: unknown, field: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new ArgumentError(`${field}: expected a number from ${min} to ${max}, got ${show(v)}`)
+  }
+  return v
+}
+
+/** One of the given strings. */
+export function oneOf<T extends string | number>(
+  v: unknown,
+  field: string,
+  values: readonly T[],
+): T {
+  if (!values.includes(v as T)) {
+    throw new ArgumentError(
+      `${field}: expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${show(v)}`,
+    )
+  }
+  return v as T
+}
+
+/** A string of at most `max` characters without control characters. */
+export function text(v: unknown, field: string, max: number, allowEmpty = false): string {
+  if (typeof v !== 'string' || v.length > max || (!allowEmpty && v.length === 0)) {
+    throw new ArgumentError(
+      `${field}: expected a string of ${allowEmpty ? 0 : 1}-${max} characters`,
+    )
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(v))
+    throw new ArgumentError(`${field}: control characters are not allowed`)
+  return v
+}
+
+/** An absolute path (syntax only; see checkAudioPath / checkFolder for the filesystem). */
+export function absolutePath(v: unknown, field: string): string {
+  const p = text(v, field, 4096)
+  if (!isAbsolute(p)) throw new ArgumentError(`${field}: expected an absolute path, got ${show(p)}`)
+  return p
+}
+
+function range(v: unknown, field: string): Range | undefined {
+  if (v === undefined) return undefined
+  const r = record(v, field, ['from', 'to'])
+  const out: Range = {}
+  if (r.from !== undefined) out.from = int(r.from, `${field}.from`, 0, Number.MAX_SAFE_INTEGER)
+  if (r.to !== undefined) out.to = int(r.to, `${field}.to`, 0, Number.MAX_SAFE_INTEGER)
+  if (out.from !== undefined && out.to !== undefined && out.to < out.from) {
+    throw new ArgumentError(`${field}: 'to' (${out.to}) is before 'from' (${out.from})`)
+  }
+  return out
+}
+
+function sourceList(v: unknown, field: string, allowEmpty: boolean): number[] {
+  if (!Array.isArray(v) || v.length > LIMITS.maxSources || (!allowEmpty && v.length === 0)) {
+    throw new ArgumentError(`${field}: expected a list of 1-${LIMITS.maxSources} source indices`)
+  }
+  const out = v.map((x, i) => int(x, `${field}[${i}]`, 0, LIMITS.maxSources - 1))
+  if (new Set(out).size !== out.length) throw new ArgumentError(`${field}: repeated source index`)
+  return out
+}
+
+function exportFormat(v: unknown): ExportFormat {
+  const f = record(v, 'format', ['container', 'bits'])
+  const container = oneOf(f.container, 'format.container', ['wav', 'flac'] as const)
+  if (container === 'wav') {
+    return { container, bits: oneOf(f.bits, 'format.bits', [16, 24, '32f'] as const) }
+  }
+  return { container, bits: oneOf(f.bits, 'format.bits', [16, 24] as const) }
+}
+
+/** Checks a file-name template: tokens known, no path separators or reserved characters. */
+export function nameTemplate(v: unknown): string {
+  const t = text(v, 'template', 200)
+  for (const m of t.matchAll(/\{([^}]*)\}/g)) {
+    if (!['name', 'source', 'index', 'count'].includes(m[1]!)) {
+      throw new ArgumentError(
+        `template: unknown token {${m[1]}}; use {name}, {source}, {index} or {count}`,
+      )
+    }
+  }
+  if (/[/\\:*?"<>|]/.test(t.replace(/\{[a-z]+\}/g, ''))) {
+    throw new ArgumentError('template: / \\ : * ? " < > | are not allowed in file names')
+  }
+  if (!t.includes('{index}') && !t.includes('{source}')) {
+    throw new ArgumentError('template: include {index} or {source} so each stem gets its own name')
+  }
+  return t
+}
+
+function exportRequest(raw: unknown, withTask: boolean): ExportRequest & { taskId?: string } {
+  const allowed = [
+    'separationId',
+    'sources',
+    'sourceNames',
+    'folder',
+    'format',
+    'template',
+    'overwrite',
+  ]
+  const r = record(raw, 'export', withTask ? [...allowed, 'taskId'] : allowed)
+  const out: ExportRequest & { taskId?: string } = {
+    separationId: id(r.separationId, 'separationId'),
+    sources: sourceList(r.sources, 'sources', false),
+    folder: absolutePath(r.folder, 'folder'),
+    format: exportFormat(r.format),
+    template: nameTemplate(r.template),
+    overwrite: oneOf(r.overwrite, 'overwrite', ['never', 'replace'] as const),
+  }
+  if (r.sourceNames !== undefined) {
+    if (!Array.isArray(r.sourceNames) || r.sourceNames.length > LIMITS.maxSources) {
+      throw new ArgumentError(`sourceNames: expected a list of at most ${LIMITS.maxSources} names`)
+    }
+    out.sourceNames = r.sourceNames.map((n, i) => text(n, `sourceNames[${i}]`, 100, true))
+  }
+  if (withTask) out.taskId = id(r.taskId, 'taskId')
+  return out
+}
+
+type Validators = { [C in Channel]: (raw: unknown) => ArgsOf<C> }
+
+/** One validator per channel of the contract. */
+export const validators: Validators = {
+  getAppInfo: (raw) => (record(raw, 'getAppInfo', []), {}),
+  openFileDialog: (raw) => (record(raw, 'openFileDialog', []), {}),
+  openFile: (raw) => {
+    const r = record(raw, 'openFile', ['path'])
+    return { path: absolutePath(r.path, 'path') }
+  },
+  getFileInfo: (raw) => ({ fileId: id(record(raw, 'getFileInfo', ['fileId']).fileId, 'fileId') }),
+  listRecentFiles: (raw) => (record(raw, 'listRecentFiles', []), {}),
+  clearRecentFiles: (raw) => (record(raw, 'clearRecentFiles', []), {}),
+  getSpectrogram: (raw) => {
+    const r = record(raw, 'getSpectrogram', ['fileId', 'range'])
+    const rg = range(r.range, 'range')
+    return { fileId: id(r.fileId, 'fileId'), ...(rg ? { range: rg } : {}) }
+  },
+  getPeaks: (raw) => {
+    const r = record(raw, 'getPeaks', ['fileId', 'peaksPerSecond'])
+    return {
+      fileId: id(r.fileId, 'fileId'),
+      peaksPerSecond: num(r.peaksPerSecond, 'peaksPerSecond', 1, 1000),
+    }
+  },
+  getAudio: (raw) => {
+    const r = record(raw, 'getAudio', ['fileId', 'range'])
+    const rg = range(r.range, 'range')
+    return { fileId: id(r.fileId, 'fileId'), ...(rg ? { range: rg } : {}) }
+  },
+  analyse: (raw) => {
+    const r = record(raw, 'analyse', ['taskId', 'fileId'])
+    return { taskId: id(r.taskId, 'taskId'), fileId: id(r.fileId, 'fileId') }
+  },
+  cluster: (raw) => {
+    const r = record(raw, 'cluster', ['fileId', 'sourceCount', 'mask', 'taskId'])
+    const sourceCount =
+      r.sourceCount === 'auto'
+        ? ('auto' as const)
+        : int(r.sourceCount, 'sourceCount', LIMITS.minSources, LIMITS.maxSources)
+    return {
+      fileId: id(r.fileId, 'fileId'),
+      sourceCount,
+      ...(r.mask !== undefined ? { mask: oneOf(r.mask, 'mask', ['hard', 'soft'] as const) } : {}),
+      ...(r.taskId !== undefined ? { taskId: id(r.taskId, 'taskId') } : {}),
+    }
+  },
+  getMasks: (raw) => {
+    const r = record(raw, 'getMasks', ['separationId', 'range'])
+    const rg = range(r.range, 'range')
+    return { separationId: id(r.separationId, 'separationId'), ...(rg ? { range: rg } : {}) }
+  },
+  getStemAudio: (raw) => {
+    const r = record(raw, 'getStemAudio', ['separationId', 'sources', 'range', 'taskId'])
+    const rg = range(r.range, 'range')
+    return {
+      separationId: id(r.separationId, 'separationId'),
+      sources: sourceList(r.sources, 'sources', false),
+      ...(rg ? { range: rg } : {}),
+      ...(r.taskId !== undefined ? { taskId: id(r.taskId, 'taskId') } : {}),
+    }
+  },
+  cancelTask: (raw) => ({ taskId: id(record(raw, 'cancelTask', ['taskId']).taskId, 'taskId') }),
+  chooseExportFolder: (raw) => {
+    const r = record(raw, 'chooseExportFolder', ['defaultPath'])
+    return r.defaultPath !== undefined
+      ? { defaultPath: absolutePath(r.defaultPath, 'defaultPath') }
+      : {}
+  },
+  planExport: (raw) => exportRequest(raw, false),
+  exportStems: (raw) => exportRequest(raw, true) as ArgsOf<'exportStems'>,
+  revealInFolder: (raw) => ({
+    path: absolutePath(record(raw, 'revealInFolder', ['path']).path, 'path'),
+  }),
+}
+
+/** Checks that `path` is an existing regular file with an audio extension we open. */
+export async function checkAudioPath(path: string): Promise<void> {
+  const ext = extname(path).slice(1).toLowerCase()
+  if (!(LIMITS.audioExtensions as readonly string[]).includes(ext)) {
+    throw new PathError(
+      `${path} is not a file type Unweave opens (.${ext || '?'}). Open a WAV, FLAC, MP3, Ogg Vorbis or Opus file.`,
+      'input',
+    )
+  }
+  let st
+  try {
+    st = await stat(path)
+  } catch {
+    throw new PathError(`${path} does not exist (moved or deleted?).`, 'input')
+  }
+  if (!st.isFile()) throw new PathError(`${path} is not a regular file.`, 'input')
+}
+
+/** Checks that `folder` is an existing, writable folder. */
+export async function checkFolder(folder: string): Promise<void> {
+  let st
+  try {
+    st = await stat(folder)
+  } catch {
+    throw new PathError(`The folder ${folder} does not exist. Choose another folder.`, 'output')
+  }
+  if (!st.isDirectory()) throw new PathError(`${folder} is not a folder.`, 'output')
+  try {
+    await access(folder, constants.W_OK)
+  } catch {
+    throw new PathError(`The folder ${folder} cannot be written. Choose another folder.`, 'output')
+  }
+}
+
+function show(v: unknown): string {
+  try {
+    const s = JSON.stringify(v)
+    return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}…` : s
+  } catch {
+    return typeof v
+  }
+}
