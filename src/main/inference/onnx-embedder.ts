@@ -46,7 +46,11 @@ type Session = Awaited<ReturnType<Ort['InferenceSession']['create']>>
 const EP: Record<Device, string> = { cpu: 'cpu', cuda: 'cuda', directml: 'dml', coreml: 'coreml' }
 
 /** Devices onnxruntime-node's prebuilt packages can offer on this platform. */
-const PLATFORM_DEVICE: Partial<Record<NodeJS.Platform, Device>> = { linux: 'cuda', win32: 'directml', darwin: 'coreml' }
+const PLATFORM_DEVICE: Partial<Record<NodeJS.Platform, Device>> = {
+  linux: 'cuda',
+  win32: 'directml',
+  darwin: 'coreml',
+}
 
 /** Order in which 'auto' tries devices on this platform. */
 export function autoOrder(platform: NodeJS.Platform = process.platform): Device[] {
@@ -85,7 +89,10 @@ function firstLine(e: unknown): string {
 }
 
 /** Why `device` cannot be used on this platform at all (undefined if it might). */
-function platformReason(device: Device, platform: NodeJS.Platform = process.platform): string | undefined {
+function platformReason(
+  device: Device,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
   if (device === 'cpu') return undefined
   if (device === 'cuda' && platform !== 'linux') {
     return platform === 'win32'
@@ -100,10 +107,14 @@ function platformReason(device: Device, platform: NodeJS.Platform = process.plat
 /** Explains a provider failure in the user's terms. */
 function explain(device: Device, e: unknown): string {
   const msg = firstLine(e)
-  if (device === 'cuda' && /shared library|libcu|cudnn|providers_shared|providers_cuda/i.test(msg)) {
+  if (
+    device === 'cuda' &&
+    /shared library|libcu|cudnn|providers_shared|providers_cuda/i.test(msg)
+  ) {
     return `the CUDA provider libraries are not installed (install them with: npm install --onnxruntime-node-install=cuda12; needs an NVIDIA driver with CUDA 12 and cuDNN 9) [${msg}]`
   }
-  if (/backend not found/i.test(msg)) return `this onnxruntime-node build has no ${EP[device]} provider [${msg}]`
+  if (/backend not found/i.test(msg))
+    return `this onnxruntime-node build has no ${EP[device]} provider [${msg}]`
   return msg
 }
 
@@ -130,7 +141,12 @@ export async function listDevices(): Promise<DeviceReport[]> {
   try {
     ort = await loadOrt()
   } catch (e) {
-    return devices.map((device) => ({ device, provider: EP[device], available: false, reason: (e as Error).message }))
+    return devices.map((device) => ({
+      device,
+      provider: EP[device],
+      available: false,
+      reason: (e as Error).message,
+    }))
   }
   const model = Buffer.from(PROBE_MODEL, 'base64')
   const out: DeviceReport[] = []
@@ -142,7 +158,9 @@ export async function listDevices(): Promise<DeviceReport[]> {
     }
     try {
       const s = await ort.InferenceSession.create(model, sessionOptions(device, 1) as never)
-      const r = await s.run({ x: new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4]) })
+      const r = await s.run({
+        x: new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4]),
+      })
       const y = r.y?.data as Float32Array | undefined
       await s.release?.()
       if (!y || y[3] !== 4) throw new Error('probe inference returned a wrong result')
@@ -155,10 +173,16 @@ export async function listDevices(): Promise<DeviceReport[]> {
 }
 
 /** Dims of a graph input/output as onnxruntime reports them (numbers, or names for symbolic dims). */
-function dimsOf(session: Session, name: string, which: 'input' | 'output'): readonly (number | string)[] | undefined {
+function dimsOf(
+  session: Session,
+  name: string,
+  which: 'input' | 'output',
+): readonly (number | string)[] | undefined {
   const meta = (which === 'input' ? session.inputMetadata : session.outputMetadata) as unknown
   if (!Array.isArray(meta)) return undefined
-  const m = (meta as { name: string; isTensor?: boolean; shape?: readonly (number | string)[] }[]).find((x) => x.name === name)
+  const m = (
+    meta as { name: string; isTensor?: boolean; shape?: readonly (number | string)[] }[]
+  ).find((x) => x.name === name)
   return m?.shape
 }
 
@@ -166,29 +190,49 @@ function dimsOf(session: Session, name: string, which: 'input' | 'output'): read
 function checkSignature(session: Session, md: ModelMetadata, onnxPath: string): void {
   const problems: string[] = []
   if (!session.inputNames.includes(md.io.input)) {
-    problems.push(`input name expected "${md.io.input}" (io.input), the graph has ${JSON.stringify(session.inputNames)}`)
+    problems.push(
+      `input name expected "${md.io.input}" (io.input), the graph has ${JSON.stringify(session.inputNames)}`,
+    )
   }
   if (!session.outputNames.includes(md.io.output)) {
-    problems.push(`output name expected "${md.io.output}" (io.output), the graph has ${JSON.stringify(session.outputNames)}`)
+    problems.push(
+      `output name expected "${md.io.output}" (io.output), the graph has ${JSON.stringify(session.outputNames)}`,
+    )
   }
   const fixed = (d: number | string | undefined): d is number => typeof d === 'number' && d > 0
-  const inDims = session.inputNames.includes(md.io.input) ? dimsOf(session, md.io.input, 'input') : undefined
+  const inDims = session.inputNames.includes(md.io.input)
+    ? dimsOf(session, md.io.input, 'input')
+    : undefined
   if (inDims) {
-    if (inDims.length !== 3) problems.push(`input rank expected 3 [batch, frames, bins], got ${inDims.length} ${JSON.stringify(inDims)}`)
-    else if (fixed(inDims[2]) && inDims[2] !== md.bins) problems.push(`input bins expected ${md.bins} (bins), got ${inDims[2]}`)
+    if (inDims.length !== 3)
+      problems.push(
+        `input rank expected 3 [batch, frames, bins], got ${inDims.length} ${JSON.stringify(inDims)}`,
+      )
+    else if (fixed(inDims[2]) && inDims[2] !== md.bins)
+      problems.push(`input bins expected ${md.bins} (bins), got ${inDims[2]}`)
   }
-  const outDims = session.outputNames.includes(md.io.output) ? dimsOf(session, md.io.output, 'output') : undefined
+  const outDims = session.outputNames.includes(md.io.output)
+    ? dimsOf(session, md.io.output, 'output')
+    : undefined
   if (outDims) {
-    if (outDims.length !== 4) problems.push(`output rank expected 4 [batch, frames, bins, dim], got ${outDims.length} ${JSON.stringify(outDims)}`)
+    if (outDims.length !== 4)
+      problems.push(
+        `output rank expected 4 [batch, frames, bins, dim], got ${outDims.length} ${JSON.stringify(outDims)}`,
+      )
     else {
-      if (fixed(outDims[2]) && outDims[2] !== md.bins) problems.push(`output bins expected ${md.bins} (bins), got ${outDims[2]}`)
+      if (fixed(outDims[2]) && outDims[2] !== md.bins)
+        problems.push(`output bins expected ${md.bins} (bins), got ${outDims[2]}`)
       if (fixed(outDims[3]) && outDims[3] !== md.embeddingDim) {
-        problems.push(`embedding size expected ${md.embeddingDim} (embeddingDim), got ${outDims[3]}`)
+        problems.push(
+          `embedding size expected ${md.embeddingDim} (embeddingDim), got ${outDims[3]}`,
+        )
       }
     }
   }
   if (problems.length) {
-    throw new ModelError(`the model graph ${onnxPath} does not match its metadata: ${problems.join('; ')}. The .onnx and .json must come from the same export.`)
+    throw new ModelError(
+      `the model graph ${onnxPath} does not match its metadata: ${problems.join('; ')}. The .onnx and .json must come from the same export.`,
+    )
   }
 }
 
@@ -207,20 +251,31 @@ class OnnxEmbedder implements Embedder {
     this.dim = md.embeddingDim
   }
 
-  embed(features: Float32Array, batch: number, frames: number, bins: number): Promise<Float32Array> {
+  embed(
+    features: Float32Array,
+    batch: number,
+    frames: number,
+    bins: number,
+  ): Promise<Float32Array> {
     const run = async (): Promise<Float32Array> => {
       const session = this.#session
       if (!session) throw new Error('the embedder has been disposed')
-      if (bins !== this.md.bins) throw new ModelError(`features have ${bins} bins; the model expects ${this.md.bins}`)
+      if (bins !== this.md.bins)
+        throw new ModelError(`features have ${bins} bins; the model expects ${this.md.bins}`)
       if (features.length !== batch * frames * bins) {
-        throw new Error(`features hold ${features.length} values, expected batch*frames*bins = ${batch * frames * bins}`)
+        throw new Error(
+          `features hold ${features.length} values, expected batch*frames*bins = ${batch * frames * bins}`,
+        )
       }
       const input = new this.ort.Tensor('float32', features, [batch, frames, bins])
       let result: Record<string, { data: unknown; dims: readonly number[]; dispose?: () => void }>
       try {
         result = (await session.run({ [this.md.io.input]: input })) as never
       } catch (e) {
-        throw new ModelError(`the model failed to run on a [${batch}, ${frames}, ${bins}] input: ${firstLine(e)}`, { cause: e })
+        throw new ModelError(
+          `the model failed to run on a [${batch}, ${frames}, ${bins}] input: ${firstLine(e)}`,
+          { cause: e },
+        )
       }
       const out = result[this.md.io.output]
       const want = batch * frames * bins * this.dim
@@ -262,20 +317,31 @@ export async function createOnnxEmbedder(
   for (const device of order) {
     const why = platformReason(device)
     if (why) {
-      if (opts.device !== 'auto') throw new ModelError(`device ${device} is not available: ${why}. Use --device auto or cpu.`)
+      if (opts.device !== 'auto')
+        throw new ModelError(`device ${device} is not available: ${why}. Use --device auto or cpu.`)
       notes.push(`${device}: not used: ${why}`)
       continue
     }
     let session: Session
     try {
-      session = await ort.InferenceSession.create(onnxPath, sessionOptions(device, threads) as never)
+      session = await ort.InferenceSession.create(
+        onnxPath,
+        sessionOptions(device, threads) as never,
+      )
     } catch (e) {
       // A graph that does not load on the CPU is the model's fault, not the device's.
       if (device === 'cpu') {
-        throw new ModelError(`the model graph ${onnxPath} could not be loaded: ${firstLine(e)}. Re-export the model or reinstall it.`, { cause: e })
+        throw new ModelError(
+          `the model graph ${onnxPath} could not be loaded: ${firstLine(e)}. Re-export the model or reinstall it.`,
+          { cause: e },
+        )
       }
       const reason = explain(device, e)
-      if (opts.device !== 'auto') throw new ModelError(`device ${device} is not available: ${reason}. Use --device auto or cpu.`, { cause: e })
+      if (opts.device !== 'auto')
+        throw new ModelError(
+          `device ${device} is not available: ${reason}. Use --device auto or cpu.`,
+          { cause: e },
+        )
       notes.push(`${device}: not used: ${reason}`)
       continue
     }
@@ -288,9 +354,17 @@ export async function createOnnxEmbedder(
       return { embedder, provider: device, notes }
     } catch (e) {
       await session.release?.().catch(() => undefined)
-      if (e instanceof ModelError && (device === 'cpu' || /does not match|expected float32/.test(e.message))) throw e
+      if (
+        e instanceof ModelError &&
+        (device === 'cpu' || /does not match|expected float32/.test(e.message))
+      )
+        throw e
       const reason = explain(device, e)
-      if (opts.device !== 'auto') throw new ModelError(`device ${device} failed to run the model: ${reason}. Use --device auto or cpu.`, { cause: e })
+      if (opts.device !== 'auto')
+        throw new ModelError(
+          `device ${device} failed to run the model: ${reason}. Use --device auto or cpu.`,
+          { cause: e },
+        )
       notes.push(`${device}: not used: ${reason}`)
     }
   }
@@ -309,5 +383,8 @@ async function probe(embedder: OnnxEmbedder, md: ModelMetadata, notes: string[])
     for (let d = 0; d < md.embeddingDim; d++) s += e[i + d] * e[i + d]
     worst = Math.max(worst, Math.abs(Math.sqrt(s) - 1))
   }
-  if (!(worst < 1e-2)) notes.push(`model: embeddings are not unit-norm (max | |v| - 1 | = ${worst.toPrecision(3)}); the engine normalises them`)
+  if (!(worst < 1e-2))
+    notes.push(
+      `model: embeddings are not unit-norm (max | |v| - 1 | = ${worst.toPrecision(3)}); the engine normalises them`,
+    )
 }

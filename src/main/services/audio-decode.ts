@@ -29,7 +29,8 @@ export interface DecodeOptions {
 }
 
 /** Formats decodeAudioFile() accepts, for help texts. */
-export const SUPPORTED_FORMATS = 'WAV (8/16/24/32-bit int, 32/64-bit float, RF64), FLAC, MP3, Ogg Vorbis, Opus'
+export const SUPPORTED_FORMATS =
+  'WAV (8/16/24/32-bit int, 32/64-bit float, RF64), FLAC, MP3, Ogg Vorbis, Opus'
 
 /** Default limit on decoded size: 4 GiB of float32 samples (about 3 h of 44.1 kHz stereo). */
 export const DEFAULT_MAX_DECODED_BYTES = 4 * 1024 ** 3
@@ -39,7 +40,10 @@ const READ_BLOCK = 4 * 1024 * 1024
 type Kind = 'wav' | 'flac' | 'mp3' | 'vorbis' | 'opus'
 
 /** Decode the audio file at `path`. Throws InputError for anything unreadable or invalid. */
-export async function decodeAudioFile(path: string, opts: DecodeOptions = {}): Promise<DecodedAudio> {
+export async function decodeAudioFile(
+  path: string,
+  opts: DecodeOptions = {},
+): Promise<DecodedAudio> {
   const name = `'${basename(path)}'`
   let fh: FileHandle
   try {
@@ -51,7 +55,8 @@ export async function decodeAudioFile(path: string, opts: DecodeOptions = {}): P
     const st = await fh.stat()
     if (st.isDirectory()) throw new InputError(`${path} is a folder, not an audio file.`)
     const size = st.size
-    if (size === 0) throw new InputError(`${name} is empty (0 bytes). Choose an audio file that holds sound.`)
+    if (size === 0)
+      throw new InputError(`${name} is empty (0 bytes). Choose an audio file that holds sound.`)
     const readAt = async (position: number, length: number): Promise<Uint8Array> => {
       const b = Buffer.allocUnsafeSlow(Math.max(0, Math.min(length, size - position)))
       let got = 0
@@ -73,9 +78,15 @@ export async function decodeAudioFile(path: string, opts: DecodeOptions = {}): P
     if (e instanceof Error && /decoder could not be loaded/.test(e.message)) throw e
     const msg = e instanceof Error ? e.message : String(e)
     if (e instanceof RangeError && /allocat|Array buffer|Invalid typed array length/i.test(msg)) {
-      throw new InputError(`${name} is too large to decode in the memory available (${msg}). Split it into shorter parts.`, { cause: e })
+      throw new InputError(
+        `${name} is too large to decode in the memory available (${msg}). Split it into shorter parts.`,
+        { cause: e },
+      )
     }
-    throw new InputError(`${name} could not be decoded: ${msg}. The file is probably corrupt; re-export it or convert it to WAV or FLAC.`, { cause: e })
+    throw new InputError(
+      `${name} could not be decoded: ${msg}. The file is probably corrupt; re-export it or convert it to WAV or FLAC.`,
+      { cause: e },
+    )
   } finally {
     await fh.close().catch(() => undefined)
   }
@@ -83,9 +94,14 @@ export async function decodeAudioFile(path: string, opts: DecodeOptions = {}): P
 
 function openError(e: unknown, path: string): InputError {
   const code = (e as NodeJS.ErrnoException)?.code
-  if (code === 'ENOENT') return new InputError(`${path} does not exist. Check the path.`, { cause: e })
-  if (code === 'EACCES' || code === 'EPERM') return new InputError(`${path} cannot be read (permission denied). Check its permissions.`, { cause: e })
-  if (code === 'EISDIR') return new InputError(`${path} is a folder, not an audio file.`, { cause: e })
+  if (code === 'ENOENT')
+    return new InputError(`${path} does not exist. Check the path.`, { cause: e })
+  if (code === 'EACCES' || code === 'EPERM')
+    return new InputError(`${path} cannot be read (permission denied). Check its permissions.`, {
+      cause: e,
+    })
+  if (code === 'EISDIR')
+    return new InputError(`${path} is a folder, not an audio file.`, { cause: e })
   return new InputError(`${path} cannot be opened: ${(e as Error)?.message ?? e}`, { cause: e })
 }
 
@@ -132,10 +148,14 @@ const OTHER_FORMATS: [test: (b: Uint8Array) => boolean, label: string][] = [
 /** Finds the codec from the first bytes of the file (never from its extension). */
 function detect(head: Uint8Array, name: string): Kind {
   const magic = ascii(head, 0, 4)
-  if ((magic === 'RIFF' || magic === 'RF64' || magic === 'BW64') && ascii(head, 8, 4) === 'WAVE') return 'wav'
+  if ((magic === 'RIFF' || magic === 'RF64' || magic === 'BW64') && ascii(head, 8, 4) === 'WAVE')
+    return 'wav'
   if (magic === 'RIFF' || magic === 'RF64' || magic === 'BW64') {
-    if (head.length < 12) throw new InputError(`${name} is truncated: it ends inside its RIFF header.`)
-    throw new InputError(`${name} is a RIFF file of type '${ascii(head, 8, 4)}', not WAVE audio. Unweave reads ${SUPPORTED_FORMATS}.`)
+    if (head.length < 12)
+      throw new InputError(`${name} is truncated: it ends inside its RIFF header.`)
+    throw new InputError(
+      `${name} is a RIFF file of type '${ascii(head, 8, 4)}', not WAVE audio. Unweave reads ${SUPPORTED_FORMATS}.`,
+    )
   }
   if (magic === 'fLaC') return 'flac'
   if (magic === 'OggS') {
@@ -145,9 +165,12 @@ function detect(head: Uint8Array, name: string): Kind {
     if (ascii(head, body, 8) === 'OpusHead') return 'opus'
     if (head[body] === 1 && ascii(head, body + 1, 6) === 'vorbis') return 'vorbis'
     if (head[body] === 0x7f && ascii(head, body + 1, 4) === 'FLAC') return 'flac'
-    if (head.length < body + 8) throw new InputError(`${name} is truncated: it ends inside its first Ogg page.`)
+    if (head.length < body + 8)
+      throw new InputError(`${name} is truncated: it ends inside its first Ogg page.`)
     const codec = ascii(head, body, 8).replace(/[^\x20-\x7e]/g, '?')
-    throw new InputError(`${name} is an Ogg file with a codec Unweave cannot read ('${codec}'). Convert it to WAV or FLAC.`)
+    throw new InputError(
+      `${name} is an Ogg file with a codec Unweave cannot read ('${codec}'). Convert it to WAV or FLAC.`,
+    )
   }
   const skip = id3Size(head)
   if (skip > 0) {
@@ -157,7 +180,9 @@ function detect(head: Uint8Array, name: string): Kind {
   if (isMpegFrame(head, 0)) return 'mp3'
   for (const [test, label] of OTHER_FORMATS) {
     if (head.length >= 4 && test(head)) {
-      throw new InputError(`${name} is ${label}, which Unweave cannot read. Convert it to WAV or FLAC (e.g. ffmpeg -i input output.wav). Supported: ${SUPPORTED_FORMATS}.`)
+      throw new InputError(
+        `${name} is ${label}, which Unweave cannot read. Convert it to WAV or FLAC (e.g. ffmpeg -i input output.wav). Supported: ${SUPPORTED_FORMATS}.`,
+      )
     }
   }
   const hex = Array.from(head.subarray(0, 8), (x) => x.toString(16).padStart(2, '0')).join(' ')
@@ -166,7 +191,13 @@ function detect(head: Uint8Array, name: string): Kind {
   )
 }
 
-function tooLarge(name: string, frames: number, channels: number, sampleRate: number, max: number): InputError {
+function tooLarge(
+  name: string,
+  frames: number,
+  channels: number,
+  sampleRate: number,
+  max: number,
+): InputError {
   const gib = (frames * channels * 4) / 1024 ** 3
   const minutes = frames / sampleRate / 60
   const fit = Math.floor((max / (channels * 4) / sampleRate / 60) * 10) / 10
@@ -189,7 +220,8 @@ async function decodeWav(
   signal?: AbortSignal,
 ): Promise<DecodedAudio> {
   const info: WavInfo = await parseWavHeader(readAt, size, name)
-  if (info.frames * info.channels * 4 > max) throw tooLarge(name, info.frames, info.channels, info.sampleRate, max)
+  if (info.frames * info.channels * 4 > max)
+    throw tooLarge(name, info.frames, info.channels, info.sampleRate, max)
   const out = Array.from({ length: info.channels }, () => new Float32Array(info.frames))
   const framesPerBlock = Math.max(1, Math.floor(READ_BLOCK / info.blockAlign))
   for (let f = 0; f < info.frames; f += framesPerBlock) {
@@ -197,7 +229,9 @@ async function decodeWav(
     const n = Math.min(framesPerBlock, info.frames - f)
     const bytes = await readAt(info.dataOffset + f * info.blockAlign, n * info.blockAlign)
     if (bytes.length < n * info.blockAlign) {
-      throw new InputError(`${name} is truncated: the file ended while reading its audio. Re-export or re-download it.`)
+      throw new InputError(
+        `${name} is truncated: the file ended while reading its audio. Re-export or re-download it.`,
+      )
     }
     const bad = convertBlock(info, bytes, n, out, f)
     if (bad >= 0) throw nonFiniteError(name, f + bad, info.sampleRate)
@@ -212,7 +246,9 @@ async function decodeWav(
 }
 
 /** STREAMINFO of a native FLAC stream (after an optional ID3 tag). */
-function flacStreamInfo(head: Uint8Array): { sampleRate: number; channels: number; bits: number; totalSamples: number } | null {
+function flacStreamInfo(
+  head: Uint8Array,
+): { sampleRate: number; channels: number; bits: number; totalSamples: number } | null {
   const at = id3Size(head)
   if (ascii(head, at, 4) !== 'fLaC' || head.length < at + 8 + 34) return null
   const b = at + 8 // after 'fLaC' and the metadata block header
@@ -220,7 +256,12 @@ function flacStreamInfo(head: Uint8Array): { sampleRate: number; channels: numbe
   const sampleRate = (head[b + 10] << 12) | (head[b + 11] << 4) | (head[b + 12] >> 4)
   const channels = ((head[b + 12] >> 1) & 7) + 1
   const bits = (((head[b + 12] & 1) << 4) | (head[b + 13] >> 4)) + 1
-  const totalSamples = (head[b + 13] & 0x0f) * 2 ** 32 + ((head[b + 14] << 24) >>> 0) + (head[b + 15] << 16) + (head[b + 16] << 8) + head[b + 17]
+  const totalSamples =
+    (head[b + 13] & 0x0f) * 2 ** 32 +
+    ((head[b + 14] << 24) >>> 0) +
+    (head[b + 15] << 16) +
+    (head[b + 16] << 8) +
+    head[b + 17]
   return { sampleRate, channels, bits, totalSamples }
 }
 
@@ -236,7 +277,7 @@ function declaredChannels(kind: Kind, head: Uint8Array): number | undefined {
     const end = Math.min(head.length - 4, at + 16384)
     while (at < end && !isMpegFrame(head, at)) at++
     if (at >= end) return undefined
-    return (head[at + 3] >> 6) === 3 ? 1 : 2
+    return head[at + 3] >> 6 === 3 ? 1 : 2
   }
   return undefined
 }
@@ -267,7 +308,12 @@ async function loadCodec(kind: Exclude<Kind, 'wav'>): Promise<Codec> {
   }
 }
 
-const LABEL: Record<Exclude<Kind, 'wav'>, string> = { flac: 'FLAC', mp3: 'MP3', vorbis: 'Ogg Vorbis', opus: 'Opus' }
+const LABEL: Record<Exclude<Kind, 'wav'>, string> = {
+  flac: 'FLAC',
+  mp3: 'MP3',
+  vorbis: 'Ogg Vorbis',
+  opus: 'Opus',
+}
 
 async function decodeCompressed(
   kind: Exclude<Kind, 'wav'>,
@@ -281,7 +327,8 @@ async function decodeCompressed(
   const si = kind === 'flac' ? flacStreamInfo(head) : null
   if (si) {
     checkChannelsAndRate(si.channels, si.sampleRate, name)
-    if (si.totalSamples * si.channels * 4 > max) throw tooLarge(name, si.totalSamples, si.channels, si.sampleRate, max)
+    if (si.totalSamples * si.channels * 4 > max)
+      throw tooLarge(name, si.totalSamples, si.channels, si.sampleRate, max)
   }
   const wantChannels = declaredChannels(kind, head)
   if (wantChannels !== undefined && (kind === 'opus' || kind === 'vorbis')) {
@@ -293,7 +340,10 @@ async function decodeCompressed(
     codec = await loadCodec(kind)
   } catch (e) {
     // An installation problem, not bad input: say so instead of blaming the file.
-    throw new Error(`the ${LABEL[kind]} decoder could not be loaded (${(e as Error)?.message ?? e}); reinstall Unweave (npm install)`, { cause: e })
+    throw new Error(
+      `the ${LABEL[kind]} decoder could not be loaded (${(e as Error)?.message ?? e}); reinstall Unweave (npm install)`,
+      { cause: e },
+    )
   }
   // Blocks of decoded audio per channel; concatenated channel by channel at the end.
   const blocks: Float32Array[][] = []
@@ -343,7 +393,10 @@ async function decodeCompressed(
   } catch (e) {
     if (isUnweaveError(e) || signal?.aborted) throw e
     const msg = e instanceof Error ? e.message : String(e)
-    throw new InputError(`${name} could not be decoded as ${LABEL[kind]}: ${msg}. The file is probably corrupt or truncated; re-export it.`, { cause: e })
+    throw new InputError(
+      `${name} could not be decoded as ${LABEL[kind]}: ${msg}. The file is probably corrupt or truncated; re-export it.`,
+      { cause: e },
+    )
   } finally {
     try {
       codec.free()

@@ -67,11 +67,18 @@ export async function openStemWriter(path: string, opts: StemWriterOptions): Pro
 }
 
 function validate(o: StemWriterOptions): void {
-  if (o.format !== 'wav' && o.format !== 'flac') throw new UsageError(`unknown output format '${String(o.format)}': use wav or flac`)
-  if (o.bits !== 16 && o.bits !== 24 && o.bits !== '32f') throw new UsageError(`unknown sample format '${String(o.bits)}': use 16, 24 or 32f`)
-  if (o.format === 'flac' && o.bits === '32f') throw new UsageError('FLAC cannot store 32-bit float samples: use --bits 16 or 24 with FLAC, or --format wav for 32f')
-  if (!Number.isInteger(o.channels) || o.channels < 1 || o.channels > 8) throw new UsageError(`stems must have 1 to 8 channels, not ${o.channels}`)
-  if (!Number.isInteger(o.sampleRate) || o.sampleRate < 1 || o.sampleRate > 655350) throw new UsageError(`invalid sample rate ${o.sampleRate}`)
+  if (o.format !== 'wav' && o.format !== 'flac')
+    throw new UsageError(`unknown output format '${String(o.format)}': use wav or flac`)
+  if (o.bits !== 16 && o.bits !== 24 && o.bits !== '32f')
+    throw new UsageError(`unknown sample format '${String(o.bits)}': use 16, 24 or 32f`)
+  if (o.format === 'flac' && o.bits === '32f')
+    throw new UsageError(
+      'FLAC cannot store 32-bit float samples: use --bits 16 or 24 with FLAC, or --format wav for 32f',
+    )
+  if (!Number.isInteger(o.channels) || o.channels < 1 || o.channels > 8)
+    throw new UsageError(`stems must have 1 to 8 channels, not ${o.channels}`)
+  if (!Number.isInteger(o.sampleRate) || o.sampleRate < 1 || o.sampleRate > 655350)
+    throw new UsageError(`invalid sample rate ${o.sampleRate}`)
 }
 
 async function sameFile(a: string, b: string): Promise<boolean> {
@@ -86,7 +93,9 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 async function checkTarget(target: string, opts: StemWriterOptions): Promise<void> {
   for (const p of opts.protect ?? []) {
     if (await sameFile(target, p)) {
-      throw new OutputError(`refusing to write ${target}: it is the input file. Choose another --out folder.`)
+      throw new OutputError(
+        `refusing to write ${target}: it is the input file. Choose another --out folder.`,
+      )
     }
   }
   let st
@@ -95,8 +104,14 @@ async function checkTarget(target: string, opts: StemWriterOptions): Promise<voi
   } catch {
     return // does not exist: fine
   }
-  if (st.isDirectory()) throw new OutputError(`cannot write ${target}: a folder of that name exists. Remove it or choose another --out folder.`)
-  if (!opts.force) throw new OutputError(`${target} exists already. Use --force to overwrite it, or choose another --out folder.`)
+  if (st.isDirectory())
+    throw new OutputError(
+      `cannot write ${target}: a folder of that name exists. Remove it or choose another --out folder.`,
+    )
+  if (!opts.force)
+    throw new OutputError(
+      `${target} exists already. Use --force to overwrite it, or choose another --out folder.`,
+    )
 }
 
 /** Maps a file-system error while writing near `target` to an OutputError that says what to do. */
@@ -114,8 +129,10 @@ export function writeError(e: unknown, target: string): OutputError {
             ? `${dir} is on a read-only file system`
             : code === 'ENOSPC' || code === 'EDQUOT'
               ? `the disk holding ${dir} is full`
-              : (e as Error)?.message ?? String(e)
-  return new OutputError(`cannot write ${target}: ${why}. Choose a writable --out folder.`, { cause: e })
+              : ((e as Error)?.message ?? String(e))
+  return new OutputError(`cannot write ${target}: ${why}. Choose a writable --out folder.`, {
+    cause: e,
+  })
 }
 
 /** Sequential writes to the temp file, positional patches, and the final atomic move. */
@@ -140,7 +157,12 @@ class FileSink {
     let off = 0
     try {
       while (off < bytes.length) {
-        const { bytesWritten } = await this.#handle().write(bytes, off, bytes.length - off, this.#pos)
+        const { bytesWritten } = await this.#handle().write(
+          bytes,
+          off,
+          bytes.length - off,
+          this.#pos,
+        )
         off += bytesWritten
         this.#pos += bytesWritten
       }
@@ -153,7 +175,12 @@ class FileSink {
     try {
       let off = 0
       while (off < bytes.length) {
-        const { bytesWritten } = await this.#handle().write(bytes, off, bytes.length - off, at + off)
+        const { bytesWritten } = await this.#handle().write(
+          bytes,
+          off,
+          bytes.length - off,
+          at + off,
+        )
         off += bytesWritten
       }
     } catch (e) {
@@ -202,14 +229,27 @@ async function moveNoClobber(tmp: string, target: string): Promise<void> {
     await link(tmp, target)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    if (code === 'EEXIST') throw new OutputError(`${target} appeared while Unweave was writing it. Use --force to overwrite it, or choose another --out folder.`)
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV' && code !== 'EMLINK') throw e
+    if (code === 'EEXIST')
+      throw new OutputError(
+        `${target} appeared while Unweave was writing it. Use --force to overwrite it, or choose another --out folder.`,
+      )
+    if (
+      code !== 'EPERM' &&
+      code !== 'ENOTSUP' &&
+      code !== 'EOPNOTSUPP' &&
+      code !== 'EXDEV' &&
+      code !== 'EMLINK'
+    )
+      throw e
     // File systems without hard links (FAT, some network shares): check, then rename.
     const exists = await lstat(target).then(
       () => true,
       () => false,
     )
-    if (exists) throw new OutputError(`${target} appeared while Unweave was writing it. Use --force to overwrite it, or choose another --out folder.`)
+    if (exists)
+      throw new OutputError(
+        `${target} appeared while Unweave was writing it. Use --force to overwrite it, or choose another --out folder.`,
+      )
     await rename(tmp, target)
     return
   }
@@ -231,7 +271,14 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 /** Float -> integer: scale by 2^(bits-1), round half away from zero, clip. NaN -> 0. Returns clip count. */
-function quantize(src: Float32Array, n: number, scale: number, out: Int32Array, stride: number, offset: number): number {
+function quantize(
+  src: Float32Array,
+  n: number,
+  scale: number,
+  out: Int32Array,
+  stride: number,
+  offset: number,
+): number {
   const hi = scale - 1
   const lo = -scale
   let clipped = 0
@@ -282,12 +329,16 @@ abstract class BaseWriter implements StemWriter {
   }
 
   write(block: Float32Array[]): Promise<void> {
-    if (this.state !== 'open') return Promise.reject(new Error(`stem writer for ${this.path} is ${this.state}`))
+    if (this.state !== 'open')
+      return Promise.reject(new Error(`stem writer for ${this.path} is ${this.state}`))
     if (block.length !== this.opts.channels) {
-      return Promise.reject(new Error(`stem block has ${block.length} channels, the writer ${this.opts.channels}`))
+      return Promise.reject(
+        new Error(`stem block has ${block.length} channels, the writer ${this.opts.channels}`),
+      )
     }
     const n = block[0]?.length ?? 0
-    for (const ch of block) if (ch.length !== n) return Promise.reject(new Error('stem block channels differ in length'))
+    for (const ch of block)
+      if (ch.length !== n) return Promise.reject(new Error('stem block channels differ in length'))
     if (n === 0) return Promise.resolve()
     return this.serial(async () => {
       try {
@@ -301,7 +352,8 @@ abstract class BaseWriter implements StemWriter {
   }
 
   commit(): Promise<void> {
-    if (this.state !== 'open') return Promise.reject(new Error(`stem writer for ${this.path} is ${this.state}`))
+    if (this.state !== 'open')
+      return Promise.reject(new Error(`stem writer for ${this.path} is ${this.state}`))
     return this.serial(async () => {
       try {
         await this.finish()
@@ -390,7 +442,9 @@ class WavWriter extends BaseWriter {
       h.writeUInt32LE(CHANNEL_MASK[o.channels] ?? 0, p + 20)
       // KSDATAFORMAT_SUBTYPE_PCM / _IEEE_FLOAT: {0000000X-0000-0010-8000-00AA00389B71}
       h.writeUInt16LE(this.#float ? 3 : 1, p + 24)
-      Buffer.from([0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71]).copy(h, p + 26)
+      Buffer.from([
+        0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71,
+      ]).copy(h, p + 26)
     }
     p += this.#fmtSize
     if (this.#float) {
@@ -446,7 +500,10 @@ class WavWriter extends BaseWriter {
 
   async #flush(): Promise<void> {
     if (!this.#pendingBytes) return
-    const all = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending, this.#pendingBytes)
+    const all =
+      this.#pending.length === 1
+        ? this.#pending[0]
+        : Buffer.concat(this.#pending, this.#pendingBytes)
     this.#pending = []
     this.#pendingBytes = 0
     await this.sink.append(all)
@@ -478,7 +535,12 @@ class FlacWriter extends BaseWriter {
     const w = new FlacWriter(sink, opts)
     try {
       w.#enc = await FlacStreamEncoder.create(
-        { sampleRate: opts.sampleRate, channels: opts.channels, bits: opts.bits as 16 | 24, totalFrames: opts.totalFrames },
+        {
+          sampleRate: opts.sampleRate,
+          channels: opts.channels,
+          bits: opts.bits as 16 | 24,
+          totalFrames: opts.totalFrames,
+        },
         (bytes) => w.#pending.push(bytes),
       )
     } catch (e) {
@@ -494,7 +556,8 @@ class FlacWriter extends BaseWriter {
     this.#pending = []
     if (this.#first) {
       const head = chunks[0]
-      if (!(head[0] === 0x66 && head[1] === 0x4c && head[2] === 0x61 && head[3] === 0x43)) throw new Error('libFLAC did not start the stream with fLaC')
+      if (!(head[0] === 0x66 && head[1] === 0x4c && head[2] === 0x61 && head[3] === 0x43))
+        throw new Error('libFLAC did not start the stream with fLaC')
       this.#first = false
     }
     let total = 0
@@ -527,7 +590,10 @@ class FlacWriter extends BaseWriter {
     if (this.#first) throw new Error('libFLAC wrote no stream')
     // STREAMINFO body starts after 'fLaC' (4) and its block header (4).
     const bits = this.opts.bits as 16 | 24
-    await this.sink.patch(8, streamInfoBody(info, this.opts.sampleRate, this.opts.channels, bits, this.framesWritten))
+    await this.sink.patch(
+      8,
+      streamInfoBody(info, this.opts.sampleRate, this.opts.channels, bits, this.framesWritten),
+    )
   }
 
   protected override release(): void {

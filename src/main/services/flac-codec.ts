@@ -8,9 +8,31 @@
 interface LibFlac {
   isReady(): boolean
   on(event: 'ready', cb: () => void): void
-  create_libflac_encoder(rate: number, channels: number, bps: number, level: number, totalSamples?: number, verify?: boolean, blockSize?: number): number
-  init_encoder_stream(enc: number, write: (data: Uint8Array) => void, metadata?: (info?: { md5sum: string; min_framesize: number; max_framesize: number; min_blocksize: number; max_blocksize: number }) => void): number
-  FLAC__stream_encoder_process(enc: number, channels: Int32Array[], samples: number): boolean | number
+  create_libflac_encoder(
+    rate: number,
+    channels: number,
+    bps: number,
+    level: number,
+    totalSamples?: number,
+    verify?: boolean,
+    blockSize?: number,
+  ): number
+  init_encoder_stream(
+    enc: number,
+    write: (data: Uint8Array) => void,
+    metadata?: (info?: {
+      md5sum: string
+      min_framesize: number
+      max_framesize: number
+      min_blocksize: number
+      max_blocksize: number
+    }) => void,
+  ): number
+  FLAC__stream_encoder_process(
+    enc: number,
+    channels: Int32Array[],
+    samples: number,
+  ): boolean | number
   FLAC__stream_encoder_finish(enc: number): boolean | number
   FLAC__stream_encoder_delete(enc: number): void
   FLAC__stream_encoder_get_state(enc: number): number
@@ -25,11 +47,16 @@ export function loadLibFlac(): Promise<LibFlac> {
     const saved = g.fetch
     g.fetch = undefined
     try {
-      const mod = (await import('libflacjs/dist/libflac.wasm.js')) as unknown as { default?: LibFlac } & LibFlac
+      const mod = (await import('libflacjs/dist/libflac.wasm.js')) as unknown as {
+        default?: LibFlac
+      } & LibFlac
       const flac = mod.default ?? mod
       if (!flac.isReady()) {
         await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('libFLAC did not initialise within 30 s')), 30_000)
+          const timer = setTimeout(
+            () => reject(new Error('libFLAC did not initialise within 30 s')),
+            30_000,
+          )
           flac.on('ready', () => {
             clearTimeout(timer)
             resolve()
@@ -69,17 +96,32 @@ export class FlacStreamEncoder {
 
   /** Creates an encoder at compression level 5 (the `flac` tool's default). */
   static async create(
-    opts: { sampleRate: number; channels: number; bits: 16 | 24; totalFrames?: number; level?: number },
+    opts: {
+      sampleRate: number
+      channels: number
+      bits: 16 | 24
+      totalFrames?: number
+      level?: number
+    },
     onBytes: (bytes: Uint8Array) => void,
   ): Promise<FlacStreamEncoder> {
     const flac = await loadLibFlac()
-    const enc = flac.create_libflac_encoder(opts.sampleRate, opts.channels, opts.bits, opts.level ?? 5, opts.totalFrames ?? 0, false, 0)
+    const enc = flac.create_libflac_encoder(
+      opts.sampleRate,
+      opts.channels,
+      opts.bits,
+      opts.level ?? 5,
+      opts.totalFrames ?? 0,
+      false,
+      0,
+    )
     if (!enc) throw new Error('libFLAC could not create an encoder')
     const self = new FlacStreamEncoder(flac, enc)
     const status = flac.init_encoder_stream(enc, onBytes, (info) => {
       if (!info) return
       const md5 = new Uint8Array(16)
-      for (let i = 0; i < 16; i++) md5[i] = parseInt(info.md5sum.substring(2 * i, 2 * i + 2), 16) || 0
+      for (let i = 0; i < 16; i++)
+        md5[i] = parseInt(info.md5sum.substring(2 * i, 2 * i + 2), 16) || 0
       self.#info = {
         minBlockSize: info.min_blocksize,
         maxBlockSize: info.max_blocksize,
@@ -98,7 +140,9 @@ export class FlacStreamEncoder {
   /** Encodes `samples` frames of right-justified integer samples, one Int32Array per channel. */
   process(channels: Int32Array[], samples: number): void {
     if (!this.#flac.FLAC__stream_encoder_process(this.#enc, channels, samples)) {
-      throw new Error(`libFLAC failed while encoding (encoder state ${this.#flac.FLAC__stream_encoder_get_state(this.#enc)})`)
+      throw new Error(
+        `libFLAC failed while encoding (encoder state ${this.#flac.FLAC__stream_encoder_get_state(this.#enc)})`,
+      )
     }
   }
 

@@ -69,7 +69,8 @@ export async function loadModel(path?: string): Promise<LoadedModel> {
   let jsonPath = path ? resolve(path) : defaultModelPath()
   const given = path !== undefined
   try {
-    if ((await stat(jsonPath)).isDirectory()) jsonPath = join(jsonPath, `${DEFAULT_MODEL_NAME}.json`)
+    if ((await stat(jsonPath)).isDirectory())
+      jsonPath = join(jsonPath, `${DEFAULT_MODEL_NAME}.json`)
   } catch {
     // reported below
   }
@@ -89,15 +90,20 @@ export async function loadModel(path?: string): Promise<LoadedModel> {
         { cause: e },
       )
     }
-    throw new ModelError(`cannot read model metadata ${jsonPath}: ${(e as Error).message}`, { cause: e })
+    throw new ModelError(`cannot read model metadata ${jsonPath}: ${(e as Error).message}`, {
+      cause: e,
+    })
   }
   let raw: unknown
   try {
     raw = JSON.parse(text)
   } catch (e) {
-    throw new ModelError(`model metadata ${jsonPath} is not valid JSON (${(e as Error).message}). Restore the file that came with the model.`, {
-      cause: e,
-    })
+    throw new ModelError(
+      `model metadata ${jsonPath} is not valid JSON (${(e as Error).message}). Restore the file that came with the model.`,
+      {
+        cause: e,
+      },
+    )
   }
   const problems = validateModelMetadata(raw)
   if (problems.length) {
@@ -109,7 +115,10 @@ export async function loadModel(path?: string): Promise<LoadedModel> {
     const st = await stat(onnxPath)
     if (!st.isFile() || st.size === 0) throw new Error('empty or not a file')
   } catch (e) {
-    throw new ModelError(`the model graph ${onnxPath} is missing or empty; it must sit beside ${jsonPath} with the same base name.`, { cause: e })
+    throw new ModelError(
+      `the model graph ${onnxPath} is missing or empty; it must sit beside ${jsonPath} with the same base name.`,
+      { cause: e },
+    )
   }
   return { metadata: raw as ModelMetadata, onnxPath, jsonPath }
 }
@@ -118,7 +127,8 @@ type Check = (v: unknown) => boolean
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v)
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function show(v: unknown): string {
   if (v === undefined) return 'nothing (missing)'
@@ -141,14 +151,31 @@ export function validateModelMetadata(raw: unknown): string[] {
   check('formatVersion', raw.formatVersion, (v) => v === 1, '1')
   check('name', raw.name, isStr, 'a non-empty string')
   check('version', raw.version, isStr, 'a non-empty string')
-  check('sampleRate', raw.sampleRate, (v) => isInt(v) && v >= 8000 && v <= 192000, 'an integer in 8000..192000 (Hz)')
+  check(
+    'sampleRate',
+    raw.sampleRate,
+    (v) => isInt(v) && v >= 8000 && v <= 192000,
+    'an integer in 8000..192000 (Hz)',
+  )
   let nFft: number | undefined
   if (check('stft', raw.stft, isObj, 'an object {nFft, hop, window, framing}')) {
     const s = raw.stft as Record<string, unknown>
-    if (check('stft.nFft', s.nFft, (v) => isInt(v) && v >= 16 && v <= 65536 && (v & (v - 1)) === 0, 'a power of two in 16..65536')) {
+    if (
+      check(
+        'stft.nFft',
+        s.nFft,
+        (v) => isInt(v) && v >= 16 && v <= 65536 && (v & (v - 1)) === 0,
+        'a power of two in 16..65536',
+      )
+    ) {
       nFft = s.nFft as number
     }
-    check('stft.hop', s.hop, (v) => isInt(v) && v >= 1 && (nFft === undefined || v <= nFft), `an integer in 1..${nFft ?? 'nFft'}`)
+    check(
+      'stft.hop',
+      s.hop,
+      (v) => isInt(v) && v >= 1 && (nFft === undefined || v <= nFft),
+      `an integer in 1..${nFft ?? 'nFft'}`,
+    )
     check('stft.window', s.window, (v) => v === 'hann', '"hann"')
     check('stft.framing', s.framing, (v) => v === 'center', '"center"')
   }
@@ -158,31 +185,63 @@ export function validateModelMetadata(raw: unknown): string[] {
     check('feature.eps', f.eps, (v) => isNum(v) && v > 0 && v < 1, 'a number in (0, 1)')
     check('feature.normalization', f.normalization, (v) => v === 'in_graph', '"in_graph"')
   }
-  check('embeddingDim', raw.embeddingDim, (v) => isInt(v) && v >= 1 && v <= 4096, 'an integer in 1..4096')
-  check('bins', raw.bins, (v) => isInt(v) && (nFft === undefined || v === nFft / 2 + 1), nFft ? `${nFft / 2 + 1} (stft.nFft/2 + 1)` : 'stft.nFft/2 + 1')
+  check(
+    'embeddingDim',
+    raw.embeddingDim,
+    (v) => isInt(v) && v >= 1 && v <= 4096,
+    'an integer in 1..4096',
+  )
+  check(
+    'bins',
+    raw.bins,
+    (v) => isInt(v) && (nFft === undefined || v === nFft / 2 + 1),
+    nFft ? `${nFft / 2 + 1} (stft.nFft/2 + 1)` : 'stft.nFft/2 + 1',
+  )
   if (check('io', raw.io, isObj, 'an object {input, output, opset}')) {
     const io = raw.io as Record<string, unknown>
     check('io.input', io.input, isStr, 'the name of the graph input (a non-empty string)')
     check('io.output', io.output, isStr, 'the name of the graph output (a non-empty string)')
     check('io.opset', io.opset, (v) => isInt(v) && v >= 7 && v <= 30, 'an integer opset in 7..30')
   }
-  check('trainedChunkFrames', raw.trainedChunkFrames, (v) => isInt(v) && v >= 1, 'a positive integer')
-  check('silenceThresholdDb', raw.silenceThresholdDb, (v) => isNum(v) && v > 0 && v <= 200, 'a number of dB in (0, 200]')
-  if (raw.training !== undefined && check('training', raw.training, isObj, 'an object {sources, steps, hours, notes?}')) {
+  check(
+    'trainedChunkFrames',
+    raw.trainedChunkFrames,
+    (v) => isInt(v) && v >= 1,
+    'a positive integer',
+  )
+  check(
+    'silenceThresholdDb',
+    raw.silenceThresholdDb,
+    (v) => isNum(v) && v > 0 && v <= 200,
+    'a number of dB in (0, 200]',
+  )
+  if (
+    raw.training !== undefined &&
+    check('training', raw.training, isObj, 'an object {sources, steps, hours, notes?}')
+  ) {
     const t = raw.training as Record<string, unknown>
-    check('training.sources', t.sources, (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'), 'an array of strings')
+    check(
+      'training.sources',
+      t.sources,
+      (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),
+      'an array of strings',
+    )
     check('training.steps', t.steps, (v) => isInt(v) && v >= 0, 'a non-negative integer')
     check('training.hours', t.hours, (v) => isNum(v) && v >= 0, 'a non-negative number')
-    if (t.notes !== undefined) check('training.notes', t.notes, (v) => typeof v === 'string', 'a string')
+    if (t.notes !== undefined)
+      check('training.notes', t.notes, (v) => typeof v === 'string', 'a string')
   }
   if (raw.scores !== undefined && check('scores', raw.scores, Array.isArray, 'an array')) {
     ;(raw.scores as unknown[]).forEach((s, i) => {
       if (!check(`scores[${i}]`, s, isObj, 'an object')) return
       const o = s as Record<string, unknown>
       check(`scores[${i}].split`, o.split, isStr, 'a string')
-      for (const k of ['mixtures', 'sources']) check(`scores[${i}].${k}`, o[k], (v) => isInt(v) && v >= 0, 'a non-negative integer')
-      for (const k of ['sisdriModel', 'sisdriIbm']) check(`scores[${i}].${k}`, o[k], isNum, 'a number (dB)')
-      for (const k of ['sisdriIrm', 'sdriModel', 'sdriIbm']) if (o[k] !== undefined) check(`scores[${i}].${k}`, o[k], isNum, 'a number (dB)')
+      for (const k of ['mixtures', 'sources'])
+        check(`scores[${i}].${k}`, o[k], (v) => isInt(v) && v >= 0, 'a non-negative integer')
+      for (const k of ['sisdriModel', 'sisdriIbm'])
+        check(`scores[${i}].${k}`, o[k], isNum, 'a number (dB)')
+      for (const k of ['sisdriIrm', 'sdriModel', 'sdriIbm'])
+        if (o[k] !== undefined) check(`scores[${i}].${k}`, o[k], isNum, 'a number (dB)')
     })
   }
   return out

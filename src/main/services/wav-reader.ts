@@ -48,7 +48,9 @@ const KNOWN_TAGS: Record<number, string> = {
 }
 
 /** The GUID tail every KSDATAFORMAT_SUBTYPE_* for a classic format tag shares: -0000-0010-8000-00AA00389B71. */
-const KS_GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71]
+const KS_GUID_TAIL = [
+  0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71,
+]
 
 function fourcc(b: Uint8Array, at: number): string {
   return String.fromCharCode(b[at], b[at + 1], b[at + 2], b[at + 3])
@@ -71,7 +73,11 @@ function u64(b: Uint8Array, at: number): number {
  * (ffmpeg and others), 0x7FFFF000 (sox), and 0 when the RIFF size is unset too.
  */
 function isPlaceholderSize(size32: number, riffSize: number): boolean {
-  return size32 === 0xffffffff || size32 === 0x7ffff000 || (size32 === 0 && (riffSize === 0 || riffSize === 0xffffffff))
+  return (
+    size32 === 0xffffffff ||
+    size32 === 0x7ffff000 ||
+    (size32 === 0 && (riffSize === 0 || riffSize === 0xffffffff))
+  )
 }
 
 function describeTag(tag: number): string {
@@ -83,9 +89,14 @@ function describeTag(tag: number): string {
  * Parses the chunk list of a RIFF/RF64/BW64 WAVE file of `fileSize` bytes. `name` is used in
  * messages. Throws InputError for anything it cannot or will not decode.
  */
-export async function parseWavHeader(readAt: ReadAt, fileSize: number, name: string): Promise<WavInfo> {
+export async function parseWavHeader(
+  readAt: ReadAt,
+  fileSize: number,
+  name: string,
+): Promise<WavInfo> {
   const head = await readAt(0, 12)
-  if (head.length < 12) throw new InputError(`${name} is truncated: it ends inside the WAV header. Re-export the file.`)
+  if (head.length < 12)
+    throw new InputError(`${name} is truncated: it ends inside the WAV header. Re-export the file.`)
   const riff = fourcc(head, 0)
   if (fourcc(head, 8) !== 'WAVE' || (riff !== 'RIFF' && riff !== 'RF64' && riff !== 'BW64')) {
     throw new InputError(`${name} is not a WAV file (no RIFF/WAVE header).`)
@@ -109,10 +120,16 @@ export async function parseWavHeader(readAt: ReadAt, fileSize: number, name: str
       dataOffset = bodyAt
       if (isRf64 && size32 === 0xffffffff) {
         if (ds64DataSize === undefined) {
-          throw new InputError(`${name} is corrupt: an RF64 file whose 'ds64' chunk is missing or comes after 'data'.`)
+          throw new InputError(
+            `${name} is corrupt: an RF64 file whose 'ds64' chunk is missing or comes after 'data'.`,
+          )
         }
         declaredDataSize = ds64DataSize
-      } else if (isPlaceholderSize(size32, riffSize) && fileSize > bodyAt && (size32 === 0 || size32 > fileSize - bodyAt)) {
+      } else if (
+        isPlaceholderSize(size32, riffSize) &&
+        fileSize > bodyAt &&
+        (size32 === 0 || size32 > fileSize - bodyAt)
+      ) {
         // A writer that could not seek back (a pipe) leaves a placeholder size: the data runs to the end.
         declaredDataSize = fileSize - bodyAt
         dataSizeUnknown = true
@@ -124,11 +141,18 @@ export async function parseWavHeader(readAt: ReadAt, fileSize: number, name: str
       continue
     }
     if (id === 'ds64' || id === 'fmt ') {
-      if (size32 > 1024) throw new InputError(`${name} is corrupt: its '${id.trim()}' chunk claims ${size32} bytes.`)
+      if (size32 > 1024)
+        throw new InputError(`${name} is corrupt: its '${id.trim()}' chunk claims ${size32} bytes.`)
       const body = await readAt(bodyAt, size32)
-      if (body.length < size32) throw new InputError(`${name} is truncated inside its '${id.trim()}' chunk. Re-export the file.`)
+      if (body.length < size32)
+        throw new InputError(
+          `${name} is truncated inside its '${id.trim()}' chunk. Re-export the file.`,
+        )
       if (id === 'ds64') {
-        if (size32 < 24) throw new InputError(`${name} is corrupt: its 'ds64' chunk is ${size32} bytes, expected at least 24.`)
+        if (size32 < 24)
+          throw new InputError(
+            `${name} is corrupt: its 'ds64' chunk is ${size32} bytes, expected at least 24.`,
+          )
         ds64DataSize = u64(body, 8)
       } else {
         fmt = body
@@ -137,9 +161,18 @@ export async function parseWavHeader(readAt: ReadAt, fileSize: number, name: str
     pos = bodyAt + size32 + (size32 & 1)
   }
 
-  if (!fmt) throw new InputError(`${name} is not a usable WAV file: it has no 'fmt ' chunk (corrupt or truncated header).`)
-  if (dataOffset < 0) throw new InputError(`${name} has no audio: its WAV 'data' chunk is missing (corrupt or truncated file).`)
-  if (fmt.length < 16) throw new InputError(`${name} is corrupt: its 'fmt ' chunk is ${fmt.length} bytes, expected at least 16.`)
+  if (!fmt)
+    throw new InputError(
+      `${name} is not a usable WAV file: it has no 'fmt ' chunk (corrupt or truncated header).`,
+    )
+  if (dataOffset < 0)
+    throw new InputError(
+      `${name} has no audio: its WAV 'data' chunk is missing (corrupt or truncated file).`,
+    )
+  if (fmt.length < 16)
+    throw new InputError(
+      `${name} is corrupt: its 'fmt ' chunk is ${fmt.length} bytes, expected at least 16.`,
+    )
 
   let formatTag = u16(fmt, 0)
   const channels = u16(fmt, 2)
@@ -149,7 +182,10 @@ export async function parseWavHeader(readAt: ReadAt, fileSize: number, name: str
   let bitDepth = bitsPerSample
   const extensible = formatTag === 0xfffe
   if (extensible) {
-    if (fmt.length < 40) throw new InputError(`${name} is corrupt: WAVE_FORMAT_EXTENSIBLE header of ${fmt.length} bytes, expected 40.`)
+    if (fmt.length < 40)
+      throw new InputError(
+        `${name} is corrupt: WAVE_FORMAT_EXTENSIBLE header of ${fmt.length} bytes, expected 40.`,
+      )
     const valid = u16(fmt, 18)
     if (valid > 0) bitDepth = valid
     formatTag = u16(fmt, 24)
@@ -164,23 +200,35 @@ export async function parseWavHeader(readAt: ReadAt, fileSize: number, name: str
 
   checkChannelsAndRate(channels, sampleRate, name)
   if (blockAlign === 0 || blockAlign % channels !== 0) {
-    throw new InputError(`${name} is corrupt: block size ${blockAlign} bytes does not fit ${channels} channels.`)
+    throw new InputError(
+      `${name} is corrupt: block size ${blockAlign} bytes does not fit ${channels} channels.`,
+    )
   }
   const containerBytes = blockAlign / channels
 
   if (formatTag === 1) {
-    if (containerBytes < 1 || containerBytes > 4 || bitsPerSample > containerBytes * 8 || bitsPerSample === 0) {
+    if (
+      containerBytes < 1 ||
+      containerBytes > 4 ||
+      bitsPerSample > containerBytes * 8 ||
+      bitsPerSample === 0
+    ) {
       throw new InputError(
         `${name} is PCM with ${bitsPerSample} bits in ${containerBytes}-byte samples; Unweave reads 8, 16, 24 and 32-bit PCM. Convert it (e.g. to 24-bit WAV or FLAC).`,
       )
     }
   } else if (formatTag === 3) {
     if (containerBytes !== 4 && containerBytes !== 8) {
-      throw new InputError(`${name} is floating point with ${containerBytes * 8}-bit samples; Unweave reads 32 and 64-bit float WAV.`)
+      throw new InputError(
+        `${name} is floating point with ${containerBytes * 8}-bit samples; Unweave reads 32 and 64-bit float WAV.`,
+      )
     }
     bitDepth = containerBytes * 8
   } else if (formatTag === 6 || formatTag === 7) {
-    if (containerBytes !== 1) throw new InputError(`${name} is corrupt: ${formatTag === 6 ? 'A-law' : 'mu-law'} with ${containerBytes}-byte samples.`)
+    if (containerBytes !== 1)
+      throw new InputError(
+        `${name} is corrupt: ${formatTag === 6 ? 'A-law' : 'mu-law'} with ${containerBytes}-byte samples.`,
+      )
     bitDepth = 8
   } else {
     throw new InputError(
@@ -196,7 +244,9 @@ export async function parseWavHeader(readAt: ReadAt, fileSize: number, name: str
   }
   const frames = Math.floor(Math.min(declaredDataSize, available) / blockAlign)
   if (frames === 0) {
-    throw new InputError(`${name} holds no audio samples (zero-length WAV). Choose a file with sound in it.`)
+    throw new InputError(
+      `${name} holds no audio samples (zero-length WAV). Choose a file with sound in it.`,
+    )
   }
   return {
     container: isRf64 ? 'rf64' : 'wav',
@@ -215,7 +265,10 @@ export async function parseWavHeader(readAt: ReadAt, fileSize: number, name: str
 
 /** Rejects channel counts and rates outside what Unweave supports (1-8 channels, 8-192 kHz). */
 export function checkChannelsAndRate(channels: number, sampleRate: number, name: string): void {
-  if (channels === 0) throw new InputError(`${name} declares 0 audio channels, so it holds no audio (corrupt header).`)
+  if (channels === 0)
+    throw new InputError(
+      `${name} declares 0 audio channels, so it holds no audio (corrupt header).`,
+    )
   if (channels > 8) {
     throw new InputError(
       `${name} has ${channels} channels; Unweave separates mono up to 8-channel audio. Split or downmix it to at most 8 channels first.`,
@@ -236,7 +289,7 @@ function alawTable(): Float32Array {
     const exp = (a & 0x70) >> 4
     let mag = (a & 0x0f) << 4
     mag = exp === 0 ? mag + 8 : (mag + 0x108) << (exp - 1)
-    t[i] = ((a & 0x80) ? mag : -mag) / 32768
+    t[i] = (a & 0x80 ? mag : -mag) / 32768
   }
   return t
 }
@@ -248,7 +301,7 @@ function mulawTable(): Float32Array {
     const u = ~i & 0xff
     const exp = (u & 0x70) >> 4
     const mag = (((u & 0x0f) << 3) + 0x84) << exp
-    t[i] = ((u & 0x80) ? 0x84 - mag : mag - 0x84) / 32768
+    t[i] = (u & 0x80 ? 0x84 - mag : mag - 0x84) / 32768
   }
   return t
 }
@@ -260,15 +313,28 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
  * Integers map to [-1, 1) by dividing by 2^(bits-1) of the container (exact in float32 up to 24 bits).
  * Returns the index of the first non-finite sample (float formats), or -1.
  */
-export function convertBlock(info: WavInfo, bytes: Uint8Array, frames: number, out: Float32Array[], at: number): number {
+export function convertBlock(
+  info: WavInfo,
+  bytes: Uint8Array,
+  frames: number,
+  out: Float32Array[],
+  at: number,
+): number {
   const ch = info.channels
   const n = frames * ch
   const bo = bytes.byteOffset
   const buf = bytes.buffer
   let bad = -1
-  switch (info.formatTag === 1 ? `i${info.containerBytes}` : info.formatTag === 3 ? `f${info.containerBytes}` : `g${info.formatTag}`) {
+  switch (
+    info.formatTag === 1
+      ? `i${info.containerBytes}`
+      : info.formatTag === 3
+        ? `f${info.containerBytes}`
+        : `g${info.formatTag}`
+  ) {
     case 'i1': {
-      for (let i = 0, f = 0; i < n; f++) for (let c = 0; c < ch; c++, i++) out[c][at + f] = (bytes[i] - 128) / 128
+      for (let i = 0, f = 0; i < n; f++)
+        for (let c = 0; c < ch; c++, i++) out[c][at + f] = (bytes[i] - 128) / 128
       break
     }
     case 'i2': {
@@ -321,11 +387,14 @@ export function convertBlock(info: WavInfo, bytes: Uint8Array, frames: number, o
     case 'g6':
     case 'g7': {
       const t = info.formatTag === 6 ? (ALAW ??= alawTable()) : (MULAW ??= mulawTable())
-      for (let i = 0, f = 0; i < n; f++) for (let c = 0; c < ch; c++, i++) out[c][at + f] = t[bytes[i]]
+      for (let i = 0, f = 0; i < n; f++)
+        for (let c = 0; c < ch; c++, i++) out[c][at + f] = t[bytes[i]]
       break
     }
     default:
-      throw new InputError(`unsupported WAV sample layout (format ${info.formatTag}, ${info.containerBytes} bytes)`)
+      throw new InputError(
+        `unsupported WAV sample layout (format ${info.formatTag}, ${info.containerBytes} bytes)`,
+      )
   }
   return bad
 }

@@ -1,0 +1,185 @@
+/** Command-line parsing for `unweave`: turns argv into a typed command or a UsageError (exit 2). */
+import { parseArgs } from 'node:util'
+import type { StemBits, StemFormat } from '../main/services/audio-encode'
+import type { DeviceChoice } from '../main/inference/onnx-embedder'
+import type { MaskMode } from '../engine/index'
+import { UsageError } from '../shared/errors'
+
+/** Largest number of sources Unweave separates into. */
+export const MAX_SOURCES = 8
+
+/** Settings of `unweave separate`. */
+export interface SeparateCommand {
+  command: 'separate'
+  input: string
+  sources: number | 'auto'
+  /** Output folder; default the input's folder. */
+  out?: string
+  format: StemFormat
+  bits: StemBits
+  mask: MaskMode
+  model?: string
+  device: DeviceChoice
+  force: boolean
+  json: boolean
+}
+
+/** Any parsed command line. */
+export type Command =
+  | SeparateCommand
+  | { command: 'devices'; json: boolean }
+  | { command: 'help'; topic?: 'separate' | 'devices' }
+  | { command: 'version' }
+
+export const HELP = `unweave: take a recording apart into its sources (deep clustering), from the command line.
+
+Usage:
+  unweave separate <input> --sources <N|auto> [options]
+  unweave devices [--json]
+  unweave --help | --version
+
+Commands:
+  separate   write one stem per source: <out>/<input name>.source-<k>.<ext>, k from 1
+  devices    which inference devices (onnxruntime execution providers) load here, and why others do not
+
+Options of separate:
+  --sources <N|auto>   number of sources, 1-${MAX_SOURCES}, or auto to estimate it (required)
+  --out DIR            folder for the stems (default: the input's folder; created if missing)
+  --format wav|flac    container of the stems (default wav)
+  --bits 16|24|32f     sample format (default 24; 32f is WAV only and keeps the stems summing to the input)
+  --mask hard|soft     binary or soft masks (default soft)
+  --model PATH         model .json (its .onnx beside it); default models/unweave-dc.json
+  --device D           auto|cpu|cuda|directml|coreml (default auto: accelerator if it loads, else CPU)
+  --force              overwrite existing stems
+  --json               print one JSON object with the result on stdout
+
+Inputs: WAV (8/16/24/32-bit int, 32/64-bit float, RF64), FLAC, MP3, Ogg Vorbis, Opus; 8-192 kHz; 1-8 channels.
+
+Exit codes: 0 ok, 2 usage, 3 unreadable or invalid input, 4 model problem, 5 output exists or cannot be written.
+`
+
+function choice<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, not '${value}'`)
+}
+
+/** Parses argv (without node and script). Throws UsageError with a message that says what to fix. */
+export function parseCommandLine(argv: string[]): Command {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        sources: { type: 'string', short: 'n' },
+        out: { type: 'string', short: 'o' },
+        format: { type: 'string' },
+        bits: { type: 'string' },
+        mask: { type: 'string' },
+        model: { type: 'string' },
+        device: { type: 'string' },
+        force: { type: 'boolean', short: 'f' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    })
+  } catch (e) {
+    const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '')
+    throw new UsageError(`${msg}. Run 'unweave --help' for the options.`, { cause: e })
+  }
+  const { values: v, positionals } = parsed
+  const [cmd, ...rest] = positionals
+  if (v.version) return { command: 'version' }
+  if (cmd === 'help')
+    return {
+      command: 'help',
+      topic: rest[0] === 'separate' || rest[0] === 'devices' ? rest[0] : undefined,
+    }
+  if (v.help)
+    return { command: 'help', topic: cmd === 'separate' || cmd === 'devices' ? cmd : undefined }
+  if (cmd === undefined)
+    throw new UsageError(
+      `no command given. Run 'unweave --help'; for example: unweave separate song.wav --sources 3`,
+    )
+
+  if (cmd === 'devices') {
+    if (rest.length) throw new UsageError(`'devices' takes no arguments, got '${rest.join(' ')}'`)
+    for (const k of [
+      'sources',
+      'out',
+      'format',
+      'bits',
+      'mask',
+      'model',
+      'device',
+      'force',
+    ] as const) {
+      if (v[k] !== undefined) throw new UsageError(`--${k} does not apply to 'devices'`)
+    }
+    return { command: 'devices', json: !!v.json }
+  }
+  if (cmd !== 'separate')
+    throw new UsageError(
+      `unknown command '${cmd}'. Commands: separate, devices. Run 'unweave --help'.`,
+    )
+
+  if (rest.length === 0)
+    throw new UsageError(
+      `'separate' needs an input file: unweave separate <input> --sources <N|auto>`,
+    )
+  if (rest.length > 1)
+    throw new UsageError(
+      `'separate' takes one input file, got ${rest.length}: ${rest.map((r) => `'${r}'`).join(' ')}`,
+    )
+  if (v.sources === undefined) {
+    throw new UsageError(
+      `--sources is required: give the number of sources (1-${MAX_SOURCES}) or 'auto'`,
+    )
+  }
+  let sources: number | 'auto'
+  if (v.sources === 'auto') sources = 'auto'
+  else if (/^\d+$/.test(v.sources) && +v.sources >= 1 && +v.sources <= MAX_SOURCES)
+    sources = +v.sources
+  else
+    throw new UsageError(
+      `--sources must be a whole number from 1 to ${MAX_SOURCES} or 'auto', not '${v.sources}'`,
+    )
+
+  const format = choice('format', v.format, ['wav', 'flac'] as const, 'wav')
+  const bitsText = choice('bits', v.bits, ['16', '24', '32f'] as const, '24')
+  const bits: StemBits = bitsText === '32f' ? '32f' : bitsText === '16' ? 16 : 24
+  if (format === 'flac' && bits === '32f')
+    throw new UsageError(
+      `FLAC cannot hold 32-bit float: use --bits 16 or 24 with --format flac, or --format wav for 32f`,
+    )
+  const mask = choice('mask', v.mask, ['hard', 'soft'] as const, 'soft')
+  const device = choice(
+    'device',
+    v.device,
+    ['auto', 'cpu', 'cuda', 'directml', 'coreml'] as const,
+    'auto',
+  )
+  if (v.out !== undefined && v.out === '') throw new UsageError('--out needs a folder')
+  if (v.model !== undefined && v.model === '') throw new UsageError('--model needs a path')
+  return {
+    command: 'separate',
+    input: rest[0],
+    sources,
+    out: v.out,
+    format,
+    bits,
+    mask,
+    model: v.model,
+    device,
+    force: !!v.force,
+    json: !!v.json,
+  }
+}

@@ -1,0 +1,333 @@
+/**
+ * `unweave separate`: decode -> engine separate() -> stems streamed to temp files -> commit.
+ * Checks every output path before any work (exit 5, nothing written); on any failure every temp
+ * file, every stem already moved into place and any folder it created are removed again.
+ */
+import { lstat, mkdir, open, realpath, rmdir, stat, unlink } from 'node:fs/promises'
+import { basename, dirname, extname, join, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import {
+  separate as engineSeparate,
+  type SeparationResult,
+  type StageTimings,
+} from '../engine/index'
+import { decodeAudioFile, type DecodedAudio } from '../main/services/audio-decode'
+import { openStemWriter, writeError, type StemWriter } from '../main/services/audio-encode'
+import { loadModel, type LoadedModel } from '../main/services/model-store'
+import { InputError, OutputError } from '../shared/errors'
+import { MAX_SOURCES, type SeparateCommand } from './args'
+import { ProgressBar } from './progress'
+
+/** The --json object (issue 2, item 8). */
+export interface SeparateReport {
+  input: string
+  sampleRate: number
+  channels: number
+  durationSec: number
+  device: string
+  sources: { index: number; path: string; energyShare: number }[]
+  timingsSec: {
+    decode: number
+    embed: number
+    cluster: number
+    synthesize: number
+    encode: number
+    total: number
+  }
+}
+
+/** Where the CLI writes; injectable for tests. */
+export interface CliIo {
+  stdout: { write(s: string): unknown }
+  stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number }
+}
+
+/** Output path of stem k (1-based): <out>/<input name without extension>.source-<k>.<ext>. */
+export function stemPath(outDir: string, input: string, k: number, format: 'wav' | 'flac'): string {
+  const base = basename(input, extname(input)) || basename(input)
+  return join(outDir, `${base}.source-${k}.${format}`)
+}
+
+const sum = (t: StageTimings, keys: (keyof StageTimings)[]): number =>
+  keys.reduce((s, k) => s + (t[k] ?? 0), 0)
+const round3 = (x: number): number => Math.round(x * 1000) / 1000
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Creates `dir` (and parents) if missing; returns the topmost folder it created, for cleanup. */
+async function ensureDir(dir: string): Promise<string | undefined> {
+  try {
+    const st = await stat(dir)
+    if (!st.isDirectory())
+      throw new OutputError(`--out ${dir} is a file, not a folder. Choose a folder.`)
+    return undefined
+  } catch (e) {
+    if (e instanceof OutputError) throw e
+    const code = (e as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT') throw writeError(e, join(dir, 'x'))
+  }
+  try {
+    return await mkdir(dir, { recursive: true })
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOTDIR' || code === 'EEXIST')
+      throw new OutputError(
+        `cannot create the folder ${dir}: part of the path is a file. Choose another --out folder.`,
+        { cause: e },
+      )
+    throw new OutputError(
+      `cannot create the folder ${dir}: ${(e as Error).message}. Choose a writable --out folder.`,
+      { cause: e },
+    )
+  }
+}
+
+/** Proves the folder is writable by creating and removing a hidden probe file. */
+async function probeWritable(dir: string): Promise<void> {
+  const p = join(dir, `.unweave-probe-${randomBytes(6).toString('hex')}`)
+  try {
+    const fh = await open(p, 'wx')
+    await fh.close()
+  } catch (e) {
+    throw writeError(e, join(dir, 'stem'))
+  }
+  await unlink(p).catch(() => undefined)
+}
+
+/** Removes folders created by ensureDir() from `leaf` up to `top`, if empty. */
+async function removeCreatedDirs(top: string | undefined, leaf: string): Promise<void> {
+  if (!top) return
+  let d = resolve(leaf)
+  const stop = dirname(resolve(top))
+  while (d !== stop && d.startsWith(resolve(top))) {
+    try {
+      await rmdir(d)
+    } catch {
+      return
+    }
+    d = dirname(d)
+  }
+}
+
+/** Runs `unweave separate`; returns the exit code (errors with an exitCode are thrown to the caller). */
+export async function runSeparate(
+  cmd: SeparateCommand,
+  io: CliIo,
+  signal: AbortSignal,
+): Promise<number> {
+  const t0 = performance.now()
+  const input = resolve(cmd.input)
+
+  // 1. The input must be a readable file (details are the decoder's job).
+  try {
+    const st = await stat(input)
+    if (st.isDirectory()) throw new InputError(`${cmd.input} is a folder, not an audio file.`)
+  } catch (e) {
+    if (e instanceof InputError) throw e
+    const code = (e as NodeJS.ErrnoException).code
+    throw new InputError(
+      code === 'ENOENT'
+        ? `${cmd.input} does not exist. Check the path.`
+        : `${cmd.input} cannot be read: ${(e as Error).message}`,
+      { cause: e },
+    )
+  }
+
+  // 2. Outputs: refuse before doing any work if one exists (unless --force).
+  const outDir = resolve(cmd.out ?? dirname(input))
+  const count = cmd.sources === 'auto' ? MAX_SOURCES : cmd.sources
+  const paths = Array.from({ length: count }, (_, i) => stemPath(outDir, input, i + 1, cmd.format))
+  const realInput = await realpath(input).catch(() => input)
+  for (const p of paths) {
+    if ((await realpath(p).catch(() => p)) === realInput) {
+      throw new OutputError(
+        `the stem ${p} would overwrite the input file. Choose another --out folder.`,
+      )
+    }
+  }
+  if (!cmd.force) {
+    const existing: string[] = []
+    for (const p of paths) if (await exists(p)) existing.push(p)
+    if (existing.length) {
+      throw new OutputError(
+        `${existing.length === 1 ? 'an output exists already' : `${existing.length} outputs exist already`}: ${existing.join(', ')}. Use --force to overwrite, or choose another --out folder.`,
+      )
+    }
+  }
+  const createdDir = await ensureDir(outDir)
+  const bar = new ProgressBar(io.stderr)
+  const writers: (StemWriter | undefined)[] = []
+  const opening: Promise<StemWriter>[] = []
+  const committed: string[] = []
+  let ok = false
+  try {
+    await probeWritable(outDir)
+
+    // 3. Decode, while the model loads alongside (input errors win over model errors).
+    bar.update(0, 'decode')
+    const modelPromise: Promise<LoadedModel> = loadModel(cmd.model)
+    modelPromise.catch(() => undefined)
+    const td = performance.now()
+    const audio: DecodedAudio = await decodeAudioFile(input, { signal })
+    const decodeSec = (performance.now() - td) / 1000
+    const model = await modelPromise
+    bar.update(0.02, 'model')
+    const { createOnnxEmbedder } = await import('../main/inference/onnx-embedder')
+    const handle = await createOnnxEmbedder(model.onnxPath, model.metadata, { device: cmd.device })
+
+    // 4. Separate, streaming every stem block into its writer.
+    let encodeSec = 0
+    const frames = audio.channels[0].length
+    const writerFor = (s: number): Promise<StemWriter> => {
+      if (s >= paths.length)
+        throw new Error(
+          `the engine produced source ${s + 1}, more than the ${paths.length} planned`,
+        )
+      opening[s] ??= openStemWriter(paths[s], {
+        format: cmd.format,
+        bits: cmd.bits,
+        sampleRate: audio.sampleRate,
+        channels: audio.channels.length,
+        force: cmd.force,
+        totalFrames: frames,
+        protect: [input],
+      }).then((w) => (writers[s] = w))
+      return opening[s]
+    }
+    const sink = {
+      write: async (s: number, block: Float32Array[]): Promise<void> => {
+        const t = performance.now()
+        const w = await writerFor(s)
+        await w.write(block)
+        encodeSec += (performance.now() - t) / 1000
+      },
+    }
+    const ts = performance.now()
+    let result: SeparationResult
+    try {
+      result = await engineSeparate(
+        audio,
+        model.metadata,
+        handle.embedder,
+        { sources: cmd.sources, mask: cmd.mask },
+        sink,
+        {
+          signal,
+          onProgress: (p) => bar.update(0.03 + 0.92 * p.fraction, p.stage),
+        },
+      )
+    } finally {
+      await handle.embedder.dispose?.().catch(() => undefined)
+    }
+    const separateSec = (performance.now() - ts) / 1000
+    signal.throwIfAborted()
+
+    // 5. Commit: every stem must have been written in full.
+    bar.update(0.97, 'encode')
+    const tc = performance.now()
+    await Promise.allSettled(opening)
+    for (let s = 0; s < result.k; s++) {
+      const w = writers[s]
+      if (!w || w.frames !== frames) {
+        throw new Error(
+          `the engine wrote ${w?.frames ?? 0} of ${frames} samples of source ${s + 1}`,
+        )
+      }
+    }
+    for (let s = 0; s < result.k; s++) {
+      await writers[s]!.commit()
+      committed.push(paths[s])
+    }
+    encodeSec += (performance.now() - tc) / 1000
+    ok = true
+    bar.update(1, 'done')
+    bar.clear()
+
+    const t = result.timings
+    const embed = sum(t, ['downmix', 'resample', 'stft', 'features', 'embed'])
+    const cluster = sum(t, ['activeBins', 'kmeans', 'suggest', 'masks'])
+    const encodeInSink = encodeSec - (performance.now() - tc) / 1000
+    const synthesize = Math.max(0, separateSec - embed - cluster - encodeInSink)
+    const report: SeparateReport = {
+      input,
+      sampleRate: audio.sampleRate,
+      channels: audio.channels.length,
+      durationSec: round3(audio.durationSec),
+      device: handle.provider,
+      sources: Array.from({ length: result.k }, (_, s) => ({
+        index: s + 1,
+        path: paths[s],
+        energyShare: Math.round((result.energyShares[s] ?? 0) * 1e6) / 1e6,
+      })),
+      timingsSec: {
+        decode: round3(decodeSec),
+        embed: round3(embed),
+        cluster: round3(cluster),
+        synthesize: round3(synthesize),
+        encode: round3(encodeSec),
+        total: round3((performance.now() - t0) / 1000),
+      },
+    }
+    const clipped = writers.reduce((n, w) => n + (w?.clippedSamples ?? 0), 0)
+    if (cmd.json) {
+      io.stdout.write(JSON.stringify(report) + '\n')
+    } else {
+      io.stdout.write(humanReport(report, audio, result, cmd))
+    }
+    if (clipped > 0) {
+      io.stderr.write(
+        `warning: ${clipped} samples exceeded full scale and were clipped; use --bits 32f to keep them.\n`,
+      )
+    }
+    return 0
+  } finally {
+    bar.clear()
+    if (!ok) {
+      await Promise.allSettled(opening)
+      await Promise.allSettled(writers.map((w) => w?.abort()))
+      for (const p of committed) await unlink(p).catch(() => undefined)
+      await removeCreatedDirs(createdDir, outDir)
+    }
+  }
+}
+
+function fmtTime(sec: number): string {
+  const m = Math.floor(sec / 60)
+  return `${m}:${(sec - m * 60).toFixed(1).padStart(4, '0')}`
+}
+
+function humanReport(
+  r: SeparateReport,
+  audio: DecodedAudio,
+  result: SeparationResult,
+  cmd: SeparateCommand,
+): string {
+  const lines: string[] = []
+  const depth = audio.bitDepth ? ` ${audio.bitDepth}-bit` : ''
+  lines.push(
+    `${basename(r.input)}: ${fmtTime(r.durationSec)}, ${r.sampleRate} Hz, ${r.channels} channel${r.channels === 1 ? '' : 's'} (${audio.format}${depth})`,
+  )
+  const how =
+    cmd.sources === 'auto' && result.suggestion
+      ? ` (auto, confidence ${(result.suggestion.confidence * 100).toFixed(0)}%)`
+      : ''
+  lines.push(
+    `${result.k} source${result.k === 1 ? '' : 's'}${how}, ${cmd.mask} masks, device ${r.device}`,
+  )
+  for (const s of r.sources)
+    lines.push(
+      `  ${String(s.index).padStart(2)}  ${s.path}  ${(s.energyShare * 100).toFixed(1).padStart(5)}% of energy`,
+    )
+  const t = r.timingsSec
+  lines.push(
+    `done in ${t.total.toFixed(1)} s (decode ${t.decode.toFixed(2)}, embed ${t.embed.toFixed(2)}, cluster ${t.cluster.toFixed(2)}, synthesize ${t.synthesize.toFixed(2)}, encode ${t.encode.toFixed(2)})`,
+  )
+  return lines.join('\n') + '\n'
+}
