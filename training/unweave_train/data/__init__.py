@@ -1,0 +1,1 @@
+"""Data: source corpora (Debian packages), MIDI rendering, speech streams, mixtures, test splits."""

@@ -1,0 +1,155 @@
+"""Seeded mixture sampling from the cached stems and speech streams.
+
+Every example is a set of k source signals (float32 [k, n]) whose sum is the mixture; the
+sampler draws the kind (trio, other music, speech), the piece or speakers, the window and the
+gains from a numpy Generator, so the same seed gives the same examples.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from . import render as render_mod
+from . import speech as speech_mod
+
+KINDS = ("trio", "music", "speech")
+
+
+def _rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)) + 1e-20))
+
+
+class StemPool:
+    """Rendered pieces of one (bank, mode, split): memory-mapped float16 [channels, samples]."""
+
+    def __init__(self, entries: list[dict]):
+        self.entries = entries
+        self.arrays = [np.load(e["npy"], mmap_mode="r") for e in entries]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def _window_sources(arr: np.ndarray, start: int, n: int) -> np.ndarray:
+    seg = np.asarray(arr[:, start : start + n], dtype=np.float32)
+    if seg.shape[1] < n:
+        seg = np.pad(seg, ((0, 0), (0, n - seg.shape[1])))
+    return seg
+
+
+def active_channels(seg: np.ndarray, rel_db: float = 30.0, abs_rms: float = 3e-4) -> np.ndarray:
+    """Indices of the channels of seg [C, n] whose RMS is within rel_db of the loudest."""
+    r = np.sqrt(np.mean(seg.astype(np.float64) ** 2, axis=1))
+    return np.nonzero((r > abs_rms) & (r > r.max() * 10 ** (-rel_db / 20)))[0]
+
+
+def apply_gains(sources: np.ndarray, rng: np.random.Generator, spread_db: float) -> np.ndarray:
+    """Equalise the sources' RMS, then give each a random gain in +-spread_db."""
+    out = np.empty_like(sources)
+    for i, s in enumerate(sources):
+        g = 10 ** (rng.uniform(-spread_db, spread_db) / 20) / _rms(s)
+        out[i] = s * g
+    return out
+
+
+def set_level(sources: np.ndarray, rng: np.random.Generator, lo: float = 0.05,
+              hi: float = 0.9) -> np.ndarray:
+    """Scale all sources together so the mixture's peak is uniform in [lo, hi]."""
+    peak = float(np.abs(sources.sum(axis=0)).max())
+    return (sources * (rng.uniform(lo, hi) / max(peak, 1e-9))).astype(np.float32)
+
+
+class MixtureSampler:
+    """Draws examples of one split from the cache (see module doc)."""
+
+    def __init__(self, cache: str, split: str, music_banks: tuple = ("fluidr3",),
+                 trio_banks: tuple = ("fluidr3",), speech_split: Optional[str] = None):
+        self.split = split
+        self.music = [StemPool(render_mod.load_rendered(cache, b, "orig", split)) for b in music_banks]
+        self.trio = [StemPool(render_mod.load_rendered(cache, b, "trio", split)) for b in trio_banks]
+        self.music = [p for p in self.music if len(p)]
+        self.trio = [p for p in self.trio if len(p)]
+        streams = speech_mod.load_streams(cache, speech_split or split)
+        self.speakers = sorted(streams)
+        self.streams = [np.load(streams[s], mmap_mode="r") for s in self.speakers]
+
+    def available(self) -> dict:
+        return {"trio": sum(len(p) for p in self.trio), "music": sum(len(p) for p in self.music),
+                "speech": len(self.speakers) if len(self.speakers) >= 2 else 0}
+
+    def sample(self, rng: np.random.Generator, kind: str, n: int,
+               k: Optional[int] = None, grouped: Optional[bool] = None) -> np.ndarray:
+        """k sources [k, n] float32 of one example of `kind`."""
+        if kind == "trio":
+            return self._music(rng, self.trio, n, k or (3 if rng.random() < 0.7 else 2), False)
+        if kind == "music":
+            kk = k or int(rng.choice([2, 3, 4], p=[0.4, 0.35, 0.25]))
+            gr = (rng.random() < 0.3) if grouped is None else grouped
+            return self._music(rng, self.music, n, kk, gr)
+        if kind == "speech":
+            return self._speech(rng, n, k or (2 if rng.random() < 0.85 else 3))
+        raise ValueError(kind)
+
+    def _music(self, rng, pools, n, k, grouped) -> np.ndarray:
+        for _ in range(200):
+            pool = pools[int(rng.integers(len(pools)))]
+            i = int(rng.integers(len(pool)))
+            arr = pool.arrays[i]
+            if arr.shape[0] < k:
+                continue
+            start = int(rng.integers(0, max(1, arr.shape[1] - n)))
+            seg = _window_sources(arr, start, n)
+            act = active_channels(seg)
+            if len(act) < k:
+                continue
+            if grouped:
+                # Every active channel joins one of k groups (one channel per group first, the
+                # rest at random): sources like "the band" in a real song.
+                perm = rng.permutation(act)
+                label = np.concatenate([np.arange(k), rng.integers(0, k, len(perm) - k)])
+                srcs = np.stack([seg[perm[label == g]].sum(axis=0) for g in range(k)])
+            else:
+                pick = rng.choice(act, size=k, replace=False)
+                srcs = seg[pick]
+            return set_level(apply_gains(srcs, rng, 5.0), rng)
+        raise RuntimeError("no window with enough active sources")
+
+    def _speech(self, rng, n, k) -> np.ndarray:
+        k = min(k, len(self.speakers))
+        for _ in range(200):
+            who = rng.choice(len(self.speakers), size=k, replace=False)
+            srcs = []
+            for w in who:
+                s = self.streams[int(w)]
+                start = int(rng.integers(0, max(1, len(s) - n)))
+                x = np.asarray(s[start : start + n], dtype=np.float32)
+                if len(x) < n:
+                    x = np.pad(x, (0, n - len(x)))
+                srcs.append(x)
+            srcs = np.stack(srcs)
+            if len(active_channels(srcs, rel_db=20.0, abs_rms=1e-3)) < k:
+                continue
+            return set_level(apply_gains(srcs, rng, 5.0), rng)
+        raise RuntimeError("no speech window")
+
+
+def draw_kind(rng: np.random.Generator, probs: dict, available: dict) -> str:
+    kinds = [k for k in KINDS if probs.get(k, 0) > 0 and available.get(k, 0) > 0]
+    p = np.array([probs[k] for k in kinds], dtype=np.float64)
+    return kinds[int(rng.choice(len(kinds), p=p / p.sum()))]
+
+
+def batch_sources(sampler: MixtureSampler, rng: np.random.Generator, batch: int, n: int,
+                  probs: dict, max_sources: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """A batch: sources [B, max_sources, n] (zero-padded) and source counts [B]."""
+    out = np.zeros((batch, max_sources, n), dtype=np.float32)
+    counts = np.zeros(batch, dtype=np.int64)
+    avail = sampler.available()
+    for b in range(batch):
+        kind = draw_kind(rng, probs, avail)
+        s = sampler.sample(rng, kind, n)
+        out[b, : len(s)] = s
+        counts[b] = len(s)
+    return out, counts

@@ -1,0 +1,166 @@
+"""Render MIDI pieces one channel at a time with FluidSynth into cached stems.
+
+Cache: <cache>/render/<bank>-<mode>/<key>.npy, float16 [channels, samples] at the model rate,
+and <key>.json ({id, channels: [{channel, program, transpose}], sr}). The stems of a piece sum
+to its mixture exactly (they are rendered separately and summed by us).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from multiprocessing import Pool
+from typing import Optional
+
+import numpy as np
+import soundfile as sf
+
+from . import corpus
+from .midi import DRUM_CHANNEL, channel_stats, extract_channel, trio_voices
+
+FLUIDSYNTH_GAIN = 0.6
+
+
+def piece_key(piece_id: str) -> str:
+    """File-name-safe key of a piece id."""
+    base = piece_id.split(":")[-1].replace("/", "_").replace(" ", "_")
+    return base[:40] + "-" + hashlib.sha1(piece_id.encode()).hexdigest()[:8]
+
+
+def fluidsynth_render(midi_path: str, bank_path: str, wav_path: str, sr: int) -> None:
+    """Render one MIDI file (reverb and chorus off) to a 16-bit WAV."""
+    subprocess.run(
+        ["fluidsynth", "-ni", "-q", "-R", "0", "-C", "0", "-g", str(FLUIDSYNTH_GAIN),
+         "-r", str(sr), "-O", "s16", "-T", "wav", "-F", wav_path, bank_path, midi_path],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def voices_of(mid, mode: str, max_seconds: float) -> Optional[list[tuple[int, Optional[int], int]]]:
+    """Channels to render: (channel, program or None, transpose)."""
+    stats = channel_stats(mid, max_seconds)
+    if mode == "trio":
+        return trio_voices(stats)
+    return [(c, None, 0) for c in sorted(stats) if stats[c]["notes"] >= 8]
+
+
+def render_piece(piece: dict, bank: str, mode: str, out_dir: str, sr: int = 16000,
+                 max_seconds: float = 90.0) -> Optional[str]:
+    """Render one piece's voices to <out_dir>/<key>.npy (+ .json); returns the path or None."""
+    import mido
+
+    key = piece_key(piece["id"])
+    npy = os.path.join(out_dir, key + ".npy")
+    if os.path.exists(npy) and os.path.exists(npy[:-4] + ".json"):
+        return npy
+    try:
+        mid = mido.MidiFile(piece["path"])
+    except Exception:
+        return None
+    voices = voices_of(mid, mode, max_seconds)
+    if not voices:
+        return None
+    stems = []
+    kept = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (ch, prog, tr) in enumerate(voices):
+            out_ch = i if mode == "trio" else ch
+            m = extract_channel(mid, ch, program=prog, transpose=tr, out_channel=out_ch,
+                                max_seconds=max_seconds)
+            mp = os.path.join(tmp, f"c{i}.mid")
+            wp = os.path.join(tmp, f"c{i}.wav")
+            m.save(mp)
+            fluidsynth_render(mp, corpus.BANKS[bank], wp, sr)
+            x, _ = sf.read(wp, dtype="float32", always_2d=True)
+            x = x.mean(axis=1)
+            if np.abs(x).max() < 1e-4:
+                continue
+            stems.append(x)
+            kept.append({"channel": ch, "program": prog, "transpose": tr,
+                         "drums": ch == DRUM_CHANNEL})
+    if len(stems) < 2:
+        return None
+    n = max(len(s) for s in stems)
+    arr = np.zeros((len(stems), n), dtype=np.float16)
+    for i, s in enumerate(stems):
+        arr[i, : len(s)] = s.astype(np.float16)
+    os.makedirs(out_dir, exist_ok=True)
+    np.save(npy + ".tmp.npy", arr)
+    os.replace(npy + ".tmp.npy", npy)
+    with open(npy[:-4] + ".json", "w") as f:
+        json.dump({"id": piece["id"], "split": piece["split"], "bank": bank, "mode": mode,
+                   "sr": sr, "voices": kept}, f)
+    return npy
+
+
+def _job(args):
+    piece, bank, mode, out_dir, sr, max_seconds = args
+    try:
+        return render_piece(piece, bank, mode, out_dir, sr, max_seconds)
+    except Exception as e:  # a broken file must not stop the whole cache
+        print("render failed", piece["id"], bank, mode, e, flush=True)
+        return None
+
+
+def render_dir(cache: str, bank: str, mode: str) -> str:
+    return os.path.join(cache, "render", f"{bank}-{mode}")
+
+
+def build(cache: str, jobs: list[tuple[str, str, list[str]]], workers: int = 2, sr: int = 16000,
+          max_seconds: float = 90.0) -> None:
+    """jobs: (bank, mode, splits) triples; renders every piece of those splits."""
+    pieces = corpus.midi_pieces(os.path.join(cache, "pkgs"))
+    tasks = []
+    for bank, mode, splits in jobs:
+        for p in pieces:
+            if p["split"] in splits:
+                tasks.append((p, bank, mode, render_dir(cache, bank, mode), sr, max_seconds))
+    with Pool(workers) as pool:
+        done = 0
+        for r in pool.imap_unordered(_job, tasks):
+            done += 1
+            if done % 50 == 0:
+                print(f"rendered {done}/{len(tasks)}", flush=True)
+
+
+def load_rendered(cache: str, bank: str, mode: str, split: str) -> list[dict]:
+    """Index of rendered pieces of one split: {key, id, npy, voices} sorted by key."""
+    d = render_dir(cache, bank, mode)
+    out = []
+    if not os.path.isdir(d):
+        return out
+    for name in sorted(os.listdir(d)):
+        if name.endswith(".json"):
+            with open(os.path.join(d, name)) as f:
+                meta = json.load(f)
+            if meta["split"] == split:
+                meta["npy"] = os.path.join(d, name[:-5] + ".npy")
+                out.append(meta)
+    return out
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description="Render the MIDI corpora into cached stems")
+    p.add_argument("--cache", default=corpus.CACHE)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--max-seconds", type=float, default=90.0)
+    p.add_argument("--with-musescore", action="store_true",
+                   help="also render the training trio with MuseScore_General (slow to load)")
+    args = p.parse_args(argv)
+    jobs = [
+        ("fluidr3", "orig", ["train", "val", "test"]),
+        ("fluidr3", "trio", ["train", "val", "test"]),
+        ("timgm6mb", "trio", ["test"]),
+        ("timgm6mb", "orig", ["test"]),
+    ]
+    if args.with_musescore:
+        jobs.append(("musescore", "trio", ["train"]))
+    build(args.cache, jobs, args.workers, max_seconds=args.max_seconds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Write the held-out test splits as WAV files + manifest.json (read by evaluate.py and by the
+engine's `npm run eval`).
+
+/usr/bin/python3 -m unweave_train.data.testsets --out training/cache/testsets
+
+<out>/<split>/manifest.json:
+  {"split", "category", "description", "sampleRate",
+   "mixtures": [{"id", "mix": "<id>_mix.wav", "sources": ["<id>_s0.wav", ...],
+                 "sourceNames": [...], "category"}]}
+Paths are relative to the split folder. Files are float32 WAV; the sources sum to the mix
+exactly (up to float32 rounding). Synthetic splits are 16 kHz mono; Frets on Fire excerpts keep
+the songs' 44.1 kHz stereo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+import numpy as np
+import soundfile as sf
+
+from . import corpus
+from .mixtures import MixtureSampler, set_level
+
+SR = 16000
+
+# name, category, sampler kind, bank, k, mixtures, seconds, description
+SPLITS = [
+    ("trio_pieces", "trio", "trio", "fluidr3", 3, 24, 6.0,
+     "piano/violin/cello trio, unseen pieces, FluidR3_GM (training bank)"),
+    ("trio_bank", "trio", "trio", "timgm6mb", 3, 24, 6.0,
+     "piano/violin/cello trio, unseen pieces, TimGM6mb (held-out sample bank)"),
+    ("music2", "other", "music", "fluidr3", 2, 20, 6.0, "2 instruments of unseen pieces, FluidR3_GM"),
+    ("music3", "other", "music", "fluidr3", 3, 20, 6.0, "3 instruments of unseen pieces, FluidR3_GM"),
+    ("music4", "other", "music", "fluidr3", 4, 20, 6.0, "4 instruments of unseen pieces, FluidR3_GM"),
+    ("speech2", "speech", "speech", None, 2, 30, 6.0,
+     "two talkers, unseen speakers (fillets-ng-data-nl actors), loudness-normalised, +-5 dB"),
+]
+FOF_SECONDS = 20.0
+
+
+def _write(dirp: str, mid: str, sources: np.ndarray, sr: int, names: list[str], category: str) -> dict:
+    """Write <id>_mix.wav and <id>_s<i>.wav; sources [k, n] (mono) or [k, n, ch]."""
+    mix = sources.sum(axis=0)
+    sf.write(os.path.join(dirp, f"{mid}_mix.wav"), mix, sr, subtype="FLOAT")
+    files = []
+    for i, s in enumerate(sources):
+        f = f"{mid}_s{i}.wav"
+        sf.write(os.path.join(dirp, f), s, sr, subtype="FLOAT")
+        files.append(f)
+    return {"id": mid, "mix": f"{mid}_mix.wav", "sources": files, "sourceNames": names,
+            "category": category}
+
+
+def synthetic_split(cache: str, out: str, spec, seed: int = 2026) -> dict:
+    name, category, kind, bank, k, count, seconds, desc = spec
+    dirp = os.path.join(out, name)
+    os.makedirs(dirp, exist_ok=True)
+    if kind == "speech":
+        sampler = MixtureSampler(cache, "test", music_banks=(), trio_banks=(), speech_split="test")
+    else:
+        sampler = MixtureSampler(cache, "test", music_banks=(bank,), trio_banks=(bank,))
+    rng = np.random.default_rng([seed, int(corpus.stable_unit(name) * 1e9)])
+    n = int(seconds * SR)
+    items = []
+    names = {"trio": ["violin", "piano", "cello"], "speech": [f"talker{i+1}" for i in range(k)]}
+    for i in range(count):
+        src = sampler.sample(rng, kind, n, k=k, grouped=False)
+        items.append(_write(dirp, f"{name}_{i:03d}", src, SR,
+                            names.get(kind, [f"instrument{j+1}" for j in range(k)]), category))
+    man = {"split": name, "category": category, "description": desc, "sampleRate": SR,
+           "mixtures": items}
+    with open(os.path.join(dirp, "manifest.json"), "w") as f:
+        json.dump(man, f, indent=1)
+    return man
+
+
+def fof_split(out: str, pkgs: str) -> dict:
+    """Frets on Fire: one excerpt per song from the middle, guitar vs everything else."""
+    dirp = os.path.join(out, "fof")
+    os.makedirs(dirp, exist_ok=True)
+    items = []
+    for song in corpus.fof_songs(pkgs):
+        g, sr = sf.read(song["guitar"], dtype="float32", always_2d=True)
+        b, sr2 = sf.read(song["song"], dtype="float32", always_2d=True)
+        assert sr == sr2
+        L = min(len(g), len(b))
+        n = int(FOF_SECONDS * sr)
+        # the 20 s window (1 s steps) where the guitar's share of the energy is closest to half
+        best, best_start = None, max(0, L // 2 - n // 2)
+        for start in range(int(10 * sr), max(int(10 * sr) + 1, L - n - int(10 * sr)), sr):
+            eg = float(np.mean(g[start:start + n] ** 2))
+            eb = float(np.mean(b[start:start + n] ** 2))
+            r = abs(10 * np.log10((eg + 1e-12) / (eb + 1e-12)))
+            if best is None or r < best:
+                best, best_start = r, start
+        src = np.stack([g[best_start:best_start + n], b[best_start:best_start + n]])
+        peak = float(np.abs(src.sum(0)).max())
+        if peak > 0.99:
+            src = src * (0.99 / peak)
+        mid = "fof_" + song["id"].replace(":", "_").replace(" ", "_").lower()
+        items.append(_write(dirp, mid, src, sr, ["guitar", "band"], "real"))
+    man = {"split": "fof", "category": "real",
+           "description": "Frets on Fire songs (fretsonfire-songs-muldjord/-sectoid): lead guitar "
+                          "vs the rest of the band, 20 s excerpts, 44.1 kHz stereo; evaluation only",
+           "sampleRate": 44100, "mixtures": items}
+    with open(os.path.join(dirp, "manifest.json"), "w") as f:
+        json.dump(man, f, indent=1)
+    return man
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description="Write the test splits (WAV + manifest.json)")
+    p.add_argument("--out", default=os.path.join(corpus.CACHE, "testsets"))
+    p.add_argument("--cache", default=corpus.CACHE)
+    p.add_argument("--only", nargs="*", default=None)
+    args = p.parse_args(argv)
+    for spec in SPLITS:
+        if args.only and spec[0] not in args.only:
+            continue
+        man = synthetic_split(args.cache, args.out, spec)
+        print(spec[0], len(man["mixtures"]), flush=True)
+    if not args.only or "fof" in args.only:
+        man = fof_split(args.out, os.path.join(args.cache, "pkgs"))
+        print("fof", len(man["mixtures"]), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,284 @@
+"""Training loop with automatic resume.
+
+/usr/bin/python3 -m unweave_train.train --recipe recipes/dc_blstm/config.json --run-dir runs/dc_blstm
+
+Resumes from <run-dir>/last.pt when it exists (model, optimiser, step, learning rate, best
+validation loss); the data stream is a function of (seed, step), so a resumed run sees the same
+batches it would have seen. Checkpoints every `checkpoint_minutes` (atomic rename) and on
+SIGTERM/SIGINT; `best.pt` keeps the weights with the lowest validation loss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+import torch
+
+from . import dsp
+from .config import ModelConfig, TrainConfig, load_json
+from .data import corpus
+from .data.mixtures import MixtureSampler, batch_sources
+from .losses import dominant_source_labels, dpcl_loss, magnitude_weights, silence_weights
+from .models import DeepClusteringNet, count_parameters
+
+
+def chunk_for_step(cfg: TrainConfig, step: int) -> tuple[int, int]:
+    """(chunk_frames, batch_size) of the curriculum stage that `step` is in."""
+    acc = 0
+    for stage in cfg.curriculum:
+        frames, steps = int(stage[0]), int(stage[1])
+        batch = int(stage[2]) if len(stage) > 2 else cfg.batch_size
+        acc += steps
+        if step < acc:
+            return frames, batch
+    stage = cfg.curriculum[-1]
+    return int(stage[0]), int(stage[2]) if len(stage) > 2 else cfg.batch_size
+
+
+def batch_tensors(sources: np.ndarray, mcfg: ModelConfig, weighting: str):
+    """features [B,T,F], labels Y [B,T,F,C], weights w [B,T,F] from sources [B,C,n]."""
+    s = torch.from_numpy(sources)
+    mix = s.sum(dim=1)
+    X = dsp.stft(mix, mcfg.n_fft, mcfg.hop)
+    mag = X.abs()
+    feats = torch.log(mag + mcfg.eps)
+    S = dsp.stft(s, mcfg.n_fft, mcfg.hop).abs()  # [B,C,T,F]
+    Y = dominant_source_labels(S)
+    if weighting == "magnitude":
+        w = magnitude_weights(mag, mcfg.silence_db)
+    else:
+        w = silence_weights(mag, mcfg.silence_db)
+    return feats, Y, w
+
+
+def samples_for_frames(frames: int, hop: int) -> int:
+    """Signal length whose centred STFT has exactly `frames` frames."""
+    return (frames - 1) * hop
+
+
+def compute_normalisation(sampler, tcfg: TrainConfig, mcfg: ModelConfig, batches: int = 8):
+    """Global per-bin mean and std of the features over a few seeded training batches."""
+    rng = np.random.default_rng([tcfg.seed, 999999])
+    n = samples_for_frames(400, mcfg.hop)
+    acc, acc2, cnt = 0.0, 0.0, 0
+    for _ in range(batches):
+        src, _ = batch_sources(sampler, rng, 8, n, tcfg.mix_probs)
+        feats, _, _ = batch_tensors(src, mcfg, tcfg.weighting)
+        f = feats.reshape(-1, mcfg.bins).double()
+        acc = acc + f.sum(0)
+        acc2 = acc2 + (f * f).sum(0)
+        cnt += f.shape[0]
+    mean = acc / cnt
+    std = torch.sqrt(acc2 / cnt - mean * mean)
+    return mean.float(), std.float()
+
+
+def save_atomic(obj, path: str) -> None:
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def weights_only(model: DeepClusteringNet, step: int, chunk: int, train_seconds: float,
+                 info: dict, half: bool = False) -> dict:
+    """A small checkpoint: weights, config, step (enough to export or to resume from)."""
+    sd = model.state_dict()
+    if half:
+        sd = {k: (v.half() if v.is_floating_point() and not k.startswith("feat_") else v)
+              for k, v in sd.items()}
+    return {"model": sd, "model_config": model.cfg.to_dict(), "step": step, "chunk_frames": chunk,
+            "train_seconds": train_seconds, "info": info, "weights_only": True}
+
+
+def load_weights(model: DeepClusteringNet, ck: dict) -> None:
+    sd = {k: v.float() if v.is_floating_point() else v for k, v in ck["model"].items()}
+    model.load_state_dict(sd)
+
+
+def validation_set(sampler, tcfg: TrainConfig, mcfg: ModelConfig, frames: int = 400):
+    """Fixed validation batches (seeded), precomputed once."""
+    rng = np.random.default_rng([tcfg.seed, 424242])
+    n = samples_for_frames(frames, mcfg.hop)
+    out = []
+    for _ in range(tcfg.val_batches):
+        src, _ = batch_sources(sampler, rng, 4, n, tcfg.mix_probs)
+        out.append(batch_tensors(src, mcfg, tcfg.weighting))
+    return out
+
+
+def evaluate_loss(model, batches) -> float:
+    model.eval()
+    tot = 0.0
+    with torch.no_grad():
+        for feats, Y, w in batches:
+            tot += float(dpcl_loss(model(feats), Y, w))
+    model.train()
+    return tot / max(1, len(batches))
+
+
+def training_sources(cache: str) -> list[str]:
+    """Human-readable list of the training material (for the metadata and the card)."""
+    return [
+        "FluidSynth renders with FluidR3_GM.sf2 (fluid-soundfont-gm) of the train pieces of "
+        "simutrans-data, openttd-openmsx, mma, planetblupi-music-midi (split by piece)",
+        "speech: fillets-ng-data-cs (actors m, v, minor voices), festvox-ru (msu_ru_nsh), "
+        "tuxpaint-stamps-default descriptions (be bg ca es fr lt ro ru readers)",
+    ]
+
+
+class Stopper:
+    def __init__(self):
+        self.stop = False
+        signal.signal(signal.SIGTERM, self._h)
+        signal.signal(signal.SIGINT, self._h)
+
+    def _h(self, *_):
+        self.stop = True
+
+
+def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
+          max_steps: int | None = None, log=print) -> dict:
+    mcfg = ModelConfig.from_dict(recipe.get("model", {}))
+    tcfg = TrainConfig.from_dict(recipe.get("train", {}))
+    if max_steps is not None:
+        tcfg.max_steps = max_steps
+    torch.set_num_threads(tcfg.threads)
+    torch.manual_seed(tcfg.seed)
+    os.makedirs(run_dir, exist_ok=True)
+    with open(os.path.join(run_dir, "recipe.json"), "w") as f:
+        json.dump({"model": mcfg.to_dict(), "train": tcfg.to_dict()}, f, indent=2)
+
+    def make_sampler():
+        return MixtureSampler(cache, "train", music_banks=tuple(recipe.get("music_banks", ["fluidr3"])),
+                              trio_banks=tuple(recipe.get("trio_banks", ["fluidr3"])))
+
+    sampler = make_sampler()
+    val_sampler = MixtureSampler(cache, "val")
+    log(f"train material: {sampler.available()}  val: {val_sampler.available()}")
+
+    model = DeepClusteringNet(mcfg)
+    opt = torch.optim.Adam(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
+    state = {"step": 0, "train_seconds": 0.0, "best_val": float("inf"), "bad_vals": 0,
+             "lr": tcfg.lr, "history": []}
+    last = os.path.join(run_dir, "last.pt")
+    if os.path.exists(last):
+        ck = torch.load(last, map_location="cpu")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        state.update(ck["state"])
+        log(f"resumed from {last} at step {state['step']}")
+    elif init_from:
+        ck = torch.load(init_from, map_location="cpu")
+        load_weights(model, ck)
+        state["step"] = int(ck.get("step", 0))
+        state["train_seconds"] = float(ck.get("train_seconds", 0.0))
+        log(f"initialised from weights {init_from} at step {state['step']} (fresh optimiser)")
+    else:
+        mean, std = compute_normalisation(sampler, tcfg, mcfg)
+        model.set_normalisation(mean, std)
+        log(f"normalisation: mean {float(mean.mean()):.3f} std {float(std.mean()):.3f}")
+    for g in opt.param_groups:
+        g["lr"] = state["lr"]
+    log(f"model: {count_parameters(model)} parameters")
+    val = validation_set(val_sampler, tcfg, mcfg)
+    info = {"sources": training_sources(cache), "recipe": recipe.get("name", "")}
+
+    def checkpoint(tag: str = "last") -> None:
+        chunk, _ = chunk_for_step(tcfg, state["step"])
+        save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": state,
+                     "model_config": mcfg.to_dict(), "step": state["step"], "chunk_frames": chunk,
+                     "train_seconds": state["train_seconds"], "info": info},
+                    os.path.join(run_dir, "last.pt"))
+
+    stopper = Stopper()
+    model.train()
+    t_last_ck = time.time()
+    t_prev = time.time()
+    losses = []
+    logf = open(os.path.join(run_dir, "log.jsonl"), "a")
+    while state["step"] < tcfg.max_steps and not stopper.stop:
+        if state["train_seconds"] > tcfg.max_hours * 3600:
+            break
+        step = state["step"]
+        frames, bsz = chunk_for_step(tcfg, step)
+        rng = np.random.default_rng([tcfg.seed, step])
+        src, _ = batch_sources(sampler, rng, bsz, samples_for_frames(frames, mcfg.hop), tcfg.mix_probs)
+        feats, Y, w = batch_tensors(src, mcfg, tcfg.weighting)
+        loss = dpcl_loss(model(feats), Y, w)
+        opt.zero_grad()
+        loss.backward()
+        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), tcfg.grad_clip)
+        if torch.isfinite(loss) and torch.isfinite(gn):
+            opt.step()
+        now = time.time()
+        state["train_seconds"] += now - t_prev
+        t_prev = now
+        state["step"] = step + 1
+        losses.append(float(loss))
+        if state["step"] % 20 == 0:
+            rec = {"step": state["step"], "loss": float(np.mean(losses)), "frames": frames,
+                   "lr": state["lr"], "hours": round(state["train_seconds"] / 3600, 4),
+                   "time": time.strftime("%H:%M:%S")}
+            logf.write(json.dumps(rec) + "\n")
+            logf.flush()
+            log(json.dumps(rec))
+            losses = []
+        if state["step"] % tcfg.val_every == 0:
+            v = evaluate_loss(model, val)
+            rec = {"step": state["step"], "val_loss": v, "time": time.strftime("%H:%M:%S")}
+            state["history"].append(rec)
+            logf.write(json.dumps(rec) + "\n")
+            logf.flush()
+            log(json.dumps(rec))
+            if v < state["best_val"]:
+                state["best_val"] = v
+                state["bad_vals"] = 0
+                save_atomic(weights_only(model, state["step"], frames, state["train_seconds"], info),
+                            os.path.join(run_dir, "best.pt"))
+            else:
+                state["bad_vals"] += 1
+                if state["bad_vals"] >= tcfg.lr_halve_patience:
+                    state["lr"] *= 0.5
+                    state["bad_vals"] = 0
+                    for g in opt.param_groups:
+                        g["lr"] = state["lr"]
+                    log(f"lr halved to {state['lr']}")
+            checkpoint()
+            t_last_ck = time.time()
+            t_prev = time.time()
+        if time.time() - t_last_ck > tcfg.checkpoint_minutes * 60:
+            checkpoint()
+            # Pick up stems rendered since the start (the cache may still be growing).
+            fresh = make_sampler()
+            if fresh.available() != sampler.available():
+                sampler = fresh
+                log(f"train material now: {sampler.available()}")
+            t_last_ck = time.time()
+            t_prev = time.time()
+    checkpoint()
+    logf.close()
+    log(f"stopped at step {state['step']}")
+    return state
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description="Train the deep-clustering model (auto-resume)")
+    p.add_argument("--recipe", required=True)
+    p.add_argument("--run-dir", required=True)
+    p.add_argument("--cache", default=corpus.CACHE)
+    p.add_argument("--init-from", default=None, help="weights-only checkpoint to start from")
+    p.add_argument("--max-steps", type=int, default=None)
+    args = p.parse_args(argv)
+    recipe = load_json(args.recipe)
+    train(recipe, args.run_dir, args.cache, args.init_from, args.max_steps,
+          log=lambda s: print(s, flush=True))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
