@@ -1,0 +1,243 @@
+/**
+ * The test bridge end to end without a browser: HTTP calls in the bridge's wire format to the
+ * real SessionService -> EngineClient -> forked EngineHost -> engine + onnxruntime, on the
+ * plumbing model (test/fixtures/tiny-random: random weights, so no quality is asserted).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { decodeAudioFile } from '../../src/main/services/audio-decode'
+import type { ArgsOf, Channel, IpcResult, ResultOf } from '../../src/shared/ipc'
+import { jsMixture, writeWavFloat } from './audio-fixtures'
+import { repoRoot } from './build'
+import { startBridge, type Bridge } from './server'
+import { decode } from './wire'
+
+const dir = mkdtempSync(join(tmpdir(), 'unweave-session-'))
+let bridge: Bridge
+
+async function call<C extends Channel>(
+  channel: C,
+  args: ArgsOf<C> | Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<IpcResult<ResultOf<C>>> {
+  const res = await fetch(`${bridge.url}__bridge/invoke/${channel}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(args),
+  })
+  if (!res.ok) throw new Error(`HTTP ${res.status}`)
+  return decode(await res.arrayBuffer()) as IpcResult<ResultOf<C>>
+}
+
+async function ok<C extends Channel>(channel: C, args: ArgsOf<C> | Record<string, unknown> = {}) {
+  const r = await call(channel, args)
+  if (r.type !== 'ok') throw new Error(`${channel}: ${r.code}: ${r.message}`)
+  return r.value
+}
+
+const input = jsMixture(4, 44100)
+const mixPath = join(dir, 'mix.wav')
+
+beforeAll(async () => {
+  writeWavFloat(mixPath, input, 44100)
+  const rendererDir = join(dir, 'renderer')
+  mkdirSync(rendererDir)
+  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>t</title>')
+  bridge = await startBridge({
+    userDataDir: join(dir, 'user-data'),
+    rendererDir,
+    modelPath: join(repoRoot, 'test/fixtures/tiny-random.json'),
+  })
+})
+afterAll(async () => {
+  await bridge?.close()
+})
+
+describe('test bridge + session service + engine host', () => {
+  it('serves the renderer with the CSP and refuses cross-origin calls', async () => {
+    const res = await fetch(bridge.url)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'")
+    const evil = await fetch(`${bridge.url}__bridge/invoke/getAppInfo`, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example' },
+      body: '{}',
+    })
+    expect(evil.status).toBe(403)
+    expect((await fetch(`${bridge.url}../../etc/passwd`)).status).not.toBe(200)
+    expect(await ok('getAppInfo')).toMatchObject({ bridge: true })
+  })
+
+  it('refuses bad paths with clear messages', async () => {
+    expect(await call('openFile', { path: 'mix.wav' })).toMatchObject({
+      type: 'error',
+      code: 'invalid-argument',
+    })
+    expect(await call('openFile', { path: join(dir, 'nope.wav') })).toMatchObject({
+      type: 'error',
+      code: 'input',
+      message: expect.stringMatching(/does not exist/),
+    })
+    writeFileSync(join(dir, 'junk.wav'), 'not audio at all')
+    expect(await call('openFile', { path: join(dir, 'junk.wav') })).toMatchObject({
+      type: 'error',
+      code: 'input',
+    })
+    expect(await call('openFileDialog')).toEqual({ type: 'ok', value: null })
+  })
+
+  it('opens, separates, re-clusters, plays and exports stems that sum to the input', async () => {
+    bridge.dialogs.open.push(mixPath)
+    const file = (await ok('openFileDialog'))!
+    expect(file).toMatchObject({
+      name: 'mix.wav',
+      sampleRate: 44100,
+      channels: 2,
+      length: input[0]!.length,
+    })
+    expect((await ok('listRecentFiles'))[0]).toMatchObject({ path: mixPath, exists: true })
+
+    const spec = await ok('getSpectrogram', { fileId: file.fileId })
+    const g = file.spectrogram
+    expect(spec.db).toBeInstanceOf(Uint8Array)
+    expect(spec.db.length).toBe(g.frames * g.bins)
+    expect(g.sampleRate).toBe(44100)
+    const page = await ok('getSpectrogram', { fileId: file.fileId, range: { from: 10, to: 20 } })
+    expect(page.db).toEqual(spec.db.subarray(10 * g.bins, 20 * g.bins))
+
+    const peaks = await ok('getPeaks', { fileId: file.fileId, peaksPerSecond: 100 })
+    expect(peaks.channels).toHaveLength(2)
+    expect(peaks.channels[0]!.length).toBe(2 * peaks.length)
+
+    const audio = await ok('getAudio', { fileId: file.fileId, range: { from: 1000, to: 2000 } })
+    expect(audio.channels[1]).toEqual(input[1]!.subarray(1000, 2000))
+
+    const seen = bridge.events.length
+    const three = await ok('cluster', { fileId: file.fileId, sourceCount: 3, taskId: 'sep-1' })
+    expect(three.sourceCount).toBe(3)
+    expect(three.sources.reduce((a, s) => a + s.energyShare, 0)).toBeCloseTo(1, 5)
+    expect(three.suggestion.count).toBeGreaterThanOrEqual(1)
+    const progress = bridge.events.slice(seen).filter((e) => e.type === 'progress')
+    expect(progress.length).toBeGreaterThan(0)
+    expect(progress.every((e) => e.type === 'progress' && e.taskId === 'sep-1')).toBe(true)
+
+    const masks = await ok('getMasks', { separationId: three.separationId })
+    expect(masks.masks).toHaveLength(3)
+    const n = masks.grid.frames * masks.grid.bins
+    for (let i = 0; i < n; i += 97) {
+      const sum = masks.masks[0]![i]! + masks.masks[1]![i]! + masks.masks[2]![i]!
+      expect(Math.abs(sum - 255)).toBeLessThanOrEqual(2)
+    }
+
+    const t0 = performance.now()
+    const two = await ok('cluster', { fileId: file.fileId, sourceCount: 2 })
+    const reclusterMs = performance.now() - t0
+    expect(two.sourceCount).toBe(2)
+    expect(Object.keys(two.timingsSec)).not.toContain('embed')
+    console.log(`re-cluster to k=2 through the bridge: ${reclusterMs.toFixed(0)} ms`)
+
+    const stems = await ok('getStemAudio', { separationId: two.separationId, sources: [0, 1] })
+    for (let c = 0; c < 2; c++) {
+      let max = 0
+      for (let i = 0; i < input[c]!.length; i++) {
+        const d = Math.abs(
+          stems.stems[0]!.channels[c]![i]! + stems.stems[1]!.channels[c]![i]! - input[c]![i]!,
+        )
+        if (d > max) max = d
+      }
+      expect(max).toBeLessThan(1e-4)
+    }
+
+    const out = join(dir, 'stems')
+    mkdirSync(out)
+    bridge.dialogs.folder.push(out)
+    expect(await ok('chooseExportFolder')).toBe(out)
+    const req = {
+      separationId: two.separationId,
+      sources: [0, 1],
+      folder: out,
+      format: { container: 'wav', bits: '32f' },
+      template: '{name}.source-{index}',
+      overwrite: 'never',
+    } as const
+    const plan = await ok('planExport', req)
+    expect(plan.map((f) => f.path)).toEqual([
+      join(out, 'mix.source-1.wav'),
+      join(out, 'mix.source-2.wav'),
+    ])
+    expect(plan.every((f) => !f.exists)).toBe(true)
+    const written = await ok('exportStems', { ...req, taskId: 'exp-1' })
+    expect(written.status).toBe('written')
+    const decoded = await Promise.all(plan.map((f) => decodeAudioFile(f.path)))
+    for (const d of decoded) expect(d).toMatchObject({ sampleRate: 44100, channels: { length: 2 } })
+    for (let c = 0; c < 2; c++) {
+      let max = 0
+      for (let i = 0; i < input[c]!.length; i++) {
+        const d = Math.abs(
+          decoded[0]!.channels[c]![i]! + decoded[1]!.channels[c]![i]! - input[c]![i]!,
+        )
+        if (d > max) max = d
+      }
+      expect(max).toBeLessThan(1e-4)
+    }
+    // Never silently: the second export reports the existing files and writes nothing.
+    expect(await ok('exportStems', { ...req, taskId: 'exp-2' })).toMatchObject({ status: 'exists' })
+    expect(
+      await ok('exportStems', {
+        ...req,
+        format: { container: 'flac', bits: 24 },
+        overwrite: 'never',
+        taskId: 'exp-3',
+      }),
+    ).toMatchObject({ status: 'written' })
+    expect(
+      await ok('exportStems', { ...req, overwrite: 'replace', taskId: 'exp-4' }),
+    ).toMatchObject({
+      status: 'written',
+    })
+
+    expect(await ok('revealInFolder', { path: plan[0]!.path })).toBeNull()
+    expect(bridge.revealed).toEqual([plan[0]!.path])
+    expect(await call('revealInFolder', { path: mixPath })).toMatchObject({
+      code: 'invalid-argument',
+    })
+    expect(
+      await call('getStemAudio', { separationId: two.separationId, sources: [2] }),
+    ).toMatchObject({
+      code: 'invalid-argument',
+    })
+  })
+
+  it('cancels a running analysis and reports stale ids', async () => {
+    const file = await ok('openFile', { path: mixPath })
+    const pending = call('analyse', { fileId: file.fileId, taskId: 'an-1' })
+    await vi.waitFor(() =>
+      expect(bridge.events.some((e) => e.type === 'progress' && e.taskId === 'an-1')).toBe(true),
+    )
+    expect(await ok('cancelTask', { taskId: 'an-1' })).toBe(true)
+    expect(await pending).toMatchObject({ type: 'error', code: 'cancelled' })
+    expect(await ok('cancelTask', { taskId: 'an-1' })).toBe(false)
+    const again = await ok('openFile', { path: mixPath })
+    expect(await call('getFileInfo', { fileId: file.fileId })).toMatchObject({ code: 'stale' })
+    expect(await ok('getFileInfo', { fileId: again.fileId })).toMatchObject({
+      fileId: again.fileId,
+    })
+  })
+
+  it('restarts a crashed engine and keeps working', async () => {
+    const file = await ok('openFile', { path: mixPath })
+    bridge.engine.crashForTest()
+    await vi.waitFor(
+      () =>
+        expect(
+          bridge.events.some((e) => e.type === 'engine' && e.status.state === 'restarting'),
+        ).toBe(true),
+      { timeout: 10_000 },
+    )
+    expect(await call('getSpectrogram', { fileId: file.fileId })).toMatchObject({ type: 'error' })
+    const reopened = await ok('openFile', { path: mixPath })
+    expect((await ok('getSpectrogram', { fileId: reopened.fileId })).db.length).toBeGreaterThan(0)
+  })
+})

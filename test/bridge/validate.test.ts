@@ -1,0 +1,137 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { fileFromArgv } from '../../src/main/app/argv'
+import { contentSecurityPolicy } from '../../src/main/app/csp'
+import { stemFileName } from '../../src/main/app/session-service'
+import {
+  ArgumentError,
+  checkAudioPath,
+  checkFolder,
+  nameTemplate,
+  validators,
+} from '../../src/main/app/validate'
+
+const dir = mkdtempSync(join(tmpdir(), 'unweave-validate-'))
+
+describe('channel validators', () => {
+  it('accepts well-formed arguments and returns them typed', () => {
+    expect(validators.openFile({ path: '/a/b.wav' })).toEqual({ path: '/a/b.wav' })
+    expect(validators.cluster({ fileId: 'f-1', sourceCount: 3 })).toEqual({
+      fileId: 'f-1',
+      sourceCount: 3,
+    })
+    expect(
+      validators.cluster({ fileId: 'f-1', sourceCount: 'auto', mask: 'hard', taskId: 't1' }),
+    ).toEqual({
+      fileId: 'f-1',
+      sourceCount: 'auto',
+      mask: 'hard',
+      taskId: 't1',
+    })
+    expect(validators.getSpectrogram({ fileId: 'f', range: { from: 0, to: 10 } })).toEqual({
+      fileId: 'f',
+      range: { from: 0, to: 10 },
+    })
+    expect(validators.getAppInfo(undefined)).toEqual({})
+  })
+
+  it.each([
+    ['openFile', { path: 'relative.wav' }, /absolute path/],
+    ['openFile', { path: 42 }, /expected a string/],
+    ['openFile', { path: '/a.wav', extra: 1 }, /unknown field 'extra'/],
+    ['openFile', null, /expected an object/],
+    ['openFile', [], /expected an object/],
+    ['openFile', { path: '/a\u0000.wav' }, /control characters/],
+    ['cluster', { fileId: 'f', sourceCount: 0 }, /from 1 to 8/],
+    ['cluster', { fileId: 'f', sourceCount: 9 }, /from 1 to 8/],
+    ['cluster', { fileId: 'f', sourceCount: 2.5 }, /integer/],
+    ['cluster', { fileId: 'f', sourceCount: 2, mask: 'fuzzy' }, /"hard", "soft"/],
+    ['cluster', { fileId: '../../etc', sourceCount: 2 }, /expected an id/],
+    ['getSpectrogram', { fileId: 'f', range: { from: 10, to: 5 } }, /before/],
+    ['getSpectrogram', { fileId: 'f', range: { from: -1 } }, /integer/],
+    ['getPeaks', { fileId: 'f', peaksPerSecond: 0 }, /from 1 to 1000/],
+    ['getStemAudio', { separationId: 's', sources: [] }, /list of 1-8/],
+    ['getStemAudio', { separationId: 's', sources: [0, 0] }, /repeated/],
+    ['getStemAudio', { separationId: 's', sources: [8] }, /from 0 to 7/],
+    ['cancelTask', {}, /taskId/],
+  ] as const)('%s refuses %j', (channel, args, message) => {
+    expect(() => validators[channel](args)).toThrow(ArgumentError)
+    expect(() => validators[channel](args)).toThrow(message)
+  })
+
+  const exportArgs = {
+    separationId: 's-1',
+    sources: [0, 1],
+    folder: '/tmp',
+    format: { container: 'wav', bits: '32f' },
+    template: '{name}.source-{index}',
+    overwrite: 'never',
+    taskId: 't',
+  }
+  it('validates export requests', () => {
+    expect(validators.exportStems(exportArgs)).toMatchObject({
+      format: { container: 'wav', bits: '32f' },
+    })
+    expect(() =>
+      validators.exportStems({ ...exportArgs, format: { container: 'flac', bits: '32f' } }),
+    ).toThrow(/format.bits/)
+    expect(() => validators.exportStems({ ...exportArgs, overwrite: true })).toThrow(/overwrite/)
+    expect(() => validators.exportStems({ ...exportArgs, taskId: undefined })).toThrow(/taskId/)
+    expect(() => validators.planExport(exportArgs)).toThrow(/unknown field 'taskId'/)
+  })
+
+  it('checks file-name templates', () => {
+    expect(nameTemplate('{name} - {source}')).toBe('{name} - {source}')
+    expect(() => nameTemplate('{name}/{index}')).toThrow(/not allowed/)
+    expect(() => nameTemplate('{nme}-{index}')).toThrow(/unknown token/)
+    expect(() => nameTemplate('{name}')).toThrow(/\{index\} or \{source\}/)
+    expect(() => nameTemplate('')).toThrow(ArgumentError)
+  })
+})
+
+describe('stem file names', () => {
+  it('fills the template and sanitises names', () => {
+    const v = { name: 'song', source: 'Vox: lead/1', index: 2, count: 3, ext: 'wav' }
+    expect(stemFileName('{name}.source-{index}', v)).toBe('song.source-2.wav')
+    expect(stemFileName('{index} of {count} {source}', v)).toBe('2 of 3 Vox_ lead_1.wav')
+    expect(stemFileName('{source}', { ...v, source: '  ' })).toBe('Source 2.wav')
+    expect(stemFileName('..{source}', { ...v, source: 'x', ext: 'flac' })).toBe('x.flac')
+  })
+})
+
+describe('filesystem checks', () => {
+  it('accepts an existing audio file and refuses the rest with clear messages', async () => {
+    const wav = join(dir, 'a.wav')
+    writeFileSync(wav, 'x')
+    writeFileSync(join(dir, 'notes.txt'), 'x')
+    mkdirSync(join(dir, 'folder.wav'))
+    await expect(checkAudioPath(wav)).resolves.toBeUndefined()
+    await expect(checkAudioPath(join(dir, 'missing.wav'))).rejects.toThrow(/does not exist/)
+    await expect(checkAudioPath(join(dir, 'notes.txt'))).rejects.toThrow(/not a file type/)
+    await expect(checkAudioPath(join(dir, 'folder.wav'))).rejects.toThrow(/not a regular file/)
+    await expect(checkFolder(dir)).resolves.toBeUndefined()
+    await expect(checkFolder(wav)).rejects.toThrow(/not a folder/)
+    await expect(checkFolder(join(dir, 'nope'))).rejects.toThrow(/does not exist/)
+  })
+})
+
+describe('argv and CSP', () => {
+  it('finds the audio file on the command line', () => {
+    expect(fileFromArgv(['/usr/bin/electron', '.', 'song.flac'], '/home/u', 2)).toBe(
+      '/home/u/song.flac',
+    )
+    expect(fileFromArgv(['/opt/unweave', '--flag', '/x/y.WAV'], '/', 1)).toBe('/x/y.WAV')
+    expect(fileFromArgv(['/opt/unweave', 'readme.txt'], '/', 1)).toBeNull()
+    expect(fileFromArgv(['/opt/unweave.wav'], '/', 1)).toBeNull()
+  })
+  it('builds a strict policy that still lets wavesurfer use blob: workers and media', () => {
+    const csp = contentSecurityPolicy()
+    expect(csp).toContain("default-src 'none'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).not.toMatch(/script-src[^;]*unsafe/)
+    expect(csp).toContain("worker-src 'self' blob:")
+    expect(csp).toContain("media-src 'self' blob:")
+  })
+})
