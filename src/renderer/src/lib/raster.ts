@@ -1,0 +1,265 @@
+/**
+ * The renderer's display data and the pixel kernels that draw it. Kernels draw only the visible
+ * time window into a viewport-sized buffer, so their cost depends on the canvas size, not on the
+ * length of the file (a 30-minute file draws as fast as a 3-second one).
+ */
+import type { Spectrogram, SourceMasks } from '../../../engine/types'
+import { rowBinRanges, type FreqAxis } from './freq-scale'
+
+/**
+ * A magnitude spectrogram for display, t-major [frames * bins]; the dB value of a cell is
+ * `values[i] * dbScale + dbOffset` (float dB: scale 1, offset 0; uint8-quantised: any scale).
+ * Frame t is centred on sample t * hop at `sampleRate` (the file's own rate).
+ */
+export interface DisplaySpectrogram {
+  sampleRate: number
+  nFft: number
+  hop: number
+  frames: number
+  bins: number
+  values: Float32Array | Uint8Array | Uint16Array
+  dbScale: number
+  dbOffset: number
+  /** Loudest value, dB. */
+  maxDb: number
+}
+
+/**
+ * One mask per source on the model grid, t-major [frames * bins] each; mask value of a cell is
+ * `masks[j][i] * scale` in [0, 1] (float masks: scale 1; uint8: 1/255).
+ */
+export interface DisplayMasks {
+  k: number
+  sampleRate: number
+  nFft: number
+  hop: number
+  frames: number
+  bins: number
+  masks: (Float32Array | Uint8Array)[]
+  scale: number
+}
+
+/** The engine's float dB spectrogram as display data (no copy). */
+export function displaySpectrogram(s: Spectrogram): DisplaySpectrogram {
+  return {
+    sampleRate: s.sampleRate,
+    nFft: s.nFft,
+    hop: s.hop,
+    frames: s.frames,
+    bins: s.bins,
+    values: s.db,
+    dbScale: 1,
+    dbOffset: 0,
+    maxDb: s.maxDb,
+  }
+}
+
+/** The engine's float masks as display data (no copy). */
+export function displayMasks(m: SourceMasks): DisplayMasks {
+  return {
+    k: m.k,
+    sampleRate: m.sampleRate,
+    nFft: m.nFft,
+    hop: m.hop,
+    frames: m.frames,
+    bins: m.bins,
+    masks: m.masks,
+    scale: 1,
+  }
+}
+
+/** The visible window of the timeline, seconds. */
+export interface TimeWindow {
+  startSec: number
+  endSec: number
+}
+
+/** Frames sampled per pixel column at most when zoomed out (max-pooled); bounds the cost per column. */
+const MAX_FRAMES_PER_COLUMN = 4
+
+/** Packed pixel drawn where there is no audio (past the end of the file). */
+export const BACKGROUND_PIXEL = 0xff0d0a0a
+
+/** Cache of row -> bin ranges per (height, axis, grid). */
+const rowCache = new Map<string, { start: Int32Array; end: Int32Array }>()
+
+/** Row -> bin ranges for a grid, memoised (a handful of entries are ever live). */
+export function cachedRows(
+  height: number,
+  axis: FreqAxis,
+  maxHz: number,
+  binHz: number,
+  bins: number,
+): { start: Int32Array; end: Int32Array } {
+  const key = `${height}|${axis}|${maxHz}|${binHz}|${bins}`
+  let rows = rowCache.get(key)
+  if (!rows) {
+    if (rowCache.size > 16) rowCache.clear()
+    rows = rowBinRanges(height, axis, maxHz, binHz, bins)
+    rowCache.set(key, rows)
+  }
+  return rows
+}
+
+/** Options of drawSpectrogram. */
+export interface SpectrogramDrawOptions {
+  axis: FreqAxis
+  /** Colour lookup table, 256 packed pixels. */
+  lut: Uint32Array
+  /** dB shown as the darkest colour. */
+  lowDb: number
+  /** dB shown as the brightest colour. */
+  highDb: number
+}
+
+/**
+ * Draws the spectrogram's visible window into `out` (packed RGBA, width * height, row 0 at the top).
+ * Each column max-pools up to 4 frames of its time span, each row max-pools the bins it covers.
+ */
+export function drawSpectrogram(
+  out: Uint32Array,
+  width: number,
+  height: number,
+  spec: DisplaySpectrogram,
+  win: TimeWindow,
+  opts: SpectrogramDrawOptions,
+): void {
+  const { frames, bins, values, hop, sampleRate } = spec
+  const rows = cachedRows(height, opts.axis, sampleRate / 2, sampleRate / spec.nFft, bins)
+  const { lut } = opts
+  // work in raw value units: idx = (v - rawLow) * k
+  const rawLow = (opts.lowDb - spec.dbOffset) / spec.dbScale
+  const rawHigh = (opts.highDb - spec.dbOffset) / spec.dbScale
+  const k = rawHigh > rawLow ? 255 / (rawHigh - rawLow) : 0
+  const column = new Float32Array(bins)
+  const framesPerSec = sampleRate / hop
+  const span = win.endSec - win.startSec
+  const rs = rows.start
+  const re = rows.end
+  for (let x = 0; x < width; x++) {
+    const fa = (win.startSec + (x / width) * span) * framesPerSec
+    const fb = (win.startSec + ((x + 1) / width) * span) * framesPerSec
+    let n: number
+    let f0: number
+    let step: number
+    if (fb - fa <= 1) {
+      n = 1
+      f0 = Math.round((fa + fb) / 2)
+      step = 0
+    } else {
+      n = Math.min(MAX_FRAMES_PER_COLUMN, Math.ceil(fb - fa))
+      f0 = Math.ceil(fa)
+      step = (fb - fa) / n
+    }
+    if (f0 < 0 || f0 >= frames) {
+      for (let y = 0; y < height; y++) out[y * width + x] = BACKGROUND_PIXEL
+      continue
+    }
+    let base = f0 * bins
+    for (let b = 0; b < bins; b++) column[b] = values[base + b]
+    for (let i = 1; i < n; i++) {
+      const f = Math.min(frames - 1, Math.floor(fa + i * step))
+      base = f * bins
+      for (let b = 0; b < bins; b++) {
+        const v = values[base + b]
+        if (v > column[b]) column[b] = v
+      }
+    }
+    for (let y = 0; y < height; y++) {
+      let v = column[rs[y]]
+      const e = re[y]
+      for (let b = rs[y] + 1; b < e; b++) if (column[b] > v) v = column[b]
+      let idx = (v - rawLow) * k
+      idx = idx < 0 ? 0 : idx > 255 ? 255 : idx
+      out[y * width + x] = lut[idx | 0]
+    }
+  }
+}
+
+/** Which masks the overlay shows. */
+export type MaskView = { kind: 'all' } | { kind: 'one'; index: number }
+
+/** Options of drawMasks. */
+export interface MaskDrawOptions {
+  axis: FreqAxis
+  /** Top of the display, Hz (the spectrogram's Nyquist); the mask grid may end below it. */
+  displayMaxHz: number
+  /** [r, g, b] per source. */
+  colours: [number, number, number][]
+  view: MaskView
+  /** 0..1. */
+  opacity: number
+}
+
+/**
+ * Draws the masks of the visible window into `out` (packed RGBA): with view 'all' each pixel is the
+ * mask-weighted mix of the source colours (masks sum to 1, so it is a convex mix); with 'one' the
+ * chosen source's colour with alpha proportional to its mask. Above the mask grid's Nyquist the top
+ * bin is extended. Draws columns [x0, x1) only (for partial repaints).
+ */
+export function drawMasks(
+  out: Uint32Array,
+  width: number,
+  height: number,
+  m: DisplayMasks,
+  win: TimeWindow,
+  opts: MaskDrawOptions,
+  x0 = 0,
+  x1 = width,
+): void {
+  const rows = cachedRows(height, opts.axis, opts.displayMaxHz, m.sampleRate / m.nFft, m.bins)
+  const mid = new Int32Array(height)
+  for (let y = 0; y < height; y++) mid[y] = (rows.start[y] + rows.end[y] - 1) >> 1
+  const framesPerSec = m.sampleRate / m.hop
+  const span = win.endSec - win.startSec
+  const alpha = Math.round(Math.min(1, Math.max(0, opts.opacity)) * 255)
+  const k = m.k
+  const scale = m.scale
+  const cr = opts.colours.map((c) => c[0])
+  const cg = opts.colours.map((c) => c[1])
+  const cb = opts.colours.map((c) => c[2])
+  const one = opts.view.kind === 'one' ? opts.view.index : -1
+  for (let x = x0; x < x1; x++) {
+    const f = Math.round((win.startSec + ((x + 0.5) / width) * span) * framesPerSec)
+    if (f < 0 || f >= m.frames || alpha === 0) {
+      for (let y = 0; y < height; y++) out[y * width + x] = 0
+      continue
+    }
+    const base = f * m.bins
+    if (one >= 0 && one < k) {
+      const mask = m.masks[one]
+      const r = cr[one]
+      const g = cg[one]
+      const b = cb[one]
+      for (let y = 0; y < height; y++) {
+        const a = (mask[base + mid[y]] * scale * alpha) | 0
+        out[y * width + x] = ((a & 255) << 24) | (b << 16) | (g << 8) | r
+      }
+    } else {
+      for (let y = 0; y < height; y++) {
+        const i = base + mid[y]
+        let r = 0
+        let g = 0
+        let b = 0
+        for (let j = 0; j < k; j++) {
+          const v = m.masks[j][i] * scale
+          r += v * cr[j]
+          g += v * cg[j]
+          b += v * cb[j]
+        }
+        out[y * width + x] = (alpha << 24) | ((b & 255) << 16) | ((g & 255) << 8) | (r & 255)
+      }
+    }
+  }
+}
+
+/** The time span of one pixel column, used to map pointer positions to time. */
+export function xToTime(x: number, width: number, win: TimeWindow): number {
+  return win.startSec + (x / Math.max(1, width)) * (win.endSec - win.startSec)
+}
+
+/** x position (pixels) of a time in the window. */
+export function timeToX(t: number, width: number, win: TimeWindow): number {
+  const span = win.endSec - win.startSec
+  return span > 0 ? ((t - win.startSec) / span) * width : 0
+}

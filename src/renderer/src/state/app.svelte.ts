@@ -1,0 +1,307 @@
+import { createContext } from 'svelte'
+import type { AppEvent, FileInfo, MenuCommand } from '../../../shared/ipc'
+import type { Backend } from '../lib/backend'
+import { Errors } from './errors.svelte'
+import { ExportDialog } from './export-dialog.svelte'
+import { History } from './history.svelte'
+import { Playback, type AudioContextLike } from './playback.svelte'
+import { Project } from './project.svelte'
+import { Separation, type SourceCount } from './separation.svelte'
+import { View } from './view.svelte'
+
+/**
+ * The editor's whole state, composed of the state classes, and the actions that span several of
+ * them (open a file, change the number of sources with undo, menu commands, keyboard shortcuts).
+ */
+export class AppState {
+  readonly backend: Backend
+  readonly project: Project
+  readonly separation: Separation
+  readonly playback: Playback
+  readonly exportDialog: ExportDialog
+  readonly view: View
+  readonly errors: Errors
+  readonly history: History
+  /** 'darwin' | 'win32' | 'linux' | 'other' (Cmd or Ctrl). */
+  platform = $state<string>('other')
+  /** True in Electron, where native menu accelerators send open/export/undo themselves. */
+  nativeMenus = $state(false)
+
+  constructor(backend: Backend, createAudioContext: () => AudioContextLike = () => new AudioContext()) {
+    this.backend = backend
+    this.errors = new Errors()
+    this.project = new Project(backend)
+    this.separation = new Separation(backend)
+    this.playback = new Playback(backend, createAudioContext, (e) => this.errors.report('Playback', e))
+    this.exportDialog = new ExportDialog(backend)
+    this.view = new View()
+    this.history = new History()
+    if (typeof navigator !== 'undefined' && /Mac/i.test(navigator.platform)) this.platform = 'darwin'
+  }
+
+  /** "Ctrl" or "⌘" for labels. */
+  readonly modKey = $derived(this.platform === 'darwin' ? '⌘' : 'Ctrl')
+
+  /** Reads the platform and whether menus exist; subscribes to main's events. Returns the unsubscribe. */
+  start(): () => void {
+    const off = this.backend.onEvent((e) => this.handleEvent(e))
+    this.backend
+      .call('getAppInfo')
+      .then((info) => {
+        this.platform = info.platform
+        this.nativeMenus = !info.bridge
+      })
+      .catch(() => {})
+    return off
+  }
+
+  /** Opens a file (dialog when no path); errors go to the banner. */
+  async open(path?: string): Promise<void> {
+    try {
+      this.playback.pause()
+      const info = await this.project.open(path)
+      if (info) this.#fileShown(info)
+    } catch (e) {
+      this.errors.report('Opening the file', e)
+    }
+  }
+
+  /** Shows a file main opened by itself. */
+  async showFile(info: FileInfo): Promise<void> {
+    try {
+      this.playback.pause()
+      this.#fileShown(info)
+      await this.project.load(info)
+    } catch (e) {
+      this.errors.report('Opening the file', e)
+    }
+  }
+
+  #fileShown(info: FileInfo): void {
+    this.separation.setFile(info.fileId)
+    this.history.clear()
+    this.playback.setMedia(info.fileId, info.sampleRate, info.durationSec)
+    this.view.zoomToFit()
+    this.errors.clear()
+  }
+
+  /** Runs the separation with the requested count. */
+  async separate(): Promise<void> {
+    if (!this.project.isReady || this.separation.running) return
+    try {
+      const prevK = this.separation.k
+      if (await this.separation.separate()) {
+        this.#sourcesChanged()
+        if (prevK > 0) this.history.clear()
+      }
+    } catch (e) {
+      this.errors.report('Separating', e)
+    }
+  }
+
+  /** Changes the number of sources (re-clusters when there is a result), undoable. */
+  async setCount(value: SourceCount): Promise<void> {
+    const prevRequested = this.separation.requested
+    const prevK = this.separation.k
+    try {
+      if (await this.separation.setCount(value)) {
+        this.#sourcesChanged()
+        const nextRequested = this.separation.requested
+        this.history.push({
+          label: `sources ${prevK} → ${this.separation.k}`,
+          undo: async () => {
+            await this.separation.setCount(prevK)
+            this.separation.requested = prevRequested
+            this.#sourcesChanged()
+          },
+          redo: async () => {
+            await this.separation.setCount(nextRequested)
+            this.#sourcesChanged()
+          },
+        })
+      }
+    } catch (e) {
+      this.errors.report('Changing the number of sources', e)
+    }
+  }
+
+  #sourcesChanged(): void {
+    this.playback.setSources(this.separation.separationId, this.separation.k)
+    void this.playback.prepareStems()
+  }
+
+  /** Cancels the running separation. */
+  async cancelSeparation(): Promise<void> {
+    try {
+      await this.separation.cancel()
+    } catch (e) {
+      this.errors.report('Cancelling', e)
+    }
+  }
+
+  /** Renames a source, undoable. */
+  renameSource(index: number, name: string): void {
+    const before = this.separation.sources[index]?.name
+    if (before === undefined || before === name.trim()) return
+    this.separation.rename(index, name)
+    const after = this.separation.sources[index].name
+    this.history.push({
+      label: `Rename ${before} → ${after}`,
+      undo: () => this.separation.rename(index, before),
+      redo: () => this.separation.rename(index, after),
+    })
+  }
+
+  /** Changes a source's colour, undoable. */
+  recolourSource(index: number, colour: string): void {
+    const before = this.separation.sources[index]?.colour
+    if (before === undefined || before === colour) return
+    this.separation.recolour(index, colour)
+    this.history.push({
+      label: `Colour of ${this.separation.sources[index].name}`,
+      undo: () => this.separation.recolour(index, before),
+      redo: () => this.separation.recolour(index, colour),
+    })
+  }
+
+  /** Opens the export dialog (needs a separation). */
+  showExport(): void {
+    if (!this.separation.hasResult || !this.project.file || !this.separation.separationId) return
+    this.exportDialog.show(this.separation.separationId, this.separation.sources, this.project.file.path)
+  }
+
+  /** Undo with errors to the banner. */
+  async undo(): Promise<void> {
+    try {
+      await this.history.undo()
+    } catch (e) {
+      this.errors.report('Undo', e)
+    }
+  }
+
+  /** Redo with errors to the banner. */
+  async redo(): Promise<void> {
+    try {
+      await this.history.redo()
+    } catch (e) {
+      this.errors.report('Redo', e)
+    }
+  }
+
+  /** Handles an event from main (menu commands, files it opened, engine state, errors). */
+  handleEvent(e: AppEvent): void {
+    switch (e.type) {
+      case 'menu':
+        this.runCommand(e.command)
+        break
+      case 'file-opened':
+        void this.showFile(e.file)
+        break
+      case 'engine':
+        if (e.status.state === 'restarting' || e.status.state === 'failed') {
+          this.separation.forgetAnalysis()
+          if (e.status.message) this.errors.report('The engine', new Error(e.status.message))
+        }
+        break
+      case 'error':
+        this.errors.report('Main', new Error(e.message))
+        break
+      case 'progress':
+        break
+    }
+  }
+
+  /** Carries out a menu command. */
+  runCommand(c: MenuCommand): void {
+    const d = this.project.durationSec
+    switch (c) {
+      case 'export':
+        return this.showExport()
+      case 'undo':
+        return void this.undo()
+      case 'redo':
+        return void this.redo()
+      case 'play-pause':
+        if (this.project.isReady) void this.playback.toggle()
+        return
+      case 'separate':
+        return void this.separate()
+      case 'zoom-in':
+        return this.view.zoomIn(d)
+      case 'zoom-out':
+        return this.view.zoomOut(d)
+      case 'zoom-fit':
+        return this.view.zoomToFit()
+      case 'close-file':
+        this.playback.setMedia(null, 0, 0)
+        this.separation.setFile(null)
+        this.history.clear()
+        this.project.close()
+        return
+    }
+  }
+
+  /**
+   * Keyboard shortcuts: space play/pause, 1-9 solo a source (exclusive), M mute the selected
+   * source, Mod+O open, Mod+E export, Mod+Z undo, Mod+Shift+Z / Mod+Y redo (the Mod shortcuts only
+   * when main has no native menu sending them). Returns true when the key was used.
+   */
+  handleKey(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey' | 'target'>): boolean {
+    const mod = this.platform === 'darwin' ? e.metaKey : e.ctrlKey
+    if (mod && !e.altKey) {
+      if (this.nativeMenus) return false
+      const key = e.key.toLowerCase()
+      if (key === 'o') return void this.open(), true
+      if (key === 'e') return this.showExport(), true
+      if (key === 'z' && !e.shiftKey) return void this.undo(), true
+      if ((key === 'z' && e.shiftKey) || key === 'y') return void this.redo(), true
+      return false
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || isTextEntry(e.target)) return false
+    if (this.exportDialog.open) return false
+    if (e.key === ' ' || e.key === 'Spacebar') {
+      if (isButtonLike(e.target)) return false
+      if (this.project.isReady) void this.playback.toggle()
+      return true
+    }
+    if (/^[1-9]$/.test(e.key)) {
+      const i = Number(e.key) - 1
+      if (i < this.playback.mix.length) {
+        this.playback.soloExclusive(i)
+        this.separation.select(i)
+        return true
+      }
+      return false
+    }
+    if (e.key === 'm' || e.key === 'M') {
+      if (this.playback.mix.length === 0) return false
+      this.playback.toggleMute(this.separation.selected)
+      return true
+    }
+    return false
+  }
+}
+
+/** True for elements where typed keys belong to the element (inputs, text areas, selects). */
+function isTextEntry(t: EventTarget | null): boolean {
+  if (!t || typeof (t as HTMLElement).tagName !== 'string') return false
+  const el = t as HTMLElement
+  const tag = el.tagName.toLowerCase()
+  if (tag === 'textarea' || tag === 'select' || el.isContentEditable) return true
+  if (tag === 'input') {
+    const type = ((el as HTMLInputElement).type || 'text').toLowerCase()
+    return !['checkbox', 'radio', 'range', 'button', 'submit', 'color'].includes(type)
+  }
+  return false
+}
+
+/** Space on a focused button activates the button, not play/pause. */
+function isButtonLike(t: EventTarget | null): boolean {
+  if (!t || typeof (t as HTMLElement).tagName !== 'string') return false
+  const el = t as HTMLElement
+  const tag = el.tagName.toLowerCase()
+  return tag === 'button' || (tag === 'input' && ['checkbox', 'radio'].includes((el as HTMLInputElement).type))
+}
+
+/** Typed context for the editor's state: set once in App, read in every component. */
+export const [getApp, setApp] = createContext<AppState>()

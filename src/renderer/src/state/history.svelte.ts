@@ -1,0 +1,63 @@
+/** One undoable change. */
+export interface Change {
+  /** What it did, in the user's words ("Rename source 2"). */
+  label: string
+  undo(): void | Promise<void>
+  redo(): void | Promise<void>
+}
+
+/**
+ * Undo/redo stacks of the editor's changes (source names and colours, the number of sources;
+ * issue 5 adds mask edits). Unbounded within memory.
+ */
+export class History {
+  done = $state.raw<Change[]>([])
+  undone = $state.raw<Change[]>([])
+  #busy = false
+
+  readonly canUndo = $derived(this.done.length > 0)
+  readonly canRedo = $derived(this.undone.length > 0)
+  readonly undoLabel = $derived(this.done.length > 0 ? this.done[this.done.length - 1].label : '')
+  readonly redoLabel = $derived(this.undone.length > 0 ? this.undone[this.undone.length - 1].label : '')
+
+  /** Records a change already applied; clears the redo stack. Ignored while undoing/redoing. */
+  push(change: Change): void {
+    if (this.#busy) return
+    this.done = [...this.done, change]
+    this.undone = []
+  }
+
+  /** Undoes the last change. */
+  async undo(): Promise<void> {
+    const change = this.done[this.done.length - 1]
+    if (!change || this.#busy) return
+    this.#busy = true
+    try {
+      await change.undo()
+      this.done = this.done.slice(0, -1)
+      this.undone = [...this.undone, change]
+    } finally {
+      this.#busy = false
+    }
+  }
+
+  /** Redoes the last undone change. */
+  async redo(): Promise<void> {
+    const change = this.undone[this.undone.length - 1]
+    if (!change || this.#busy) return
+    this.#busy = true
+    try {
+      await change.redo()
+      this.undone = this.undone.slice(0, -1)
+      this.done = [...this.done, change]
+    } finally {
+      this.#busy = false
+    }
+  }
+
+  /** Forgets everything (a new file). */
+  clear(): void {
+    this.done = []
+    this.undone = []
+  }
+}

@@ -1,0 +1,489 @@
+import type { Backend } from '../lib/backend'
+
+/** Per-source mixer settings. */
+export interface SourceMix {
+  solo: boolean
+  mute: boolean
+  /** Linear gain, 0..2 (1 = unity). */
+  gain: number
+}
+
+/** What is heard: the original mixture (A) or the mix of the chosen sources (B). */
+export type Listen = 'mixture' | 'sources'
+
+/** A loop region, seconds. */
+export interface LoopRegion {
+  startSec: number
+  endSec: number
+}
+
+/** The WebAudio subset Playback uses (a fake implements it in tests). */
+export type AudioContextLike = Pick<
+  AudioContext,
+  'currentTime' | 'destination' | 'state' | 'resume' | 'suspend' | 'close' | 'createGain' | 'createBuffer' | 'createBufferSource'
+>
+
+/** Seconds of audio per block read from main (a fixed grid, so blocks are reused when looping). */
+export const BLOCK_SEC = 2
+/** Seconds scheduled ahead of the playhead. */
+export const LOOKAHEAD_SEC = 1.5
+/** Cached blocks kept at most. */
+const MAX_CACHED_BLOCKS = 24
+/** Gain ramp time constant for click-free changes, seconds. */
+const RAMP = 0.01
+
+interface Block {
+  /** Length in samples. */
+  length: number
+  mixture: AudioBuffer
+  /** One buffer per source (empty before a separation). */
+  sources: AudioBuffer[]
+}
+
+interface Segment {
+  ctxStart: number
+  fileStart: number
+  duration: number
+  nodes: AudioBufferSourceNode[]
+}
+
+/** The gain each source plays at: mute wins, then solo (if any source is soloed), then gain. */
+export function effectiveGains(mix: readonly SourceMix[]): number[] {
+  const anySolo = mix.some((m) => m.solo)
+  return mix.map((m) => (m.mute ? 0 : anySolo && !m.solo ? 0 : m.gain))
+}
+
+/**
+ * WebAudio playback of the mixture or of the separated sources: play, pause, seek, loop a region,
+ * per-source solo / mute / gain, and A/B between the mixture and the chosen sources. Audio comes
+ * from main in 2-second blocks of stems made by the engine's mask code (the export's), scheduled
+ * ahead of the playhead, so a 30-minute file plays without holding its stems in the renderer.
+ */
+export class Playback {
+  playing = $state(false)
+  /** Playhead, seconds. */
+  position = $state(0)
+  loop = $state.raw<LoopRegion | null>(null)
+  loopEnabled = $state(false)
+  mix = $state.raw<SourceMix[]>([])
+  listen = $state<Listen>('mixture')
+  /** True while the first block of a play() is on its way. */
+  buffering = $state(false)
+  /** 0..1 while main builds the stems of a new separation for playback, else null. */
+  preparing = $state<number | null>(null)
+  /** Length of the file, seconds. */
+  durationSec = $state(0)
+
+  #backend: Backend
+  #createContext: () => AudioContextLike
+  #ctx: AudioContextLike | null = null
+  #master: GainNode | null = null
+  #mixtureBus: GainNode | null = null
+  #sourcesBus: GainNode | null = null
+  #sourceGains: GainNode[] = []
+  #sampleRate = 0
+  #fileId: string | null = null
+  #separationId: string | null = null
+  #k = 0
+  #cache = new Map<number, Promise<Block>>()
+  #generation = 0
+  #playToken = 0
+  #segments: Segment[] = []
+  #scheduledUntil = 0
+  #nextFileSec = 0
+  #pumping = false
+  #ended = false
+  #timer: ReturnType<typeof setInterval> | null = null
+  #onError: (e: unknown) => void
+
+  constructor(backend: Backend, createContext: () => AudioContextLike, onError: (e: unknown) => void = () => {}) {
+    this.#backend = backend
+    this.#createContext = createContext
+    this.#onError = onError
+  }
+
+  readonly gains = $derived(effectiveGains(this.mix))
+  readonly anySolo = $derived(this.mix.some((m) => m.solo))
+  readonly hasSources = $derived(this.mix.length > 0)
+
+  /** A new file: stops, forgets blocks and mixer settings. */
+  setMedia(fileId: string | null, sampleRate: number, durationSec: number): void {
+    this.stop()
+    this.#fileId = fileId
+    this.#separationId = null
+    this.#sampleRate = sampleRate
+    this.durationSec = durationSec
+    this.#k = 0
+    this.mix = []
+    this.listen = 'mixture'
+    this.loop = null
+    this.loopEnabled = false
+    this.position = 0
+    this.#invalidateAll()
+  }
+
+  /** The separation now has k sources (new stems): keeps mixer settings by index, restarts blocks. */
+  setSources(separationId: string | null, k: number): void {
+    this.#separationId = separationId
+    if (!separationId) k = 0
+    const mix = Array.from({ length: k }, (_, i) => this.mix[i] ?? { solo: false, mute: false, gain: 1 })
+    this.mix = mix
+    const hadSources = this.#k > 0
+    this.#k = k
+    if (k === 0) this.listen = 'mixture'
+    else if (!hadSources) this.listen = 'sources'
+    this.#invalidateAll()
+    this.#rebuildSourceGains()
+    if (this.playing) this.#restart(this.currentTime())
+  }
+
+  /**
+   * Asks main to build the stems of the current separation now (its first stem read synthesizes
+   * them all), so that playing a source starts at once; progress in `preparing`.
+   */
+  async prepareStems(): Promise<void> {
+    const separationId = this.#separationId
+    if (!separationId || this.#k === 0) return
+    const taskId = this.#backend.taskId('stems')
+    const off = this.#backend.onProgress(taskId, (p) => {
+      if (this.#separationId === separationId) this.preparing = p.fraction
+    })
+    this.preparing = 0
+    try {
+      await this.#backend.call('getStemAudio', { separationId, sources: [0], range: { from: 0, to: 1 }, taskId })
+    } catch (e) {
+      if (this.#separationId === separationId) this.#onError(e)
+    } finally {
+      off()
+      if (this.#separationId === separationId) this.preparing = null
+    }
+  }
+
+  /** The stems changed between these times (an edit): blocks there are read again. */
+  invalidate(startSec = 0, endSec = Infinity): void {
+    const first = Math.floor(startSec / BLOCK_SEC)
+    const last = Math.floor(Math.min(endSec, this.durationSec) / BLOCK_SEC)
+    for (const i of [...this.#cache.keys()]) if (i >= first && i <= last) this.#cache.delete(i)
+    if (this.playing) this.#restart(this.currentTime())
+  }
+
+  /** Starts playing from the playhead (from the start when at the end, or the loop start when looping). */
+  async play(): Promise<void> {
+    if (this.playing || this.#sampleRate === 0) return
+    const ctx = this.#ensureContext()
+    if (ctx.state === 'suspended') await ctx.resume()
+    let from = this.position
+    if (from >= this.durationSec - 1e-3) from = 0
+    if (this.#activeLoop() && (from < this.loop!.startSec || from >= this.loop!.endSec)) from = this.loop!.startSec
+    this.position = from
+    this.playing = true
+    this.#restart(from)
+    this.#timer ??= setInterval(() => this.#tick(), 40)
+  }
+
+  /** Stops playing; the playhead stays where it is. */
+  pause(): void {
+    if (!this.playing) return
+    this.position = this.currentTime()
+    this.#stopNodes()
+    this.playing = false
+    this.buffering = false
+    this.#clearTimer()
+  }
+
+  /** Play or pause. */
+  async toggle(): Promise<void> {
+    if (this.playing) this.pause()
+    else await this.play()
+  }
+
+  /** Stops and returns the playhead to the start. */
+  stop(): void {
+    this.pause()
+    this.position = 0
+  }
+
+  /** Moves the playhead (keeps playing if playing). */
+  seek(sec: number): void {
+    const t = Math.min(Math.max(0, sec), this.durationSec || 0)
+    this.position = t
+    if (this.playing) this.#restart(t)
+  }
+
+  /** Current playhead time, seconds, read from the audio clock while playing. */
+  currentTime(): number {
+    if (!this.playing || !this.#ctx) return this.position
+    const now = this.#ctx.currentTime
+    for (let i = this.#segments.length - 1; i >= 0; i--) {
+      const s = this.#segments[i]
+      if (now >= s.ctxStart) return s.fileStart + Math.min(now - s.ctxStart, s.duration)
+    }
+    return this.#segments.length > 0 ? this.#segments[0].fileStart : this.position
+  }
+
+  /** Sets the loop region (ordered, clamped); a region shorter than 10 ms clears it. */
+  setLoop(startSec: number, endSec: number): void {
+    const a = Math.max(0, Math.min(startSec, endSec))
+    const b = Math.min(this.durationSec || Infinity, Math.max(startSec, endSec))
+    this.loop = b - a >= 0.01 ? { startSec: a, endSec: b } : null
+    if (!this.loop) this.loopEnabled = false
+    if (this.playing) this.#restart(this.currentTime())
+  }
+
+  /** Turns looping of the region on or off (on needs a region). */
+  setLoopEnabled(on: boolean): void {
+    this.loopEnabled = on && this.loop !== null
+    if (this.playing) this.#restart(this.currentTime())
+  }
+
+  /** Toggles solo of one source (additive, like a mixer's S button). */
+  toggleSolo(i: number): void {
+    this.#updateMix(i, (m) => ({ ...m, solo: !m.solo }))
+  }
+
+  /** Solos only this source, or clears the solos when it already was the only one (keys 1-9). */
+  soloExclusive(i: number): void {
+    if (i < 0 || i >= this.mix.length) return
+    const only = this.mix.every((m, j) => m.solo === (j === i))
+    this.mix = this.mix.map((m, j) => ({ ...m, solo: only ? false : j === i }))
+    this.listen = 'sources'
+    this.#applyGains()
+  }
+
+  /** Toggles mute of one source. */
+  toggleMute(i: number): void {
+    this.#updateMix(i, (m) => ({ ...m, mute: !m.mute }))
+  }
+
+  /** Sets one source's linear gain (0..2). */
+  setGain(i: number, gain: number): void {
+    const g = Math.min(2, Math.max(0, Number.isFinite(gain) ? gain : 1))
+    this.#updateMix(i, (m) => ({ ...m, gain: g }))
+  }
+
+  /** Chooses A (mixture) or B (sources); B needs a separation. */
+  setListen(l: Listen): void {
+    this.listen = l === 'sources' && this.mix.length === 0 ? 'mixture' : l
+    this.#applyGains()
+  }
+
+  /** Switches between A and B. */
+  toggleListen(): void {
+    this.setListen(this.listen === 'mixture' ? 'sources' : 'mixture')
+  }
+
+  /** Stops audio and releases the AudioContext. */
+  async dispose(): Promise<void> {
+    this.pause()
+    const ctx = this.#ctx
+    this.#ctx = null
+    if (ctx) await ctx.close().catch(() => {})
+  }
+
+  #activeLoop(): boolean {
+    return this.loopEnabled && this.loop !== null
+  }
+
+  #updateMix(i: number, f: (m: SourceMix) => SourceMix): void {
+    if (i < 0 || i >= this.mix.length) return
+    this.mix = this.mix.map((m, j) => (j === i ? f(m) : m))
+    this.listen = 'sources'
+    this.#applyGains()
+  }
+
+  #ensureContext(): AudioContextLike {
+    if (this.#ctx) return this.#ctx
+    const ctx = this.#createContext()
+    this.#ctx = ctx
+    this.#master = ctx.createGain()
+    this.#master.connect(ctx.destination)
+    this.#mixtureBus = ctx.createGain()
+    this.#mixtureBus.connect(this.#master)
+    this.#sourcesBus = ctx.createGain()
+    this.#sourcesBus.connect(this.#master)
+    this.#rebuildSourceGains()
+    return ctx
+  }
+
+  #rebuildSourceGains(): void {
+    const ctx = this.#ctx
+    if (!ctx || !this.#sourcesBus) return
+    for (const g of this.#sourceGains) g.disconnect()
+    this.#sourceGains = Array.from({ length: this.#k }, () => {
+      const g = ctx.createGain()
+      g.connect(this.#sourcesBus!)
+      return g
+    })
+    this.#applyGains()
+  }
+
+  #applyGains(): void {
+    const ctx = this.#ctx
+    if (!ctx) return
+    const t = ctx.currentTime
+    const b = this.listen === 'sources' && this.#k > 0
+    this.#mixtureBus?.gain.setTargetAtTime(b ? 0 : 1, t, RAMP)
+    this.#sourcesBus?.gain.setTargetAtTime(b ? 1 : 0, t, RAMP)
+    const gains = effectiveGains(this.mix)
+    this.#sourceGains.forEach((g, i) => g.gain.setTargetAtTime(gains[i] ?? 0, t, RAMP))
+  }
+
+  #invalidateAll(): void {
+    this.#generation++
+    this.#cache.clear()
+  }
+
+  #block(index: number): Promise<Block> {
+    let p = this.#cache.get(index)
+    if (p) {
+      // refresh LRU order
+      this.#cache.delete(index)
+      this.#cache.set(index, p)
+      return p
+    }
+    p = this.#readBlock(index)
+    this.#cache.set(index, p)
+    p.catch(() => this.#cache.delete(index))
+    while (this.#cache.size > MAX_CACHED_BLOCKS) this.#cache.delete(this.#cache.keys().next().value!)
+    return p
+  }
+
+  async #readBlock(index: number): Promise<Block> {
+    const ctx = this.#ensureContext()
+    const sr = this.#sampleRate
+    const blockLen = Math.round(BLOCK_SEC * sr)
+    const startSample = index * blockLen
+    const total = Math.round(this.durationSec * sr)
+    const length = Math.max(0, Math.min(blockLen, total - startSample))
+    const k = this.#k
+    const fileId = this.#fileId
+    const separationId = this.#separationId
+    if (!fileId) throw new Error('No file is open.')
+    const range = { from: startSample, to: startSample + length }
+    const [mixture, stems] = await Promise.all([
+      this.#backend.call('getAudio', { fileId, range }),
+      k > 0 && separationId
+        ? this.#backend.call('getStemAudio', { separationId, sources: Array.from({ length: k }, (_, i) => i), range })
+        : Promise.resolve(null),
+    ])
+    const toBuffer = (channels: Float32Array[]): AudioBuffer => {
+      const n = Math.max(1, channels[0]?.length ?? 0)
+      const buf = ctx.createBuffer(Math.max(1, channels.length), n, sr)
+      channels.forEach((c, ch) => buf.copyToChannel(c as Float32Array<ArrayBuffer>, ch))
+      return buf
+    }
+    const sources: AudioBuffer[] = []
+    for (const stem of stems?.stems ?? []) sources[stem.index] = toBuffer(stem.channels)
+    const mix = toBuffer(mixture.channels)
+    return { length: mix.length, mixture: mix, sources }
+  }
+
+  #restart(fromSec: number): void {
+    this.#stopNodes()
+    const token = ++this.#playToken
+    this.#nextFileSec = fromSec
+    this.#ended = false
+    this.#scheduledUntil = 0
+    this.buffering = true
+    void this.#pump(token)
+  }
+
+  #stopNodes(): void {
+    this.#playToken++
+    for (const s of this.#segments) {
+      for (const n of s.nodes) {
+        try {
+          n.stop()
+        } catch {
+          /* not started */
+        }
+        n.disconnect()
+      }
+    }
+    this.#segments = []
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearInterval(this.#timer)
+    this.#timer = null
+  }
+
+  /** The file span the next segment covers: up to the end of its block, the loop end or the file end. */
+  #nextSpan(): { start: number; end: number; block: number } | null {
+    let start = this.#nextFileSec
+    const loop = this.#activeLoop() ? this.loop! : null
+    if (loop && start >= loop.endSec - 1e-6) start = loop.startSec
+    if (start >= this.durationSec - 1e-6) return null
+    const block = Math.floor(start / BLOCK_SEC + 1e-9)
+    let end = Math.min((block + 1) * BLOCK_SEC, this.durationSec)
+    if (loop && start < loop.endSec) end = Math.min(end, loop.endSec)
+    return { start, end, block }
+  }
+
+  async #pump(token: number): Promise<void> {
+    if (this.#pumping) return
+    this.#pumping = true
+    try {
+      const ctx = this.#ctx
+      while (ctx && token === this.#playToken && this.playing) {
+        if (this.#segments.length > 0 && this.#scheduledUntil - ctx.currentTime > LOOKAHEAD_SEC) break
+        const span = this.#nextSpan()
+        if (!span) {
+          this.#ended = true
+          break
+        }
+        const gen = this.#generation
+        const block = await this.#block(span.block)
+        if (token !== this.#playToken || !this.playing) return
+        if (gen !== this.#generation) continue
+        // read the next block while this one plays
+        if ((span.block + 1) * BLOCK_SEC < this.durationSec) void this.#block(span.block + 1).catch(() => {})
+        const when = Math.max(this.#scheduledUntil, ctx.currentTime + 0.02)
+        const offset = span.start - span.block * BLOCK_SEC
+        const duration = Math.min(span.end - span.start, block.length / this.#sampleRate - offset)
+        if (duration <= 0) {
+          this.#nextFileSec = span.end
+          continue
+        }
+        const nodes: AudioBufferSourceNode[] = []
+        const startNode = (buf: AudioBuffer, dest: AudioNode) => {
+          const n = ctx.createBufferSource()
+          n.buffer = buf
+          n.connect(dest)
+          n.start(when, offset, duration)
+          nodes.push(n)
+        }
+        startNode(block.mixture, this.#mixtureBus!)
+        block.sources.forEach((b, i) => {
+          if (this.#sourceGains[i]) startNode(b, this.#sourceGains[i])
+        })
+        this.#segments.push({ ctxStart: when, fileStart: span.start, duration, nodes })
+        if (this.#segments.length > 8) this.#segments.shift()
+        this.#scheduledUntil = when + duration
+        this.#nextFileSec = span.start + duration
+        this.buffering = false
+      }
+    } catch (e) {
+      if (token === this.#playToken) {
+        this.pause()
+        this.#onError(e)
+      }
+    } finally {
+      this.#pumping = false
+      // a restart may have happened while a block was on its way
+      if (token !== this.#playToken && this.playing) void this.#pump(this.#playToken)
+    }
+  }
+
+  #tick(): void {
+    if (!this.playing || !this.#ctx) return
+    const t = this.currentTime()
+    this.position = t
+    if (this.#ended && this.#ctx.currentTime >= this.#scheduledUntil) {
+      this.pause()
+      this.position = this.durationSec
+      return
+    }
+    void this.#pump(this.#playToken)
+  }
+}

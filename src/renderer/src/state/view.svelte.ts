@@ -1,0 +1,105 @@
+import type { FreqAxis } from '../lib/freq-scale'
+import type { MaskView } from '../lib/raster'
+
+/** Zoom limits, pixels per second of audio. */
+export const MIN_PX_PER_SEC = 1
+export const MAX_PX_PER_SEC = 2000
+/** Each zoom step multiplies or divides pixels per second by this. */
+export const ZOOM_STEP = 1.5
+
+/**
+ * How the editor shows the recording: zoom and scroll of the timeline, the spectrogram's frequency
+ * axis and dB colour scale, and the mask overlay. Pure view state: nothing here touches audio.
+ */
+export class View {
+  /** Pixels per second; 0 = fit the whole file in the window. */
+  pxPerSec = $state(0)
+  /** Visible window of the timeline, seconds (reported by the waveform). */
+  startSec = $state(0)
+  endSec = $state(0)
+  /** Width of the timeline in CSS pixels (reported by the waveform). */
+  widthPx = $state(0)
+  axis = $state<FreqAxis>('log')
+  /** Brightness offset added to every dB value. */
+  gainDb = $state(0)
+  /** Dynamic range shown, dB (quieter than max - range is black). */
+  rangeDb = $state(90)
+  /** Mask overlay opacity, 0..1. */
+  maskOpacity = $state(0.75)
+  /** Show every source's mask, or only the selected source's. */
+  maskMode = $state<'all' | 'one'>('all')
+
+  /** Seconds visible in the window. */
+  readonly spanSec = $derived(Math.max(0, this.endSec - this.startSec))
+
+  /** The dB range mapped to the colour scale, given the loudest value of the spectrogram. */
+  colourRange(maxDb: number): { lowDb: number; highDb: number } {
+    const highDb = maxDb - this.gainDb
+    return { lowDb: highDb - this.rangeDb, highDb }
+  }
+
+  /** The overlay's mask view, given the selected source. */
+  maskView(selected: number): MaskView {
+    return this.maskMode === 'one' ? { kind: 'one', index: selected } : { kind: 'all' }
+  }
+
+  /** The zoom that fits `durationSec` into the window. */
+  fitPxPerSec(durationSec: number): number {
+    return durationSec > 0 && this.widthPx > 0 ? this.widthPx / durationSec : MIN_PX_PER_SEC
+  }
+
+  /** Zooms in one step (from "fit" the step starts at the fitting zoom). */
+  zoomIn(durationSec: number): void {
+    const current = this.pxPerSec || this.fitPxPerSec(durationSec)
+    this.pxPerSec = Math.min(MAX_PX_PER_SEC, current * ZOOM_STEP)
+  }
+
+  /** Zooms out one step; reaching the fitting zoom goes back to "fit". */
+  zoomOut(durationSec: number): void {
+    if (this.pxPerSec === 0) return
+    const next = this.pxPerSec / ZOOM_STEP
+    this.pxPerSec = next <= this.fitPxPerSec(durationSec) ? 0 : Math.max(MIN_PX_PER_SEC, next)
+  }
+
+  /** Shows the whole file. */
+  zoomToFit(): void {
+    this.pxPerSec = 0
+  }
+
+  /** Sets the dB gain, clamped to [-60, 60]. */
+  setGain(db: number): void {
+    this.gainDb = clamp(Math.round(db), -60, 60)
+  }
+
+  /** Sets the dB range, clamped to [20, 160]. */
+  setRange(db: number): void {
+    this.rangeDb = clamp(Math.round(db), 20, 160)
+  }
+
+  /** Sets the overlay opacity, clamped to [0, 1]. */
+  setMaskOpacity(v: number): void {
+    this.maskOpacity = clamp(v, 0, 1)
+  }
+
+  /** Records the visible window the waveform reports. */
+  setWindow(startSec: number, endSec: number, widthPx: number): void {
+    this.startSec = startSec
+    this.endSec = endSec
+    this.widthPx = widthPx
+  }
+}
+
+/** Clamps v to [lo, hi] (NaN gives lo). */
+export function clamp(v: number, lo: number, hi: number): number {
+  return v > hi ? hi : v >= lo ? v : lo
+}
+
+/** "1:23.4" (or "1:02:03.4" for an hour or more). */
+export function formatTime(sec: number, decimals = 1): string {
+  if (!Number.isFinite(sec) || sec < 0) sec = 0
+  const h = Math.floor(sec / 3600)
+  const m = Math.floor((sec % 3600) / 60)
+  const s = sec % 60
+  const ss = s.toFixed(decimals).padStart(decimals > 0 ? 3 + decimals : 2, '0')
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`
+}
