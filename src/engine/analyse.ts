@@ -1,13 +1,157 @@
 import type { ModelMetadata } from '../shared/model'
+import { quantizeRows } from './cluster/embeddings'
+import { downmix } from './dsp/downmix'
+import { Resampler } from './dsp/resample'
+import { stftMagnitude } from './dsp/stft'
 import type { Embedder } from './embedder'
-import type { AnalyseOptions, Analysis, PcmAudio } from './types'
+import { checkModelForEngine } from './model-check'
+import type { AnalyseOptions, Analysis, PcmAudio, StageTimings } from './types'
+import { throwIfAborted, yieldToEventLoop } from './util'
 
-/** downmix -> resample to the model rate -> STFT -> features -> chunked embed -> int8 embeddings. */
+/** Resampler settings for the analysis signal (flat to 0.9 of Nyquist, 90 dB alias rejection). */
+export const ANALYSIS_RESAMPLE = { passband: 0.9, stopband: 1.0, attenuationDb: 90 } as const
+
+/** Share of analyse()'s progress per stage (the network dominates). */
+const PROGRESS = { downmix: 0.01, resample: 0.04, stft: 0.05, embed: 0.9 } as const
+
+/** Checks that audio is planar float32 with equal-length channels and a sane rate. */
+export function checkAudio(audio: PcmAudio): void {
+  if (!audio || !Array.isArray(audio.channels) || audio.channels.length === 0)
+    throw new RangeError('audio has no channels')
+  if (!(Number.isInteger(audio.sampleRate) && audio.sampleRate > 0)) {
+    throw new RangeError(`audio sample rate must be a positive integer, got ${audio.sampleRate}`)
+  }
+  const n = audio.channels[0].length
+  for (const c of audio.channels) {
+    if (!(c instanceof Float32Array)) throw new TypeError('audio channels must be Float32Array')
+    if (c.length !== n) throw new RangeError('audio channels differ in length')
+  }
+}
+
+/**
+ * The analysis half of the pipeline, each stage a function over typed arrays:
+ * downmix  [C][n] -> [n]                      (mean of channels, input rate)
+ * resample [n] -> [m]                         (model rate, zero delay)
+ * stft     [m] -> |X| [T * F]                 (model grid, centred, T = floor(m / hop) + 1)
+ * features |X| chunk -> ln(|X| + eps) [B, L, F]
+ * embed    [B, L, F] -> [B, L, F, D]           (chunks of L frames with overlap, centres kept)
+ * quantise [T * F * D] float -> int8           (kept in Analysis, so another k needs no network)
+ */
 export async function analyse(
-  _audio: PcmAudio,
-  _model: ModelMetadata,
-  _embedder: Embedder,
-  _opts: AnalyseOptions = {},
+  audio: PcmAudio,
+  model: ModelMetadata,
+  embedder: Embedder,
+  opts: AnalyseOptions = {},
 ): Promise<Analysis> {
-  throw new Error('analyse: not implemented')
+  checkAudio(audio)
+  checkModelForEngine(model, embedder)
+  const timings: StageTimings = {}
+  const tStart = performance.now()
+  let t = tStart
+  const lap = (name: keyof StageTimings): void => {
+    const now = performance.now()
+    timings[name] = (timings[name] ?? 0) + (now - t) / 1000
+    t = now
+  }
+  const progress = (stage: 'downmix' | 'resample' | 'stft' | 'embed', fraction: number): void => {
+    const before =
+      stage === 'downmix' ? 0 : stage === 'resample' ? 0.01 : stage === 'stft' ? 0.05 : 0.1
+    opts.onProgress?.({ stage, fraction: before + PROGRESS[stage] * fraction })
+  }
+  const signal = opts.signal
+
+  throwIfAborted(signal)
+  progress('downmix', 0)
+  const mono = downmix(audio.channels) // [C][n] -> [n]
+  lap('downmix')
+  progress('resample', 0)
+  await yieldToEventLoop()
+  throwIfAborted(signal)
+  const x =
+    audio.sampleRate === model.sampleRate
+      ? mono
+      : new Resampler(audio.sampleRate, model.sampleRate, ANALYSIS_RESAMPLE).process(mono) // [n] -> [m]
+  lap('resample')
+  progress('stft', 0)
+  await yieldToEventLoop()
+  throwIfAborted(signal)
+  const { nFft, hop } = model.stft
+  const { frames, bins, magnitude } = stftMagnitude(x, nFft, hop) // [m] -> [T * F]
+  lap('stft')
+
+  const dim = model.embeddingDim
+  const embeddings = new Int8Array(frames * bins * dim)
+  const chunkLen = Math.min(
+    frames,
+    Math.max(16, opts.chunkFrames ?? Math.max(100, model.trainedChunkFrames || 400)),
+  )
+  const overlap =
+    chunkLen >= frames
+      ? 0
+      : Math.max(
+          0,
+          Math.min(Math.floor((chunkLen - 1) / 2), opts.overlapFrames ?? Math.floor(chunkLen / 8)),
+        )
+  const core = chunkLen - 2 * overlap
+  const chunks = chunkLen >= frames ? 1 : Math.ceil(frames / core)
+  const batchChunks = Math.max(1, opts.batchChunks ?? 4)
+  const eps = model.feature.eps
+  const features = new Float32Array(Math.min(batchChunks, chunks) * chunkLen * bins)
+  progress('embed', 0)
+  for (let c0 = 0; c0 < chunks; c0 += batchChunks) {
+    await yieldToEventLoop()
+    throwIfAborted(signal)
+    const nb = Math.min(batchChunks, chunks - c0)
+    const starts: number[] = []
+    for (let b = 0; b < nb; b++) {
+      const i = c0 + b
+      const s = Math.max(0, Math.min(i * core - overlap, frames - chunkLen)) // chunk i covers [s, s + chunkLen)
+      starts.push(s)
+      const src = s * bins
+      const dst = b * chunkLen * bins
+      for (let j = 0; j < chunkLen * bins; j++)
+        features[dst + j] = Math.log(magnitude[src + j] + eps) // features
+    }
+    lap('features')
+    const out = await embedder.embed(features.subarray(0, nb * chunkLen * bins), nb, chunkLen, bins) // [B, L, F, D]
+    if (out.length !== nb * chunkLen * bins * dim) {
+      throw new RangeError(
+        `embedder returned ${out.length} values, expected ${nb}x${chunkLen}x${bins}x${dim}`,
+      )
+    }
+    lap('embed')
+    for (let b = 0; b < nb; b++) {
+      const i = c0 + b
+      const keepFrom = chunks === 1 ? 0 : i * core
+      const keepTo = chunks === 1 ? frames : Math.min(frames, (i + 1) * core)
+      const s = starts[b]
+      const srcRow = b * chunkLen * bins + (keepFrom - s) * bins
+      const rows = (keepTo - keepFrom) * bins
+      quantizeRows(
+        out.subarray(srcRow * dim, (srcRow + rows) * dim),
+        embeddings,
+        dim,
+        keepFrom * bins,
+        rows,
+      )
+    }
+    lap('embed')
+    progress('embed', Math.min(1, (c0 + nb) / chunks))
+  }
+  timings.total = (performance.now() - tStart) / 1000
+  return {
+    sampleRate: model.sampleRate,
+    nFft,
+    hop,
+    frames,
+    bins,
+    dim,
+    durationSec: audio.channels[0].length / audio.sampleRate,
+    inputSampleRate: audio.sampleRate,
+    inputLength: audio.channels[0].length,
+    magnitude,
+    embeddings,
+    activeThresholdDb: model.silenceThresholdDb > 0 ? model.silenceThresholdDb : 40,
+    timings,
+  }
 }

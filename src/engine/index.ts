@@ -4,10 +4,23 @@
  */
 export type * from './types'
 export type { Embedder } from './embedder'
-export { analyse } from './analyse'
-export { suggestSourceCount } from './cluster/suggest'
+export { analyse, checkAudio, ANALYSIS_RESAMPLE } from './analyse'
+export { checkModelForEngine } from './model-check'
+export { suggestSourceCount, type SuggestOptions } from './cluster/suggest'
 export { clusterSources } from './cluster/cluster'
-export { sourceMasks } from './masks/masks'
-export { synthesizeStems } from './masks/synthesize'
-export { separate } from './separate'
+export { sourceMasks, maskRows, DEFAULT_BETA } from './masks/masks'
+export {
+  synthesizeStems,
+  synthesizeFromRows,
+  maskRowsOf,
+  outputFftSize,
+  type MaskRowSource,
+} from './masks/synthesize'
+export { separate, lazyMaskRows } from './separate'
 export { magnitudeSpectrogram } from './spectrogram'
+// DSP kernels, for callers that need them directly (display, tests, tools).
+export { RealFft, ComplexFft } from './dsp/fft'
+export { hannWindow } from './dsp/window'
+export { stft, istft, stftMagnitude, stftFrameCount, type ComplexSpectrogram } from './dsp/stft'
+export { Resampler, resample, type ResampleOptions } from './dsp/resample'
+export { downmix } from './dsp/downmix'

@@ -24,8 +24,13 @@ export type StageName =
   | 'apply'
   | 'istft'
 
-/** Seconds spent per stage; stages that did not run are absent. `total` is wall time of the call. */
-export type StageTimings = Partial<Record<StageName | 'suggest' | 'synthesize' | 'total', number>>
+/**
+ * Seconds spent per stage; stages that did not run are absent. `total` is wall time of the call,
+ * `synthesize` of the whole streaming synthesis, `sink` the part of it spent inside sink.write().
+ */
+export type StageTimings = Partial<
+  Record<StageName | 'suggest' | 'synthesize' | 'sink' | 'total', number>
+>
 
 /** Progress report: `fraction` in [0, 1] of the whole call, `stage` the stage now running. */
 export interface EngineProgress {
@@ -200,6 +205,8 @@ export interface SpectrogramOptions {
   hop?: number
   /** Values are clamped below this, dB. Default -120. */
   floorDb?: number
+  /** Upper bound on frames: the hop widens for long inputs so the result stays small. */
+  maxFrames?: number
 }
 
 /** A magnitude spectrogram in dB re full scale (0 dB = full-scale sine), for display. */

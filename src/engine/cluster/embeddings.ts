@@ -1,3 +1,5 @@
+import { packCentroids } from './dots'
+
 /**
  * Compact embeddings: unit vectors stored as int8 round(127 v). Cosine similarities computed from
  * them are within ~1e-2 of the float ones, plenty for k-means and masks, at 1/4 of the memory.
@@ -50,18 +52,40 @@ export function assignRows(
     out.fill(0, start, end)
     return
   }
-  const c = Float64Array.from(centroids)
+  const ct = packCentroids(centroids, k, d)
+  const groups = ct.length / (4 * d)
   for (let i = start; i < end; i++) {
     const o = i * d
     let best = 0
     let bs = -Infinity
-    for (let q = 0; q < k; q++) {
-      const co = q * d
-      let dot = 0
-      for (let j = 0; j < d; j++) dot += emb[o + j] * c[co + j]
-      if (dot > bs) {
-        bs = dot
+    for (let g = 0; g < groups; g++) {
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      for (let j = 0, b = g * d * 4; j < d; j++, b += 4) {
+        const p = emb[o + j]
+        a0 += p * ct[b]
+        a1 += p * ct[b + 1]
+        a2 += p * ct[b + 2]
+        a3 += p * ct[b + 3]
+      }
+      const q = g * 4
+      if (a0 > bs) {
+        bs = a0
         best = q
+      }
+      if (q + 1 < k && a1 > bs) {
+        bs = a1
+        best = q + 1
+      }
+      if (q + 2 < k && a2 > bs) {
+        bs = a2
+        best = q + 2
+      }
+      if (q + 3 < k && a3 > bs) {
+        bs = a3
+        best = q + 3
       }
     }
     out[i] = best

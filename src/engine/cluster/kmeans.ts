@@ -1,3 +1,4 @@
+import { packCentroids } from './dots'
 import { makeRng } from './random'
 
 /** Options of `sphericalKMeans()`. */
@@ -91,6 +92,7 @@ function lloyd(
     }
   }
   // --- Lloyd ---
+  const prevLabels = new Uint8Array(n)
   const sums = new Float64Array(k * d)
   const counts = new Float64Array(k)
   let iterations = 0
@@ -102,25 +104,14 @@ function lloyd(
     let cost = 0
     sums.fill(0)
     counts.fill(0)
+    assignPoints(points, d, centroids, k, labels, bestSim, prevLabels)
     for (let i = 0; i < n; i++) {
-      const o = i * d
-      let bl = 0
-      let bs = -Infinity
-      for (let c = 0; c < k; c++) {
-        const co = c * d
-        let dot = 0
-        for (let j = 0; j < d; j++) dot += points[o + j] * centroids[co + j]
-        if (dot > bs) {
-          bs = dot
-          bl = c
-        }
-      }
-      if (labels[i] !== bl || it === 0) changed++
-      labels[i] = bl
-      bestSim[i] = bs
+      const bl = labels[i]
+      if (bl !== prevLabels[i] || it === 0) changed++
       const w = weights[i]
-      cost += w * (1 - bs)
+      cost += w * (1 - bestSim[i])
       counts[bl] += w
+      const o = i * d
       const so = bl * d
       for (let j = 0; j < d; j++) sums[so + j] += w * points[o + j]
     }
@@ -152,24 +143,67 @@ function lloyd(
     prevInertia = inertia
   }
   // Final labels and inertia against the final centroids.
+  assignPoints(points, d, centroids, k, labels, bestSim, prevLabels)
   let cost = 0
-  for (let i = 0; i < n; i++) {
-    const o = i * d
-    let bl = 0
-    let bs = -Infinity
-    for (let c = 0; c < k; c++) {
-      let dot = 0
-      for (let j = 0; j < d; j++) dot += points[o + j] * centroids[c * d + j]
-      if (dot > bs) {
-        bs = dot
-        bl = c
-      }
-    }
-    labels[i] = bl
-    cost += weights[i] * (1 - bs)
-  }
+  for (let i = 0; i < n; i++) cost += weights[i] * (1 - bestSim[i])
   inertia = wsum > 0 ? cost / wsum : 0
   return { centroids, labels, inertia, iterations }
+}
+
+/**
+ * Nearest centroid (largest dot) of every point: labels[i], sims[i] = that dot; the previous labels
+ * are copied to prev first. points float32 [n * d], centroids float32 [k * d].
+ */
+function assignPoints(
+  points: Float32Array,
+  d: number,
+  centroids: Float32Array,
+  k: number,
+  labels: Uint8Array,
+  sims: Float32Array,
+  prev: Uint8Array,
+): void {
+  prev.set(labels)
+  const ct = packCentroids(centroids, k, d)
+  const groups = ct.length / (4 * d)
+  const n = labels.length
+  for (let i = 0; i < n; i++) {
+    const o = i * d
+    let best = 0
+    let bs = -Infinity
+    for (let g = 0; g < groups; g++) {
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      for (let j = 0, b = g * d * 4; j < d; j++, b += 4) {
+        const p = points[o + j]
+        a0 += p * ct[b]
+        a1 += p * ct[b + 1]
+        a2 += p * ct[b + 2]
+        a3 += p * ct[b + 3]
+      }
+      const q = g * 4
+      if (a0 > bs) {
+        bs = a0
+        best = q
+      }
+      if (q + 1 < k && a1 > bs) {
+        bs = a1
+        best = q + 1
+      }
+      if (q + 2 < k && a2 > bs) {
+        bs = a2
+        best = q + 2
+      }
+      if (q + 3 < k && a3 > bs) {
+        bs = a3
+        best = q + 3
+      }
+    }
+    labels[i] = best
+    sims[i] = bs
+  }
 }
 
 function pickWeighted(weights: Float32Array, total: number, rng: () => number): number {

@@ -1,3 +1,4 @@
+import { packCentroids } from '../cluster/dots'
 import type { Analysis, Clustering, MaskMode, MaskOptions, SourceMasks } from '../types'
 
 /** Default softmax sharpness on cosine distance (nussl's default). */
@@ -22,8 +23,9 @@ export function maskRows(
   out: Float32Array[],
   outOffset = 0,
 ): void {
-  const c = Float64Array.from(centroids)
-  const dots = new Float64Array(k)
+  const ct = packCentroids(centroids, k, d)
+  const groups = ct.length / (4 * d)
+  const dots = new Float64Array(groups * 4)
   for (let i = start; i < end; i++) {
     const o = i * d
     const w = i - start + outOffset
@@ -33,17 +35,30 @@ export function maskRows(
     }
     let norm = 0
     for (let j = 0; j < d; j++) norm += emb[o + j] * emb[o + j]
-    const g = norm > 0 ? 1 / Math.sqrt(norm) : 0
+    const gn = norm > 0 ? 1 / Math.sqrt(norm) : 0
+    for (let g = 0; g < groups; g++) {
+      let a0 = 0
+      let a1 = 0
+      let a2 = 0
+      let a3 = 0
+      for (let j = 0, b = g * d * 4; j < d; j++, b += 4) {
+        const p = emb[o + j]
+        a0 += p * ct[b]
+        a1 += p * ct[b + 1]
+        a2 += p * ct[b + 2]
+        a3 += p * ct[b + 3]
+      }
+      const q = g * 4
+      dots[q] = a0 * gn
+      dots[q + 1] = a1 * gn
+      dots[q + 2] = a2 * gn
+      dots[q + 3] = a3 * gn
+    }
     let best = 0
-    let bs = -Infinity
-    for (let q = 0; q < k; q++) {
-      const co = q * d
-      let dot = 0
-      for (let j = 0; j < d; j++) dot += emb[o + j] * c[co + j]
-      dot *= g
-      dots[q] = dot
-      if (dot > bs) {
-        bs = dot
+    let bs = dots[0]
+    for (let q = 1; q < k; q++) {
+      if (dots[q] > bs) {
+        bs = dots[q]
         best = q
       }
     }

@@ -132,6 +132,16 @@ export async function synthesizeFromRows(
   const energy = new Float64Array(k)
 
   let emitted = 0
+  let tApply = 0
+  let tIstft = 0
+  let tSink = 0
+  let clock = performance.now()
+  const lap = (): number => {
+    const now = performance.now()
+    const dt = now - clock
+    clock = now
+    return dt
+  }
   for (let tb = 0; tb < T; tb += B) {
     throwIfAborted(opts.signal)
     const te = Math.min(T, tb + B)
@@ -185,6 +195,7 @@ export async function synthesizeFromRows(
           om.fill(v, fTop, F)
         }
       }
+      tApply += lap()
       // Masked inverse FFTs, windowed overlap-add.
       const start = t * H - half
       const i0 = Math.max(0, -start)
@@ -204,6 +215,7 @@ export async function synthesizeFromRows(
           for (let i = i0; i < i1; i++) a[off + i] += window[i] * out[i]
         }
       }
+      tIstft += lap()
     }
     // Samples before the next frame's start are complete.
     const done = te >= T ? n : Math.min(n, te * H - half)
@@ -233,11 +245,13 @@ export async function synthesizeFromRows(
           for (let i = 0; i < len; i++) e += o[i] * o[i]
         }
         energy[s] += e
+        tIstft += lap()
         const ret = sink.write(
           s,
           blockOut[s].map((o) => o.subarray(0, len)),
         )
         if (ret) await ret
+        tSink += lap()
       }
       // Shift the accumulators so that `done` is at index 0.
       const shift = done - base
@@ -247,6 +261,7 @@ export async function synthesizeFromRows(
       }
       base = done
       emitted = done
+      tIstft += lap()
     }
     opts.onProgress?.({ stage: 'synthesize', fraction: te / T })
   }
@@ -255,6 +270,11 @@ export async function synthesizeFromRows(
     energyShares: Array.from(energy, (e) => (etot > 0 ? e / etot : 1 / k)),
     nFft: N,
     hop: H,
-    timings: { synthesize: (performance.now() - t0) / 1000 },
+    timings: {
+      synthesize: (performance.now() - t0) / 1000,
+      apply: tApply / 1000,
+      istft: tIstft / 1000,
+      sink: tSink / 1000,
+    },
   }
 }
