@@ -51,7 +51,7 @@ export function lazyMaskRows(
       const slot = next
       next = (next + 1) % slots
       const rows = cache[slot]
-      if (mode === 'hard') {
+      if (mode === 'hard' && clustering.assignment.length === frames * bins) {
         const a = clustering.assignment
         for (let q = 0; q < k; q++) rows[q].fill(0)
         for (let f = 0; f < bins; f++) rows[a[t * bins + f]][f] = 1
@@ -119,7 +119,7 @@ export async function separate(
   throwIfAborted(opts.signal)
   onProgress?.({ stage: 'kmeans', fraction: 0.78 })
   const tk = performance.now()
-  const clustering = clusterSources(analysis, k)
+  const clustering = clusterSources(analysis, k, { assign: settings.mask === 'hard' })
   timings.kmeans = (performance.now() - tk) / 1000
   const rows = lazyMaskRows(analysis, clustering, settings.mask, settings.beta ?? DEFAULT_BETA)
   const synth = await synthesizeFromRows(audio, rows, sink, {

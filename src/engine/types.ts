@@ -26,7 +26,8 @@ export type StageName =
 
 /**
  * Seconds spent per stage; stages that did not run are absent. `total` is wall time of the call,
- * `synthesize` of the whole streaming synthesis, `sink` the part of it spent inside sink.write().
+ * `embed` the network alone, `quantize` storing its output as int8, `synthesize` the whole streaming
+ * synthesis (apply + istft + sink), `sink` the part of it spent inside sink.write().
  */
 export type StageTimings = Partial<
   Record<StageName | 'suggest' | 'synthesize' | 'sink' | 'total', number>
@@ -99,6 +100,11 @@ export interface ClusterOptions {
   sampleSize?: number
   /** Seed of the deterministic PRNG. Default 1. */
   seed?: number
+  /**
+   * Assign every bin to its nearest centroid (Clustering.assignment). Default true; false leaves
+   * `assignment` empty (length 0), e.g. when only soft masks follow.
+   */
+  assign?: boolean
 }
 
 /** k centroids on the unit sphere plus every bin's nearest centroid. */
@@ -107,7 +113,7 @@ export interface Clustering {
   dim: number
   /** Unit-norm centroids, float32 [k * dim]. */
   centroids: Float32Array
-  /** Nearest centroid (cosine) of every model-grid bin, uint8 [frames * bins]. */
+  /** Nearest centroid (cosine) of every model-grid bin, uint8 [frames * bins] (empty if not asked for). */
   assignment: Uint8Array
   /** Share of the active bins' magnitude weight per cluster, sums to 1. */
   weightShares: number[]

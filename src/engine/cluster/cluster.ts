@@ -35,7 +35,8 @@ export function fitSample(analysis: Analysis, size: number, seed: number): FitSa
 /**
  * Spherical k-means of the active bins' embeddings (magnitude-weighted, k-means++, restarts) fitted
  * on a sample of up to `sampleSize` active bins, then every bin (silent ones too) assigned to its
- * nearest centroid. Sources are ordered by weight share, loudest first.
+ * nearest centroid. Restarts run on a 20k sub-sample, the best is refined on the whole sample.
+ * Sources are ordered by weight share, loudest first.
  */
 export function clusterSources(
   analysis: Analysis,
@@ -46,11 +47,24 @@ export function clusterSources(
     throw new RangeError(`clusterSources: k must be an integer in 1..255, got ${k}`)
   const sample = fitSample(analysis, opts.sampleSize ?? 100_000, opts.seed ?? 1)
   const d = analysis.dim
-  const fit = sphericalKMeans(sample.points, sample.weights, d, k, {
-    restarts: opts.restarts ?? 4,
-    maxIterations: opts.maxIterations ?? 30,
-    seed: opts.seed ?? 1,
-  })
+  // Restarts on a strided sub-sample (cheap), then the winner refined on the whole sample.
+  const m = sample.weights.length
+  const subSize = Math.min(m, 20_000)
+  let fit
+  if (subSize < m) {
+    const stride = m / subSize
+    const subPts = new Float32Array(subSize * d)
+    const subW = new Float32Array(subSize)
+    for (let i = 0; i < subSize; i++) {
+      const j = Math.floor(i * stride)
+      subPts.set(sample.points.subarray(j * d, j * d + d), i * d)
+      subW[i] = sample.weights[j]
+    }
+    const coarse = sphericalKMeans(subPts, subW, d, k, { restarts: opts.restarts ?? 4, maxIterations: opts.maxIterations ?? 30, seed: opts.seed ?? 1 })
+    fit = sphericalKMeans(sample.points, sample.weights, d, k, { maxIterations: opts.maxIterations ?? 30, init: coarse.centroids })
+  } else {
+    fit = sphericalKMeans(sample.points, sample.weights, d, k, { restarts: opts.restarts ?? 4, maxIterations: opts.maxIterations ?? 30, seed: opts.seed ?? 1 })
+  }
   // Order clusters by weight share, descending.
   const share = new Float64Array(k)
   let total = 0
@@ -61,8 +75,8 @@ export function clusterSources(
   const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => share[b] - share[a] || a - b)
   const centroids = new Float32Array(k * d)
   order.forEach((src, dst) => centroids.set(fit.centroids.subarray(src * d, src * d + d), dst * d))
-  const assignment = new Uint8Array(analysis.frames * analysis.bins)
-  assignRows(analysis.embeddings, d, centroids, k, assignment)
+  const assignment = new Uint8Array(opts.assign === false ? 0 : analysis.frames * analysis.bins)
+  if (assignment.length > 0) assignRows(analysis.embeddings, d, centroids, k, assignment)
   return {
     k,
     dim: d,

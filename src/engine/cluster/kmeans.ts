@@ -9,6 +9,8 @@ export interface KMeansOptions {
   maxIterations?: number
   /** PRNG seed. Default 1. */
   seed?: number
+  /** Start from these centroids (float32 [k * d], unit rows) instead of k-means++ (one run, no restarts). */
+  init?: Float32Array
 }
 
 /** Result of `sphericalKMeans()`. */
@@ -45,6 +47,10 @@ export function sphericalKMeans(
   const rng = makeRng(opts.seed ?? 1)
   let wsum = 0
   for (let i = 0; i < n; i++) wsum += weights[i]
+  if (opts.init) {
+    if (opts.init.length !== k * d) throw new RangeError(`kmeans: init has ${opts.init.length} values, expected ${k * d}`)
+    return lloyd(points, weights, wsum, d, k, maxIterations, rng, opts.init)
+  }
   let best: KMeansResult | null = null
   for (let r = 0; r < restarts; r++) {
     const res = lloyd(points, weights, wsum, d, k, maxIterations, rng)
@@ -63,6 +69,7 @@ function lloyd(
   k: number,
   maxIterations: number,
   rng: () => number,
+  init?: Float32Array,
 ): KMeansResult {
   const n = weights.length
   const centroids = new Float32Array(k * d)
@@ -71,7 +78,8 @@ function lloyd(
   if (n === 0) return { centroids, labels, inertia: 0, iterations: 0 }
   // --- k-means++ seeding ---
   const dist = new Float64Array(n).fill(Infinity)
-  for (let c = 0; c < k; c++) {
+  if (init) centroids.set(init)
+  for (let c = 0; c < (init ? 0 : k); c++) {
     let idx: number
     if (c === 0) {
       idx = pickWeighted(weights, wsum, rng)

@@ -178,7 +178,11 @@ export async function synthesizeFromRows(
         let wsum = 0
         for (let f = bandLo; f < fTop; f++) {
           let a = 0
-          for (let c = 0; c < C; c++) a += Math.hypot(spec[c][2 * f], spec[c][2 * f + 1])
+          for (let c = 0; c < C; c++) {
+            const re = spec[c][2 * f]
+            const im = spec[c][2 * f + 1]
+            a += Math.sqrt(re * re + im * im)
+          }
           mag[f] = a
           wsum += a
         }
