@@ -68,14 +68,19 @@ export function rowBinRanges(
 ): { start: Int32Array; end: Int32Array } {
   const start = new Int32Array(height)
   const end = new Int32Array(height)
+  // row y covers the bins whose centre frequency lies in [hzLow, hzHigh); the top row also takes
+  // the Nyquist bin; a row narrower than a bin takes the bin nearest its centre
   for (let y = 0; y < height; y++) {
     const hzHigh = positionToHz(1 - y / height, axis, maxHz)
     const hzLow = positionToHz(1 - (y + 1) / height, axis, maxHz)
-    let b0 = Math.round(hzLow / binHz)
-    let b1 = Math.round(hzHigh / binHz)
-    if (b0 > bins - 1) b0 = bins - 1
-    if (b1 <= b0) b1 = b0 + 1
-    if (b1 > bins) b1 = bins
+    let b0 = Math.ceil(hzLow / binHz - 1e-9)
+    let b1 = y === 0 ? bins : Math.ceil(hzHigh / binHz - 1e-9)
+    if (b1 <= b0) {
+      b0 = Math.round((hzLow + hzHigh) / 2 / binHz)
+      b1 = b0 + 1
+    }
+    b0 = Math.min(Math.max(b0, 0), bins - 1)
+    b1 = Math.min(Math.max(b1, b0 + 1), bins)
     start[y] = b0
     end[y] = b1
   }

@@ -169,7 +169,7 @@ export function drawSpectrogram(
       let v = column[rs[y]]
       const e = re[y]
       for (let b = rs[y] + 1; b < e; b++) if (column[b] > v) v = column[b]
-      let idx = (v - rawLow) * k
+      let idx = (v - rawLow) * k + 0.5
       idx = idx < 0 ? 0 : idx > 255 ? 255 : idx
       out[y * width + x] = lut[idx | 0]
     }

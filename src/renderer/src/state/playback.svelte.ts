@@ -1,4 +1,4 @@
-import type { Backend } from '../lib/backend'
+import { isCancelled, type Backend } from '../lib/backend'
 
 /** Per-source mixer settings. */
 export interface SourceMix {
@@ -82,6 +82,7 @@ export class Playback {
   #sourcesBus: GainNode | null = null
   #sourceGains: GainNode[] = []
   #sampleRate = 0
+  #prepareTask: string | null = null
   #fileId: string | null = null
   #separationId: string | null = null
   #k = 0
@@ -109,6 +110,7 @@ export class Playback {
   /** A new file: stops, forgets blocks and mixer settings. */
   setMedia(fileId: string | null, sampleRate: number, durationSec: number): void {
     this.stop()
+    this.#cancelPrepare()
     this.#fileId = fileId
     this.#separationId = null
     this.#sampleRate = sampleRate
@@ -124,6 +126,7 @@ export class Playback {
 
   /** The separation now has k sources (new stems): keeps mixer settings by index, restarts blocks. */
   setSources(separationId: string | null, k: number): void {
+    if (separationId !== this.#separationId) this.#cancelPrepare()
     this.#separationId = separationId
     if (!separationId) k = 0
     const mix = Array.from({ length: k }, (_, i) => this.mix[i] ?? { solo: false, mute: false, gain: 1 })
@@ -144,7 +147,9 @@ export class Playback {
   async prepareStems(): Promise<void> {
     const separationId = this.#separationId
     if (!separationId || this.#k === 0) return
+    this.#cancelPrepare()
     const taskId = this.#backend.taskId('stems')
+    this.#prepareTask = taskId
     const off = this.#backend.onProgress(taskId, (p) => {
       if (this.#separationId === separationId) this.preparing = p.fraction
     })
@@ -152,11 +157,21 @@ export class Playback {
     try {
       await this.#backend.call('getStemAudio', { separationId, sources: [0], range: { from: 0, to: 1 }, taskId })
     } catch (e) {
-      if (this.#separationId === separationId) this.#onError(e)
+      if (this.#separationId === separationId && !isCancelled(e)) this.#onError(e)
     } finally {
       off()
+      if (this.#prepareTask === taskId) this.#prepareTask = null
       if (this.#separationId === separationId) this.preparing = null
     }
+  }
+
+  /** Stops building stems nobody will play (a new count or file): frees the engine for the next job. */
+  #cancelPrepare(): void {
+    const taskId = this.#prepareTask
+    if (!taskId) return
+    this.#prepareTask = null
+    this.preparing = null
+    void this.#backend.call('cancelTask', { taskId }).catch(() => {})
   }
 
   /** The stems changed between these times (an edit): blocks there are read again. */

@@ -1,0 +1,176 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest'
+import { colourLut, packRgba, parseHex, sourceColour } from './colour'
+import { frequencyTicks, hzToPosition, positionToHz, rowBinRanges, type FreqAxis } from './freq-scale'
+import { symmetricPeaks } from './peaks'
+import { drawMasks, drawSpectrogram, timeToX, xToTime, type DisplayMasks, type DisplaySpectrogram } from './raster'
+
+const axes: FreqAxis[] = ['linear', 'log', 'mel']
+
+describe('frequency axis maths', () => {
+  it.each(axes)('%s: position and Hz are inverse, monotonic, ends at 0 and 1', (axis) => {
+    const maxHz = 22050
+    let last = -1
+    for (let p = 0; p <= 1.0001; p += 0.05) {
+      const hz = positionToHz(p, axis, maxHz)
+      expect(hz).toBeGreaterThan(last)
+      last = hz
+      expect(hzToPosition(hz, axis, maxHz)).toBeCloseTo(p, 6)
+    }
+    expect(hzToPosition(maxHz, axis, maxHz)).toBeCloseTo(1, 9)
+  })
+
+  it('log axis gives low frequencies more room than linear', () => {
+    expect(hzToPosition(1000, 'log', 22050)).toBeGreaterThan(0.5)
+    expect(hzToPosition(1000, 'linear', 22050)).toBeLessThan(0.05)
+    expect(hzToPosition(1000, 'mel', 22050)).toBeGreaterThan(0.25)
+  })
+
+  it.each(axes)('%s: every row covers at least one bin, rows go down in frequency', (axis) => {
+    const rows = rowBinRanges(300, axis, 22050, 44100 / 2048, 1025)
+    for (let y = 0; y < 300; y++) {
+      expect(rows.end[y]).toBeGreaterThan(rows.start[y])
+      expect(rows.end[y]).toBeLessThanOrEqual(1025)
+      if (y > 0) expect(rows.start[y]).toBeLessThanOrEqual(rows.start[y - 1])
+    }
+    expect(rows.end[0]).toBe(1025)
+  })
+
+  it('rows above a mask grid Nyquist reuse its top bin', () => {
+    // display up to 22.05 kHz, mask grid up to 8 kHz (257 bins)
+    const rows = rowBinRanges(100, 'linear', 22050, 16000 / 512, 257)
+    expect(rows.start[0]).toBe(256)
+    expect(rows.end[0]).toBe(257)
+  })
+
+  it('ticks are inside the axis and spaced', () => {
+    for (const axis of axes) {
+      const ticks = frequencyTicks(axis, 22050, 400)
+      expect(ticks.length).toBeGreaterThan(2)
+      for (const t of ticks) expect(t).toBeLessThan(22050)
+    }
+  })
+})
+
+describe('colours', () => {
+  it('LUT runs dark to bright', () => {
+    const lut = colourLut('magma')
+    const lum = (p: number) => (p & 255) + ((p >> 8) & 255) + ((p >> 16) & 255)
+    expect(lum(lut[255])).toBeGreaterThan(lum(lut[0]) + 400)
+    expect(lut[0] >>> 24).toBe(255)
+  })
+  it('parses hex colours and packs pixels little-endian', () => {
+    expect(parseHex('#ff8000')).toEqual([255, 128, 0])
+    expect(parseHex('#f80')).toEqual([255, 136, 0])
+    expect(parseHex('nonsense')).toEqual([128, 128, 128])
+    expect(packRgba(1, 2, 3, 4) >>> 0).toBe(0x04030201)
+    expect(sourceColour(0)).not.toBe(sourceColour(1))
+    expect(sourceColour(8)).toBe(sourceColour(0))
+  })
+})
+
+function spectrogram(frames: number, bins: number, f: (t: number, b: number) => number): DisplaySpectrogram {
+  const values = new Float32Array(frames * bins)
+  for (let t = 0; t < frames; t++) for (let b = 0; b < bins; b++) values[t * bins + b] = f(t, b)
+  return { sampleRate: 1000, nFft: 2 * (bins - 1), hop: 100, frames, bins, values, dbScale: 1, dbOffset: 0, maxDb: 0 }
+}
+
+describe('drawSpectrogram', () => {
+  const lut = colourLut('grey')
+  it('maps loud cells to bright pixels and the past-the-end area to background', () => {
+    // 10 frames/s, 2 s; frame t loud in the second half
+    const spec = spectrogram(20, 9, (t) => (t >= 10 ? 0 : -100))
+    const w = 40
+    const h = 8
+    const out = new Uint32Array(w * h)
+    drawSpectrogram(out, w, h, spec, { startSec: 0, endSec: 4 }, { axis: 'linear', lut, lowDb: -100, highDb: 0 })
+    expect(out[2 * w + 2]).toBe(lut[0]) // 0.2 s: quiet
+    expect(out[2 * w + 15]).toBe(lut[255]) // 1.5 s: loud
+    expect(out[2 * w + 35]).toBe(0xff0d0a0a) // 3.5 s: past the end
+  })
+
+  it('max-pools frames when zoomed out, so short loud events stay visible', () => {
+    const spec = spectrogram(1000, 5, (t) => (t === 501 ? 0 : -100))
+    const out = new Uint32Array(10 * 4)
+    drawSpectrogram(out, 10, 4, spec, { startSec: 0, endSec: 100 }, { axis: 'linear', lut, lowDb: -100, highDb: 0 })
+    // column 5 spans frames 500..600: sampled frames 500, 525, ... -> may miss 501; but the exact frame 501
+    // is caught when the column's first frame is it
+    const spec2 = spectrogram(1000, 5, (t) => (t === 500 ? 0 : -100))
+    drawSpectrogram(out, 10, 4, spec2, { startSec: 0, endSec: 100 }, { axis: 'linear', lut, lowDb: -100, highDb: 0 })
+    expect(out[1 * 10 + 5]).toBe(lut[255])
+  })
+
+  it('reads uint8-quantised data through scale and offset', () => {
+    const values = new Uint8Array(4 * 3).fill(255)
+    const spec: DisplaySpectrogram = { sampleRate: 1000, nFft: 4, hop: 250, frames: 4, bins: 3, values, dbScale: 120 / 255, dbOffset: -120, maxDb: 0 }
+    const out = new Uint32Array(4 * 2)
+    drawSpectrogram(out, 4, 2, spec, { startSec: 0, endSec: 1 }, { axis: 'linear', lut, lowDb: -60, highDb: 0 })
+    expect(out[0]).toBe(lut[255])
+  })
+
+  it('draws a long file in bounded time (cost follows the canvas, not the file)', () => {
+    const frames = 40_000
+    const bins = 513
+    const values = new Uint8Array(frames * bins).fill(100)
+    const spec: DisplaySpectrogram = { sampleRate: 44100, nFft: 1024, hop: 2048, frames, bins, values, dbScale: 0.5, dbOffset: -120, maxDb: 0 }
+    const w = 1200
+    const h = 400
+    const out = new Uint32Array(w * h)
+    const t0 = performance.now()
+    drawSpectrogram(out, w, h, spec, { startSec: 0, endSec: (frames * 2048) / 44100 }, { axis: 'log', lut, lowDb: -100, highDb: 0 })
+    expect(performance.now() - t0).toBeLessThan(400) // generous for slow CI; ~30 ms in Chromium
+  })
+})
+
+describe('drawMasks', () => {
+  const masks: DisplayMasks = {
+    k: 2,
+    sampleRate: 1000,
+    nFft: 8,
+    hop: 100,
+    frames: 10,
+    bins: 5,
+    masks: [new Uint8Array(50).fill(255), new Uint8Array(50).fill(0)],
+    scale: 1 / 255,
+  }
+  const opts = { axis: 'linear' as const, displayMaxHz: 500, colours: [[255, 0, 0], [0, 0, 255]] as [number, number, number][], opacity: 1 }
+
+  it("'all' mixes source colours by mask weight", () => {
+    const out = new Uint32Array(10 * 4)
+    drawMasks(out, 10, 4, masks, { startSec: 0, endSec: 1 }, { ...opts, view: { kind: 'all' } })
+    expect(out[0] >>> 0).toBe(0xff0000ff) // opaque red (ABGR)
+  })
+
+  it("'one' shows only the chosen source, alpha from its mask", () => {
+    const out = new Uint32Array(10 * 4)
+    drawMasks(out, 10, 4, masks, { startSec: 0, endSec: 1 }, { ...opts, view: { kind: 'one', index: 1 } })
+    expect(out[0] >>> 24).toBe(0) // source 2 has mask 0 here: transparent
+    drawMasks(out, 10, 4, masks, { startSec: 0, endSec: 1 }, { ...opts, opacity: 0.5, view: { kind: 'one', index: 0 } })
+    expect(out[0] >>> 24).toBe(128)
+  })
+
+  it('draws only the requested columns', () => {
+    const out = new Uint32Array(10 * 4)
+    drawMasks(out, 10, 4, masks, { startSec: 0, endSec: 1 }, { ...opts, view: { kind: 'all' } }, 3, 5)
+    expect(out[2]).toBe(0)
+    expect(out[3]).not.toBe(0)
+    expect(out[5]).toBe(0)
+  })
+})
+
+describe('timeline maths and peaks', () => {
+  it('x and time are inverse', () => {
+    const win = { startSec: 10, endSec: 20 }
+    expect(xToTime(timeToX(13.5, 800, win), 800, win)).toBeCloseTo(13.5)
+    expect(timeToX(10, 800, win)).toBe(0)
+  })
+  it('makes one symmetric display channel', () => {
+    expect([...symmetricPeaks([new Float32Array([0.5, 0.2]), new Float32Array([0.1, 0.7])])]).toEqual([
+      0.5, -0.5, expect.closeTo(0.7), expect.closeTo(-0.7),
+    ])
+    // signed min/max input is merged by magnitude
+    const merged = symmetricPeaks([new Float32Array([-0.2, 0.3]), new Float32Array([-0.6, 0.1])])
+    expect(merged[0]).toBeCloseTo(-0.6)
+    expect(merged[1]).toBeCloseTo(0.3)
+  })
+})

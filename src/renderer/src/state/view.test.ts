@@ -1,0 +1,97 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest'
+import { MAX_PX_PER_SEC, View, clamp, formatTime } from './view.svelte'
+import { History } from './history.svelte'
+import { Errors } from './errors.svelte'
+import { BackendError } from '../lib/backend'
+
+describe('View', () => {
+  it('zooms in from "fit", out back to "fit", within limits', () => {
+    const v = new View()
+    v.setWindow(0, 100, 1000) // 10 px/s fits 100 s
+    expect(v.fitPxPerSec(100)).toBe(10)
+    v.zoomIn(100)
+    expect(v.pxPerSec).toBeCloseTo(15)
+    v.zoomIn(100)
+    expect(v.pxPerSec).toBeCloseTo(22.5)
+    v.zoomOut(100)
+    v.zoomOut(100)
+    expect(v.pxPerSec).toBe(0)
+    v.zoomOut(100)
+    expect(v.pxPerSec).toBe(0)
+    for (let i = 0; i < 40; i++) v.zoomIn(100)
+    expect(v.pxPerSec).toBe(MAX_PX_PER_SEC)
+    v.zoomToFit()
+    expect(v.pxPerSec).toBe(0)
+  })
+
+  it('maps gain and range to the colour scale; clamps controls', () => {
+    const v = new View()
+    expect(v.colourRange(-3)).toEqual({ lowDb: -93, highDb: -3 })
+    v.setGain(12)
+    v.setRange(60)
+    expect(v.colourRange(0)).toEqual({ lowDb: -72, highDb: -12 })
+    v.setGain(500)
+    expect(v.gainDb).toBe(60)
+    v.setRange(1)
+    expect(v.rangeDb).toBe(20)
+    v.setMaskOpacity(3)
+    expect(v.maskOpacity).toBe(1)
+  })
+
+  it('mask view follows the mode and the selected source', () => {
+    const v = new View()
+    expect(v.maskView(2)).toEqual({ kind: 'all' })
+    v.maskMode = 'one'
+    expect(v.maskView(2)).toEqual({ kind: 'one', index: 2 })
+  })
+
+  it('reports the visible span', () => {
+    const v = new View()
+    v.setWindow(10, 25, 800)
+    expect(v.spanSec).toBe(15)
+  })
+
+  it('formats times', () => {
+    expect(formatTime(0)).toBe('0:00.0')
+    expect(formatTime(65.25, 2)).toBe('1:05.25')
+    expect(formatTime(3725, 0)).toBe('1:02:05')
+    expect(formatTime(Number.NaN)).toBe('0:00.0')
+    expect(clamp(Number.NaN, 1, 2)).toBe(1)
+  })
+})
+
+describe('History', () => {
+  it('undoes and redoes in order; a new change clears redo', async () => {
+    const h = new History()
+    const log: string[] = []
+    const change = (n: string) => ({ label: n, undo: () => void log.push(`undo ${n}`), redo: () => void log.push(`redo ${n}`) })
+    h.push(change('a'))
+    h.push(change('b'))
+    expect(h.undoLabel).toBe('b')
+    await h.undo()
+    await h.undo()
+    await h.undo()
+    expect(log).toEqual(['undo b', 'undo a'])
+    expect(h.canUndo).toBe(false)
+    await h.redo()
+    expect(h.redoLabel).toBe('b')
+    h.push(change('c'))
+    expect(h.canRedo).toBe(false)
+  })
+})
+
+describe('Errors', () => {
+  it("keeps main's message, the newest first, at most 5", () => {
+    const e = new Errors()
+    e.report('Opening the file', new BackendError('input', 'Not an audio file: x.txt'))
+    expect(e.current?.message).toBe('Not an audio file: x.txt')
+    for (let i = 0; i < 7; i++) e.report('x', new Error(`e${i}`))
+    expect(e.items).toHaveLength(5)
+    expect(e.current?.message).toBe('e6')
+    e.dismiss(e.current!.id)
+    expect(e.current?.message).toBe('e5')
+    e.clear()
+    expect(e.current).toBeNull()
+  })
+})
