@@ -60,10 +60,21 @@ export function clusterSources(
       subPts.set(sample.points.subarray(j * d, j * d + d), i * d)
       subW[i] = sample.weights[j]
     }
-    const coarse = sphericalKMeans(subPts, subW, d, k, { restarts: opts.restarts ?? 4, maxIterations: opts.maxIterations ?? 30, seed: opts.seed ?? 1 })
-    fit = sphericalKMeans(sample.points, sample.weights, d, k, { maxIterations: opts.maxIterations ?? 30, init: coarse.centroids })
+    const coarse = sphericalKMeans(subPts, subW, d, k, {
+      restarts: opts.restarts ?? 4,
+      maxIterations: opts.maxIterations ?? 30,
+      seed: opts.seed ?? 1,
+    })
+    fit = sphericalKMeans(sample.points, sample.weights, d, k, {
+      maxIterations: opts.maxIterations ?? 30,
+      init: coarse.centroids,
+    })
   } else {
-    fit = sphericalKMeans(sample.points, sample.weights, d, k, { restarts: opts.restarts ?? 4, maxIterations: opts.maxIterations ?? 30, seed: opts.seed ?? 1 })
+    fit = sphericalKMeans(sample.points, sample.weights, d, k, {
+      restarts: opts.restarts ?? 4,
+      maxIterations: opts.maxIterations ?? 30,
+      seed: opts.seed ?? 1,
+    })
   }
   // Order clusters by weight share, descending.
   const share = new Float64Array(k)

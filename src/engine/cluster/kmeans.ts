@@ -48,7 +48,8 @@ export function sphericalKMeans(
   let wsum = 0
   for (let i = 0; i < n; i++) wsum += weights[i]
   if (opts.init) {
-    if (opts.init.length !== k * d) throw new RangeError(`kmeans: init has ${opts.init.length} values, expected ${k * d}`)
+    if (opts.init.length !== k * d)
+      throw new RangeError(`kmeans: init has ${opts.init.length} values, expected ${k * d}`)
     return lloyd(points, weights, wsum, d, k, maxIterations, rng, opts.init)
   }
   let best: KMeansResult | null = null

@@ -213,6 +213,44 @@ export class RealFft {
       z[r] = input[2 * k]
       z[r + 1] = input[2 * k + 1]
     }
+    this.finishForward(out)
+  }
+
+  /**
+   * Forward transform of window[i] * signal[start + i], i < n, with zeros outside the signal
+   * (the windowing fused into the input permutation): one STFT frame, no frame buffer.
+   */
+  forwardWindowed(
+    signal: Float32Array,
+    start: number,
+    window: Float64Array,
+    out: Float64Array,
+  ): void {
+    const m = this.size >> 1
+    const z = this.z
+    const rev = this.rev
+    const len = signal.length
+    if (start >= 0 && start + 2 * m <= len) {
+      for (let k = 0; k < m; k++) {
+        const r = rev[k] << 1
+        z[r] = window[2 * k] * signal[start + 2 * k]
+        z[r + 1] = window[2 * k + 1] * signal[start + 2 * k + 1]
+      }
+    } else {
+      for (let k = 0; k < m; k++) {
+        const r = rev[k] << 1
+        const a = start + 2 * k
+        z[r] = a >= 0 && a < len ? window[2 * k] * signal[a] : 0
+        z[r + 1] = a + 1 >= 0 && a + 1 < len ? window[2 * k + 1] * signal[a + 1] : 0
+      }
+    }
+    this.finishForward(out)
+  }
+
+  /** Butterflies on the permuted input in z, then the split into the n/2+1 bins of out. */
+  private finishForward(out: Float64Array): void {
+    const m = this.size >> 1
+    const z = this.z
     this.half.butterflies(z, false)
     const wr = this.wr
     const wi = this.wi
@@ -244,6 +282,19 @@ export class RealFft {
 
   /** out[0 .. n-1] = the real signal whose spectrum is spec (interleaved, n+2); exact inverse. */
   inverse(spec: Float64Array, out: Float64Array): void {
+    const z = this.inverseInternal(spec, null)
+    out.set(z)
+  }
+
+  /**
+   * Inverse of gain[f] * spec[f] (gain float32 [n/2+1], or none), returned in this instance's own
+   * buffer (float64 [n], valid until the next call): the masking and the output copy fused away.
+   */
+  inverseMasked(spec: Float64Array, gain: Float32Array | null): Float64Array {
+    return this.inverseInternal(spec, gain)
+  }
+
+  private inverseInternal(spec: Float64Array, gain: Float32Array | null): Float64Array {
     const m = this.size >> 1
     const z = this.z
     const rev = this.rev
@@ -252,18 +303,20 @@ export class RealFft {
     const sc = 0.5 / m
     // Z[k] = E + i O with E = (X[k] + conj X[m-k]) / 2, O = (X[k] - conj X[m-k]) conj(W^k) / 2, then / m.
     {
-      const x0 = spec[0]
-      const xm = spec[2 * m]
+      const x0 = gain ? spec[0] * gain[0] : spec[0]
+      const xm = gain ? spec[2 * m] * gain[m] : spec[2 * m]
       const r = 0 // rev[0] = 0
       z[r] = sc * (x0 + xm)
       z[r + 1] = sc * (x0 - xm)
     }
     for (let k = 1; k <= m >> 1; k++) {
       const mk = m - k
-      const xr = spec[2 * k]
-      const xi = spec[2 * k + 1]
-      const yr = spec[2 * mk]
-      const yi = -spec[2 * mk + 1]
+      const gk = gain ? gain[k] : 1
+      const gm = gain ? gain[mk] : 1
+      const xr = spec[2 * k] * gk
+      const xi = spec[2 * k + 1] * gk
+      const yr = spec[2 * mk] * gm
+      const yi = -spec[2 * mk + 1] * gm
       const er = xr + yr
       const ei = xi + yi
       const dr = xr - yr
@@ -283,9 +336,7 @@ export class RealFft {
       }
     }
     this.half.butterflies(z, true)
-    for (let k = 0; k < m; k++) {
-      out[2 * k] = z[2 * k]
-      out[2 * k + 1] = z[2 * k + 1]
-    }
+    // z[2k] + i z[2k+1] = x[2k] + i x[2k+1]: the interleaved buffer is the signal itself.
+    return z
   }
 }

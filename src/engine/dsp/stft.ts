@@ -52,11 +52,9 @@ export function stft(signal: Float32Array, nFft: number, hop: number): ComplexSp
   const frames = stftFrameCount(signal.length, hop)
   const bins = nFft / 2 + 1
   const data = new Float32Array(frames * bins * 2)
-  const frame = new Float64Array(nFft)
   const spec = new Float64Array(nFft + 2)
   for (let t = 0; t < frames; t++) {
-    windowedFrame(signal, t, hop, window, frame)
-    fft.forward(frame, spec)
+    fft.forwardWindowed(signal, t * hop - nFft / 2, window, spec)
     data.set(spec, t * bins * 2)
   }
   return { nFft, hop, frames, bins, data }
@@ -73,11 +71,9 @@ export function stftMagnitude(
   const frames = stftFrameCount(signal.length, hop)
   const bins = nFft / 2 + 1
   const magnitude = new Float32Array(frames * bins)
-  const frame = new Float64Array(nFft)
   const spec = new Float64Array(nFft + 2)
   for (let t = 0; t < frames; t++) {
-    windowedFrame(signal, t, hop, window, frame)
-    fft.forward(frame, spec)
+    fft.forwardWindowed(signal, t * hop - nFft / 2, window, spec)
     const o = t * bins
     for (let f = 0; f < bins; f++) {
       const re = spec[2 * f]
@@ -120,13 +116,12 @@ export function istft(spec: ComplexSpectrogram, length: number): Float32Array {
   const window = hannWindow(nFft)
   const acc = new Float64Array(length)
   const x = new Float64Array(nFft + 2)
-  const y = new Float64Array(nFft)
   const half = nFft >> 1
   for (let t = 0; t < frames; t++) {
     const start = t * hop - half
     if (start >= length) break
     for (let i = 0; i < 2 * bins; i++) x[i] = data[t * bins * 2 + i]
-    fft.inverse(x, y)
+    const y = fft.inverseMasked(x, null)
     const i0 = Math.max(0, -start)
     const i1 = Math.min(nFft, length - start)
     for (let i = i0; i < i1; i++) acc[start + i] += window[i] * y[i]

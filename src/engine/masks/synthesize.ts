@@ -1,5 +1,4 @@
 import { RealFft } from '../dsp/fft'
-import { windowedFrame } from '../dsp/stft'
 import { hannWindow } from '../dsp/window'
 import type { PcmAudio, SourceMasks, StemSink, SynthesisOptions, SynthesisResult } from '../types'
 import { throwIfAborted } from '../util'
@@ -122,10 +121,7 @@ export async function synthesizeFromRows(
   const L = B * H + N
   const acc = Array.from({ length: sk * C }, () => new Float64Array(L)) // [s * C + c], absolute sample base + i
   let base = 0
-  const frame = new Float64Array(N)
   const spec = Array.from({ length: C }, () => new Float64Array(N + 2))
-  const y = new Float64Array(N + 2)
-  const out = new Float64Array(N)
   const blockOut = Array.from({ length: k }, () =>
     Array.from({ length: C }, () => new Float32Array(B * H + N)),
   )
@@ -169,10 +165,8 @@ export async function synthesizeFromRows(
       }
       if (sk === 0) continue // one source: the stem is the input
       // Forward STFT of every channel.
-      for (let c = 0; c < C; c++) {
-        windowedFrame(audio.channels[c], t, H, window, frame)
-        fft.forward(frame, spec[c])
-      }
+      for (let c = 0; c < C; c++)
+        fft.forwardWindowed(audio.channels[c], t * H - half, window, spec[c])
       if (needTop) {
         // Mixture magnitude over the model's top octave weights the extension above its Nyquist.
         let wsum = 0
@@ -207,13 +201,7 @@ export async function synthesizeFromRows(
       for (let s = 0; s < sk; s++) {
         const om = omask[s]
         for (let c = 0; c < C; c++) {
-          const X = spec[c]
-          for (let f = 0; f < F; f++) {
-            const g = om[f]
-            y[2 * f] = X[2 * f] * g
-            y[2 * f + 1] = X[2 * f + 1] * g
-          }
-          fft.inverse(y, out)
+          const out = fft.inverseMasked(spec[c], om)
           const a = acc[s * C + c]
           const off = start - base
           for (let i = i0; i < i1; i++) a[off + i] += window[i] * out[i]
