@@ -57,8 +57,9 @@ export async function decodeAudioFile(
     const size = st.size
     if (size === 0)
       throw new InputError(`${name} is empty (0 bytes). Choose an audio file that holds sound.`)
-    const readAt = async (position: number, length: number): Promise<Uint8Array> => {
-      const b = Buffer.allocUnsafeSlow(Math.max(0, Math.min(length, size - position)))
+    const readAt = async (position: number, length: number, into?: Buffer): Promise<Uint8Array> => {
+      const want = Math.max(0, Math.min(length, size - position))
+      const b = into && into.length >= want ? into.subarray(0, want) : Buffer.allocUnsafeSlow(want)
       let got = 0
       while (got < b.length) {
         const { bytesRead } = await fh.read(b, got, b.length - got, position + got)
@@ -213,7 +214,7 @@ function nonFiniteError(name: string, frame: number, sampleRate: number): InputE
 }
 
 async function decodeWav(
-  readAt: (p: number, n: number) => Promise<Uint8Array>,
+  readAt: (p: number, n: number, into?: Buffer) => Promise<Uint8Array>,
   size: number,
   name: string,
   max: number,
@@ -224,10 +225,12 @@ async function decodeWav(
     throw tooLarge(name, info.frames, info.channels, info.sampleRate, max)
   const out = Array.from({ length: info.channels }, () => new Float32Array(info.frames))
   const framesPerBlock = Math.max(1, Math.floor(READ_BLOCK / info.blockAlign))
+  // One read buffer for the whole file: no per-block allocation (and page faults).
+  const scratch = Buffer.allocUnsafeSlow(Math.min(framesPerBlock, info.frames) * info.blockAlign)
   for (let f = 0; f < info.frames; f += framesPerBlock) {
     signal?.throwIfAborted()
     const n = Math.min(framesPerBlock, info.frames - f)
-    const bytes = await readAt(info.dataOffset + f * info.blockAlign, n * info.blockAlign)
+    const bytes = await readAt(info.dataOffset + f * info.blockAlign, n * info.blockAlign, scratch)
     if (bytes.length < n * info.blockAlign) {
       throw new InputError(
         `${name} is truncated: the file ended while reading its audio. Re-export or re-download it.`,

@@ -394,8 +394,9 @@ class WavWriter extends BaseWriter {
   readonly #fmtSize: number
   readonly #headerSize: number
   #ints: Int32Array = new Int32Array(0)
-  #pending: Buffer[] = []
-  #pendingBytes = 0
+  /** Staging buffer of encoded bytes not yet written, and how much of it is filled. */
+  #stage: Buffer = Buffer.alloc(0)
+  #fill = 0
   #headerWritten = false
 
   constructor(sink: FileSink, opts: StemWriterOptions) {
@@ -460,53 +461,76 @@ class WavWriter extends BaseWriter {
 
   protected async writeBlock(block: Float32Array[], n: number): Promise<void> {
     if (!this.#headerWritten) {
-      await this.sink.append(this.#header(false, 0, this.#headerSize))
+      // The header goes first; it is rewritten with the final sizes on commit.
+      this.#stage = Buffer.allocUnsafeSlow(
+        Math.max(FLUSH_BYTES, this.#headerSize + this.#blockAlign),
+      )
+      this.#header(false, 0, this.#headerSize).copy(this.#stage, 0)
+      this.#fill = this.#headerSize
       this.#headerWritten = true
     }
+    // Convert straight into the staging buffer (reused: no per-block allocation), flushing when full.
+    let done = 0
+    while (done < n) {
+      let room = Math.floor((this.#stage.length - this.#fill) / this.#blockAlign)
+      if (room === 0) {
+        await this.#flush()
+        room = Math.floor(this.#stage.length / this.#blockAlign)
+      }
+      const m = Math.min(room, n - done)
+      this.#convert(block, done, m)
+      done += m
+    }
+  }
+
+  /** Interleaves and converts frames [from, from+m) of `block` into the stage at #fill. */
+  #convert(block: Float32Array[], from: number, m: number): void {
     const ch = block.length
-    const bytes = n * this.#blockAlign
-    const out = Buffer.allocUnsafe(bytes)
-    if (this.#float) {
-      const f = new Float32Array(out.buffer, out.byteOffset, n * ch)
+    const stage = this.#stage
+    const at = this.#fill
+    if (this.#float && LITTLE_ENDIAN && (stage.byteOffset + at) % 4 === 0) {
+      const f = new Float32Array(stage.buffer, stage.byteOffset + at, m * ch)
       for (let c = 0; c < ch; c++) {
         const src = block[c]
-        for (let i = 0, j = c; i < n; i++, j += ch) f[j] = src[i]
+        for (let i = 0, j = c; i < m; i++, j += ch) f[j] = src[from + i]
       }
-      if (!LITTLE_ENDIAN) for (let i = 0; i < n * ch; i++) out.writeFloatLE(f[i], i * 4)
+    } else if (this.#float) {
+      for (let c = 0; c < ch; c++) {
+        const src = block[c]
+        for (let i = 0; i < m; i++) stage.writeFloatLE(src[from + i], at + (i * ch + c) * 4)
+      }
     } else {
-      if (this.#ints.length < n * ch) this.#ints = new Int32Array(n * ch)
+      if (this.#ints.length < m * ch) this.#ints = new Int32Array(m * ch)
       const ints = this.#ints
       const scale = this.opts.bits === 16 ? 32768 : 8388608
-      for (let c = 0; c < ch; c++) this.clipped += quantize(block[c], n, scale, ints, ch, c)
-      if (this.#bytesPerSample === 2) {
-        for (let i = 0, b = 0; i < n * ch; i++, b += 2) {
+      for (let c = 0; c < ch; c++)
+        this.clipped += quantize(block[c].subarray(from, from + m), m, scale, ints, ch, c)
+      const total = m * ch
+      if (this.#bytesPerSample === 2 && LITTLE_ENDIAN && (stage.byteOffset + at) % 2 === 0) {
+        new Int16Array(stage.buffer, stage.byteOffset + at, total).set(ints.subarray(0, total))
+      } else if (this.#bytesPerSample === 2) {
+        for (let i = 0, b = at; i < total; i++, b += 2) {
           const v = ints[i]
-          out[b] = v & 0xff
-          out[b + 1] = (v >> 8) & 0xff
+          stage[b] = v & 0xff
+          stage[b + 1] = (v >> 8) & 0xff
         }
       } else {
-        for (let i = 0, b = 0; i < n * ch; i++, b += 3) {
+        for (let i = 0, b = at; i < total; i++, b += 3) {
           const v = ints[i]
-          out[b] = v & 0xff
-          out[b + 1] = (v >> 8) & 0xff
-          out[b + 2] = (v >> 16) & 0xff
+          stage[b] = v & 0xff
+          stage[b + 1] = (v >> 8) & 0xff
+          stage[b + 2] = (v >> 16) & 0xff
         }
       }
     }
-    this.#pending.push(out)
-    this.#pendingBytes += bytes
-    if (this.#pendingBytes >= FLUSH_BYTES) await this.#flush()
+    this.#fill += m * this.#blockAlign
   }
 
   async #flush(): Promise<void> {
-    if (!this.#pendingBytes) return
-    const all =
-      this.#pending.length === 1
-        ? this.#pending[0]
-        : Buffer.concat(this.#pending, this.#pendingBytes)
-    this.#pending = []
-    this.#pendingBytes = 0
-    await this.sink.append(all)
+    if (!this.#fill) return
+    const n = this.#fill
+    this.#fill = 0
+    await this.sink.append(this.#stage.subarray(0, n))
   }
 
   protected async finish(): Promise<void> {

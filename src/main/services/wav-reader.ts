@@ -333,62 +333,91 @@ export function convertBlock(
         : `g${info.formatTag}`
   ) {
     case 'i1': {
-      for (let i = 0, f = 0; i < n; f++)
-        for (let c = 0; c < ch; c++, i++) out[c][at + f] = (bytes[i] - 128) / 128
+      for (let c = 0; c < ch; c++) {
+        const o = out[c]
+        for (let f = 0, i = c; f < frames; f++, i += ch) o[at + f] = (bytes[i] - 128) / 128
+      }
       break
     }
     case 'i2': {
-      const s = LITTLE_ENDIAN && bo % 2 === 0 ? new Int16Array(buf, bo, n) : null
-      const dv = new DataView(buf, bo, n * 2)
       const k = 1 / 32768
-      for (let i = 0, f = 0; i < n; f++)
-        for (let c = 0; c < ch; c++, i++) out[c][at + f] = (s ? s[i] : dv.getInt16(i * 2, true)) * k
+      if (LITTLE_ENDIAN && bo % 2 === 0) {
+        const s = new Int16Array(buf, bo, n)
+        for (let c = 0; c < ch; c++) {
+          const o = out[c]
+          for (let f = 0, i = c; f < frames; f++, i += ch) o[at + f] = s[i] * k
+        }
+      } else {
+        const dv = new DataView(buf, bo, n * 2)
+        for (let c = 0; c < ch; c++) {
+          const o = out[c]
+          for (let f = 0, i = c; f < frames; f++, i += ch) o[at + f] = dv.getInt16(i * 2, true) * k
+        }
+      }
       break
     }
     case 'i3': {
       const k = 1 / 8388608
-      for (let i = 0, f = 0, b = 0; i < n; f++)
-        for (let c = 0; c < ch; c++, i++, b += 3) {
-          const v = (bytes[b] | (bytes[b + 1] << 8) | (bytes[b + 2] << 16)) << 8 // sign-extend via the top byte
-          out[c][at + f] = (v >> 8) * k
+      const stride = ch * 3
+      for (let c = 0; c < ch; c++) {
+        const o = out[c]
+        for (let f = 0, b = c * 3; f < frames; f++, b += stride) {
+          // assemble in the top 24 bits, then an arithmetic shift sign-extends
+          o[at + f] = (((bytes[b] << 8) | (bytes[b + 1] << 16) | (bytes[b + 2] << 24)) >> 8) * k
         }
+      }
       break
     }
     case 'i4': {
-      const s = LITTLE_ENDIAN && bo % 4 === 0 ? new Int32Array(buf, bo, n) : null
-      const dv = new DataView(buf, bo, n * 4)
       const k = 1 / 2147483648
-      for (let i = 0, f = 0; i < n; f++)
-        for (let c = 0; c < ch; c++, i++) out[c][at + f] = (s ? s[i] : dv.getInt32(i * 4, true)) * k
+      if (LITTLE_ENDIAN && bo % 4 === 0) {
+        const s = new Int32Array(buf, bo, n)
+        for (let c = 0; c < ch; c++) {
+          const o = out[c]
+          for (let f = 0, i = c; f < frames; f++, i += ch) o[at + f] = s[i] * k
+        }
+      } else {
+        const dv = new DataView(buf, bo, n * 4)
+        for (let c = 0; c < ch; c++) {
+          const o = out[c]
+          for (let f = 0, i = c; f < frames; f++, i += ch) o[at + f] = dv.getInt32(i * 4, true) * k
+        }
+      }
       break
     }
     case 'f4': {
       const s = LITTLE_ENDIAN && bo % 4 === 0 ? new Float32Array(buf, bo, n) : null
       const dv = new DataView(buf, bo, n * 4)
-      for (let i = 0, f = 0; i < n; f++)
-        for (let c = 0; c < ch; c++, i++) {
+      for (let c = 0; c < ch; c++) {
+        const o = out[c]
+        for (let f = 0, i = c; f < frames; f++, i += ch) {
           const v = s ? s[i] : dv.getFloat32(i * 4, true)
-          if (v - v !== 0 && bad < 0) bad = f
-          out[c][at + f] = v
+          if (v - v !== 0 && (bad < 0 || f < bad)) bad = f
+          o[at + f] = v
         }
+      }
       break
     }
     case 'f8': {
       const s = LITTLE_ENDIAN && bo % 8 === 0 ? new Float64Array(buf, bo, n) : null
       const dv = new DataView(buf, bo, n * 8)
-      for (let i = 0, f = 0; i < n; f++)
-        for (let c = 0; c < ch; c++, i++) {
+      for (let c = 0; c < ch; c++) {
+        const o = out[c]
+        for (let f = 0, i = c; f < frames; f++, i += ch) {
           const v = Math.fround(s ? s[i] : dv.getFloat64(i * 8, true))
-          if (v - v !== 0 && bad < 0) bad = f
-          out[c][at + f] = v
+          if (v - v !== 0 && (bad < 0 || f < bad)) bad = f
+          o[at + f] = v
         }
+      }
       break
     }
     case 'g6':
     case 'g7': {
       const t = info.formatTag === 6 ? (ALAW ??= alawTable()) : (MULAW ??= mulawTable())
-      for (let i = 0, f = 0; i < n; f++)
-        for (let c = 0; c < ch; c++, i++) out[c][at + f] = t[bytes[i]]
+      for (let c = 0; c < ch; c++) {
+        const o = out[c]
+        for (let f = 0, i = c; f < frames; f++, i += ch) o[at + f] = t[bytes[i]]
+      }
       break
     }
     default:
