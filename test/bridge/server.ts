@@ -117,6 +117,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       return bridgeRoute(url, req, res)
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end()
+    // Chromium asks for a favicon; Electron does not. Answer it so no 404 reaches the console.
+    if (url.pathname === '/favicon.ico') return void res.writeHead(204).end()
     return serveStatic(url, res)
   }
 
