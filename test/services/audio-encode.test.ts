@@ -293,3 +293,56 @@ describe('atomic writes', () => {
     ).rejects.toBeInstanceOf(UsageError)
   })
 })
+
+describe.skipIf(!process.env.UNWEAVE_SLOW_TESTS)(
+  'over 4 GiB (set UNWEAVE_SLOW_TESTS=1; writes 4.1 GiB)',
+  () => {
+    it('a 32f stem past 4 GiB becomes RF64 with a ds64 chunk that readers accept', async () => {
+      const d = freshDir()
+      const f = join(d, 'huge.wav')
+      const frames = 550_000_000 // x 8 bytes (stereo float) = 4.4 GB > 2^32
+      const w = await openStemWriter(f, {
+        format: 'wav',
+        bits: '32f',
+        sampleRate: 192000,
+        channels: 2,
+      })
+      const block = 1 << 20
+      const ch = [new Float32Array(block).fill(0.25), new Float32Array(block).fill(-0.25)]
+      for (let i = 0; i < frames; i += block) {
+        const m = Math.min(block, frames - i)
+        await w.write(m === block ? ch : ch.map((c) => c.subarray(0, m)))
+      }
+      await w.commit()
+      const { openSync, readSync, closeSync, statSync, unlinkSync } = await import('node:fs')
+      const head = Buffer.alloc(128)
+      const fd = openSync(f, 'r')
+      readSync(fd, head, 0, 128, 0)
+      closeSync(fd)
+      expect(head.subarray(0, 4).toString('latin1')).toBe('RF64')
+      expect(head.subarray(12, 16).toString('latin1')).toBe('ds64')
+      expect(Number(head.readBigUInt64LE(28))).toBe(frames * 8)
+      expect(Number(head.readBigUInt64LE(20))).toBe(statSync(f).size - 8)
+      const { parseWavHeader } = await import('../../src/main/services/wav-reader')
+      const { open } = await import('node:fs/promises')
+      const fh = await open(f, 'r')
+      try {
+        const info = await parseWavHeader(
+          async (p, n) => {
+            const b = Buffer.alloc(n)
+            const { bytesRead } = await fh.read(b, 0, n, p)
+            return b.subarray(0, bytesRead)
+          },
+          statSync(f).size,
+          'huge.wav',
+        )
+        expect(info).toMatchObject({ container: 'rf64', frames, channels: 2, formatTag: 3 })
+      } finally {
+        await fh.close()
+      }
+      if (!missingTools('ffprobe'))
+        expect(ffprobe(f)).toMatchObject({ sampleRate: 192000, channels: 2 })
+      unlinkSync(f)
+    }, 600_000)
+  },
+)
