@@ -1,0 +1,114 @@
+/** The CLI's argument parser and progress bar, in-process (fast; the spawned CLI is cli.test.ts). */
+import { describe, expect, it } from 'vitest'
+import { parseCommandLine } from '../../src/cli/args'
+import { ProgressBar } from '../../src/cli/progress'
+import { stemPath } from '../../src/cli/separate'
+import { UsageError } from '../../src/shared/errors'
+
+describe('parseCommandLine', () => {
+  it('defaults: 24-bit WAV, soft masks, device auto, no force, no json', () => {
+    expect(parseCommandLine(['separate', 'in.mp3', '--sources', 'auto'])).toEqual({
+      command: 'separate',
+      input: 'in.mp3',
+      sources: 'auto',
+      out: undefined,
+      format: 'wav',
+      bits: 24,
+      mask: 'soft',
+      model: undefined,
+      device: 'auto',
+      force: false,
+      json: false,
+    })
+  })
+
+  it('every option, in any order, with = or a space', () => {
+    const c = parseCommandLine([
+      '--json',
+      'separate',
+      '--sources=4',
+      'a b.flac',
+      '--out',
+      'o',
+      '--format=flac',
+      '--bits',
+      '16',
+      '--mask',
+      'hard',
+      '--model',
+      'm.json',
+      '--device',
+      'cpu',
+      '--force',
+    ])
+    expect(c).toMatchObject({
+      input: 'a b.flac',
+      sources: 4,
+      out: 'o',
+      format: 'flac',
+      bits: 16,
+      mask: 'hard',
+      model: 'm.json',
+      device: 'cpu',
+      force: true,
+      json: true,
+    })
+    expect(parseCommandLine(['separate', 'x.wav', '-n', '2', '--bits', '32f'])).toMatchObject({
+      sources: 2,
+      bits: '32f',
+    })
+  })
+
+  it('help and version win over everything else', () => {
+    expect(parseCommandLine(['--help'])).toEqual({ command: 'help', topic: undefined })
+    expect(parseCommandLine(['separate', '-h'])).toEqual({ command: 'help', topic: 'separate' })
+    expect(parseCommandLine(['--version'])).toEqual({ command: 'version' })
+  })
+
+  it('usage errors have exit code 2', () => {
+    for (const argv of [
+      ['separate', 'x', '--sources', '1.5'],
+      ['devices', '--force'],
+      ['separate', 'x', '--sources'],
+    ]) {
+      const e = (() => {
+        try {
+          parseCommandLine(argv)
+        } catch (x) {
+          return x
+        }
+      })()
+      expect(e, argv.join(' ')).toBeInstanceOf(UsageError)
+      expect((e as UsageError).exitCode).toBe(2)
+    }
+  })
+})
+
+describe('stemPath', () => {
+  it('<out>/<input name without extension>.source-<k>.<ext>', () => {
+    expect(stemPath('/o', '/music/Song Name.final.mp3', 1, 'wav')).toBe(
+      '/o/Song Name.final.source-1.wav',
+    )
+    expect(stemPath('/o', '/music/noext', 3, 'flac')).toBe('/o/noext.source-3.flac')
+  })
+})
+
+describe('ProgressBar', () => {
+  it('draws on a terminal and erases itself', () => {
+    const out: string[] = []
+    const bar = new ProgressBar({ isTTY: true, columns: 60, write: (s: string) => out.push(s) })
+    bar.update(0.5, 'embed')
+    expect(out[0]).toMatch(/^\r\[#+-+\] {2}50% embed/)
+    bar.update(1, 'done')
+    bar.clear()
+    expect(out[out.length - 1]).toMatch(/^\r +\r$/)
+  })
+
+  it('writes nothing when the stream is not a terminal', () => {
+    const out: string[] = []
+    const bar = new ProgressBar({ isTTY: false, write: (s: string) => out.push(s) })
+    bar.update(0.3, 'embed')
+    bar.clear()
+    expect(out).toEqual([])
+  })
+})
