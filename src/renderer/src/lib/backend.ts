@@ -53,7 +53,8 @@ export class Backend {
     } catch (e) {
       throw new BackendError('internal', e instanceof Error ? e.message : String(e))
     }
-    if (!result || typeof result !== 'object') throw new BackendError('internal', `${channel}: no result`)
+    if (!result || typeof result !== 'object')
+      throw new BackendError('internal', `${channel}: no result`)
     if (result.type === 'error') throw new BackendError(result.code, result.message)
     return result.value
   }
@@ -105,13 +106,15 @@ export function isCancelled(e: unknown): boolean {
 /** The message to show for an error (main's and the engine's messages are shown as they are). */
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message
-  if (typeof e === 'object' && e !== null && 'message' in e) return String((e as { message: unknown }).message)
+  if (typeof e === 'object' && e !== null && 'message' in e)
+    return String((e as { message: unknown }).message)
   return String(e)
 }
 
 /** The window's api; a clear error when the page runs without the preload or the bridge. */
 export function windowApi(): UnweaveApi {
   const api = (globalThis as { api?: UnweaveApi }).api
-  if (!api) throw new Error('Unweave: window.api is missing (the preload or the test bridge did not run).')
+  if (!api)
+    throw new Error('Unweave: window.api is missing (the preload or the test bridge did not run).')
   return api
 }

@@ -66,7 +66,9 @@ export const SOURCE_COLOURS = [
 
 /** The default colour of source `i` (0-based). */
 export function sourceColour(i: number): string {
-  return SOURCE_COLOURS[((i % SOURCE_COLOURS.length) + SOURCE_COLOURS.length) % SOURCE_COLOURS.length]
+  return SOURCE_COLOURS[
+    ((i % SOURCE_COLOURS.length) + SOURCE_COLOURS.length) % SOURCE_COLOURS.length
+  ]
 }
 
 /** Parses "#rrggbb" (or "#rgb") into [r, g, b]; unknown input gives grey. */

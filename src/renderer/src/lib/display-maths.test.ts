@@ -1,9 +1,22 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest'
 import { colourLut, packRgba, parseHex, sourceColour } from './colour'
-import { frequencyTicks, hzToPosition, positionToHz, rowBinRanges, type FreqAxis } from './freq-scale'
+import {
+  frequencyTicks,
+  hzToPosition,
+  positionToHz,
+  rowBinRanges,
+  type FreqAxis,
+} from './freq-scale'
 import { symmetricPeaks } from './peaks'
-import { drawMasks, drawSpectrogram, timeToX, xToTime, type DisplayMasks, type DisplaySpectrogram } from './raster'
+import {
+  drawMasks,
+  drawSpectrogram,
+  timeToX,
+  xToTime,
+  type DisplayMasks,
+  type DisplaySpectrogram,
+} from './raster'
 
 const axes: FreqAxis[] = ['linear', 'log', 'mel']
 
@@ -69,10 +82,24 @@ describe('colours', () => {
   })
 })
 
-function spectrogram(frames: number, bins: number, f: (t: number, b: number) => number): DisplaySpectrogram {
+function spectrogram(
+  frames: number,
+  bins: number,
+  f: (t: number, b: number) => number,
+): DisplaySpectrogram {
   const values = new Float32Array(frames * bins)
   for (let t = 0; t < frames; t++) for (let b = 0; b < bins; b++) values[t * bins + b] = f(t, b)
-  return { sampleRate: 1000, nFft: 2 * (bins - 1), hop: 100, frames, bins, values, dbScale: 1, dbOffset: 0, maxDb: 0 }
+  return {
+    sampleRate: 1000,
+    nFft: 2 * (bins - 1),
+    hop: 100,
+    frames,
+    bins,
+    values,
+    dbScale: 1,
+    dbOffset: 0,
+    maxDb: 0,
+  }
 }
 
 describe('drawSpectrogram', () => {
@@ -83,7 +110,14 @@ describe('drawSpectrogram', () => {
     const w = 40
     const h = 8
     const out = new Uint32Array(w * h)
-    drawSpectrogram(out, w, h, spec, { startSec: 0, endSec: 4 }, { axis: 'linear', lut, lowDb: -100, highDb: 0 })
+    drawSpectrogram(
+      out,
+      w,
+      h,
+      spec,
+      { startSec: 0, endSec: 4 },
+      { axis: 'linear', lut, lowDb: -100, highDb: 0 },
+    )
     expect(out[2 * w + 2]).toBe(lut[0]) // 0.2 s: quiet
     expect(out[2 * w + 15]).toBe(lut[255]) // 1.5 s: loud
     expect(out[2 * w + 35]).toBe(0xff0d0a0a) // 3.5 s: past the end
@@ -92,19 +126,50 @@ describe('drawSpectrogram', () => {
   it('max-pools frames when zoomed out, so short loud events stay visible', () => {
     const spec = spectrogram(1000, 5, (t) => (t === 501 ? 0 : -100))
     const out = new Uint32Array(10 * 4)
-    drawSpectrogram(out, 10, 4, spec, { startSec: 0, endSec: 100 }, { axis: 'linear', lut, lowDb: -100, highDb: 0 })
+    drawSpectrogram(
+      out,
+      10,
+      4,
+      spec,
+      { startSec: 0, endSec: 100 },
+      { axis: 'linear', lut, lowDb: -100, highDb: 0 },
+    )
     // column 5 spans frames 500..600: sampled frames 500, 525, ... -> may miss 501; but the exact frame 501
     // is caught when the column's first frame is it
     const spec2 = spectrogram(1000, 5, (t) => (t === 500 ? 0 : -100))
-    drawSpectrogram(out, 10, 4, spec2, { startSec: 0, endSec: 100 }, { axis: 'linear', lut, lowDb: -100, highDb: 0 })
+    drawSpectrogram(
+      out,
+      10,
+      4,
+      spec2,
+      { startSec: 0, endSec: 100 },
+      { axis: 'linear', lut, lowDb: -100, highDb: 0 },
+    )
     expect(out[1 * 10 + 5]).toBe(lut[255])
   })
 
   it('reads uint8-quantised data through scale and offset', () => {
     const values = new Uint8Array(4 * 3).fill(255)
-    const spec: DisplaySpectrogram = { sampleRate: 1000, nFft: 4, hop: 250, frames: 4, bins: 3, values, dbScale: 120 / 255, dbOffset: -120, maxDb: 0 }
+    const spec: DisplaySpectrogram = {
+      sampleRate: 1000,
+      nFft: 4,
+      hop: 250,
+      frames: 4,
+      bins: 3,
+      values,
+      dbScale: 120 / 255,
+      dbOffset: -120,
+      maxDb: 0,
+    }
     const out = new Uint32Array(4 * 2)
-    drawSpectrogram(out, 4, 2, spec, { startSec: 0, endSec: 1 }, { axis: 'linear', lut, lowDb: -60, highDb: 0 })
+    drawSpectrogram(
+      out,
+      4,
+      2,
+      spec,
+      { startSec: 0, endSec: 1 },
+      { axis: 'linear', lut, lowDb: -60, highDb: 0 },
+    )
     expect(out[0]).toBe(lut[255])
   })
 
@@ -112,12 +177,29 @@ describe('drawSpectrogram', () => {
     const frames = 40_000
     const bins = 513
     const values = new Uint8Array(frames * bins).fill(100)
-    const spec: DisplaySpectrogram = { sampleRate: 44100, nFft: 1024, hop: 2048, frames, bins, values, dbScale: 0.5, dbOffset: -120, maxDb: 0 }
+    const spec: DisplaySpectrogram = {
+      sampleRate: 44100,
+      nFft: 1024,
+      hop: 2048,
+      frames,
+      bins,
+      values,
+      dbScale: 0.5,
+      dbOffset: -120,
+      maxDb: 0,
+    }
     const w = 1200
     const h = 400
     const out = new Uint32Array(w * h)
     const t0 = performance.now()
-    drawSpectrogram(out, w, h, spec, { startSec: 0, endSec: (frames * 2048) / 44100 }, { axis: 'log', lut, lowDb: -100, highDb: 0 })
+    drawSpectrogram(
+      out,
+      w,
+      h,
+      spec,
+      { startSec: 0, endSec: (frames * 2048) / 44100 },
+      { axis: 'log', lut, lowDb: -100, highDb: 0 },
+    )
     expect(performance.now() - t0).toBeLessThan(400) // generous for slow CI; ~30 ms in Chromium
   })
 })
@@ -133,7 +215,15 @@ describe('drawMasks', () => {
     masks: [new Uint8Array(50).fill(255), new Uint8Array(50).fill(0)],
     scale: 1 / 255,
   }
-  const opts = { axis: 'linear' as const, displayMaxHz: 500, colours: [[255, 0, 0], [0, 0, 255]] as [number, number, number][], opacity: 1 }
+  const opts = {
+    axis: 'linear' as const,
+    displayMaxHz: 500,
+    colours: [
+      [255, 0, 0],
+      [0, 0, 255],
+    ] as [number, number, number][],
+    opacity: 1,
+  }
 
   it("'all' mixes source colours by mask weight", () => {
     const out = new Uint32Array(10 * 4)
@@ -143,15 +233,38 @@ describe('drawMasks', () => {
 
   it("'one' shows only the chosen source, alpha from its mask", () => {
     const out = new Uint32Array(10 * 4)
-    drawMasks(out, 10, 4, masks, { startSec: 0, endSec: 1 }, { ...opts, view: { kind: 'one', index: 1 } })
+    drawMasks(
+      out,
+      10,
+      4,
+      masks,
+      { startSec: 0, endSec: 1 },
+      { ...opts, view: { kind: 'one', index: 1 } },
+    )
     expect(out[0] >>> 24).toBe(0) // source 2 has mask 0 here: transparent
-    drawMasks(out, 10, 4, masks, { startSec: 0, endSec: 1 }, { ...opts, opacity: 0.5, view: { kind: 'one', index: 0 } })
+    drawMasks(
+      out,
+      10,
+      4,
+      masks,
+      { startSec: 0, endSec: 1 },
+      { ...opts, opacity: 0.5, view: { kind: 'one', index: 0 } },
+    )
     expect(out[0] >>> 24).toBe(128)
   })
 
   it('draws only the requested columns', () => {
     const out = new Uint32Array(10 * 4)
-    drawMasks(out, 10, 4, masks, { startSec: 0, endSec: 1 }, { ...opts, view: { kind: 'all' } }, 3, 5)
+    drawMasks(
+      out,
+      10,
+      4,
+      masks,
+      { startSec: 0, endSec: 1 },
+      { ...opts, view: { kind: 'all' } },
+      3,
+      5,
+    )
     expect(out[2]).toBe(0)
     expect(out[3]).not.toBe(0)
     expect(out[5]).toBe(0)
@@ -165,9 +278,9 @@ describe('timeline maths and peaks', () => {
     expect(timeToX(10, 800, win)).toBe(0)
   })
   it('makes one symmetric display channel', () => {
-    expect([...symmetricPeaks([new Float32Array([0.5, 0.2]), new Float32Array([0.1, 0.7])])]).toEqual([
-      0.5, -0.5, expect.closeTo(0.7), expect.closeTo(-0.7),
-    ])
+    expect([
+      ...symmetricPeaks([new Float32Array([0.5, 0.2]), new Float32Array([0.1, 0.7])]),
+    ]).toEqual([0.5, -0.5, expect.closeTo(0.7), expect.closeTo(-0.7)])
     // signed min/max input is merged by magnitude
     const merged = symmetricPeaks([new Float32Array([-0.2, 0.3]), new Float32Array([-0.6, 0.1])])
     expect(merged[0]).toBeCloseTo(-0.6)

@@ -1,7 +1,13 @@
 import BasePlugin, { type BasePluginEvents } from 'wavesurfer.js/dist/base-plugin.js'
 import { parseHex } from '../lib/colour'
 import type { FreqAxis } from '../lib/freq-scale'
-import { drawMasks, timeToX, type DisplayMasks, type MaskView, type TimeWindow } from '../lib/raster'
+import {
+  drawMasks,
+  timeToX,
+  type DisplayMasks,
+  type MaskView,
+  type TimeWindow,
+} from '../lib/raster'
 import { fitCanvas, frameCoalescer, visibleWindow } from './timeline-view'
 
 /** Events of the mask overlay plugin. */
@@ -44,7 +50,13 @@ export class MaskOverlayPlugin extends BasePlugin<MaskOverlayEvents, MaskOverlay
   #canvas: HTMLCanvasElement
   #ctx: CanvasRenderingContext2D | null
   #masks: DisplayMasks | null = null
-  #style: MaskOverlayStyle = { axis: 'log', displayMaxHz: 22050, colours: [], view: { kind: 'all' }, opacity: 0.75 }
+  #style: MaskOverlayStyle = {
+    axis: 'log',
+    displayMaxHz: 22050,
+    colours: [],
+    view: { kind: 'all' },
+    opacity: 0.75,
+  }
   #rgb: [number, number, number][] = []
   #image: ImageData | null = null
   #window: TimeWindow = { startSec: 0, endSec: 0 }
@@ -80,7 +92,12 @@ export class MaskOverlayPlugin extends BasePlugin<MaskOverlayEvents, MaskOverlay
     if (!ws) return
     this.options.container.append(this.#canvas)
     const redraw = () => this.#invalidateAll()
-    this.subscriptions.push(ws.on('scroll', redraw), ws.on('zoom', redraw), ws.on('redraw', redraw), ws.on('resize', redraw))
+    this.subscriptions.push(
+      ws.on('scroll', redraw),
+      ws.on('zoom', redraw),
+      ws.on('redraw', redraw),
+      ws.on('resize', redraw),
+    )
     if (typeof ResizeObserver === 'function') {
       this.#resizeObserver = new ResizeObserver(redraw)
       this.#resizeObserver.observe(this.options.container)
@@ -110,7 +127,9 @@ export class MaskOverlayPlugin extends BasePlugin<MaskOverlayEvents, MaskOverlay
     const a = Math.max(0, Math.floor(timeToX(startSec, width, win)) - 1)
     const b = Math.min(width, Math.ceil(timeToX(endSec, width, win)) + 1)
     if (b <= a) return
-    this.#pending = this.#pending ? { from: Math.min(this.#pending.from, a), to: Math.max(this.#pending.to, b) } : { from: a, to: b }
+    this.#pending = this.#pending
+      ? { from: Math.min(this.#pending.from, a), to: Math.max(this.#pending.to, b) }
+      : { from: a, to: b }
     this.#frame.schedule()
   }
 
@@ -150,9 +169,11 @@ export class MaskOverlayPlugin extends BasePlugin<MaskOverlayEvents, MaskOverlay
     const { startSec, endSec } = visibleWindow(ws)
     const moved = startSec !== this.#window.startSec || endSec !== this.#window.endSec
     this.#window = { startSec, endSec }
-    if (!this.#image || this.#image.width !== w || this.#image.height !== h) this.#image = this.#ctx.createImageData(w, h)
+    if (!this.#image || this.#image.width !== w || this.#image.height !== h)
+      this.#image = this.#ctx.createImageData(w, h)
     if (resized || moved) this.#pending = { from: 0, to: w }
-    if (this.#pending) this.#pending = { from: Math.max(0, this.#pending.from), to: Math.min(w, this.#pending.to) }
+    if (this.#pending)
+      this.#pending = { from: Math.max(0, this.#pending.from), to: Math.min(w, this.#pending.to) }
   }
 
   #drawColumns(from: number, to: number): void {

@@ -1,7 +1,19 @@
 import BasePlugin, { type BasePluginEvents } from 'wavesurfer.js/dist/base-plugin.js'
 import { colourLut, type ColourMapName } from '../lib/colour'
-import { formatHz, frequencyTicks, hzToPosition, positionToHz, type FreqAxis } from '../lib/freq-scale'
-import { drawSpectrogram, timeToX, xToTime, type DisplaySpectrogram, type TimeWindow } from '../lib/raster'
+import {
+  formatHz,
+  frequencyTicks,
+  hzToPosition,
+  positionToHz,
+  type FreqAxis,
+} from '../lib/freq-scale'
+import {
+  drawSpectrogram,
+  timeToX,
+  xToTime,
+  type DisplaySpectrogram,
+  type TimeWindow,
+} from '../lib/raster'
 import { fitCanvas, frameCoalescer, visibleWindow } from './timeline-view'
 
 /** Events of the spectrogram plugin. */
@@ -44,7 +56,10 @@ const RULER_TICK = '#4a5160'
  * visible window is drawn (viewport-sized canvas outside wavesurfer's scroller), so zooming and
  * scrolling a 30-minute file costs the same as a 3-second one.
  */
-export class SpectrogramPlugin extends BasePlugin<SpectrogramPluginEvents, SpectrogramPluginOptions> {
+export class SpectrogramPlugin extends BasePlugin<
+  SpectrogramPluginEvents,
+  SpectrogramPluginOptions
+> {
   #canvas: HTMLCanvasElement
   #ctx: CanvasRenderingContext2D | null
   #playhead: HTMLDivElement
@@ -131,7 +146,8 @@ export class SpectrogramPlugin extends BasePlugin<SpectrogramPluginEvents, Spect
         ws.setScroll(ws.getScroll() + (e.shiftKey ? e.deltaY : e.deltaX))
       }
     }
-    const onMove = (e: PointerEvent) => this.emit('hover', { timeSec: this.timeAt(e.clientX), hz: this.hzAt(e.clientY) })
+    const onMove = (e: PointerEvent) =>
+      this.emit('hover', { timeSec: this.timeAt(e.clientX), hz: this.hzAt(e.clientY) })
     const onLeave = () => this.emit('hover', null)
     container.addEventListener('click', onClick)
     container.addEventListener('wheel', onWheel, { passive: false })
@@ -167,7 +183,12 @@ export class SpectrogramPlugin extends BasePlugin<SpectrogramPluginEvents, Spect
   /** Sets the axis and colour scale. */
   setDisplay(display: SpectrogramDisplay): void {
     const d = this.#display
-    if (d.axis === display.axis && d.lowDb === display.lowDb && d.highDb === display.highDb && d.colourMap === display.colourMap)
+    if (
+      d.axis === display.axis &&
+      d.lowDb === display.lowDb &&
+      d.highDb === display.highDb &&
+      d.colourMap === display.colourMap
+    )
       return
     this.#display = { ...display }
     this.#frame.schedule()
@@ -218,7 +239,8 @@ export class SpectrogramPlugin extends BasePlugin<SpectrogramPluginEvents, Spect
     const h = this.#canvas.height
     const data = this.#data
     if (data && w > 1 && h > 1 && win.endSec > win.startSec) {
-      if (!this.#image || this.#image.width !== w || this.#image.height !== h) this.#image = this.#ctx.createImageData(w, h)
+      if (!this.#image || this.#image.width !== w || this.#image.height !== h)
+        this.#image = this.#ctx.createImageData(w, h)
       const pixels = new Uint32Array(this.#image.data.buffer)
       drawSpectrogram(pixels, w, h, data, win, {
         axis: this.#display.axis,
@@ -274,7 +296,8 @@ export class SpectrogramPlugin extends BasePlugin<SpectrogramPluginEvents, Spect
     const width = this.options.container.clientWidth
     const win = this.#window
     const x = timeToX(this.#time, width, win)
-    const inView = this.#time >= win.startSec && this.#time <= win.endSec && win.endSec > win.startSec
+    const inView =
+      this.#time >= win.startSec && this.#time <= win.endSec && win.endSec > win.startSec
     this.#playhead.style.display = inView ? 'block' : 'none'
     this.#playhead.style.transform = `translateX(${Math.round(x)}px)`
     if (this.#loop && win.endSec > win.startSec) {
@@ -353,13 +376,23 @@ export class SpectrogramPlugin extends BasePlugin<SpectrogramPluginEvents, Spect
 
 /** Absolutely positioned full-size layer styles. */
 function layerStyle(z: number): Partial<CSSStyleDeclaration> {
-  return { position: 'absolute', left: '0', top: '0', right: '0', bottom: '0', width: '100%', height: '100%', zIndex: String(z) }
+  return {
+    position: 'absolute',
+    left: '0',
+    top: '0',
+    right: '0',
+    bottom: '0',
+    width: '100%',
+    height: '100%',
+    zIndex: String(z),
+  }
 }
 
 /** A pleasant time step (s) at least `raw`: 1, 2, 5 x 10^n, or 10/15/30 s, 1/2/5/10/15/30 min. */
 export function niceTimeStep(raw: number): number {
   const steps = [
-    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600,
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600,
+    900, 1800, 3600,
   ]
   for (const s of steps) if (s >= raw) return s
   return 3600 * Math.ceil(raw / 3600)

@@ -20,7 +20,9 @@ export function visibleWindow(ws: WaveSurfer): TimeWindow & { widthPx: number } 
 export function frameCoalescer(run: () => void): { schedule(): void; cancel(): void } {
   let id: number | null = null
   const raf: (cb: () => void) => number =
-    typeof requestAnimationFrame === 'function' ? requestAnimationFrame : (cb) => setTimeout(cb, 16) as unknown as number
+    typeof requestAnimationFrame === 'function'
+      ? requestAnimationFrame
+      : (cb) => setTimeout(cb, 16) as unknown as number
   const caf: (id: number) => void =
     typeof cancelAnimationFrame === 'function' ? cancelAnimationFrame : (i) => clearTimeout(i)
   return {
@@ -39,7 +41,12 @@ export function frameCoalescer(run: () => void): { schedule(): void; cancel(): v
 }
 
 /** Sizes a canvas's backing store to its CSS box (device-pixel ratio capped at `maxDpr`); true when changed. */
-export function fitCanvas(canvas: HTMLCanvasElement, cssWidth: number, cssHeight: number, maxDpr = 1): boolean {
+export function fitCanvas(
+  canvas: HTMLCanvasElement,
+  cssWidth: number,
+  cssHeight: number,
+  maxDpr = 1,
+): boolean {
   const dpr = Math.min(maxDpr, typeof devicePixelRatio === 'number' ? devicePixelRatio : 1)
   const w = Math.max(1, Math.round(cssWidth * dpr))
   const h = Math.max(1, Math.round(cssHeight * dpr))

@@ -27,16 +27,22 @@ export class AppState {
   /** True in Electron, where native menu accelerators send open/export/undo themselves. */
   nativeMenus = $state(false)
 
-  constructor(backend: Backend, createAudioContext: () => AudioContextLike = () => new AudioContext()) {
+  constructor(
+    backend: Backend,
+    createAudioContext: () => AudioContextLike = () => new AudioContext(),
+  ) {
     this.backend = backend
     this.errors = new Errors()
-    this.project = new Project(backend)
-    this.separation = new Separation(backend)
-    this.playback = new Playback(backend, createAudioContext, (e) => this.errors.report('Playback', e))
+    this.project = new Project(backend, (info) => this.#fileShown(info))
+    this.separation = new Separation(backend, () => this.#sourcesChanged())
+    this.playback = new Playback(backend, createAudioContext, (e) =>
+      this.errors.report('Playback', e),
+    )
     this.exportDialog = new ExportDialog(backend)
     this.view = new View()
     this.history = new History()
-    if (typeof navigator !== 'undefined' && /Mac/i.test(navigator.platform)) this.platform = 'darwin'
+    if (typeof navigator !== 'undefined' && /Mac/i.test(navigator.platform))
+      this.platform = 'darwin'
   }
 
   /** "Ctrl" or "⌘" for labels. */
@@ -59,8 +65,7 @@ export class AppState {
   async open(path?: string): Promise<void> {
     try {
       this.playback.pause()
-      const info = await this.project.open(path)
-      if (info) this.#fileShown(info)
+      await this.project.open(path)
     } catch (e) {
       this.errors.report('Opening the file', e)
     }
@@ -70,7 +75,6 @@ export class AppState {
   async showFile(info: FileInfo): Promise<void> {
     try {
       this.playback.pause()
-      this.#fileShown(info)
       await this.project.load(info)
     } catch (e) {
       this.errors.report('Opening the file', e)
@@ -90,10 +94,7 @@ export class AppState {
     if (!this.project.isReady || this.separation.running) return
     try {
       const prevK = this.separation.k
-      if (await this.separation.separate()) {
-        this.#sourcesChanged()
-        if (prevK > 0) this.history.clear()
-      }
+      if ((await this.separation.separate()) && prevK > 0) this.history.clear()
     } catch (e) {
       this.errors.report('Separating', e)
     }
@@ -105,18 +106,15 @@ export class AppState {
     const prevK = this.separation.k
     try {
       if (await this.separation.setCount(value)) {
-        this.#sourcesChanged()
         const nextRequested = this.separation.requested
         this.history.push({
           label: `sources ${prevK} → ${this.separation.k}`,
           undo: async () => {
             await this.separation.setCount(prevK)
             this.separation.requested = prevRequested
-            this.#sourcesChanged()
           },
           redo: async () => {
             await this.separation.setCount(nextRequested)
-            this.#sourcesChanged()
           },
         })
       }
@@ -167,7 +165,11 @@ export class AppState {
   /** Opens the export dialog (needs a separation). */
   showExport(): void {
     if (!this.separation.hasResult || !this.project.file || !this.separation.separationId) return
-    this.exportDialog.show(this.separation.separationId, this.separation.sources, this.project.file.path)
+    this.exportDialog.show(
+      this.separation.separationId,
+      this.separation.sources,
+      this.project.file.path,
+    )
   }
 
   /** Undo with errors to the banner. */
@@ -246,15 +248,17 @@ export class AppState {
    * source, Mod+O open, Mod+E export, Mod+Z undo, Mod+Shift+Z / Mod+Y redo (the Mod shortcuts only
    * when main has no native menu sending them). Returns true when the key was used.
    */
-  handleKey(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey' | 'target'>): boolean {
+  handleKey(
+    e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey' | 'target'>,
+  ): boolean {
     const mod = this.platform === 'darwin' ? e.metaKey : e.ctrlKey
     if (mod && !e.altKey) {
       if (this.nativeMenus) return false
       const key = e.key.toLowerCase()
-      if (key === 'o') return void this.open(), true
-      if (key === 'e') return this.showExport(), true
-      if (key === 'z' && !e.shiftKey) return void this.undo(), true
-      if ((key === 'z' && e.shiftKey) || key === 'y') return void this.redo(), true
+      if (key === 'o') return (void this.open(), true)
+      if (key === 'e') return (this.showExport(), true)
+      if (key === 'z' && !e.shiftKey) return (void this.undo(), true)
+      if ((key === 'z' && e.shiftKey) || key === 'y') return (void this.redo(), true)
       return false
     }
     if (e.ctrlKey || e.metaKey || e.altKey || isTextEntry(e.target)) return false
@@ -300,7 +304,10 @@ function isButtonLike(t: EventTarget | null): boolean {
   if (!t || typeof (t as HTMLElement).tagName !== 'string') return false
   const el = t as HTMLElement
   const tag = el.tagName.toLowerCase()
-  return tag === 'button' || (tag === 'input' && ['checkbox', 'radio'].includes((el as HTMLInputElement).type))
+  return (
+    tag === 'button' ||
+    (tag === 'input' && ['checkbox', 'radio'].includes((el as HTMLInputElement).type))
+  )
 }
 
 /** Typed context for the editor's state: set once in App, read in every component. */

@@ -7,14 +7,25 @@ import type { AudioContextLike } from './playback.svelte'
 
 async function setup() {
   const fake = createFakeApi()
-  const app = new AppState(new Backend(fake.api), () => new FakeAudioContext() as unknown as AudioContextLike)
+  const app = new AppState(
+    new Backend(fake.api),
+    () => new FakeAudioContext() as unknown as AudioContextLike,
+  )
   app.start()
   await new Promise((r) => setTimeout(r, 0))
   return { fake, app }
 }
 
 const key = (k: string, mods: Partial<KeyboardEvent> = {}) =>
-  ({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, target: null, ...mods }) as KeyboardEvent
+  ({
+    key: k,
+    ctrlKey: false,
+    metaKey: false,
+    shiftKey: false,
+    altKey: false,
+    target: null,
+    ...mods,
+  }) as KeyboardEvent
 
 describe('AppState', () => {
   it('opens a file: info, spectrogram pages, peaks', async () => {
@@ -34,9 +45,15 @@ describe('AppState', () => {
     fake.nextOpen = null
     await app.open()
     expect(app.project.status).toBe('empty')
-    fake.failNext('openFile', 'Unsupported audio format: .txt (expected WAV, FLAC, MP3, Ogg)', 'input')
+    fake.failNext(
+      'openFile',
+      'Unsupported audio format: .txt (expected WAV, FLAC, MP3, Ogg)',
+      'input',
+    )
     await app.open('/x.txt')
-    expect(app.errors.current?.message).toBe('Unsupported audio format: .txt (expected WAV, FLAC, MP3, Ogg)')
+    expect(app.errors.current?.message).toBe(
+      'Unsupported audio format: .txt (expected WAV, FLAC, MP3, Ogg)',
+    )
     expect(app.project.status).toBe('empty')
     fake.nextOpen = fake.file.path
     await app.open()

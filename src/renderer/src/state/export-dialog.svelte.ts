@@ -6,7 +6,12 @@ import type { SourceInfo } from './separation.svelte'
 export const EXPORT_FORMATS = [
   { value: 'wav-16', label: 'WAV 16-bit', format: { container: 'wav', bits: 16 }, ext: 'wav' },
   { value: 'wav-24', label: 'WAV 24-bit', format: { container: 'wav', bits: 24 }, ext: 'wav' },
-  { value: 'wav-32f', label: 'WAV 32-bit float', format: { container: 'wav', bits: '32f' }, ext: 'wav' },
+  {
+    value: 'wav-32f',
+    label: 'WAV 32-bit float',
+    format: { container: 'wav', bits: '32f' },
+    ext: 'wav',
+  },
   { value: 'flac-16', label: 'FLAC 16-bit', format: { container: 'flac', bits: 16 }, ext: 'flac' },
   { value: 'flac-24', label: 'FLAC 24-bit', format: { container: 'flac', bits: 24 }, ext: 'flac' },
 ] as const satisfies readonly { value: string; label: string; format: ExportFormat; ext: string }[]
@@ -17,8 +22,21 @@ export type FormatValue = (typeof EXPORT_FORMATS)[number]['value']
 /** Where the dialog is. */
 export type ExportPhase = 'editing' | 'confirm-overwrite' | 'exporting' | 'done'
 
-const ILLEGAL = /[\\/:*?"<>|\u0000-\u001f]/
-const ILLEGAL_G = /[\\/:*?"<>|\u0000-\u001f]/g
+const ILLEGAL = /[\\/:*?"<>|]/
+const ILLEGAL_G = /[\\/:*?"<>|]/g
+
+/** True when s has a control character (not allowed in file names). */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 32) return true
+  return false
+}
+
+/** s with control characters and characters not allowed in file names replaced by '_'. */
+function safeName(s: string): string {
+  let out = ''
+  for (const c of s.replace(ILLEGAL_G, '_')) out += c.charCodeAt(0) < 32 ? '_' : c
+  return out.trim()
+}
 const TOKENS = /\{(name|source|index|count)\}/g
 
 /** Expands a file-name template (tokens {name} {source} {index} {count}) for a preview. */
@@ -27,7 +45,7 @@ export function expandTemplate(
   v: { name: string; source: string; index: number; count: number },
   ext: string,
 ): string {
-  const safe = (s: string) => s.replace(ILLEGAL_G, '_').trim()
+  const safe = safeName
   const name = template
     .replaceAll('{name}', safe(v.name))
     .replaceAll('{source}', safe(v.source))
@@ -35,6 +53,12 @@ export function expandTemplate(
     .replaceAll('{count}', String(v.count))
     .trim()
   return `${name}.${ext}`
+}
+
+/** True when a value occurs twice. */
+function hasDuplicates(values: string[]): boolean {
+  const sorted = [...values].sort()
+  return sorted.some((v, i) => i > 0 && v === sorted[i - 1])
 }
 
 /** A file's name without folder and extension. */
@@ -88,9 +112,11 @@ export class ExportDialog {
     if (!this.folder.trim()) p.push('Choose a folder.')
     const t = this.template.trim()
     if (!t) p.push('The file-name template is empty.')
-    else if (ILLEGAL.test(t.replace(TOKENS, '')))
-      p.push('The file-name template contains a character not allowed in file names (\\ / : * ? " < > |).')
-    else if (new Set(this.fileNames.map((n) => n.toLowerCase())).size !== this.fileNames.length)
+    else if (ILLEGAL.test(t.replace(TOKENS, '')) || hasControl(t))
+      p.push(
+        'The file-name template contains a character not allowed in file names (\\ / : * ? " < > |).',
+      )
+    else if (hasDuplicates(this.fileNames.map((n) => n.toLowerCase())))
       p.push('Two sources would get the same file name: add {index} or {source} to the template.')
     else if (this.fileNames.some((n) => n.length > 240)) p.push('A file name would be too long.')
     return p
@@ -115,7 +141,8 @@ export class ExportDialog {
   /** Closes the dialog; while writing, cancels the export first. */
   close(): void {
     if (this.phase === 'exporting') {
-      if (this.#taskId) void this.#backend.call('cancelTask', { taskId: this.#taskId }).catch(() => {})
+      if (this.#taskId)
+        void this.#backend.call('cancelTask', { taskId: this.#taskId }).catch(() => {})
       return
     }
     this.open = false
@@ -134,7 +161,10 @@ export class ExportDialog {
   /** Asks main for a folder. */
   async chooseFolder(): Promise<void> {
     try {
-      const folder = await this.#backend.call('chooseExportFolder', this.folder ? { defaultPath: this.folder } : {})
+      const folder = await this.#backend.call(
+        'chooseExportFolder',
+        this.folder ? { defaultPath: this.folder } : {},
+      )
       if (folder) this.folder = folder
     } catch (e) {
       this.error = errorMessage(e)
@@ -207,7 +237,10 @@ export class ExportDialog {
     this.#taskId = taskId
     const off = this.#backend.onProgress(taskId, (p) => (this.progress = p.fraction))
     try {
-      const outcome = await this.#backend.call('exportStems', { ...this.request(overwrite), taskId })
+      const outcome = await this.#backend.call('exportStems', {
+        ...this.request(overwrite),
+        taskId,
+      })
       if (outcome.status === 'exists') {
         // a file appeared since the plan: ask again
         this.conflicts = outcome.files.filter((f) => f.exists).map((f) => f.path)

@@ -25,7 +25,11 @@ describe('ExportDialog', () => {
     expect(dialog.selected).toEqual([true, true, true])
     expect(dialog.folder).toBe('/music')
     expect(dialog.format).toBe('wav-24')
-    expect(dialog.fileNames).toEqual(['song.source-1.wav', 'song.source-2.wav', 'song.source-3.wav'])
+    expect(dialog.fileNames).toEqual([
+      'song.source-1.wav',
+      'song.source-2.wav',
+      'song.source-3.wav',
+    ])
     expect(dialog.problems).toEqual([])
     expect(dialog.canExport).toBe(true)
   })
@@ -58,7 +62,12 @@ describe('ExportDialog', () => {
     await dialog.submit()
     expect(dialog.phase).toBe('done')
     expect(dialog.written).toEqual(['/music/song.source-1.wav', '/music/song.source-2.wav'])
-    const req = fake.callsTo('exportStems')[0].args as { overwrite: string; sources: number[]; format: unknown; sourceNames: string[] }
+    const req = fake.callsTo('exportStems')[0].args as {
+      overwrite: string
+      sources: number[]
+      format: unknown
+      sourceNames: string[]
+    }
     expect(req.overwrite).toBe('never')
     expect(req.sources).toEqual([0, 1])
     expect(req.format).toEqual({ container: 'wav', bits: 24 })
@@ -106,9 +115,13 @@ describe('ExportDialog', () => {
   })
 
   it('template helpers', () => {
-    expect(expandTemplate('{name} - {index} of {count} {source}', { name: 'a', source: 'x:y', index: 0, count: 3 }, 'wav')).toBe(
-      'a - 1 of 3 x_y.wav',
-    )
+    expect(
+      expandTemplate(
+        '{name} - {index} of {count} {source}',
+        { name: 'a', source: 'x:y', index: 0, count: 3 },
+        'wav',
+      ),
+    ).toBe('a - 1 of 3 x_y.wav')
     expect(baseName('C:\\music\\take.1.flac')).toBe('take.1')
     expect(baseName('/a/.hidden')).toBe('.hidden')
   })

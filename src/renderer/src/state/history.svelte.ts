@@ -18,7 +18,9 @@ export class History {
   readonly canUndo = $derived(this.done.length > 0)
   readonly canRedo = $derived(this.undone.length > 0)
   readonly undoLabel = $derived(this.done.length > 0 ? this.done[this.done.length - 1].label : '')
-  readonly redoLabel = $derived(this.undone.length > 0 ? this.undone[this.undone.length - 1].label : '')
+  readonly redoLabel = $derived(
+    this.undone.length > 0 ? this.undone[this.undone.length - 1].label : '',
+  )
 
   /** Records a change already applied; clears the redo stack. Ignored while undoing/redoing. */
   push(change: Change): void {

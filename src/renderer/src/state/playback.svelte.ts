@@ -20,7 +20,15 @@ export interface LoopRegion {
 /** The WebAudio subset Playback uses (a fake implements it in tests). */
 export type AudioContextLike = Pick<
   AudioContext,
-  'currentTime' | 'destination' | 'state' | 'resume' | 'suspend' | 'close' | 'createGain' | 'createBuffer' | 'createBufferSource'
+  | 'currentTime'
+  | 'destination'
+  | 'state'
+  | 'resume'
+  | 'suspend'
+  | 'close'
+  | 'createGain'
+  | 'createBuffer'
+  | 'createBufferSource'
 >
 
 /** Seconds of audio per block read from main (a fixed grid, so blocks are reused when looping). */
@@ -86,6 +94,8 @@ export class Playback {
   #fileId: string | null = null
   #separationId: string | null = null
   #k = 0
+  // a private cache, not state: nothing renders from it
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #cache = new Map<number, Promise<Block>>()
   #generation = 0
   #playToken = 0
@@ -97,7 +107,11 @@ export class Playback {
   #timer: ReturnType<typeof setInterval> | null = null
   #onError: (e: unknown) => void
 
-  constructor(backend: Backend, createContext: () => AudioContextLike, onError: (e: unknown) => void = () => {}) {
+  constructor(
+    backend: Backend,
+    createContext: () => AudioContextLike,
+    onError: (e: unknown) => void = () => {},
+  ) {
     this.#backend = backend
     this.#createContext = createContext
     this.#onError = onError
@@ -129,7 +143,10 @@ export class Playback {
     if (separationId !== this.#separationId) this.#cancelPrepare()
     this.#separationId = separationId
     if (!separationId) k = 0
-    const mix = Array.from({ length: k }, (_, i) => this.mix[i] ?? { solo: false, mute: false, gain: 1 })
+    const mix = Array.from(
+      { length: k },
+      (_, i) => this.mix[i] ?? { solo: false, mute: false, gain: 1 },
+    )
     this.mix = mix
     const hadSources = this.#k > 0
     this.#k = k
@@ -155,7 +172,12 @@ export class Playback {
     })
     this.preparing = 0
     try {
-      await this.#backend.call('getStemAudio', { separationId, sources: [0], range: { from: 0, to: 1 }, taskId })
+      await this.#backend.call('getStemAudio', {
+        separationId,
+        sources: [0],
+        range: { from: 0, to: 1 },
+        taskId,
+      })
     } catch (e) {
       if (this.#separationId === separationId && !isCancelled(e)) this.#onError(e)
     } finally {
@@ -189,7 +211,8 @@ export class Playback {
     if (ctx.state === 'suspended') await ctx.resume()
     let from = this.position
     if (from >= this.durationSec - 1e-3) from = 0
-    if (this.#activeLoop() && (from < this.loop!.startSec || from >= this.loop!.endSec)) from = this.loop!.startSec
+    if (this.#activeLoop() && (from < this.loop!.startSec || from >= this.loop!.endSec))
+      from = this.loop!.startSec
     this.position = from
     this.playing = true
     this.#restart(from)
@@ -359,7 +382,8 @@ export class Playback {
     p = this.#readBlock(index)
     this.#cache.set(index, p)
     p.catch(() => this.#cache.delete(index))
-    while (this.#cache.size > MAX_CACHED_BLOCKS) this.#cache.delete(this.#cache.keys().next().value!)
+    while (this.#cache.size > MAX_CACHED_BLOCKS)
+      this.#cache.delete(this.#cache.keys().next().value!)
     return p
   }
 
@@ -378,7 +402,11 @@ export class Playback {
     const [mixture, stems] = await Promise.all([
       this.#backend.call('getAudio', { fileId, range }),
       k > 0 && separationId
-        ? this.#backend.call('getStemAudio', { separationId, sources: Array.from({ length: k }, (_, i) => i), range })
+        ? this.#backend.call('getStemAudio', {
+            separationId,
+            sources: Array.from({ length: k }, (_, i) => i),
+            range,
+          })
         : Promise.resolve(null),
     ])
     const toBuffer = (channels: Float32Array[]): AudioBuffer => {
@@ -441,7 +469,8 @@ export class Playback {
     try {
       const ctx = this.#ctx
       while (ctx && token === this.#playToken && this.playing) {
-        if (this.#segments.length > 0 && this.#scheduledUntil - ctx.currentTime > LOOKAHEAD_SEC) break
+        if (this.#segments.length > 0 && this.#scheduledUntil - ctx.currentTime > LOOKAHEAD_SEC)
+          break
         const span = this.#nextSpan()
         if (!span) {
           this.#ended = true
@@ -452,7 +481,8 @@ export class Playback {
         if (token !== this.#playToken || !this.playing) return
         if (gen !== this.#generation) continue
         // read the next block while this one plays
-        if ((span.block + 1) * BLOCK_SEC < this.durationSec) void this.#block(span.block + 1).catch(() => {})
+        if ((span.block + 1) * BLOCK_SEC < this.durationSec)
+          void this.#block(span.block + 1).catch(() => {})
         const when = Math.max(this.#scheduledUntil, ctx.currentTime + 0.02)
         const offset = span.start - span.block * BLOCK_SEC
         const duration = Math.min(span.end - span.start, block.length / this.#sampleRate - offset)

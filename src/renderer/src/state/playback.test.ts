@@ -8,7 +8,11 @@ function setup() {
   const fake = createFakeApi({ durationSec: 10, sampleRate: 8000, channels: 2 })
   const ctx = new FakeAudioContext()
   const errors: unknown[] = []
-  const pb = new Playback(new Backend(fake.api), () => ctx as unknown as AudioContextLike, (e) => errors.push(e))
+  const pb = new Playback(
+    new Backend(fake.api),
+    () => ctx as unknown as AudioContextLike,
+    (e) => errors.push(e),
+  )
   pb.setMedia(fake.file.fileId, 8000, 10)
   return { fake, ctx, pb, errors }
 }
@@ -21,7 +25,12 @@ afterEach(() => vi.useRealTimers())
 
 describe('solo / mute / gain', () => {
   it('mute wins, then solo, then gain', () => {
-    expect(effectiveGains([{ solo: false, mute: false, gain: 0.5 }, { solo: false, mute: true, gain: 1 }])).toEqual([0.5, 0])
+    expect(
+      effectiveGains([
+        { solo: false, mute: false, gain: 0.5 },
+        { solo: false, mute: true, gain: 1 },
+      ]),
+    ).toEqual([0.5, 0])
     expect(
       effectiveGains([
         { solo: true, mute: false, gain: 1 },
@@ -84,8 +93,13 @@ describe('transport', () => {
     await flush()
     expect(pb.playing).toBe(true)
     const audio = fake.callsTo('getAudio')
-    expect(audio[0].args).toMatchObject({ fileId: 'file-1', range: { from: 0, to: BLOCK_SEC * 8000 } })
-    const stems = fake.callsTo('getStemAudio').filter((c) => (c.args as { range: { to: number } }).range.to > 1)
+    expect(audio[0].args).toMatchObject({
+      fileId: 'file-1',
+      range: { from: 0, to: BLOCK_SEC * 8000 },
+    })
+    const stems = fake
+      .callsTo('getStemAudio')
+      .filter((c) => (c.args as { range: { to: number } }).range.to > 1)
     expect(stems[0].args).toMatchObject({ separationId: 'sep-1', sources: [0, 1] })
     // mixture + 2 stems started for the first block
     expect(ctx.started.length).toBeGreaterThanOrEqual(3)
@@ -126,7 +140,7 @@ describe('transport', () => {
     pb.pause()
   })
 
-  it("reports a failing read and stops", async () => {
+  it('reports a failing read and stops', async () => {
     const { fake, pb, errors } = setup()
     fake.failNext('getAudio', 'file vanished', 'input')
     await pb.play()

@@ -31,9 +31,12 @@ export class Project {
   firstPageAt = $state(0)
   #backend: Backend
   #token = 0
+  #onShown: (info: FileInfo) => void
 
-  constructor(backend: Backend) {
+  /** `onShown` runs when a new file becomes the current one (before its remaining pages arrive). */
+  constructor(backend: Backend, onShown: (info: FileInfo) => void = () => {}) {
     this.#backend = backend
+    this.#onShown = onShown
   }
 
   readonly durationSec = $derived(this.file?.durationSec ?? 0)
@@ -51,7 +54,9 @@ export class Project {
     this.status = 'opening'
     this.openStartedAt = performance.now()
     try {
-      const info = path ? await this.#backend.call('openFile', { path }) : await this.#backend.call('openFileDialog')
+      const info = path
+        ? await this.#backend.call('openFile', { path })
+        : await this.#backend.call('openFileDialog')
       if (token !== this.#token) return null
       if (!info) {
         this.status = before === 'opening' ? (this.file ? 'ready' : 'empty') : before
@@ -83,14 +88,21 @@ export class Project {
       maxDb: grid.dbMax,
     }
     const pageFrames = Math.max(1, Math.floor(SPECTROGRAM_PAGE_BYTES / Math.max(1, grid.bins)))
-    const peaksCall = this.#backend.call('getPeaks', { fileId: info.fileId, peaksPerSecond: peaksPerSecond(info.durationSec) })
+    const peaksCall = this.#backend.call('getPeaks', {
+      fileId: info.fileId,
+      peaksPerSecond: peaksPerSecond(info.durationSec),
+    })
     const first = await this.#backend.call('getSpectrogram', {
       fileId: info.fileId,
       range: { from: 0, to: Math.min(grid.frames, pageFrames) },
     })
     if (token !== this.#token) return
-    values.set(first.db.subarray(0, values.length - first.fromFrame * grid.bins), first.fromFrame * grid.bins)
+    values.set(
+      first.db.subarray(0, values.length - first.fromFrame * grid.bins),
+      first.fromFrame * grid.bins,
+    )
     this.file = info
+    this.#onShown(info)
     this.spectrogram = spectrogram
     this.spectrogramFrames = first.toFrame
     this.peaks = null
@@ -105,7 +117,10 @@ export class Project {
         range: { from, to: Math.min(grid.frames, from + pageFrames) },
       })
       if (token !== this.#token) return
-      values.set(page.db.subarray(0, values.length - page.fromFrame * grid.bins), page.fromFrame * grid.bins)
+      values.set(
+        page.db.subarray(0, values.length - page.fromFrame * grid.bins),
+        page.fromFrame * grid.bins,
+      )
       this.spectrogramFrames = page.toFrame
     }
   }
@@ -122,7 +137,9 @@ export class Project {
 }
 
 /** A one-line description of a file for the title bar. */
-export function describeFile(f: Pick<FileInfo, 'format' | 'sampleRate' | 'channels' | 'durationSec' | 'bitDepth'>): string {
+export function describeFile(
+  f: Pick<FileInfo, 'format' | 'sampleRate' | 'channels' | 'durationSec' | 'bitDepth'>,
+): string {
   const channels = f.channels === 1 ? 'mono' : f.channels === 2 ? 'stereo' : `${f.channels} ch`
   const rate = `${(f.sampleRate / 1000).toFixed(f.sampleRate % 1000 === 0 ? 0 : 1)} kHz`
   const bits = f.bitDepth ? ` · ${f.bitDepth}-bit` : ''

@@ -1,4 +1,9 @@
-import type { MaskPage, Progress, SeparationSummary, SourceCountSuggestion } from '../../../shared/ipc'
+import type {
+  MaskPage,
+  Progress,
+  SeparationSummary,
+  SourceCountSuggestion,
+} from '../../../shared/ipc'
 import { isCancelled, type Backend } from '../lib/backend'
 import { sourceColour } from '../lib/colour'
 import type { DisplayMasks } from '../lib/raster'
@@ -61,9 +66,12 @@ export class Separation {
   #analysed = false
   #taskId: string | null = null
   #token = 0
+  #onResult: () => void
 
-  constructor(backend: Backend) {
+  /** `onResult` runs right after a new result (new sources) is applied. */
+  constructor(backend: Backend, onResult: () => void = () => {}) {
     this.#backend = backend
+    this.#onResult = onResult
   }
 
   readonly running = $derived(this.progress !== null)
@@ -105,15 +113,19 @@ export class Separation {
   async separate(): Promise<boolean> {
     const fileId = this.#fileId
     if (!fileId) return false
-    return this.#run('separate', async (taskId, report) => {
-      if (!this.#analysed) {
-        const analysis = await this.#backend.call('analyse', { taskId, fileId })
-        this.suggestion = analysis.suggestion
-        this.#analysed = true
-      }
-      report({ stage: 'kmeans', fraction: 0.92, etaSec: null })
-      return this.#backend.call('cluster', { fileId, sourceCount: this.requested, taskId })
-    }, (p) => (this.#analysed ? 0.92 + 0.08 * p : 0.9 * p))
+    return this.#run(
+      'separate',
+      async (taskId, report) => {
+        if (!this.#analysed) {
+          const analysis = await this.#backend.call('analyse', { taskId, fileId })
+          this.suggestion = analysis.suggestion
+          this.#analysed = true
+        }
+        report({ stage: 'kmeans', fraction: 0.92, etaSec: null })
+        return this.#backend.call('cluster', { fileId, sourceCount: this.requested, taskId })
+      },
+      (p) => (this.#analysed ? 0.92 + 0.08 * p : 0.9 * p),
+    )
   }
 
   /**
@@ -128,7 +140,11 @@ export class Separation {
     if (k === this.k) return false
     const fileId = this.#fileId
     this.requestedAt = performance.now()
-    return this.#run('recluster', (taskId) => this.#backend.call('cluster', { fileId, sourceCount: value, taskId }), (p) => p)
+    return this.#run(
+      'recluster',
+      (taskId) => this.#backend.call('cluster', { fileId, sourceCount: value, taskId }),
+      (p) => p,
+    )
   }
 
   /** Cancels the running job (its call resolves as cancelled). */
@@ -162,7 +178,10 @@ export class Separation {
 
   async #run(
     kind: SeparationProgress['kind'],
-    work: (taskId: string, report: (p: Omit<Progress, 'taskId'>) => void) => Promise<SeparationSummary>,
+    work: (
+      taskId: string,
+      report: (p: Omit<Progress, 'taskId'>) => void,
+    ) => Promise<SeparationSummary>,
     scale: (fraction: number) => number,
   ): Promise<boolean> {
     const token = ++this.#token
@@ -173,7 +192,12 @@ export class Separation {
     const report = (p: Omit<Progress, 'taskId'>) => {
       if (token !== this.#token) return
       const fraction = Math.min(1, Math.max(this.progress?.fraction ?? 0, scale(p.fraction)))
-      this.progress = { kind, stage: p.stage, fraction, etaSec: estimateEta(fraction, p.etaSec, startedAt) }
+      this.progress = {
+        kind,
+        stage: p.stage,
+        fraction,
+        etaSec: estimateEta(fraction, p.etaSec, startedAt),
+      }
     }
     const off = this.#backend.onProgress(taskId, report)
     try {
@@ -210,7 +234,16 @@ export class Separation {
       const offset = page.fromFrame * grid.bins
       page.masks.forEach((m, j) => masks[j]?.set(m.subarray(0, masks[j].length - offset), offset))
     }
-    return { k, sampleRate: grid.sampleRate, nFft: grid.nFft, hop: grid.hop, frames: grid.frames, bins: grid.bins, masks, scale: 1 / 255 }
+    return {
+      k,
+      sampleRate: grid.sampleRate,
+      nFft: grid.nFft,
+      hop: grid.hop,
+      frames: grid.frames,
+      bins: grid.bins,
+      masks,
+      scale: 1 / 255,
+    }
   }
 
   #apply(s: SeparationSummary, masks: DisplayMasks): void {
@@ -221,6 +254,7 @@ export class Separation {
     this.k = s.sourceCount
     if (this.selected >= s.sourceCount) this.selected = 0
     this.resultAt = performance.now()
+    this.#onResult()
   }
 }
 
@@ -236,7 +270,8 @@ export function estimateEta(
   startedAt: number,
   now = performance.now(),
 ): number | null {
-  if (backendEta !== null && backendEta !== undefined && Number.isFinite(backendEta)) return Math.max(0, backendEta)
+  if (backendEta !== null && backendEta !== undefined && Number.isFinite(backendEta))
+    return Math.max(0, backendEta)
   if (fraction < 0.02) return null
   const elapsed = (now - startedAt) / 1000
   return Math.max(0, (elapsed * (1 - fraction)) / fraction)

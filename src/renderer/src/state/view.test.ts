@@ -65,7 +65,11 @@ describe('History', () => {
   it('undoes and redoes in order; a new change clears redo', async () => {
     const h = new History()
     const log: string[] = []
-    const change = (n: string) => ({ label: n, undo: () => void log.push(`undo ${n}`), redo: () => void log.push(`redo ${n}`) })
+    const change = (n: string) => ({
+      label: n,
+      undo: () => void log.push(`undo ${n}`),
+      redo: () => void log.push(`redo ${n}`),
+    })
     h.push(change('a'))
     h.push(change('b'))
     expect(h.undoLabel).toBe('b')

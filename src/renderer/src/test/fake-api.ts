@@ -37,7 +37,11 @@ export interface FakeApi {
   /** Sends an event to the window. */
   emit(e: AppEvent): void
   /** Makes the next call of `channel` fail with this message and code. */
-  failNext(channel: string, message: string, code?: 'input' | 'model' | 'output' | 'engine' | 'internal'): void
+  failNext(
+    channel: string,
+    message: string,
+    code?: 'input' | 'model' | 'output' | 'engine' | 'internal',
+  ): void
   /** Makes calls of `channel` wait until the returned function is called. */
   hold(channel: string): () => void
   /** Paths the fake reports as existing for planExport. */
@@ -54,8 +58,22 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
   const channels = opts.channels ?? 2
   const suggested = opts.suggested ?? 3
   const length = Math.round(durationSec * sampleRate)
-  const grid = { sampleRate, nFft: 64, hop: 2205, frames: Math.floor(length / 2205) + 1, bins: 33, dbMin: -120, dbMax: 0 }
-  const maskGrid: MaskGrid = { sampleRate: 16000, nFft: 32, hop: 800, frames: Math.floor((durationSec * 16000) / 800) + 1, bins: 17 }
+  const grid = {
+    sampleRate,
+    nFft: 64,
+    hop: 2205,
+    frames: Math.floor(length / 2205) + 1,
+    bins: 33,
+    dbMin: -120,
+    dbMax: 0,
+  }
+  const maskGrid: MaskGrid = {
+    sampleRate: 16000,
+    nFft: 32,
+    hop: 800,
+    frames: Math.floor((durationSec * 16000) / 800) + 1,
+    bins: 17,
+  }
   const file: FileInfo = {
     fileId: 'file-1',
     path: '/music/song.wav',
@@ -103,7 +121,11 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     fileId: file.fileId,
     sourceCount: k,
     auto,
-    suggestion: { count: suggested, confidence: 0.82, scores: [0.1, 0.3, 0.9, 0.4, 0.2, 0.1, 0.1, 0.1] },
+    suggestion: {
+      count: suggested,
+      confidence: 0.82,
+      scores: [0.1, 0.3, 0.9, 0.4, 0.2, 0.1, 0.1, 0.1],
+    },
     mask: 'soft',
     grid: maskGrid,
     sources: Array.from({ length: k }, (_, index) => ({ index, energyShare: 1 / k })),
@@ -126,7 +148,12 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
   let currentK = 0
 
   const handlers: Record<string, (args: never) => unknown> = {
-    getAppInfo: () => ({ version: 'test', platform: 'linux', bridge: true, engine: { state: 'ready' } }),
+    getAppInfo: () => ({
+      version: 'test',
+      platform: 'linux',
+      bridge: true,
+      engine: { state: 'ready' },
+    }),
     openFileDialog: () => (fake.nextOpen ? file : null),
     openFile: (a: { path: string }) => ({ ...file, path: a.path, name: a.path.split('/').pop() }),
     getFileInfo: () => file,
@@ -136,7 +163,8 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
       const from = a.range?.from ?? 0
       const to = Math.min(grid.frames, a.range?.to ?? grid.frames)
       const db = new Uint8Array((to - from) * grid.bins)
-      for (let t = from; t < to; t++) for (let f = 0; f < grid.bins; f++) db[(t - from) * grid.bins + f] = (t * 7 + f * 13) % 256
+      for (let t = from; t < to; t++)
+        for (let f = 0; f < grid.bins; f++) db[(t - from) * grid.bins + f] = (t * 7 + f * 13) % 256
       return { fileId: file.fileId, grid, fromFrame: from, toFrame: to, db }
     },
     getPeaks: (a: { peaksPerSecond: number }) => {
@@ -154,7 +182,12 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     getAudio: (a: { range?: { from?: number; to?: number } }) => {
       const from = a.range?.from ?? 0
       const to = Math.min(length, a.range?.to ?? length)
-      return { sampleRate, fromSample: from, toSample: to, channels: Array.from({ length: channels }, () => new Float32Array(to - from)) }
+      return {
+        sampleRate,
+        fromSample: from,
+        toSample: to,
+        channels: Array.from({ length: channels }, () => new Float32Array(to - from)),
+      }
     },
     analyse: (a: { taskId: string }) => {
       progress(a.taskId, 'embed', 0.5)
@@ -184,7 +217,11 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
       })
       return { separationId: a.separationId, grid: maskGrid, fromFrame: from, toFrame: to, masks }
     },
-    getStemAudio: (a: { separationId: string; sources: number[]; range?: { from?: number; to?: number } }) => {
+    getStemAudio: (a: {
+      separationId: string
+      sources: number[]
+      range?: { from?: number; to?: number }
+    }) => {
       const from = a.range?.from ?? 0
       const to = Math.min(length, a.range?.to ?? length)
       return {
@@ -192,7 +229,10 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
         sampleRate,
         fromSample: from,
         toSample: to,
-        stems: a.sources.map((index) => ({ index, channels: Array.from({ length: channels }, () => new Float32Array(to - from)) })),
+        stems: a.sources.map((index) => ({
+          index,
+          channels: Array.from({ length: channels }, () => new Float32Array(to - from)),
+        })),
       }
     },
     cancelTask: (a: { taskId: string }) => {
@@ -224,7 +264,8 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
       const held = holds.get(channel)
       if (held) await held
       const taskId = (args as { taskId?: string } | undefined)?.taskId
-      if (taskId && cancelled.has(taskId)) return { type: 'error', code: 'cancelled', message: 'Cancelled.' }
+      if (taskId && cancelled.has(taskId))
+        return { type: 'error', code: 'cancelled', message: 'Cancelled.' }
       const failure = failures.get(channel)
       if (failure) {
         failures.delete(channel)
@@ -254,23 +295,30 @@ export class FakeAudioContext {
     this.state = 'closed'
   }
   createGain(): GainNode {
-    const param = { value: 1, setTargetAtTime(v: number) { param.value = v; return param } }
+    const param = {
+      value: 1,
+      setTargetAtTime(v: number) {
+        param.value = v
+        return param
+      },
+    }
     return { gain: param, connect() {}, disconnect() {} } as unknown as GainNode
   }
   createBuffer(channels: number, length: number, sampleRate: number): AudioBuffer {
     return new FakeBuffer(channels, length, sampleRate) as unknown as AudioBuffer
   }
   createBufferSource(): AudioBufferSourceNode {
-    const ctx = this
+    const started = this.started
+    const onStop = () => this.stopped++
     const node = {
       buffer: null as FakeBuffer | null,
       connect() {},
       disconnect() {},
       start(when = 0, offset = 0, duration = 0) {
-        ctx.started.push({ when, offset, duration, buffer: node.buffer! })
+        started.push({ when, offset, duration, buffer: node.buffer! })
       },
       stop() {
-        ctx.stopped++
+        onStop()
       },
     }
     return node as unknown as AudioBufferSourceNode
