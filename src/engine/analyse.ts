@@ -135,7 +135,7 @@ export async function analyse(
         rows,
       )
     }
-    lap('embed')
+    lap('quantize')
     progress('embed', Math.min(1, (c0 + nb) / chunks))
   }
   timings.total = (performance.now() - tStart) / 1000
