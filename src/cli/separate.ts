@@ -250,9 +250,14 @@ export async function runSeparate(
     bar.update(1, 'done')
     bar.clear()
 
+    // embed: the whole analysis (downmix, resample, STFT, features, network, int8 storage);
+    // cluster: source-count suggestion, k-means and mask computation (done lazily during synthesis);
+    // synthesize: the rest of separate() except the time spent in our stem writers (encode).
     const t = result.timings
-    const embed = sum(t, ['downmix', 'resample', 'stft', 'features', 'embed'])
-    const cluster = sum(t, ['activeBins', 'kmeans', 'suggest', 'masks'])
+    const at = result.analysis.timings
+    const embed =
+      at.total ?? sum(at, ['downmix', 'resample', 'stft', 'features', 'embed', 'activeBins'])
+    const cluster = sum(t, ['suggest', 'kmeans', 'masks'])
     const encodeInSink = encodeSec - (performance.now() - tc) / 1000
     const synthesize = Math.max(0, separateSec - embed - cluster - encodeInSink)
     const report: SeparateReport = {

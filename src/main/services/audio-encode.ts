@@ -397,6 +397,9 @@ class WavWriter extends BaseWriter {
   /** Staging buffer of encoded bytes not yet written, and how much of it is filled. */
   #stage: Buffer = Buffer.alloc(0)
   #fill = 0
+  /** The other staging buffer (being written while #stage fills) and that write. */
+  #spare: Buffer = Buffer.alloc(0)
+  #inflight: Promise<void> | undefined
   #headerWritten = false
 
   constructor(sink: FileSink, opts: StemWriterOptions) {
@@ -526,11 +529,36 @@ class WavWriter extends BaseWriter {
     this.#fill += m * this.#blockAlign
   }
 
+  /**
+   * Starts writing the filled stage and swaps in the spare buffer, so the disk write overlaps the
+   * caller's next block; waits only for the previous write (at most one in flight).
+   */
   async #flush(): Promise<void> {
+    await this.#drain()
     if (!this.#fill) return
-    const n = this.#fill
+    const full = this.#stage.subarray(0, this.#fill)
+    if (this.#spare.length !== this.#stage.length) {
+      this.#spare = Buffer.allocUnsafeSlow(this.#stage.length)
+    }
+    // The spare is idle (its write was drained above): fill it while `full` is written.
+    ;[this.#stage, this.#spare] = [this.#spare, this.#stage]
     this.#fill = 0
-    await this.sink.append(this.#stage.subarray(0, n))
+    const p = this.sink.append(full)
+    p.catch(() => undefined) // handled in #drain(); avoids an unhandled rejection after abort
+    this.#inflight = p
+  }
+
+  /** Waits for the write in flight, if any (its error surfaces here). */
+  async #drain(): Promise<void> {
+    const p = this.#inflight
+    this.#inflight = undefined
+    if (p) await p
+  }
+
+  protected override async abortNow(): Promise<void> {
+    await this.#inflight?.catch(() => undefined)
+    this.#inflight = undefined
+    await super.abortNow()
   }
 
   protected async finish(): Promise<void> {
@@ -539,6 +567,7 @@ class WavWriter extends BaseWriter {
       this.#headerWritten = true
     }
     await this.#flush()
+    await this.#drain()
     const dataBytes = this.framesWritten * this.#blockAlign
     if (dataBytes & 1) await this.sink.append(new Uint8Array(1)) // RIFF chunks are word-aligned
     const fileSize = this.sink.size
@@ -554,6 +583,7 @@ class FlacWriter extends BaseWriter {
   #pending: Uint8Array[] = []
   #ints: Int32Array[] = []
   #first = true
+  #inflight: Promise<void> | undefined
 
   static async open(sink: FileSink, opts: StemWriterOptions): Promise<FlacWriter> {
     const w = new FlacWriter(sink, opts)
@@ -574,8 +604,13 @@ class FlacWriter extends BaseWriter {
     return w
   }
 
-  async #flush(): Promise<void> {
+  /** Writes the encoded bytes collected so far once there is 1 MiB of them (or `force`), in the background. */
+  async #flush(force = false): Promise<void> {
     if (!this.#pending.length) return
+    let total = 0
+    for (const c of this.#pending) total += c.length
+    if (total < FLUSH_BYTES && !force) return
+    await this.#drain()
     const chunks = this.#pending
     this.#pending = []
     if (this.#first) {
@@ -584,15 +619,21 @@ class FlacWriter extends BaseWriter {
         throw new Error('libFLAC did not start the stream with fLaC')
       this.#first = false
     }
-    let total = 0
-    for (const c of chunks) total += c.length
     const all = new Uint8Array(total)
     let at = 0
     for (const c of chunks) {
       all.set(c, at)
       at += c.length
     }
-    await this.sink.append(all)
+    const p = this.sink.append(all)
+    p.catch(() => undefined) // handled in #drain()
+    this.#inflight = p
+  }
+
+  async #drain(): Promise<void> {
+    const p = this.#inflight
+    this.#inflight = undefined
+    if (p) await p
   }
 
   protected async writeBlock(block: Float32Array[], n: number): Promise<void> {
@@ -610,7 +651,8 @@ class FlacWriter extends BaseWriter {
 
   protected async finish(): Promise<void> {
     const info = this.#enc.finish()
-    await this.#flush()
+    await this.#flush(true)
+    await this.#drain()
     if (this.#first) throw new Error('libFLAC wrote no stream')
     // STREAMINFO body starts after 'fLaC' (4) and its block header (4).
     const bits = this.opts.bits as 16 | 24
@@ -618,6 +660,12 @@ class FlacWriter extends BaseWriter {
       8,
       streamInfoBody(info, this.opts.sampleRate, this.opts.channels, bits, this.framesWritten),
     )
+  }
+
+  protected override async abortNow(): Promise<void> {
+    await this.#inflight?.catch(() => undefined)
+    this.#inflight = undefined
+    await super.abortNow()
   }
 
   protected override release(): void {
