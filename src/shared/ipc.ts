@@ -100,7 +100,10 @@ export interface FileInfo {
   durationSec: number
   /** The display spectrogram's grid (fetch its data with `getSpectrogram`). */
   spectrogram: SpectrogramGrid
-  /** Seconds: decode, spectrogram. */
+  /**
+   * Seconds: decoding; and computing the display spectrogram so far (it is computed on demand,
+   * the pages asked for first, so this is 0 right after opening).
+   */
   timingsSec: { decode: number; spectrogram: number }
 }
 
@@ -125,7 +128,10 @@ export interface SpectrogramGrid {
   frames: number
   /** nFft / 2 + 1; bin f is at f * sampleRate / nFft Hz. */
   bins: number
-  /** The range `db` values are quantised to: value v means dbMin + v / 255 * (dbMax - dbMin). */
+  /**
+   * The range `db` values are quantised to: value v means dbMin + v / 255 * (dbMax - dbMin).
+   * Fixed for every file (-120 .. 0 dB re full scale), so the gain/range controls mean the same.
+   */
   dbMin: number
   dbMax: number
 }

@@ -148,8 +148,16 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     } catch (e) {
       return void res.writeHead(400).end(`bad request body: ${String(e)}`)
     }
+    const t0 = performance.now()
     const result = await service.invoke(channel, args)
     const { chunks, length } = encode(result)
+    if (process.env.UNWEAVE_BRIDGE_LOG) {
+      const ms = (performance.now() - t0).toFixed(0)
+      const what = result.type === 'error' ? `${result.code}: ${result.message}` : 'ok'
+      console.log(
+        `[bridge] ${channel} ${JSON.stringify(args).slice(0, 120)} -> ${what}, ${length} B, ${ms} ms`,
+      )
+    }
     res.writeHead(200, {
       'content-type': 'application/octet-stream',
       'content-length': String(length),

@@ -11,19 +11,19 @@
 import {
   analyse,
   clusterSources,
-  magnitudeSpectrogram,
   sourceMasks,
   suggestSourceCount,
   synthesizeStems,
 } from '../../engine/index'
 import type { Analysis, Clustering, Embedder, SourceMasks } from '../../engine/index'
-import type { EngineStatus, IpcErrorCode, SpectrogramGrid } from '../../shared/ipc'
+import type { EngineStatus, IpcErrorCode } from '../../shared/ipc'
 import { LIMITS } from '../../shared/ipc'
 import type { ModelMetadata } from '../../shared/model'
 import { isUnweaveError } from '../../shared/errors'
 import { decodeAudioFile, type DecodedAudio } from '../services/audio-decode'
 import { openStemWriter } from '../services/audio-encode'
 import { loadModel } from '../services/model-store'
+import { DisplaySpectrogram } from './display-spectrogram'
 import type {
   BulkMessage,
   FromHost,
@@ -64,9 +64,9 @@ interface OpenFile {
   id: string
   path: string
   audio: DecodedAudio
-  grid: SpectrogramGrid
-  /** uint8 [frames * bins], quantised dB of the display spectrogram. */
-  db: Uint8Array
+  spectrogram: DisplaySpectrogram
+  /** Stops the background fill of the spectrogram when the file is closed. */
+  closed: AbortController
 }
 
 interface AnalysisEntry {
@@ -82,31 +82,25 @@ interface Separation {
   masks: SourceMasks
   /** Stems [source][channel] at the file's rate, once synthesized. */
   stems?: Promise<Float32Array[][]>
+  /** Stops the synthesis of `stems` while it runs (a newer separation made it moot). */
+  stemsAbort?: AbortController
 }
 
-/** Frames of the display spectrogram stay at or below this (the hop doubles for long files). */
-const MAX_DISPLAY_FRAMES = 32_768
-/** Dynamic range of the quantised display spectrogram, dB. */
-const DISPLAY_RANGE_DB = 110
 /** Separations kept per file (the overlay can flip back to a previous k instantly). */
 const KEEP_SEPARATIONS = 4
 /** Samples per block when writing cached stems. */
 const WRITE_BLOCK = 1 << 16
+/** Long loops give the event loop a turn this often (ms), so cancel and new requests get in. */
+const YIELD_EVERY_MS = 25
+
+/** A macrotask turn (a resolved promise would only run microtasks). */
+function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
 
 const defaultEmbedderFactory: EmbedderFactory = async (onnxPath, metadata, device) => {
   const { createOnnxEmbedder } = await import('../inference/onnx-embedder')
   return createOnnxEmbedder(onnxPath, metadata, { device })
-}
-
-/** Display STFT settings for a file: ~46 ms window at 44.1/48 kHz, hop growing with length. */
-export function displayGrid(
-  sampleRate: number,
-  length: number,
-): Pick<SpectrogramGrid, 'nFft' | 'hop' | 'bins' | 'frames'> {
-  const nFft = sampleRate > 50_000 ? (sampleRate > 100_000 ? 8192 : 4096) : 2048
-  let hop = nFft / 4
-  while (Math.floor(length / hop) + 1 > MAX_DISPLAY_FRAMES) hop *= 2
-  return { nFft, hop, bins: nFft / 2 + 1, frames: Math.floor(length / hop) + 1 }
 }
 
 /** The engine host's request handler. */
@@ -207,6 +201,8 @@ export class EngineHost {
     progress: (stage: string, fraction: number) => void,
   ): Promise<HostOps['open']['result']> {
     // Drop the previous file first so two files never sit in memory together.
+    for (const old of this.#separations) this.#dropStems(old)
+    this.#file?.closed.abort()
     this.#file = undefined
     this.#analysis = undefined
     this.#separations = []
@@ -214,24 +210,13 @@ export class EngineHost {
     const t0 = performance.now()
     const audio = await decodeAudioFile(path)
     const t1 = performance.now()
-    progress('spectrogram', 0.5)
     const length = audio.channels[0]?.length ?? 0
-    const g = displayGrid(audio.sampleRate, length)
-    const spec = magnitudeSpectrogram(audio, { nFft: g.nFft, hop: g.hop, floorDb: -160 })
-    const dbMax = Math.ceil(Number.isFinite(spec.maxDb) ? spec.maxDb : 0)
-    const dbMin = dbMax - DISPLAY_RANGE_DB
-    const db = quantise(spec.db, dbMin, dbMax)
-    const t2 = performance.now()
-    const grid: SpectrogramGrid = {
-      sampleRate: audio.sampleRate,
-      nFft: spec.nFft,
-      hop: spec.hop,
-      frames: spec.frames,
-      bins: spec.bins,
-      dbMin,
-      dbMax,
-    }
-    this.#file = { id: fileId, path, audio, grid, db }
+    // The spectrogram is computed on demand (the frames the renderer asks for first) and in
+    // the background between requests; opening does not wait for it.
+    const spectrogram = new DisplaySpectrogram(audio)
+    const closed = new AbortController()
+    this.#file = { id: fileId, path, audio, spectrogram, closed }
+    setImmediate(() => void spectrogram.fill(closed.signal, yieldTurn))
     return {
       format: audio.format,
       ...(audio.bitDepth !== undefined ? { bitDepth: audio.bitDepth } : {}),
@@ -239,8 +224,8 @@ export class EngineHost {
       channels: audio.channels.length,
       length,
       durationSec: audio.durationSec,
-      spectrogram: grid,
-      timingsSec: { decode: (t1 - t0) / 1000, spectrogram: (t2 - t1) / 1000 },
+      spectrogram: spectrogram.grid,
+      timingsSec: { decode: (t1 - t0) / 1000, spectrogram: 0 },
     }
   }
 
@@ -255,9 +240,11 @@ export class EngineHost {
     range,
   }: HostOps['spectrogram']['args']): HostOps['spectrogram']['result'] {
     const f = this.#fileById(fileId)
-    const { from, to } = clampRange(range, f.grid.frames)
-    const db = f.db.slice(from * f.grid.bins, to * f.grid.bins)
-    return { fileId, grid: f.grid, fromFrame: from, toFrame: to, db }
+    const sp = f.spectrogram
+    const { from, to } = clampRange(range, sp.grid.frames)
+    sp.ensure(from, to)
+    const db = sp.db.slice(from * sp.grid.bins, to * sp.grid.bins)
+    return { fileId, grid: sp.grid, fromFrame: from, toFrame: to, db }
   }
 
   #peaks({ fileId, peaksPerSecond }: HostOps['peaks']['args']): HostOps['peaks']['result'] {
@@ -390,6 +377,9 @@ export class EngineHost {
       progress(s, 0.9 * fr),
     )
     const suggestion = entry.suggestion!
+    // Stems being synthesized for an older separation are moot now: stop them so the CPU goes
+    // to this one (the renderer asks again for the new separation's stems).
+    for (const old of this.#separations) this.#dropStems(old)
     const k = sourceCount === 'auto' ? suggestion.count : sourceCount
     progress('kmeans', 0.9)
     const t0 = performance.now()
@@ -439,7 +429,17 @@ export class EngineHost {
     }
   }
 
-  /** All stems of a separation, synthesized once with the export's code and cached. */
+  /** Stops and forgets a separation's stems. */
+  #dropStems(s: Separation): void {
+    s.stemsAbort?.abort()
+    delete s.stemsAbort
+    delete s.stems
+  }
+
+  /**
+   * All stems of a separation, synthesized once with the export's code and cached. The synthesis
+   * yields to the event loop every few ms, so cancel, masks and re-clustering are not held up.
+   */
   #stemsOf(
     s: Separation,
     signal: AbortSignal,
@@ -447,13 +447,15 @@ export class EngineHost {
   ): Promise<Float32Array[][]> {
     if (!s.stems) {
       // Only one separation keeps stems in memory.
-      for (const other of this.#separations) if (other !== s) delete other.stems
+      for (const other of this.#separations) if (other !== s) this.#dropStems(other)
       const f = this.#fileById(s.fileId)
       const length = f.audio.channels[0]?.length ?? 0
       const stems = Array.from({ length: s.masks.k }, () =>
         f.audio.channels.map(() => new Float32Array(length)),
       )
       const at = new Array<number>(s.masks.k).fill(0)
+      const abort = new AbortController()
+      let lastYield = performance.now()
       const p = synthesizeStems(
         f.audio,
         s.masks,
@@ -463,16 +465,34 @@ export class EngineHost {
             const dst = stems[source]!
             for (let c = 0; c < dst.length; c++) dst[c]!.set(block[c]!.subarray(0, n), at[source])
             at[source]! += n
+            const now = performance.now()
+            if (now - lastYield > YIELD_EVERY_MS) {
+              lastYield = now
+              return yieldTurn()
+            }
+            return undefined
           },
         },
-        { signal, onProgress: (pr) => progress('synthesize', pr.fraction) },
+        { signal: abort.signal, onProgress: (pr) => progress('synthesize', pr.fraction) },
       ).then(() => stems)
       s.stems = p
-      p.catch(() => {
-        if (s.stems === p) delete s.stems
-      })
+      s.stemsAbort = abort
+      p.then(
+        () => {
+          if (s.stemsAbort === abort) delete s.stemsAbort
+        },
+        () => {
+          if (s.stems === p) this.#dropStems(s)
+        },
+      )
     }
-    return s.stems
+    // The caller's cancel stops the shared synthesis too (it has one caller in practice).
+    const stems = s.stems
+    const onAbort = (): void => {
+      if (s.stems === stems) this.#dropStems(s)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    return stems.finally(() => signal.removeEventListener('abort', onAbort))
   }
 
   async #stems(
