@@ -177,6 +177,10 @@ export async function runSeparate(
     const td = performance.now()
     const audio: DecodedAudio = await decodeAudioFile(input, { signal })
     const decodeSec = (performance.now() - td) / 1000
+    for (const w of audio.warnings ?? []) {
+      bar.clear()
+      io.stderr.write(`warning: ${w}\n`)
+    }
     const model = await modelPromise
     bar.update(0.02, 'model')
     const { createOnnxEmbedder } = await import('../main/inference/onnx-embedder')

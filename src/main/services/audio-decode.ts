@@ -18,6 +18,8 @@ export interface DecodedAudio extends PcmAudio {
   bitDepth?: number
   /** Length in seconds (frames / sampleRate). */
   durationSec: number
+  /** Problems that did not stop decoding (e.g. damaged MP3 frames skipped), for the user. */
+  warnings?: string[]
 }
 
 /** Options of decodeAudioFile(). */
@@ -386,13 +388,32 @@ async function decodeCompressed(
     }
     blocks.push(block)
   }
+  // The WASM codecs report damaged frames on the console and in `errors`; collect both quietly.
+  const problems: string[] = []
+  const quiet = <T>(fn: () => T): T => {
+    const { error, warn } = console
+    const note = (...a: unknown[]): void => {
+      if (problems.length < 50) problems.push(a.map(String).join(' ').replace(/\s+/g, ' ').trim())
+    }
+    console.error = note
+    console.warn = note
+    try {
+      const r = fn()
+      const errs = (r as { errors?: unknown[] } | undefined)?.errors
+      if (Array.isArray(errs)) for (const x of errs) note((x as { message?: string })?.message ?? x)
+      return r
+    } finally {
+      console.error = error
+      console.warn = warn
+    }
+  }
   try {
     for (let pos = 0; pos < size; pos += READ_BLOCK) {
       signal?.throwIfAborted()
       const bytes = await readAt(pos, READ_BLOCK)
-      take(codec.decode(bytes))
+      take(quiet(() => codec.decode(bytes)))
     }
-    if (codec.flush) take(codec.flush())
+    if (codec.flush) take(quiet(() => codec.flush!()))
   } catch (e) {
     if (isUnweaveError(e) || signal?.aborted) throw e
     const msg = e instanceof Error ? e.message : String(e)
@@ -408,16 +429,17 @@ async function decodeCompressed(
     }
   }
 
+  const firstProblem = problems.length ? ` (decoder: ${problems[0].slice(0, 160)})` : ''
   if (frames === 0) {
     throw new InputError(
       si && si.totalSamples === 0
         ? `${name} holds no audio samples (zero-length ${LABEL[kind]}). Choose a file with sound in it.`
-        : `${name} yielded no audio: the ${LABEL[kind]} data is corrupt, truncated or empty. Re-export the file.`,
+        : `${name} yielded no audio: the ${LABEL[kind]} data is corrupt, truncated or empty${firstProblem}. Re-export the file.`,
     )
   }
   if (si && si.totalSamples > 0 && frames < si.totalSamples) {
     throw new InputError(
-      `${name} is truncated or damaged: its header announces ${si.totalSamples} samples per channel, but only ${frames} could be decoded. Re-export or re-download it.`,
+      `${name} is truncated or damaged: its header announces ${si.totalSamples} samples per channel, but only ${frames} could be decoded${firstProblem}. Re-export or re-download it.`,
     )
   }
   if (si && si.totalSamples > 0 && frames > si.totalSamples) frames = si.totalSamples
@@ -444,6 +466,13 @@ async function decodeCompressed(
     format: kind,
     bitDepth: si ? si.bits : undefined,
     durationSec: frames / sampleRate,
+    ...(problems.length
+      ? {
+          warnings: [
+            `${name}: the ${LABEL[kind]} decoder reported ${problems.length >= 50 ? '50 or more' : problems.length} damaged or unreadable frame(s), e.g. ${problems[0].slice(0, 120)}; they may be heard as gaps or glitches.`,
+          ],
+        }
+      : {}),
   }
 }
 
