@@ -534,3 +534,44 @@ describe('bad input: InputError with a message that says what is wrong', () => {
     }
   })
 })
+
+describe.skipIf(missingTools('sox', 'ffmpeg', 'flac'))(
+  'damaged compressed files never crash',
+  () => {
+    it('random byte damage and cuts give audio (maybe with warnings) or an InputError', async () => {
+      const src = p('dmg-src.wav')
+      soxTestSignal(src, { channels: 2, sec: 1 })
+      const files: string[] = []
+      for (const [ext, args] of [
+        ['mp3', ['-c:a', 'libmp3lame']],
+        ['ogg', ['-c:a', 'libvorbis']],
+        ['opus', ['-c:a', 'libopus']],
+      ] as const) {
+        const f = p(`dmg.${ext}`)
+        ffmpeg('-i', src, ...args, f)
+        files.push(f)
+      }
+      const fl = p('dmg.flac')
+      expect(flacTool('-s', '-f', '-o', fl, src).status).toBe(0)
+      files.push(fl)
+      let seed = 3
+      const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32
+      for (const f of files) {
+        const orig = readFileSync(f)
+        for (let k = 0; k < 12; k++) {
+          const b = Buffer.from(orig)
+          for (let i = 0; i < 20; i++)
+            b[100 + Math.floor(rnd() * (b.length - 100))] = Math.floor(rnd() * 256)
+          const data = k % 2 ? b.subarray(0, 64 + Math.floor(rnd() * b.length)) : b
+          const g = `${f}.${k}`
+          writeFileSync(g, data)
+          const r = await decodeAudioFile(g).then(
+            (d) => (d.warnings ? 'warn' : 'ok'),
+            (e: unknown) => (e instanceof InputError ? 'input' : `other: ${String(e)}`),
+          )
+          expect(['ok', 'warn', 'input'], `${g}: ${r}`).toContain(r)
+        }
+      }
+    })
+  },
+)
