@@ -66,9 +66,16 @@ async function prepare(seconds: number): Promise<void> {
   const path = join(workDir, `song-${seconds}s.wav`)
   if (existsSync(path)) return
   const { mix } = syntheticSong(RATE, seconds)
-  const w = await openStemWriter(path, { format: 'wav', bits: '32f', sampleRate: RATE, channels: 2, force: true })
+  const w = await openStemWriter(path, {
+    format: 'wav',
+    bits: '32f',
+    sampleRate: RATE,
+    channels: 2,
+    force: true,
+  })
   const block = 1 << 16
-  for (let i = 0; i < mix[0].length; i += block) await w.write(mix.map((c) => c.subarray(i, i + block)))
+  for (let i = 0; i < mix[0].length; i += block)
+    await w.write(mix.map((c) => c.subarray(i, i + block)))
   await w.commit()
 }
 
@@ -93,7 +100,9 @@ async function measure(seconds: number): Promise<CaseResult> {
   mkdirSync(outDir, { recursive: true })
   const tl = performance.now()
   const { metadata, onnxPath } = await loadModel(modelPath())
-  const { embedder, provider } = await createOnnxEmbedder(onnxPath, metadata, { device: (opt('device') ?? 'cpu') as DeviceChoice })
+  const { embedder, provider } = await createOnnxEmbedder(onnxPath, metadata, {
+    device: (opt('device') ?? 'cpu') as DeviceChoice,
+  })
   const loadSec = (performance.now() - tl) / 1000
   const c0 = cpuSec()
   const t0 = performance.now()
@@ -101,10 +110,22 @@ async function measure(seconds: number): Promise<CaseResult> {
   const decode = (performance.now() - t0) / 1000
   const writers = await Promise.all(
     Array.from({ length: SOURCES }, (_, s) =>
-      openStemWriter(join(outDir, `song.source-${s + 1}.wav`), { format: 'wav', bits: '32f', sampleRate: audio.sampleRate, channels: audio.channels.length, force: true }),
+      openStemWriter(join(outDir, `song.source-${s + 1}.wav`), {
+        format: 'wav',
+        bits: '32f',
+        sampleRate: audio.sampleRate,
+        channels: audio.channels.length,
+        force: true,
+      }),
     ),
   )
-  const res = await separate(audio, metadata, embedder, { sources: SOURCES, mask: 'hard' }, { write: (s, block) => writers[s].write(block) })
+  const res = await separate(
+    audio,
+    metadata,
+    embedder,
+    { sources: SOURCES, mask: 'hard' },
+    { write: (s, block) => writers[s].write(block) },
+  )
   const tc = performance.now()
   await Promise.all(writers.map((w) => w.commit()))
   const commit = (performance.now() - tc) / 1000
@@ -112,8 +133,12 @@ async function measure(seconds: number): Promise<CaseResult> {
   const cpu = cpuSec() - c0
   const peakRssMB = (process.resourceUsage().maxRSS * 1024) / 2 ** 20
   // Another k, no network: cluster + masks on the model grid.
-  const hardK4 = await best(2, () => sourceMasks(res.analysis, clusterSources(res.analysis, 4), 'hard'))
-  const softK2 = await best(2, () => sourceMasks(res.analysis, clusterSources(res.analysis, 2, { assign: false }), 'soft'))
+  const hardK4 = await best(2, () =>
+    sourceMasks(res.analysis, clusterSources(res.analysis, 4), 'hard'),
+  )
+  const softK2 = await best(2, () =>
+    sourceMasks(res.analysis, clusterSources(res.analysis, 2, { assign: false }), 'soft'),
+  )
   // Mixture consistency of what is on disk.
   const n = audio.channels[0].length
   const sum = audio.channels.map(() => new Float64Array(n))
@@ -136,7 +161,13 @@ async function measure(seconds: number): Promise<CaseResult> {
     model: `${metadata.name} ${metadata.version} (${metadata.sampleRate} Hz, ${metadata.stft.nFft}/${metadata.stft.hop}, D=${metadata.embeddingDim})`,
     provider,
     frames: res.analysis.frames,
-    timings: { ...res.timings, decode, encode: (res.timings.sink ?? 0) + commit, fileToStems, loadModel: loadSec },
+    timings: {
+      ...res.timings,
+      decode,
+      encode: (res.timings.sink ?? 0) + commit,
+      fileToStems,
+      loadModel: loadSec,
+    },
     cpuSec: cpu,
     rtf: fileToStems / seconds,
     peakRssMB,
@@ -172,14 +203,24 @@ async function references(): Promise<RefRow[]> {
       }
     })
     const ref = await best(3, () => fftjsRoundTrips(n, reps))
-    rows.push({ kernel: `real FFT ${n} forward+inverse x${reps}`, oursSec: ours, refSec: ref, reference: 'fft.js 4 (realTransform + completeSpectrum + inverseTransform)' })
+    rows.push({
+      kernel: `real FFT ${n} forward+inverse x${reps}`,
+      oursSec: ours,
+      refSec: ref,
+      reference: 'fft.js 4 (realTransform + completeSpectrum + inverseTransform)',
+    })
   }
   const mono16 = syntheticSong(16000, 180).mix[0]
   // STFT magnitude on the model grid, 3 min at 16 kHz.
   {
     const ours = await best(2, () => stftMagnitude(mono16, 512, 128))
     const ref = await best(2, () => fftjsStftMagnitude(mono16, 512, 128))
-    rows.push({ kernel: 'STFT |X| 3 min 16 kHz 512/128', oursSec: ours, refSec: ref, reference: 'fft.js 4 realTransform, same framing' })
+    rows.push({
+      kernel: 'STFT |X| 3 min 16 kHz 512/128',
+      oursSec: ours,
+      refSec: ref,
+      reference: 'fft.js 4 realTransform, same framing',
+    })
   }
   // Resampling 44.1 -> 16 kHz, 3 min mono.
   {
@@ -187,7 +228,13 @@ async function references(): Promise<RefRow[]> {
     const ours = await best(2, () => new Resampler(RATE, 16000, ANALYSIS_RESAMPLE).process(x))
     const ref = await best(2, () => speexResample(x, RATE, 16000, 10))
     const ref7 = await best(2, () => speexResample(x, RATE, 16000, 7))
-    rows.push({ kernel: 'resample 44.1->16 kHz, 3 min', oursSec: ours, refSec: ref, reference: 'Speex WASM SIMD quality 10', note: `ours: 90 dB Kaiser, zero delay; Speex q7 ${ref7.toFixed(3)} s` })
+    rows.push({
+      kernel: 'resample 44.1->16 kHz, 3 min',
+      oursSec: ours,
+      refSec: ref,
+      reference: 'Speex WASM SIMD quality 10',
+      note: `ours: 90 dB Kaiser, zero delay; Speex q7 ${ref7.toFixed(3)} s`,
+    })
   }
   // k-means: 100k unit points, D = 20, k = 3, 4 restarts, <= 30 iterations.
   {
@@ -195,16 +242,24 @@ async function references(): Promise<RefRow[]> {
     const m = 100_000
     const { points } = clusteredPoints(orthogonalDirections(3, d), d, m, 0.35, [0.5, 0.3, 0.2])
     const w = new Float32Array(m).map((_, i) => 0.2 + ((i * 7919) % 1000) / 1000)
-    const ours = await best(2, () => sphericalKMeans(points, w, d, 3, { restarts: 4, maxIterations: 30 }))
+    const ours = await best(2, () =>
+      sphericalKMeans(points, w, d, 3, { restarts: 4, maxIterations: 30 }),
+    )
     const arr = Array.from({ length: m }, (_, i) => Array.from(points.subarray(i * d, i * d + d)))
     const warr = Array.from(w)
     const ref = await best(1, () => plainKMeans(arr, warr, 3, 4, 30))
-    rows.push({ kernel: 'k-means 100k x D20, k=3, 4 restarts', oursSec: ours, refSec: ref, reference: 'plain-JS k-means (number[][], same algorithm)' })
+    rows.push({
+      kernel: 'k-means 100k x D20, k=3, 4 restarts',
+      oursSec: ours,
+      refSec: ref,
+      reference: 'plain-JS k-means (number[][], same algorithm)',
+    })
     // Assignment of every bin of a 3-min file (5.76M bins) to 3 centroids, int8 vs plain float.
     const N = 5_760_000
     const big = clusteredPoints(orthogonalDirections(3, d), d, 200_000, 0.35, [1, 1, 1])
     const emb = new Int8Array(N * d)
-    for (let o = 0; o < N; o += 200_000) quantizeRows(big.points, emb, d, o, Math.min(200_000, N - o))
+    for (let o = 0; o < N; o += 200_000)
+      quantizeRows(big.points, emb, d, o, Math.min(200_000, N - o))
     const cents = orthogonalDirections(3, d)
     const out = new Uint8Array(N)
     const oursA = await best(2, () => assignRows(emb, d, cents, 3, out))
@@ -224,23 +279,34 @@ async function references(): Promise<RefRow[]> {
         out[i] = bl
       }
     })
-    rows.push({ kernel: 'assign 5.76M bins (3 min) to k=3', oursSec: oursA, refSec: refA, reference: 'straightforward float32 loop' })
+    rows.push({
+      kernel: 'assign 5.76M bins (3 min) to k=3',
+      oursSec: oursA,
+      refSec: refA,
+      reference: 'straightforward float32 loop',
+    })
   }
   return rows
 }
 
 // ---------------------------------------------------------------- main
 function runChild(args: string[]): string {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=4096', 'scripts/run-ts.mjs', 'bench/bench.ts', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  })
-  if (r.status !== 0) throw new Error(`bench child ${args.join(' ')} failed with status ${r.status}`)
+  const r = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=4096', 'scripts/run-ts.mjs', 'bench/bench.ts', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    },
+  )
+  if (r.status !== 0)
+    throw new Error(`bench child ${args.join(' ')} failed with status ${r.status}`)
   return r.stdout
 }
 
-const fmt = (v: number | undefined, digits = 3): string => (v === undefined ? '-' : v.toFixed(digits))
+const fmt = (v: number | undefined, digits = 3): string =>
+  v === undefined ? '-' : v.toFixed(digits)
 
 async function main(): Promise<void> {
   if (opt('prepare')) return prepare(Number(opt('prepare')))
@@ -251,32 +317,64 @@ async function main(): Promise<void> {
   }
   const cases = (opt('cases') ?? '30,180,1800').split(',').map(Number)
   console.log(`# Unweave engine bench — ${new Date().toISOString()}`)
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  console.log(
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  )
   console.log(`model: ${modelPath()}`)
-  const out: { references?: RefRow[]; cases: CaseResult[]; loadAverage: number[] } = { cases: [], loadAverage: loadavg() }
+  const out: { references?: RefRow[]; cases: CaseResult[]; loadAverage: number[] } = {
+    cases: [],
+    loadAverage: loadavg(),
+  }
   if (!flag('no-reference')) {
     console.log('\n## Hot kernels beside reference implementations (same process, best of runs)\n')
     console.log('| kernel | ours (s) | reference (s) | ours/ref | reference |')
     console.log('|---|---|---|---|---|')
     out.references = await references()
     for (const r of out.references) {
-      console.log(`| ${r.kernel} | ${fmt(r.oursSec)} | ${fmt(r.refSec)} | ${(r.oursSec / r.refSec).toFixed(2)} | ${r.reference}${r.note ? `; ${r.note}` : ''} |`)
+      console.log(
+        `| ${r.kernel} | ${fmt(r.oursSec)} | ${fmt(r.refSec)} | ${(r.oursSec / r.refSec).toFixed(2)} | ${r.reference}${r.note ? `; ${r.note}` : ''} |`,
+      )
     }
   }
-  console.log('\n## File to stems on disk (decode -> separate k=3 hard -> 3 x WAV 32f), one process per case\n')
+  console.log(
+    '\n## File to stems on disk (decode -> separate k=3 hard -> 3 x WAV 32f), one process per case\n',
+  )
   for (const s of cases) {
     runChild(['--prepare', String(s)])
-    const line = runChild(['--case', String(s), ...(opt('model') ? ['--model', opt('model')!] : []), ...(opt('device') ? ['--device', opt('device')!] : [])])
+    const line = runChild([
+      '--case',
+      String(s),
+      ...(opt('model') ? ['--model', opt('model')!] : []),
+      ...(opt('device') ? ['--device', opt('device')!] : []),
+    ])
     const r = JSON.parse(line.trim().split('\n').pop()!) as CaseResult
     out.cases.push(r)
     console.error(`  done: ${s} s`)
   }
-  const stages: (keyof CaseResult['timings'])[] = ['decode', 'downmix', 'resample', 'stft', 'features', 'embed', 'quantize', 'kmeans', 'masks', 'apply', 'istft', 'encode', 'fileToStems']
+  const stages: (keyof CaseResult['timings'])[] = [
+    'decode',
+    'downmix',
+    'resample',
+    'stft',
+    'features',
+    'embed',
+    'quantize',
+    'kmeans',
+    'masks',
+    'apply',
+    'istft',
+    'encode',
+    'fileToStems',
+  ]
   const label = (s: number): string => (s >= 60 ? `${s / 60} min` : `${s} s`)
   console.log(`| stage (s) | ${out.cases.map((c) => label(c.seconds)).join(' | ')} |`)
   console.log(`|---|${out.cases.map(() => '---').join('|')}|`)
-  for (const st of stages) console.log(`| ${st} | ${out.cases.map((c) => fmt(c.timings[st])).join(' | ')} |`)
-  const row = (name: string, f: (c: CaseResult) => string): void => console.log(`| ${name} | ${out.cases.map(f).join(' | ')} |`)
+  for (const st of stages)
+    console.log(`| ${st} | ${out.cases.map((c) => fmt(c.timings[st])).join(' | ')} |`)
+  const row = (name: string, f: (c: CaseResult) => string): void =>
+    console.log(`| ${name} | ${out.cases.map(f).join(' | ')} |`)
   row('real-time factor', (c) => c.rtf.toFixed(4))
   row('CPU seconds (all threads)', (c) => c.cpuSec.toFixed(2))
   row('peak RSS (MB)', (c) => c.peakRssMB.toFixed(0))
@@ -284,8 +382,14 @@ async function main(): Promise<void> {
   row('another k: k=2 cluster + soft masks (s)', (c) => fmt(c.reclusterSec.softK2))
   row('max abs(sum of stems - input)', (c) => c.mixtureMaxAbsError.toExponential(2))
   row('model frames', (c) => String(c.frames))
-  console.log(`\nmodel: ${out.cases[0]?.model ?? '?'}; provider: ${out.cases[0]?.provider ?? '?'}; model load (not in file-to-stems): ${fmt(out.cases[0]?.timings.loadModel)} s`)
-  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (timings are wall clock: other work on the machine inflates them)`)
+  console.log(
+    `\nmodel: ${out.cases[0]?.model ?? '?'}; provider: ${out.cases[0]?.provider ?? '?'}; model load (not in file-to-stems): ${fmt(out.cases[0]?.timings.loadModel)} s`,
+  )
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (timings are wall clock: other work on the machine inflates them)`,
+  )
   const json = opt('json')
   if (json) writeFileSync(json, JSON.stringify(out, null, 2))
 }

@@ -21,7 +21,8 @@ export function fftjsStftMagnitude(signal: Float32Array, nFft: number, hop: numb
       frame[i] = j >= 0 && j < signal.length ? signal[j] * win[i] : 0
     }
     fft.realTransform(out, frame)
-    for (let f = 0; f < bins; f++) mag[t * bins + f] = Math.sqrt(out[2 * f] ** 2 + out[2 * f + 1] ** 2)
+    for (let f = 0; f < bins; f++)
+      mag[t * bins + f] = Math.sqrt(out[2 * f] ** 2 + out[2 * f + 1] ** 2)
   }
   return mag
 }
@@ -46,7 +47,14 @@ type SpeexModule = {
   _malloc(n: number): number
   _free(p: number): void
   _speex_resampler_init(ch: number, inRate: number, outRate: number, q: number, err: number): number
-  _speex_resampler_process_float(st: number, ch: number, inp: number, inLen: number, out: number, outLen: number): number
+  _speex_resampler_process_float(
+    st: number,
+    ch: number,
+    inp: number,
+    inLen: number,
+    out: number,
+    outLen: number,
+  ): number
   _speex_resampler_destroy(st: number): void
   HEAPF32: Float32Array
   HEAPU32: Uint32Array
@@ -55,8 +63,15 @@ type SpeexModule = {
 let speex: Promise<SpeexModule> | undefined
 
 /** Resamples with the Speex resampler (WASM SIMD build), quality 0-10. */
-export async function speexResample(x: Float32Array, inRate: number, outRate: number, quality: number): Promise<Float32Array> {
-  speex ??= import('@echogarden/speex-resampler-wasm/simd').then((m) => (m.default as () => Promise<SpeexModule>)())
+export async function speexResample(
+  x: Float32Array,
+  inRate: number,
+  outRate: number,
+  quality: number,
+): Promise<Float32Array> {
+  speex ??= import('@echogarden/speex-resampler-wasm/simd').then((m) =>
+    (m.default as () => Promise<SpeexModule>)(),
+  )
   const m = await speex
   const errPtr = m._malloc(4)
   const st = m._speex_resampler_init(1, inRate, outRate, quality, errPtr)
@@ -67,7 +82,7 @@ export async function speexResample(x: Float32Array, inRate: number, outRate: nu
   const lens = m._malloc(8)
   const out = new Float32Array(Math.ceil((x.length * outRate) / inRate) + 1024)
   let o = 0
-  for (let i = 0; i < x.length; ) {
+  for (let i = 0; i < x.length;) {
     const len = Math.min(block, x.length - i)
     m.HEAPF32.set(x.subarray(i, i + len), inPtr >> 2)
     m.HEAPU32[lens >> 2] = len
@@ -88,7 +103,13 @@ export async function speexResample(x: Float32Array, inRate: number, outRate: nu
  * Textbook k-means in plain JS for comparison: points as number[][], k-means++ seeding, Lloyd
  * iterations, cosine similarity (points are unit vectors), weighted centroids, restarts.
  */
-export function plainKMeans(points: number[][], weights: number[], k: number, restarts: number, maxIterations: number): { labels: number[]; inertia: number } {
+export function plainKMeans(
+  points: number[][],
+  weights: number[],
+  k: number,
+  restarts: number,
+  maxIterations: number,
+): { labels: number[]; inertia: number } {
   let seed = 1
   const rnd = (): number => {
     seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0
@@ -99,7 +120,9 @@ export function plainKMeans(points: number[][], weights: number[], k: number, re
   for (let r = 0; r < restarts; r++) {
     const centroids: number[][] = [points[Math.floor(rnd() * points.length)].slice()]
     while (centroids.length < k) {
-      const d = points.map((p, i) => weights[i] * Math.max(0, 1 - Math.max(...centroids.map((c) => dot(p, c)))))
+      const d = points.map(
+        (p, i) => weights[i] * Math.max(0, 1 - Math.max(...centroids.map((c) => dot(p, c)))),
+      )
       const total = d.reduce((a, b) => a + b, 0)
       let u = rnd() * total
       let pick = 0
@@ -111,7 +134,9 @@ export function plainKMeans(points: number[][], weights: number[], k: number, re
     for (let it = 0; it < maxIterations; it++) {
       const sims = points.map((p) => centroids.map((c) => dot(p, c)))
       const next = sims.map((s) => s.indexOf(Math.max(...s)))
-      inertia = next.reduce((acc, l, i) => acc + weights[i] * (1 - sims[i][l]), 0) / weights.reduce((a, b) => a + b, 0)
+      inertia =
+        next.reduce((acc, l, i) => acc + weights[i] * (1 - sims[i][l]), 0) /
+        weights.reduce((a, b) => a + b, 0)
       const changed = next.some((l, i) => l !== labels[i])
       labels = next
       for (let c = 0; c < k; c++) {

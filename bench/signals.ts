@@ -1,10 +1,16 @@
 /** Deterministic test signals for bench/eval (music-like: bass line, a vibrato lead, noise percussion). */
 
 /** A 3-source stereo "song" at `rate` Hz, `seconds` long; the sources are returned beside the mix if asked. */
-export function syntheticSong(rate: number, seconds: number, withSources = false): { mix: Float32Array[]; sources?: Float32Array[][] } {
+export function syntheticSong(
+  rate: number,
+  seconds: number,
+  withSources = false,
+): { mix: Float32Array[]; sources?: Float32Array[][] } {
   const n = Math.round(rate * seconds)
   const mix = [new Float32Array(n), new Float32Array(n)]
-  const sources = withSources ? [0, 1, 2].map(() => [new Float32Array(n), new Float32Array(n)]) : undefined
+  const sources = withSources
+    ? [0, 1, 2].map(() => [new Float32Array(n), new Float32Array(n)])
+    : undefined
   const bassNotes = [41.2, 55, 49, 36.7, 43.65, 58.27]
   const leadNotes = [440, 493.9, 523.3, 587.3, 659.3, 587.3, 523.3, 392]
   let seed = 12345
@@ -22,14 +28,18 @@ export function syntheticSong(rate: number, seconds: number, withSources = false
     const bf = bassNotes[Math.floor(beat / 2) % bassNotes.length]
     bassPhase += (2 * Math.PI * bf) / rate
     const benv = Math.exp(-3 * (beat % 1))
-    const bass = 0.35 * benv * (Math.sin(bassPhase) + 0.5 * Math.sin(2 * bassPhase) + 0.25 * Math.sin(3 * bassPhase))
-    const lf = leadNotes[Math.floor(beat) % leadNotes.length] * (1 + 0.006 * Math.sin(2 * Math.PI * 5.5 * t))
+    const bass =
+      0.35 *
+      benv *
+      (Math.sin(bassPhase) + 0.5 * Math.sin(2 * bassPhase) + 0.25 * Math.sin(3 * bassPhase))
+    const lf =
+      leadNotes[Math.floor(beat) % leadNotes.length] * (1 + 0.006 * Math.sin(2 * Math.PI * 5.5 * t))
     leadPhase += (2 * Math.PI * lf) / rate
     let lead = 0
     for (let h = 1; h <= 8; h++) lead += Math.sin(h * leadPhase) / h
     lead *= 0.12 * (0.6 + 0.4 * Math.sin(2 * Math.PI * 0.25 * t))
     const sixteenth = (t * 8) % 1
-    if (sixteenth < 1 / rate * 8) hat = 1
+    if (sixteenth < (1 / rate) * 8) hat = 1
     hat *= Math.exp(-60 / rate)
     const noise = rnd()
     lp = 0.7 * lp + 0.3 * noise

@@ -30,7 +30,7 @@ export type StageName =
  * synthesis (apply + istft + sink), `sink` the part of it spent inside sink.write().
  */
 export type StageTimings = Partial<
-  Record<StageName | 'suggest' | 'synthesize' | 'sink' | 'total', number>
+  Record<StageName | 'quantize' | 'suggest' | 'synthesize' | 'sink' | 'total', number>
 >
 
 /** Progress report: `fraction` in [0, 1] of the whole call, `stage` the stage now running. */
