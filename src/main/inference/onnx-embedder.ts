@@ -314,6 +314,12 @@ export async function createOnnxEmbedder(
   const threads = Math.max(1, opts.threads ?? availableParallelism())
   const order: Device[] = opts.device === 'auto' ? autoOrder() : [opts.device]
   const notes: string[] = []
+  if (opts.device === 'auto') {
+    for (const d of ['cuda', 'directml', 'coreml'] as const) {
+      const why = platformReason(d)
+      if (why && !order.includes(d)) notes.push(`${d}: not tried: ${why}`)
+    }
+  }
   for (const device of order) {
     const why = platformReason(device)
     if (why) {
