@@ -16,7 +16,7 @@ import {
   synthesizeStems,
 } from '../../engine/index'
 import type { Analysis, Clustering, Embedder, SourceMasks } from '../../engine/index'
-import type { EngineStatus, IpcErrorCode } from '../../shared/ipc'
+import type { EngineStatus, IpcErrorCode, MaskMode } from '../../shared/ipc'
 import { LIMITS } from '../../shared/ipc'
 import type { ModelMetadata } from '../../shared/model'
 import { isUnweaveError } from '../../shared/errors'
@@ -75,6 +75,12 @@ interface AnalysisEntry {
   suggestion?: ReturnType<typeof suggestSourceCount>
 }
 
+interface ClusterEntry {
+  clustering: Clustering
+  masks: SourceMasks
+  timingsSec: { kmeans: number; masks: number }
+}
+
 interface Separation {
   id: string
   fileId: string
@@ -88,6 +94,10 @@ interface Separation {
 
 /** Separations kept per file (the overlay can flip back to a previous k instantly). */
 const KEEP_SEPARATIONS = 4
+/** Clusterings (k-means + masks) kept per file, including precomputed neighbours. */
+const KEEP_CLUSTERINGS = 5
+/** Neighbouring counts are precomputed only while their masks stay under this size. */
+const PRECOMPUTE_MAX_BYTES = 256 * 1024 * 1024
 /** Samples per block when writing cached stems. */
 const WRITE_BLOCK = 1 << 16
 /** Long loops give the event loop a turn this often (ms), so cancel and new requests get in. */
@@ -111,6 +121,7 @@ export class EngineHost {
   #file: OpenFile | undefined
   #analysis: AnalysisEntry | undefined
   #separations: Separation[] = []
+  readonly #clusterCache = new Map<string, Promise<ClusterEntry>>()
   readonly #running = new Map<number, AbortController>()
   #model: Promise<{ metadata: ModelMetadata; onnxPath: string }> | undefined
   #embedder: Promise<{ embedder: Embedder; provider: string; notes: string[] }> | undefined
@@ -206,6 +217,7 @@ export class EngineHost {
     this.#file = undefined
     this.#analysis = undefined
     this.#separations = []
+    this.#clusterCache.clear()
     progress('decode', 0)
     const t0 = performance.now()
     const audio = await decodeAudioFile(path)
@@ -382,11 +394,16 @@ export class EngineHost {
     for (const old of this.#separations) this.#dropStems(old)
     const k = sourceCount === 'auto' ? suggestion.count : sourceCount
     progress('kmeans', 0.9)
-    const t0 = performance.now()
-    const clustering = clusterSources(analysis, k)
-    const t1 = performance.now()
-    const masks = sourceMasks(analysis, clustering, mask)
-    const t2 = performance.now()
+    const { clustering, masks, timingsSec, cached } = await this.#clusteringFor(
+      fileId,
+      analysis,
+      k,
+      mask,
+    )
+    if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
+    // While the user looks at this one, get the neighbouring counts ready (a k change is then a
+    // cache hit); it yields between steps, and requests go first.
+    setImmediate(() => this.#precompute(fileId, analysis, [k - 1, k + 1, suggestion.count], mask))
     this.#separations.unshift({ id: separationId, fileId, clustering, masks })
     // Keep a few; stems (large) only for the newest that has them.
     this.#separations.length = Math.min(this.#separations.length, KEEP_SEPARATIONS)
@@ -403,8 +420,64 @@ export class EngineHost {
         bins: masks.bins,
       },
       energyShares: clustering.weightShares.slice(),
-      timingsSec: { kmeans: (t1 - t0) / 1000, masks: (t2 - t1) / 1000 },
+      timingsSec: { ...timingsSec, ...(cached ? { cached: 1 } : {}) },
     }
+  }
+
+  /** k-means + masks for (k, mode) of the open file's analysis; computed once, kept a while. */
+  #clusteringFor(
+    fileId: string,
+    analysis: Analysis,
+    k: number,
+    mode: MaskMode,
+  ): Promise<ClusterEntry & { cached: boolean }> {
+    const key = `${fileId}:${k}:${mode}`
+    const hit = this.#clusterCache.get(key)
+    if (hit) {
+      // Most recently used last.
+      this.#clusterCache.delete(key)
+      this.#clusterCache.set(key, hit)
+      return hit.then((e) => ({ ...e, cached: true }))
+    }
+    const p = (async (): Promise<ClusterEntry> => {
+      const t0 = performance.now()
+      const clustering = clusterSources(analysis, k)
+      const t1 = performance.now()
+      await yieldTurn()
+      if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
+      const t2 = performance.now()
+      const masks = sourceMasks(analysis, clustering, mode)
+      const t3 = performance.now()
+      return {
+        clustering,
+        masks,
+        timingsSec: { kmeans: (t1 - t0) / 1000, masks: (t3 - t2) / 1000 },
+      }
+    })()
+    this.#clusterCache.set(key, p)
+    p.catch(() => this.#clusterCache.delete(key))
+    while (this.#clusterCache.size > KEEP_CLUSTERINGS) {
+      this.#clusterCache.delete(this.#clusterCache.keys().next().value!)
+    }
+    return p.then((e) => ({ ...e, cached: false }))
+  }
+
+  /** Computes the clusterings for `ks` in the background, one at a time, if memory allows. */
+  #precompute(fileId: string, analysis: Analysis, ks: number[], mode: MaskMode): void {
+    const wanted = [...new Set(ks)].filter(
+      (k) =>
+        k >= LIMITS.minSources &&
+        k <= LIMITS.maxSources &&
+        !this.#clusterCache.has(`${fileId}:${k}:${mode}`) &&
+        analysis.frames * analysis.bins * k * 4 <= PRECOMPUTE_MAX_BYTES,
+    )
+    void (async () => {
+      for (const k of wanted) {
+        await yieldTurn()
+        if (this.#file?.id !== fileId) return
+        await this.#clusteringFor(fileId, analysis, k, mode).catch(() => undefined)
+      }
+    })()
   }
 
   #separationById(separationId: string): Separation {
