@@ -169,6 +169,11 @@ export interface SynthesisOptions extends RunOptions {
   nFft?: number
   /** Output STFT frames per streamed block. Default 256. */
   blockFrames?: number
+  /**
+   * Only these samples of the stems (e.g. a playback window): the sink receives `length` samples
+   * from `start` on, identical to that slice of a whole-file synthesis.
+   */
+  range?: { start: number; length: number }
 }
 
 /** What `synthesizeStems()` measured while streaming. */

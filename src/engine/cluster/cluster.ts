@@ -66,7 +66,7 @@ export function clusterSources(
       seed: opts.seed ?? 1,
     })
     fit = sphericalKMeans(sample.points, sample.weights, d, k, {
-      maxIterations: opts.maxIterations ?? 30,
+      maxIterations: Math.min(10, opts.maxIterations ?? 30),
       init: coarse.centroids,
     })
   } else {

@@ -148,7 +148,8 @@ function lloyd(
         changed++
       }
     }
-    if (changed === 0 || prevInertia - inertia < 1e-7 * Math.max(prevInertia, 1e-12)) break
+    // Converged: (almost) no label moved, or the objective stopped improving.
+    if (changed <= n * 1e-4 || prevInertia - inertia < 1e-6 * Math.max(prevInertia, 1e-12)) break
     prevInertia = inertia
   }
   // Final labels and inertia against the final centroids.

@@ -151,6 +151,32 @@ describe('synthesizeStems', () => {
     expect(err1).toBeLessThan(1e-3)
   })
 
+  it('a sample range gives exactly that slice of the whole-file stems', async () => {
+    const n = 44100 * 2
+    const audio = noiseAudio(44100, n, 2, 9)
+    const frames = Math.floor((n * 16000) / 44100 / 256) + 1
+    const rng = makeRng(11)
+    const table = new Float32Array(frames * 257 * 3).map(() => rng())
+    const masks = gridMasks(3, 16000, 512, 256, frames, (t, f, s) => table[(t * 257 + f) * 3 + s])
+    const whole = new CollectingSink(3, 2, n)
+    await synthesizeStems(audio, masks, whole, { blockFrames: 16 })
+    for (const [start, length] of [
+      [0, 1000],
+      [12345, 20000],
+      [n - 777, 5000],
+      [511, 1],
+    ]) {
+      const len = Math.min(length, n - start)
+      const part = new CollectingSink(3, 2, len)
+      await synthesizeStems(audio, masks, part, { range: { start, length }, blockFrames: 16 })
+      for (let s = 0; s < 3; s++) {
+        expect(part.written(s)).toBe(len)
+        for (let c = 0; c < 2; c++)
+          expect(part.stems[s][c]).toEqual(whole.stems[s][c].subarray(start, start + len))
+      }
+    }
+  })
+
   it('stops with an AbortError when aborted', async () => {
     const audio = noiseAudio(16000, 16000, 1)
     const masks = gridMasks(2, 16000, 512, 128, 126, () => 1)

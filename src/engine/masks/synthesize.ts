@@ -74,6 +74,12 @@ export async function synthesizeFromRows(
   const F = N / 2 + 1
   const T = Math.floor(n / H) + 1
   const B = Math.max(1, opts.blockFrames ?? 256)
+  // Optional sample range [r0, r1): only the frames that overlap it are computed; the samples are
+  // identical to the same slice of a whole-file synthesis (same frames, same order of sums).
+  const r0 = Math.max(0, Math.min(n, Math.floor(opts.range?.start ?? 0)))
+  const r1 = opts.range ? Math.max(r0, Math.min(n, r0 + Math.floor(opts.range.length))) : n
+  const tFirst = Math.max(0, Math.floor((r0 - N / 2) / H) + 1)
+  const tEnd = Math.min(T, Math.ceil((r1 + N / 2) / H))
   const half = N / 2
   const fft = new RealFft(N)
   const window = hannWindow(N)
@@ -120,14 +126,14 @@ export async function synthesizeFromRows(
   // --- buffers ---
   const L = B * H + N
   const acc = Array.from({ length: sk * C }, () => new Float64Array(L)) // [s * C + c], absolute sample base + i
-  let base = 0
+  let base = r0
   const spec = Array.from({ length: C }, () => new Float64Array(N + 2))
   const blockOut = Array.from({ length: k }, () =>
     Array.from({ length: C }, () => new Float32Array(B * H + N)),
   )
   const energy = new Float64Array(k)
 
-  let emitted = 0
+  let emitted = r0
   let tApply = 0
   let tIstft = 0
   let tSink = 0
@@ -138,9 +144,9 @@ export async function synthesizeFromRows(
     clock = now
     return dt
   }
-  for (let tb = 0; tb < T; tb += B) {
+  for (let tb = tFirst; tb < tEnd && emitted < r1; tb += B) {
     throwIfAborted(opts.signal)
-    const te = Math.min(T, tb + B)
+    const te = Math.min(tEnd, tb + B)
     for (let t = tb; t < te; t++) {
       // Output-frame masks for sources 0..k-2.
       if (sk > 0) {
@@ -196,8 +202,8 @@ export async function synthesizeFromRows(
       tApply += lap()
       // Masked inverse FFTs, windowed overlap-add.
       const start = t * H - half
-      const i0 = Math.max(0, -start)
-      const i1 = Math.min(N, n - start)
+      const i0 = Math.max(0, base - start)
+      const i1 = Math.min(N, r1 - start)
       for (let s = 0; s < sk; s++) {
         const om = omask[s]
         for (let c = 0; c < C; c++) {
@@ -210,7 +216,7 @@ export async function synthesizeFromRows(
       tIstft += lap()
     }
     // Samples before the next frame's start are complete.
-    const done = te >= T ? n : Math.min(n, te * H - half)
+    const done = te >= tEnd ? r1 : Math.min(r1, te * H - half)
     if (done > emitted) {
       const len = done - emitted
       const off = emitted - base
@@ -255,7 +261,7 @@ export async function synthesizeFromRows(
       emitted = done
       tIstft += lap()
     }
-    opts.onProgress?.({ stage: 'synthesize', fraction: te / T })
+    opts.onProgress?.({ stage: 'synthesize', fraction: (te - tFirst) / Math.max(1, tEnd - tFirst) })
   }
   const etot = energy.reduce((p, q) => p + q, 0)
   return {
