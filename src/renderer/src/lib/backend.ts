@@ -48,10 +48,14 @@ export class Backend {
   async call<C extends Channel>(channel: C, ...args: CallArgs<C>): Promise<ResultOf<C>> {
     const fn = this.api[channel] as unknown as (a?: ArgsOf<C>) => Promise<IpcResult<ResultOf<C>>>
     let result: IpcResult<ResultOf<C>>
+    const start = performance.now()
     try {
       result = await fn.call(this.api, args[0])
     } catch (e) {
       throw new BackendError('internal', e instanceof Error ? e.message : String(e))
+    } finally {
+      // one entry per call in the performance timeline ("ipc:cluster"), for the e2e's timings
+      performance.measure?.(`ipc:${channel}`, { start, end: performance.now() })
     }
     if (!result || typeof result !== 'object')
       throw new BackendError('internal', `${channel}: no result`)

@@ -104,6 +104,8 @@ export class AppState {
   async setCount(value: SourceCount): Promise<void> {
     const prevRequested = this.separation.requested
     const prevK = this.separation.k
+    // the engine should cluster now, not finish building stems of the old count first
+    if (this.separation.hasResult) this.playback.cancelStemBuild()
     try {
       if (await this.separation.setCount(value)) {
         const nextRequested = this.separation.requested

@@ -44,8 +44,10 @@ interface Block {
   /** Length in samples. */
   length: number
   mixture: AudioBuffer
-  /** One buffer per source (empty before a separation). */
-  sources: AudioBuffer[]
+  /** One buffer per source (empty before a separation), once main has them. */
+  sources: AudioBuffer[] | null
+  /** Resolves when `sources` is there (main builds every stem on the first read). */
+  sourcesReady: Promise<AudioBuffer[]>
 }
 
 interface Segment {
@@ -77,6 +79,8 @@ export class Playback {
   listen = $state<Listen>('mixture')
   /** True while the first block of a play() is on its way. */
   buffering = $state(false)
+  /** True while the mixture plays in place of sources whose stems main is still building. */
+  fallback = $state(false)
   /** 0..1 while main builds the stems of a new separation for playback, else null. */
   preparing = $state<number | null>(null)
   /** Length of the file, seconds. */
@@ -188,6 +192,10 @@ export class Playback {
   }
 
   /** Stops building stems nobody will play (a new count or file): frees the engine for the next job. */
+  cancelStemBuild(): void {
+    this.#cancelPrepare()
+  }
+
   #cancelPrepare(): void {
     const taskId = this.#prepareTask
     if (!taskId) return
@@ -355,11 +363,18 @@ export class Playback {
     this.#applyGains()
   }
 
-  #applyGains(): void {
+  /** Plays the mixture in place of the sources while their stems are being built (from `at`). */
+  #setFallback(on: boolean, at?: number): void {
+    if (this.fallback === on) return
+    this.fallback = on
+    this.#applyGains(at)
+  }
+
+  #applyGains(at?: number): void {
     const ctx = this.#ctx
     if (!ctx) return
-    const t = ctx.currentTime
-    const b = this.listen === 'sources' && this.#k > 0
+    const t = Math.max(ctx.currentTime, at ?? 0)
+    const b = this.listen === 'sources' && this.#k > 0 && !this.fallback
     this.#mixtureBus?.gain.setTargetAtTime(b ? 0 : 1, t, RAMP)
     this.#sourcesBus?.gain.setTargetAtTime(b ? 1 : 0, t, RAMP)
     const gains = effectiveGains(this.mix)
@@ -399,30 +414,47 @@ export class Playback {
     const separationId = this.#separationId
     if (!fileId) throw new Error('No file is open.')
     const range = { from: startSample, to: startSample + length }
-    const [mixture, stems] = await Promise.all([
-      this.#backend.call('getAudio', { fileId, range }),
-      k > 0 && separationId
-        ? this.#backend.call('getStemAudio', {
-            separationId,
-            sources: Array.from({ length: k }, (_, i) => i),
-            range,
-          })
-        : Promise.resolve(null),
-    ])
     const toBuffer = (channels: Float32Array[]): AudioBuffer => {
       const n = Math.max(1, channels[0]?.length ?? 0)
       const buf = ctx.createBuffer(Math.max(1, channels.length), n, sr)
       channels.forEach((c, ch) => buf.copyToChannel(c as Float32Array<ArrayBuffer>, ch))
       return buf
     }
-    const sources: AudioBuffer[] = []
-    for (const stem of stems?.stems ?? []) sources[stem.index] = toBuffer(stem.channels)
+    // the mixture comes at once; the stems may take a while the first time (main builds them all)
+    const stemsCall =
+      k > 0 && separationId
+        ? this.#backend.call('getStemAudio', {
+            separationId,
+            sources: Array.from({ length: k }, (_, i) => i),
+            range,
+          })
+        : Promise.resolve(null)
+    const mixture = await this.#backend.call('getAudio', { fileId, range })
     const mix = toBuffer(mixture.channels)
-    return { length: mix.length, mixture: mix, sources }
+    const block: Block = {
+      length: mix.length,
+      mixture: mix,
+      sources: null,
+      sourcesReady: stemsCall.then((stems) => {
+        const sources: AudioBuffer[] = []
+        for (const stem of stems?.stems ?? []) sources[stem.index] = toBuffer(stem.channels)
+        block.sources = sources
+        return sources
+      }),
+    }
+    block.sourcesReady.catch(() => {})
+    // a block whose stems arrive within a moment is scheduled whole
+    await Promise.race([
+      block.sourcesReady.catch(() => null),
+      new Promise((r) => setTimeout(r, 30)),
+    ])
+    return block
   }
 
   #restart(fromSec: number): void {
     this.#stopNodes()
+    this.fallback = false
+    this.#applyGains()
     const token = ++this.#playToken
     this.#nextFileSec = fromSec
     this.#ended = false
@@ -499,9 +531,38 @@ export class Playback {
           nodes.push(n)
         }
         startNode(block.mixture, this.#mixtureBus!)
-        block.sources.forEach((b, i) => {
-          if (this.#sourceGains[i]) startNode(b, this.#sourceGains[i])
-        })
+        if (block.sources) {
+          block.sources.forEach((b, i) => {
+            if (this.#sourceGains[i]) startNode(b, this.#sourceGains[i])
+          })
+        } else {
+          // stems still being built: the mixture plays meanwhile, the stems join when they come
+          this.#setFallback(true)
+          block.sourcesReady.then(
+            (sources) => {
+              if (token !== this.#playToken || !this.#ctx || gen !== this.#generation) return
+              const late = Math.max(when, this.#ctx.currentTime + 0.03)
+              const skip = late - when
+              if (skip < duration) {
+                sources.forEach((b, i) => {
+                  if (!this.#sourceGains[i]) return
+                  const n = ctx.createBufferSource()
+                  n.buffer = b
+                  n.connect(this.#sourceGains[i])
+                  n.start(late, offset + skip, duration - skip)
+                  nodes.push(n)
+                })
+              }
+              this.#setFallback(false, late)
+            },
+            (e: unknown) => {
+              if (token === this.#playToken) {
+                this.pause()
+                this.#onError(e)
+              }
+            },
+          )
+        }
         this.#segments.push({ ctxStart: when, fileStart: span.start, duration, nodes })
         if (this.#segments.length > 8) this.#segments.shift()
         this.#scheduledUntil = when + duration

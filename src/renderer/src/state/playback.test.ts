@@ -140,6 +140,28 @@ describe('transport', () => {
     pb.pause()
   })
 
+  it('plays the mixture while main is still building the stems, then switches to the sources', async () => {
+    const { fake, ctx, pb } = setup()
+    pb.setSources('sep-1', 2)
+    const release = fake.hold('getStemAudio')
+    await pb.play()
+    await flush()
+    await new Promise((r) => setTimeout(r, 40))
+    expect(pb.playing).toBe(true)
+    expect(pb.fallback).toBe(true)
+    const before = ctx.started.length
+    expect(before).toBeGreaterThanOrEqual(1) // the mixture plays
+    ctx.currentTime = 0.5
+    release()
+    await flush()
+    expect(pb.fallback).toBe(false)
+    const late = ctx.started.slice(before)
+    expect(late.length).toBeGreaterThanOrEqual(2) // both stems joined
+    expect(late[0].when).toBeGreaterThanOrEqual(0.5)
+    expect(late[0].offset).toBeGreaterThan(0.4) // started mid-block, in step with the mixture
+    pb.pause()
+  })
+
   it('reports a failing read and stops', async () => {
     const { fake, pb, errors } = setup()
     fake.failNext('getAudio', 'file vanished', 'input')

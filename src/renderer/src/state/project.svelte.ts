@@ -7,6 +7,8 @@ export type ProjectStatus = 'empty' | 'opening' | 'ready'
 
 /** Bytes of spectrogram per page asked of main (pages arrive one after another, drawn as they come). */
 const SPECTROGRAM_PAGE_BYTES = 4 << 20
+/** Frames of the first page: small, so the first pixels show while main computes the rest. */
+const FIRST_PAGE_FRAMES = 768
 
 /** Waveform peaks per second asked of main, for a file of this length. */
 export function peaksPerSecond(durationSec: number): number {
@@ -94,7 +96,7 @@ export class Project {
     })
     const first = await this.#backend.call('getSpectrogram', {
       fileId: info.fileId,
-      range: { from: 0, to: Math.min(grid.frames, pageFrames) },
+      range: { from: 0, to: Math.min(grid.frames, FIRST_PAGE_FRAMES, pageFrames) },
     })
     if (token !== this.#token) return
     values.set(
