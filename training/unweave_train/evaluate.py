@@ -24,7 +24,7 @@ from scipy.signal import resample_poly
 
 from . import dsp
 from .config import ModelConfig
-from .metrics import score
+from .metrics import BssEval, score
 from .models import DeepClusteringNet
 
 
@@ -113,10 +113,12 @@ def evaluate_split(model: Optional[DeepClusteringNet], split_dir: str, cfg: Mode
         S = dsp.stft(torch.from_numpy(refs), cfg.n_fft, cfg.hop).abs().numpy()
         k = refs.shape[0]
         row = {"id": item["id"], "category": item.get("category", man.get("category")), "k": k}
+        bss = BssEval(refs) if with_sdr else None
         for name, masks in (("ibm", oracle_masks(S, "ibm")), ("irm", oracle_masks(S, "irm"))):
-            row[name] = score(apply_masks(X, masks, cfg, n), refs, mix, with_sdr)
+            row[name] = score(apply_masks(X, masks, cfg, n), refs, mix, with_sdr, bss)
         if model is not None:
-            row["model"] = score(apply_masks(X, model_masks(model, X, k, seed=i), cfg, n), refs, mix, with_sdr)
+            est = apply_masks(X, model_masks(model, X, k, seed=i), cfg, n)
+            row["model"] = score(est, refs, mix, with_sdr, bss)
         rows.append(row)
     return {"split": man["split"], "category": man.get("category"), "rows": rows}
 

@@ -97,9 +97,91 @@ def render_piece(piece: dict, bank: str, mode: str, out_dir: str, sr: int = 1600
     return npy
 
 
+SECTION_GAP = 4.0  # seconds of silence between voices in a sequential render
+TICKS_PER_SECOND = 960  # 480 ticks per beat at the fixed 120 bpm of a sequential render
+
+
+def sequential_midi(mid, voices, max_seconds: float):
+    """One MIDI file with every voice in its own time section (voice i starts at
+    i * (max_seconds + SECTION_GAP) s) at a fixed tempo, so a slow-to-load bank is loaded once
+    per piece instead of once per voice. Returns (MidiFile, section length in seconds)."""
+    import mido
+
+    section = float(int(max_seconds + SECTION_GAP))
+    events = []
+    for i, (ch, prog, tr) in enumerate(voices):
+        oc = i if i < 9 else i + 1
+        one = extract_channel(mid, ch, program=prog, transpose=tr, out_channel=oc,
+                              max_seconds=max_seconds)
+        sec, tempo = 0.0, 500000
+        for m in one.tracks[0]:
+            if m.time:
+                sec += mido.tick2second(m.time, one.ticks_per_beat, tempo)
+            if m.is_meta:
+                if m.type == "set_tempo":
+                    tempo = m.tempo
+                continue
+            events.append((round((i * section + min(sec, max_seconds)) * TICKS_PER_SECOND), m))
+    events.sort(key=lambda e: e[0])
+    out = mido.MidiFile(type=0, ticks_per_beat=480)
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("set_tempo", tempo=500000, time=0))
+    prev = 0
+    for tick, m in events:
+        track.append(m.copy(time=tick - prev))
+        prev = tick
+    track.append(mido.MetaMessage("end_of_track", time=int(SECTION_GAP * TICKS_PER_SECOND)))
+    out.tracks.append(track)
+    return out, section
+
+
+def render_piece_sequential(piece: dict, bank: str, mode: str, out_dir: str, sr: int = 16000,
+                            max_seconds: float = 90.0) -> Optional[str]:
+    """Like render_piece, with one FluidSynth run per piece (see sequential_midi)."""
+    import mido
+
+    key = piece_key(piece["id"])
+    npy = os.path.join(out_dir, key + ".npy")
+    if os.path.exists(npy) and os.path.exists(npy[:-4] + ".json"):
+        return npy
+    try:
+        mid = mido.MidiFile(piece["path"])
+    except Exception:
+        return None
+    voices = voices_of(mid, mode, max_seconds)
+    if not voices:
+        return None
+    seq, section = sequential_midi(mid, voices, max_seconds)
+    with tempfile.TemporaryDirectory() as tmp:
+        mp, wp = os.path.join(tmp, "seq.mid"), os.path.join(tmp, "seq.wav")
+        seq.save(mp)
+        fluidsynth_render(mp, corpus.BANKS[bank], wp, sr)
+        x, _ = sf.read(wp, dtype="float32", always_2d=True)
+    x = x.mean(axis=1)
+    L = int(section * sr)
+    stems, kept = [], []
+    for i, (ch, prog, tr) in enumerate(voices):
+        seg = x[i * L:(i + 1) * L]
+        if np.abs(seg).max(initial=0) < 1e-4:
+            continue
+        stems.append(np.pad(seg, (0, L - len(seg))))
+        kept.append({"channel": ch, "program": prog, "transpose": tr, "drums": ch == DRUM_CHANNEL})
+    if len(stems) < 2:
+        return None
+    os.makedirs(out_dir, exist_ok=True)
+    np.save(npy + ".tmp.npy", np.stack(stems).astype(np.float16))
+    os.replace(npy + ".tmp.npy", npy)
+    with open(npy[:-4] + ".json", "w") as f:
+        json.dump({"id": piece["id"], "split": piece["split"], "bank": bank, "mode": mode,
+                   "sr": sr, "voices": kept, "sequential": True}, f)
+    return npy
+
+
 def _job(args):
     piece, bank, mode, out_dir, sr, max_seconds = args
     try:
+        if bank == "musescore":  # ~5 s to load the bank: one run per piece
+            return render_piece_sequential(piece, bank, mode, out_dir, sr, max_seconds)
         return render_piece(piece, bank, mode, out_dir, sr, max_seconds)
     except Exception as e:  # a broken file must not stop the whole cache
         print("render failed", piece["id"], bank, mode, e, flush=True)
@@ -150,6 +232,7 @@ def main(argv=None) -> None:
     p.add_argument("--max-seconds", type=float, default=90.0)
     p.add_argument("--with-musescore", action="store_true",
                    help="also render the training trio with MuseScore_General (slow to load)")
+    p.add_argument("--only-musescore", action="store_true")
     args = p.parse_args(argv)
     jobs = [
         ("fluidr3", "orig", ["train", "val", "test"]),
@@ -158,7 +241,9 @@ def main(argv=None) -> None:
         ("timgm6mb", "orig", ["test"]),
     ]
     if args.with_musescore:
-        jobs.append(("musescore", "trio", ["train"]))
+        jobs += [("musescore", "trio", ["train", "val"]), ("musescore", "orig", ["train", "val"])]
+    if args.only_musescore:
+        jobs = [j for j in jobs if j[0] == "musescore"]
     build(args.cache, jobs, args.workers, max_seconds=args.max_seconds)
 
 
