@@ -1,12 +1,25 @@
 /** Bundles the bridge's two non-vite pieces with esbuild: the engine process and the client script. */
 import { build } from 'esbuild'
-import { mkdirSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const here = dirname(fileURLToPath(import.meta.url))
-/** The repository root. */
-export const repoRoot = resolve(here, '../..')
+/** The repository root: found upwards from this file (or from the cwd when bundled elsewhere). */
+export const repoRoot = findRoot()
+const here = join(repoRoot, 'test', 'bridge')
+
+function findRoot(): string {
+  for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
+    let dir = start
+    for (;;) {
+      if (existsSync(join(dir, 'test', 'bridge', 'engine-process.ts'))) return dir
+      const up = dirname(dir)
+      if (up === dir) break
+      dir = up
+    }
+  }
+  throw new Error('test bridge: cannot find the repository root (run from inside it)')
+}
 /** Bundles live under node_modules so their bare imports (onnxruntime-node, codecs) resolve. */
 const cacheDir = join(repoRoot, 'node_modules', '.cache', 'unweave-bridge')
 

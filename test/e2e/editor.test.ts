@@ -30,6 +30,9 @@ if (!ready) console.log('e2e skipped: needs /usr/bin/chromium (apt-get install c
 
 const work = mkdtempSync(join(tmpdir(), 'unweave-e2e-'))
 const measured: Record<string, string> = {}
+let song3min: string | undefined
+/** The 3-minute 44.1 kHz stereo song (made once). */
+const song = (): string => (song3min ??= soxMixture(work, 'song-3min', 180))
 
 describe.skipIf(!ready)('the editor in Chromium over the test bridge (real engine)', () => {
   let bridge: Bridge
@@ -96,10 +99,9 @@ describe.skipIf(!ready)('the editor in Chromium over the test bridge (real engin
   })
 
   it('measures a 3-minute 44.1 kHz stereo song: open -> spectrogram, and k change -> overlay', async () => {
-    const song = soxMixture(work, 'song-3min', 180)
     const shot = shooter(page, 'e2e')
     await page.reload()
-    bridge.dialogs.open.push(song)
+    bridge.dialogs.open.push(song())
     const t0 = await pageNow(page)
     await page.getByRole('button', { name: /^open/i }).click()
     const shown = await markAfter(page, 'unweave:spectrogram-shown', t0)
@@ -133,9 +135,8 @@ describe.skipIf(!ready)('the editor in Chromium over the test bridge (real engin
   })
 
   it('measures long tasks while a 30-minute file loads and scrolls', async () => {
-    const song = join(work, 'song-3min.wav')
     const long = join(work, 'long-30min.wav')
-    execFileSync('sox', [song, long, 'repeat', '9'])
+    execFileSync('sox', [song(), long, 'repeat', '9'])
     await page.reload()
     const t0 = await pageNow(page)
     bridge.dialogs.open.push(long)

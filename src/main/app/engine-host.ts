@@ -141,6 +141,12 @@ export class EngineHost {
     )
   }
 
+  /** Resolves at a moment when no request is running: background work goes after requests. */
+  async #idle(): Promise<void> {
+    await yieldTurn()
+    while (this.#running.size > 0) await new Promise((r) => setTimeout(r, 10))
+  }
+
   /** Handles one message from main. */
   handle(msg: ToHost): void {
     if (msg.type === 'cancel') {
@@ -228,7 +234,7 @@ export class EngineHost {
     const spectrogram = new DisplaySpectrogram(audio)
     const closed = new AbortController()
     this.#file = { id: fileId, path, audio, spectrogram, closed }
-    setImmediate(() => void spectrogram.fill(closed.signal, yieldTurn))
+    setImmediate(() => void spectrogram.fill(closed.signal, () => this.#idle()))
     return {
       format: audio.format,
       ...(audio.bitDepth !== undefined ? { bitDepth: audio.bitDepth } : {}),
@@ -259,27 +265,23 @@ export class EngineHost {
     return { fileId, grid: sp.grid, fromFrame: from, toFrame: to, db }
   }
 
-  #peaks({ fileId, peaksPerSecond }: HostOps['peaks']['args']): HostOps['peaks']['result'] {
+  /** Min/max per block of every channel; computed in slices, giving the event loop turns. */
+  async #peaks({
+    fileId,
+    peaksPerSecond,
+  }: HostOps['peaks']['args']): Promise<HostOps['peaks']['result']> {
     const f = this.#fileById(fileId)
     const length = f.audio.channels[0]?.length ?? 0
     const block = Math.max(1, Math.round(f.audio.sampleRate / peaksPerSecond))
     const n = Math.ceil(length / block)
-    const channels = f.audio.channels.map((x) => {
-      const out = new Float32Array(2 * n)
-      for (let p = 0; p < n; p++) {
-        let lo = Infinity
-        let hi = -Infinity
-        const end = Math.min(length, (p + 1) * block)
-        for (let i = p * block; i < end; i++) {
-          const v = x[i]!
-          if (v < lo) lo = v
-          if (v > hi) hi = v
-        }
-        out[2 * p] = lo
-        out[2 * p + 1] = hi
-      }
-      return out
-    })
+    const channels = f.audio.channels.map(() => new Float32Array(2 * n))
+    const perSlice = Math.max(1, Math.floor((1 << 20) / block)) // ~1M samples per turn
+    for (let p0 = 0; p0 < n; p0 += perSlice) {
+      if (this.#file !== f) throw new HostError('stale', 'That file is no longer open.')
+      const p1 = Math.min(n, p0 + perSlice)
+      f.audio.channels.forEach((x, c) => minMax(x, block, p0, p1, channels[c]!))
+      await yieldTurn()
+    }
     return { fileId, peaksPerSecond: f.audio.sampleRate / block, length: n, channels }
   }
 
@@ -473,7 +475,7 @@ export class EngineHost {
     )
     void (async () => {
       for (const k of wanted) {
-        await yieldTurn()
+        await this.#idle()
         if (this.#file?.id !== fileId) return
         await this.#clusteringFor(fileId, analysis, k, mode).catch(() => undefined)
       }
@@ -659,6 +661,23 @@ export class EngineHost {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** out[2p], out[2p+1] = min, max of x over block p, for p in [p0, p1). */
+function minMax(x: Float32Array, block: number, p0: number, p1: number, out: Float32Array): void {
+  const length = x.length
+  for (let p = p0; p < p1; p++) {
+    let lo = Infinity
+    let hi = -Infinity
+    const end = Math.min(length, (p + 1) * block)
+    for (let i = p * block; i < end; i++) {
+      const v = x[i]!
+      if (v < lo) lo = v
+      if (v > hi) hi = v
+    }
+    out[2 * p] = lo
+    out[2 * p + 1] = hi
+  }
+}
 
 function clamp01(x: number): number {
   return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0
