@@ -7,8 +7,9 @@ import type { AudioContextLike } from '../state/playback.svelte'
 
 afterEach(() => cleanup())
 
-function mount() {
+function mount(recent: { path: string; name: string; exists: boolean }[] = []) {
   const fake = createFakeApi({ suggested: 3 })
+  fake.recent = recent.map((r) => ({ ...r, openedAt: '2026-11-25T00:00:00Z' }))
   render(App, {
     props: {
       api: fake.api,
@@ -114,6 +115,18 @@ describe('App', () => {
     await within(dialog).findByText(/Exported 2 stems/)
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Reveal in folder' }))
     expect(fake.callsTo('revealInFolder')).toHaveLength(1)
+  })
+
+  it('lists recent files on the empty screen and opens one', async () => {
+    const fake = mount([
+      { path: '/music/take1.flac', name: 'take1.flac', exists: true },
+      { path: '/gone/old.wav', name: 'old.wav', exists: false },
+    ])
+    const item = await screen.findByRole('button', { name: 'Recent: take1.flac' })
+    expect(screen.getByRole('button', { name: 'Recent: old.wav' })).toHaveProperty('disabled', true)
+    await fireEvent.click(item)
+    await screen.findByText('take1.flac', { selector: '.name' })
+    expect(fake.callsTo('openFile')[0].args).toEqual({ path: '/music/take1.flac' })
   })
 
   it('asks before replacing files', async () => {

@@ -141,9 +141,11 @@ export class SpectrogramPlugin extends BasePlugin<
       if (e.ctrlKey || e.metaKey) {
         e.preventDefault()
         this.emit('zoom', e.deltaY < 0 ? 1.25 : 1 / 1.25, this.timeAt(e.clientX))
-      } else if (Math.abs(e.deltaX) > Math.abs(e.deltaY) || e.shiftKey) {
+      } else {
+        // nothing scrolls vertically here: both wheel axes pan the timeline
         e.preventDefault()
-        ws.setScroll(ws.getScroll() + (e.shiftKey ? e.deltaY : e.deltaX))
+        const d = Math.abs(e.deltaX) > Math.abs(e.deltaY) ? e.deltaX : e.deltaY
+        ws.setScroll(ws.getScroll() + d)
       }
     }
     const onMove = (e: PointerEvent) =>

@@ -1,5 +1,5 @@
 import { createContext } from 'svelte'
-import type { AppEvent, FileInfo, MenuCommand } from '../../../shared/ipc'
+import type { AppEvent, FileInfo, MenuCommand, RecentFile } from '../../../shared/ipc'
 import type { Backend } from '../lib/backend'
 import { Errors } from './errors.svelte'
 import { ExportDialog } from './export-dialog.svelte'
@@ -26,6 +26,8 @@ export class AppState {
   platform = $state<string>('other')
   /** True in Electron, where native menu accelerators send open/export/undo themselves. */
   nativeMenus = $state(false)
+  /** Recently opened files, newest first (shown on the empty screen). */
+  recent = $state.raw<RecentFile[]>([])
 
   constructor(
     backend: Backend,
@@ -58,7 +60,17 @@ export class AppState {
         this.nativeMenus = !info.bridge
       })
       .catch(() => {})
+    void this.refreshRecent()
     return off
+  }
+
+  /** Reads the recent-files list from main. */
+  async refreshRecent(): Promise<void> {
+    try {
+      this.recent = await this.backend.call('listRecentFiles')
+    } catch {
+      this.recent = []
+    }
   }
 
   /** Opens a file (dialog when no path); errors go to the banner. */
@@ -87,6 +99,7 @@ export class AppState {
     this.playback.setMedia(info.fileId, info.sampleRate, info.durationSec)
     this.view.zoomToFit()
     this.errors.clear()
+    void this.refreshRecent()
   }
 
   /** Runs the separation with the requested count. */
@@ -241,6 +254,7 @@ export class AppState {
         this.separation.setFile(null)
         this.history.clear()
         this.project.close()
+        void this.refreshRecent()
         return
     }
   }

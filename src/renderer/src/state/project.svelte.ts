@@ -10,10 +10,11 @@ const SPECTROGRAM_PAGE_BYTES = 4 << 20
 /** Frames of the first page: small, so the first pixels show while main computes the rest. */
 const FIRST_PAGE_FRAMES = 768
 
-/** Waveform peaks per second asked of main, for a file of this length. */
+/** Waveform peaks per second asked of main: at most 400, and at most ~100k peaks per file so
+ * that handing them to wavesurfer stays well under a 100 ms task even for a 30-minute file. */
 export function peaksPerSecond(durationSec: number): number {
   if (!(durationSec > 0)) return 200
-  return Math.round(Math.min(400, Math.max(20, 400_000 / durationSec)))
+  return Math.max(1, Math.round(Math.min(400, 100_000 / durationSec)))
 }
 
 /**

@@ -35,7 +35,7 @@ export interface SeparationProgress {
 }
 
 /** Bytes of masks per page asked of main. */
-const MASK_PAGE_BYTES = 8 << 20
+const MASK_PAGE_BYTES = 32 << 20
 
 /**
  * The separation of the opened file: the requested number of sources (1-8 or auto, with the

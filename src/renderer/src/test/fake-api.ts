@@ -9,6 +9,7 @@ import type {
   FileInfo,
   IpcResult,
   MaskGrid,
+  RecentFile,
   SeparationSummary,
   UnweaveApi,
 } from '../../../shared/ipc'
@@ -48,6 +49,8 @@ export interface FakeApi {
   existing: Set<string>
   /** Answer of the next open dialog (null = cancelled). */
   nextOpen: string | null
+  /** What listRecentFiles answers. */
+  recent: RecentFile[]
   file: FileInfo
 }
 
@@ -112,6 +115,7 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     },
     existing,
     nextOpen: file.path,
+    recent: [],
     file,
   }
 
@@ -157,7 +161,7 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     openFileDialog: () => (fake.nextOpen ? file : null),
     openFile: (a: { path: string }) => ({ ...file, path: a.path, name: a.path.split('/').pop() }),
     getFileInfo: () => file,
-    listRecentFiles: () => [],
+    listRecentFiles: () => fake.recent,
     clearRecentFiles: () => [],
     getSpectrogram: (a: { range?: { from?: number; to?: number } }) => {
       const from = a.range?.from ?? 0
