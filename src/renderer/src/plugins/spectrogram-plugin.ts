@@ -75,6 +75,7 @@ export class SpectrogramPlugin extends BasePlugin<
   #frame = frameCoalescer(() => this.drawNow())
   #resizeObserver: ResizeObserver | null = null
   #drawnOnce = false
+  #seekOnClick = true
 
   constructor(options: SpectrogramPluginOptions) {
     super(options)
@@ -134,7 +135,7 @@ export class SpectrogramPlugin extends BasePlugin<
       ws.on('timeupdate', (t) => this.setTime(t)),
     )
     const onClick = (e: MouseEvent) => {
-      if (e.button !== 0) return
+      if (e.button !== 0 || !this.#seekOnClick) return
       this.emit('seek', this.timeAt(e.clientX))
     }
     const onWheel = (e: WheelEvent) => {
@@ -194,6 +195,14 @@ export class SpectrogramPlugin extends BasePlugin<
       return
     this.#display = { ...display }
     this.#frame.schedule()
+  }
+
+  /**
+   * Whether a click seeks (the default). Issue 5's mask tools turn it off while a tool is active
+   * and handle the pointer themselves in their own plugin layer over this one.
+   */
+  setSeekOnClick(on: boolean): void {
+    this.#seekOnClick = on
   }
 
   /** Shows a loop region (or none). */
