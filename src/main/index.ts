@@ -33,6 +33,9 @@ let win: BrowserWindow | undefined
 let pendingOpen: string | null = fileFromArgv(process.argv, process.cwd(), argvSkip)
 let quitting = false
 
+// Tests (and portable setups) may put the profile elsewhere; it must be set before anything reads it.
+if (process.env['UNWEAVE_USER_DATA']) app.setPath('userData', process.env['UNWEAVE_USER_DATA'])
+
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {

@@ -29,9 +29,13 @@ describe.skipIf(!!reason)('the editor in Electron (Playwright _electron)', () =>
     const model = chooseModel()
     app = await _electron.launch({
       executablePath: binary!,
-      args: [join(repoRoot, 'out/main/index.js'), `--user-data-dir=${join(work, 'profile')}`],
+      args: [join(repoRoot, 'out/main/index.js')],
       cwd: repoRoot,
-      env: { ...process.env, UNWEAVE_MODEL: model.path } as Record<string, string>,
+      env: {
+        ...process.env,
+        UNWEAVE_MODEL: model.path,
+        UNWEAVE_USER_DATA: join(work, 'profile'),
+      } as Record<string, string>,
     })
   })
   afterAll(async () => {
