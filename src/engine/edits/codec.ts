@@ -1,0 +1,186 @@
+/**
+ * Plain-data encodings of masks and edit history for project files (the container and its
+ * compression are the caller's): exact, so a decoded project replays to the very same floats.
+ */
+import type { SourceMasks } from '../types'
+import {
+  checkAction,
+  dequantizeMasks,
+  type EditAction,
+  type EditCommand,
+  MASK_SCALE,
+  quantizeMasks,
+} from './editable-masks'
+
+/** Encoded canonical automatic masks. */
+export interface EncodedMasks {
+  /**
+   * 'labels-u8': hard masks, one uint8 source index per bin [n];
+   * 'u16-planes': sources 0..k-2 as uint16 (value * 65535), each plane stored as its n high bytes
+   * then its n low bytes (compresses better); the last source is 65535 minus the others.
+   */
+  encoding: 'labels-u8' | 'u16-planes'
+  data: Uint8Array
+}
+
+/** Encodes canonical masks (see canonicalMasks) exactly. */
+export function encodeMasks(masks: SourceMasks): EncodedMasks {
+  const { k } = masks
+  const n = masks.frames * masks.bins
+  const m = masks.masks
+  let hard = true
+  for (let s = 0; s < k && hard; s++) {
+    const a = m[s]
+    for (let i = 0; i < n; i++)
+      if (a[i] !== 0 && a[i] !== 1) {
+        hard = false
+        break
+      }
+  }
+  if (hard) {
+    const data = new Uint8Array(n)
+    for (let s = 1; s < k; s++) {
+      const a = m[s]
+      for (let i = 0; i < n; i++) if (a[i] === 1) data[i] = s
+    }
+    return { encoding: 'labels-u8', data }
+  }
+  const q = quantizeMasks(masks)
+  const data = new Uint8Array(2 * n * Math.max(0, k - 1))
+  for (let s = 0; s < k - 1; s++) {
+    const p = q[s]
+    const hi = 2 * n * s
+    const lo = hi + n
+    for (let i = 0; i < n; i++) {
+      data[hi + i] = p[i] >>> 8
+      data[lo + i] = p[i] & 255
+    }
+  }
+  return { encoding: 'u16-planes', data }
+}
+
+/** Decodes masks written by encodeMasks(); throws RangeError if the data does not fit the grid. */
+export function decodeMasks(enc: EncodedMasks, grid: Omit<SourceMasks, 'masks'>): SourceMasks {
+  const { k } = grid
+  const n = grid.frames * grid.bins
+  if (enc.encoding === 'labels-u8') {
+    if (enc.data.length !== n)
+      throw new RangeError(`mask labels: ${enc.data.length} bytes for ${n} bins`)
+    const masks = Array.from({ length: k }, () => new Float32Array(n))
+    for (let i = 0; i < n; i++) {
+      const s = enc.data[i]
+      if (s >= k) throw new RangeError(`mask labels: source ${s} at bin ${i}, but k = ${k}`)
+      masks[s][i] = 1
+    }
+    return { ...grid, masks }
+  }
+  if (enc.encoding !== 'u16-planes')
+    throw new RangeError(`unknown mask encoding '${String(enc.encoding)}'`)
+  if (enc.data.length !== 2 * n * Math.max(0, k - 1))
+    throw new RangeError(`mask planes: ${enc.data.length} bytes, expected ${2 * n * (k - 1)}`)
+  const q = Array.from({ length: k }, () => new Uint16Array(n))
+  const last = q[k - 1]
+  last.fill(MASK_SCALE)
+  for (let s = 0; s < k - 1; s++) {
+    const p = q[s]
+    const hi = 2 * n * s
+    const lo = hi + n
+    for (let i = 0; i < n; i++) {
+      const v = (enc.data[hi + i] << 8) | enc.data[lo + i]
+      p[i] = v
+      const r = last[i] - v
+      if (r < 0) throw new RangeError(`mask planes: the masks of bin ${i} sum to more than 1`)
+      last[i] = r
+    }
+  }
+  return { ...grid, masks: dequantizeMasks(q, k, n) }
+}
+
+/** A command's JSON part: the action and its selection box; the weights are at [offset, offset + frames * bins) of `bytes`. */
+export interface EncodedCommand {
+  action: EditAction
+  frame0: number
+  frames: number
+  bin0: number
+  bins: number
+  offset: number
+}
+
+/** Undo and redo stacks as JSON-able records plus one byte blob of selection weights. */
+export interface EncodedHistory {
+  undo: EncodedCommand[]
+  redo: EncodedCommand[]
+  bytes: Uint8Array
+}
+
+/** Encodes the undo stack (oldest first) and the redo stack (next to redo last). */
+export function encodeHistory(undo: EditCommand[], redo: EditCommand[]): EncodedHistory {
+  let total = 0
+  for (const c of [...undo, ...redo]) total += c.selection.weights.length
+  const bytes = new Uint8Array(total)
+  let off = 0
+  const enc = (c: EditCommand): EncodedCommand => {
+    const s = c.selection
+    bytes.set(s.weights, off)
+    const r = {
+      action: c.action,
+      frame0: s.frame0,
+      frames: s.frames,
+      bin0: s.bin0,
+      bins: s.bins,
+      offset: off,
+    }
+    off += s.weights.length
+    return r
+  }
+  return { undo: undo.map(enc), redo: redo.map(enc), bytes }
+}
+
+/** Decodes a history; checks every record against the grid and k (RangeError naming the record). */
+export function decodeHistory(
+  h: { undo: unknown; redo: unknown },
+  bytes: Uint8Array,
+  grid: { frames: number; bins: number; k: number },
+): { undo: EditCommand[]; redo: EditCommand[] } {
+  const dec = (list: unknown, name: string): EditCommand[] => {
+    if (!Array.isArray(list)) throw new RangeError(`history.${name} is not a list`)
+    return list.map((r: EncodedCommand, i) => {
+      const int = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0
+      if (
+        !r ||
+        !int(r.frame0) ||
+        !int(r.frames) ||
+        !int(r.bin0) ||
+        !int(r.bins) ||
+        !int(r.offset) ||
+        r.frame0 + r.frames > grid.frames ||
+        r.bin0 + r.bins > grid.bins ||
+        r.offset + r.frames * r.bins > bytes.length
+      )
+        throw new RangeError(`history.${name}[${i}] has a selection outside the grid or the data`)
+      try {
+        checkAction(r.action, grid.k)
+      } catch (e) {
+        throw new RangeError(`history.${name}[${i}]: ${(e as Error).message}`)
+      }
+      const a = r.action
+      const action: EditAction =
+        a.type === 'assign'
+          ? { type: 'assign', to: a.to }
+          : a.type === 'move'
+            ? { type: 'move', from: a.from, to: a.to }
+            : { type: a.type }
+      return {
+        action,
+        selection: {
+          frame0: r.frame0,
+          frames: r.frames,
+          bin0: r.bin0,
+          bins: r.bins,
+          weights: bytes.slice(r.offset, r.offset + r.frames * r.bins),
+        },
+      }
+    })
+  }
+  return { undo: dec(h.undo, 'undo'), redo: dec(h.redo, 'redo') }
+}

@@ -1,0 +1,34 @@
+/**
+ * Hand edits of source masks (issue 5): selections, the edit model with exact undo/redo, the
+ * embedding wand, constrained re-clustering and partial re-synthesis. Pure TypeScript over typed
+ * arrays (browser-safe): the renderer's preview, the app's export and the CLI run this same code.
+ */
+export * from './selection'
+export {
+  EditableMasks,
+  canonicalMasks,
+  quantizeMasks,
+  dequantizeMasks,
+  checkAction,
+  mergeRanges,
+  MASK_SCALE,
+  type EditAction,
+  type EditCommand,
+  type TouchedRange,
+  type Stroke,
+} from './editable-masks'
+export {
+  EmbeddingWand,
+  computeSimilarity,
+  type EmbeddingGrid,
+  type WandSelectOptions,
+} from './wand'
+export { reclusterWithEdits, type BinConstraints, type ReclusterOptions } from './recluster'
+export { touchedSampleRange, soloMaskRows } from './resynth'
+export {
+  encodeHistory,
+  decodeHistory,
+  encodeMasks,
+  decodeMasks,
+  type EncodedHistory,
+} from './codec'
