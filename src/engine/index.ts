@@ -17,7 +17,12 @@ export {
   type MaskRowSource,
 } from './masks/synthesize'
 export { separate, lazyMaskRows } from './separate'
-export { magnitudeSpectrogram } from './spectrogram'
+export {
+  magnitudeSpectrogram,
+  magnitudeSpectrogramBytes,
+  type ByteSpectrogram,
+  type ByteSpectrogramOptions,
+} from './spectrogram'
 // DSP kernels, for callers that need them directly (display, tests, tools).
 export { RealFft, ComplexFft } from './dsp/fft'
 export { hannWindow } from './dsp/window'

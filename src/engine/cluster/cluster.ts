@@ -35,7 +35,8 @@ export function fitSample(analysis: Analysis, size: number, seed: number): FitSa
 /**
  * Spherical k-means of the active bins' embeddings (magnitude-weighted, k-means++, restarts) fitted
  * on a sample of up to `sampleSize` active bins, then every bin (silent ones too) assigned to its
- * nearest centroid. Restarts run on a 20k sub-sample, the best is refined on the whole sample.
+ * nearest centroid. Restarts run on a strided sub-sample (1250 points per cluster, at least 2000), the best is
+ * refined on the whole sample (at most 10 iterations).
  * Sources are ordered by weight share, loudest first.
  */
 export function clusterSources(
@@ -49,7 +50,7 @@ export function clusterSources(
   const d = analysis.dim
   // Restarts on a strided sub-sample (cheap), then the winner refined on the whole sample.
   const m = sample.weights.length
-  const subSize = Math.min(m, 20_000)
+  const subSize = Math.min(m, Math.max(2000, 1250 * k))
   let fit
   if (subSize < m) {
     const stride = m / subSize
@@ -62,7 +63,7 @@ export function clusterSources(
     }
     const coarse = sphericalKMeans(subPts, subW, d, k, {
       restarts: opts.restarts ?? 4,
-      maxIterations: opts.maxIterations ?? 30,
+      maxIterations: Math.min(20, opts.maxIterations ?? 30),
       seed: opts.seed ?? 1,
     })
     fit = sphericalKMeans(sample.points, sample.weights, d, k, {

@@ -25,6 +25,10 @@ export function maskRows(
 ): void {
   const ct = packCentroids(centroids, k, d)
   const groups = ct.length / (4 * d)
+  if (mode === 'soft' && k >= 2 && k <= 4) {
+    softRows4(emb, d, ct, k, beta, start, end, out, outOffset)
+    return
+  }
   const dots = new Float64Array(groups * 4)
   for (let i = start; i < end; i++) {
     const o = i * d
@@ -75,6 +79,57 @@ export function maskRows(
       const inv = 1 / sum
       for (let q = 0; q < k; q++) out[q][w] = dots[q] * inv
     }
+  }
+}
+
+/**
+ * Soft masks for 2..4 sources in one pass per row: the row's norm and its 4 dot products share one
+ * loop over the int8 coordinates; exp() only for the sources that are not the nearest.
+ */
+function softRows4(
+  emb: Int8Array,
+  d: number,
+  ct: Float64Array,
+  k: number,
+  beta: number,
+  start: number,
+  end: number,
+  out: Float32Array[],
+  outOffset: number,
+): void {
+  const o0 = out[0]
+  const o1 = out[1]
+  const o2 = k > 2 ? out[2] : out[1]
+  const o3 = k > 3 ? out[3] : out[1]
+  for (let i = start, w = outOffset; i < end; i++, w++) {
+    const o = i * d
+    let a0 = 0
+    let a1 = 0
+    let a2 = 0
+    let a3 = 0
+    let nn = 0
+    for (let j = 0, b = 0; j < d; j++, b += 4) {
+      const p = emb[o + j]
+      nn += p * p
+      a0 += p * ct[b]
+      a1 += p * ct[b + 1]
+      a2 += p * ct[b + 2]
+      a3 += p * ct[b + 3]
+    }
+    const g = nn > 0 ? beta / Math.sqrt(nn) : 0
+    let m = a0
+    if (a1 > m) m = a1
+    if (k > 2 && a2 > m) m = a2
+    if (k > 3 && a3 > m) m = a3
+    const e0 = a0 === m ? 1 : Math.exp(g * (a0 - m))
+    const e1 = a1 === m ? 1 : Math.exp(g * (a1 - m))
+    const e2 = k > 2 ? (a2 === m ? 1 : Math.exp(g * (a2 - m))) : 0
+    const e3 = k > 3 ? (a3 === m ? 1 : Math.exp(g * (a3 - m))) : 0
+    const inv = 1 / (e0 + e1 + e2 + e3)
+    o0[w] = e0 * inv
+    o1[w] = e1 * inv
+    if (k > 2) o2[w] = e2 * inv
+    if (k > 3) o3[w] = e3 * inv
   }
 }
 
