@@ -74,3 +74,18 @@ def test_midi_channel_split_program_and_truncation(tmp_path):
     p = str(tmp_path / "one.mid")
     one.save(p)
     assert os.path.getsize(p) > 0
+
+
+def test_sequential_midi_puts_each_voice_in_its_own_section(tmp_path):
+    from unweave_train.data.render import TICKS_PER_SECOND, sequential_midi
+
+    mid = _midi(str(tmp_path / "b.mid"))
+    voices = trio_voices(channel_stats(mid))
+    seq, section = sequential_midi(mid, voices, max_seconds=5.0)
+    assert section == 9.0
+    tick = 0
+    for m in seq.tracks[0]:
+        tick += m.time
+        if not m.is_meta and m.type == "note_on":
+            sec = tick / TICKS_PER_SECOND
+            assert m.channel * section <= sec <= m.channel * section + 5.0 + 1e-6
