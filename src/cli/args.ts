@@ -24,9 +24,22 @@ export interface SeparateCommand {
   json: boolean
 }
 
+/** Settings of `unweave separate --project <file.unweave>`: export an edited project's stems. */
+export interface ProjectExportCommand {
+  command: 'separate-project'
+  project: string
+  /** Output folder; default the recording's folder. */
+  out?: string
+  format: StemFormat
+  bits: StemBits
+  force: boolean
+  json: boolean
+}
+
 /** Any parsed command line. */
 export type Command =
   | SeparateCommand
+  | ProjectExportCommand
   | { command: 'devices'; json: boolean }
   | { command: 'help'; topic?: 'separate' | 'devices' }
   | { command: 'version' }
@@ -35,6 +48,7 @@ export const HELP = `unweave: take a recording apart into its sources (deep clus
 
 Usage:
   unweave separate <input> --sources <N|auto> [options]
+  unweave separate --project <file.unweave> [--out DIR] [--format ..] [--bits ..] [--force] [--json]
   unweave devices [--json]
   unweave --help | --version
 
@@ -52,6 +66,10 @@ Options of separate:
   --device D           auto|cpu|cuda|directml|coreml (default auto: accelerator if it loads, else CPU)
   --force              overwrite existing stems
   --json               print one JSON object with the result on stdout
+  --project FILE       export the stems of an edited project (.unweave) instead of separating an input:
+                       its masks with the edits applied, the same bytes as the app's export
+                       (--sources, --mask, --model and --device do not apply; --out defaults to the
+                       recording's folder)
 
 Inputs: WAV (8/16/24/32-bit int, 32/64-bit float, RF64), FLAC, MP3, Ogg Vorbis, Opus; 8-192 kHz; 1-8 channels.
 
@@ -89,6 +107,7 @@ export function parseCommandLine(argv: string[]): Command {
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
+        project: { type: 'string', short: 'p' },
       },
     })
   } catch (e) {
@@ -121,6 +140,7 @@ export function parseCommandLine(argv: string[]): Command {
       'model',
       'device',
       'force',
+      'project',
     ] as const) {
       if (v[k] !== undefined) throw new UsageError(`--${k} does not apply to 'devices'`)
     }
@@ -131,6 +151,35 @@ export function parseCommandLine(argv: string[]): Command {
       `unknown command '${cmd}'. Commands: separate, devices. Run 'unweave --help'.`,
     )
 
+  if (v.project !== undefined) {
+    if (v.project === '') throw new UsageError('--project needs a project file (.unweave)')
+    if (rest.length)
+      throw new UsageError(
+        `give either an input file or --project, not both: --project exports the project's own recording`,
+      )
+    for (const k of ['sources', 'mask', 'model', 'device'] as const)
+      if (v[k] !== undefined)
+        throw new UsageError(
+          `--${k} does not apply with --project: the project holds its masks and edits`,
+        )
+    const format = choice('format', v.format, ['wav', 'flac'] as const, 'wav')
+    const bitsText = choice('bits', v.bits, ['16', '24', '32f'] as const, '24')
+    const bits: StemBits = bitsText === '32f' ? '32f' : bitsText === '16' ? 16 : 24
+    if (format === 'flac' && bits === '32f')
+      throw new UsageError(
+        `FLAC cannot hold 32-bit float: use --bits 16 or 24 with --format flac, or --format wav for 32f`,
+      )
+    if (v.out !== undefined && v.out === '') throw new UsageError('--out needs a folder')
+    return {
+      command: 'separate-project',
+      project: v.project,
+      out: v.out,
+      format,
+      bits,
+      force: !!v.force,
+      json: !!v.json,
+    }
+  }
   if (rest.length === 0)
     throw new UsageError(
       `'separate' needs an input file: unweave separate <input> --sources <N|auto>`,

@@ -5,6 +5,7 @@
  */
 import { isUnweaveError } from '../shared/errors'
 import { HELP, parseCommandLine, type Command } from './args'
+import { runProjectExport } from './project'
 import { runSeparate, type CliIo } from './separate'
 
 declare const __UNWEAVE_VERSION__: string | undefined
@@ -60,6 +61,8 @@ export async function run(
         return await runDevices(cmd.json, io)
       case 'separate':
         return await runSeparate(cmd, io, controller.signal)
+      case 'separate-project':
+        return await runProjectExport(cmd, io, controller.signal)
     }
   } catch (e) {
     if (interrupted) {

@@ -1,0 +1,518 @@
+/**
+ * Project files (`.unweave`, docs/project-format.md): a zip container (fflate) holding
+ *   manifest.json  the audio file's path, size and sha256, model, engine settings, sources, the mask
+ *                  grid, the edit history's records and a sha256 of every binary entry
+ *   masks.bin      the automatic masks, canonical (src/engine/edits codec: labels or uint16 planes)
+ *   history.bin    the selection weights of the undo and redo stacks (uint8)
+ *   centroids.bin  optional: the clustering's centroids (float32), for re-clustering after re-analysis
+ * The edited masks are not stored: opening replays the undo stack over the automatic masks, which
+ * gives the very same floats (the edit code is deterministic). Saving is atomic (temp + rename).
+ * No Electron import: the app, the CLI and tests use it alike.
+ */
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
+import { basename, dirname, isAbsolute, resolve } from 'node:path'
+import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate'
+import {
+  canonicalMasks,
+  decodeHistory,
+  decodeMasks,
+  EditableMasks,
+  encodeHistory,
+  encodeMasks,
+  type EditCommand,
+} from '../../engine/edits/index'
+import type { MaskMode, SourceMasks } from '../../engine/types'
+import { InputError } from '../../shared/errors'
+import { writeError } from './audio-encode'
+import { writeFileAtomic } from './atomic-file'
+
+/** The `format` field of every project manifest. */
+export const PROJECT_FORMAT = 'unweave-project'
+/** The newest format version this code writes and reads. */
+export const PROJECT_VERSION = 1
+/** The file name extension of projects. */
+export const PROJECT_EXTENSION = '.unweave'
+
+/** The recording a project belongs to. */
+export interface ProjectAudio {
+  /** Absolute path when saved (stored relative to the project file too, see the format doc). */
+  path: string
+  /** sha256 of the file's bytes, lowercase hex. */
+  sha256: string
+  /** File size in bytes. */
+  size: number
+  sampleRate?: number
+  channels?: number
+  durationSec?: number
+}
+
+/** Engine settings the masks were made with. */
+export interface ProjectSettings {
+  mask: MaskMode
+  /** Soft-mask sharpness, if not the engine's default. */
+  beta?: number
+  /** 'auto' or the number asked for (the masks' k is the number of sources). */
+  requestedSources?: number | 'auto'
+  /** Anything else the app wants to keep (JSON). */
+  [key: string]: unknown
+}
+
+/** One source as the user named and coloured it. */
+export interface ProjectSource {
+  name: string
+  /** CSS colour, e.g. '#e0a030'. */
+  colour: string
+}
+
+/** Everything a project holds, in memory. */
+export interface ProjectData {
+  audio: ProjectAudio
+  model: { name: string; version: string }
+  settings: ProjectSettings
+  /** One per source (length = automatic.k). */
+  sources: ProjectSource[]
+  /** The automatic masks on the canonical 16-bit grid (see canonicalMasks). */
+  automatic: SourceMasks
+  /** The clustering's centroids (float32 [k * dim]), if kept. */
+  clustering?: { dim: number; centroids: Float32Array }
+  /** Edit history: undo stack oldest first, redo stack with the next redo last. */
+  history: { undo: EditCommand[]; redo: EditCommand[] }
+  /** ISO time of the first save (kept across saves). */
+  createdAt?: string
+  /** ISO time of the last save. */
+  savedAt?: string
+}
+
+/** Whether a project's recording is where it says and unchanged. */
+export type AudioCheck =
+  | { status: 'ok'; path: string }
+  | { status: 'missing'; path: string; message: string }
+  | {
+      status: 'changed'
+      path: string
+      expectedSha256: string
+      actualSha256: string
+      message: string
+    }
+
+/** Result of openProject(). */
+export interface OpenedProject {
+  project: ProjectData
+  /** The audio check ('ok' / 'missing' / 'changed'); the app offers "locate the file" unless ok. */
+  audio: AudioCheck
+  /** The format version the file was written in. */
+  version: number
+}
+
+/** Default source colours (cycled). */
+export const DEFAULT_SOURCE_COLOURS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#e15759',
+  '#b07aa1',
+  '#76b7b2',
+  '#edc948',
+  '#ff9da7',
+]
+
+/** sha256 of a file's bytes (streamed), lowercase hex. */
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256')
+  await new Promise<void>((res, rej) => {
+    createReadStream(path, { highWaterMark: 1 << 20 })
+      .on('data', (b) => h.update(b))
+      .on('error', rej)
+      .on('end', () => res())
+  })
+  return h.digest('hex')
+}
+
+/**
+ * A new project for a recording and its automatic masks (made canonical here): hashes the audio
+ * file; sources default to "Source N" with the default colours; empty history unless given.
+ */
+export async function createProject(init: {
+  audioPath: string
+  audioInfo?: Pick<ProjectAudio, 'sampleRate' | 'channels' | 'durationSec'>
+  model: { name: string; version: string }
+  settings: ProjectSettings
+  masks: SourceMasks
+  sources?: ProjectSource[]
+  clustering?: { dim: number; centroids: Float32Array }
+  history?: { undo: EditCommand[]; redo: EditCommand[] }
+}): Promise<ProjectData> {
+  const path = resolve(init.audioPath)
+  let size: number
+  let sha256: string
+  try {
+    size = (await stat(path)).size
+    sha256 = await sha256File(path)
+  } catch (e) {
+    throw new InputError(`${path} cannot be read: ${(e as Error).message}`, { cause: e })
+  }
+  const k = init.masks.k
+  return {
+    audio: { path, sha256, size, ...init.audioInfo },
+    model: { name: init.model.name, version: init.model.version },
+    settings: init.settings,
+    sources:
+      init.sources ??
+      Array.from({ length: k }, (_, i) => ({
+        name: `Source ${i + 1}`,
+        colour: DEFAULT_SOURCE_COLOURS[i % DEFAULT_SOURCE_COLOURS.length],
+      })),
+    automatic: canonicalMasks(init.masks),
+    clustering: init.clustering,
+    history: init.history ?? { undo: [], redo: [] },
+  }
+}
+
+/** The project with an editor's automatic masks and history (what to save after editing). */
+export function withEditorState(project: ProjectData, editor: EditableMasks): ProjectData {
+  return {
+    ...project,
+    automatic: editor.automatic,
+    history: { undo: editor.undoStack, redo: editor.redoStack },
+  }
+}
+
+/** An editor for the project: its automatic masks with the undo stack replayed, the redo stack kept. */
+export function projectEditor(project: ProjectData): EditableMasks {
+  return EditableMasks.fromHistory(project.automatic, project.history.undo, project.history.redo, {
+    canonical: true,
+  })
+}
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+
+/** Options of saveProject(). */
+export interface SaveOptions {
+  /** Deflate level of the mask data, 0-9 (default 1: fast; history and manifest use 6). */
+  level?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9
+}
+
+/** The container bytes of a project (what saveProject writes). */
+export function encodeProject(
+  project: ProjectData,
+  projectPath?: string,
+  opts: SaveOptions = {},
+): Uint8Array {
+  const m = project.automatic
+  if (project.sources.length !== m.k)
+    throw new RangeError(`project: ${project.sources.length} sources for masks of k = ${m.k}`)
+  const masks = encodeMasks(m)
+  const hist = encodeHistory(project.history.undo, project.history.redo)
+  const now = new Date().toISOString()
+  const files: Zippable = {}
+  const entries: Record<string, { sha256: string; bytes: number }> = {}
+  const add = (name: string, data: Uint8Array, level: number): void => {
+    files[name] = [data, { level: level as 0 }]
+    entries[name] = { sha256: sha(data), bytes: data.length }
+  }
+  add('masks.bin', masks.data, opts.level ?? 1)
+  add('history.bin', hist.bytes, 6)
+  if (project.clustering) {
+    const c = project.clustering.centroids
+    add(
+      'centroids.bin',
+      new Uint8Array(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength)),
+      0,
+    )
+  }
+  const audioRel = projectPath
+    ? relativeTo(dirname(resolve(projectPath)), project.audio.path)
+    : undefined
+  const manifest = {
+    format: PROJECT_FORMAT,
+    version: PROJECT_VERSION,
+    createdAt: project.createdAt ?? now,
+    savedAt: now,
+    audio: { ...project.audio, relativePath: audioRel },
+    model: project.model,
+    settings: project.settings,
+    sources: project.sources,
+    grid: {
+      k: m.k,
+      sampleRate: m.sampleRate,
+      nFft: m.nFft,
+      hop: m.hop,
+      frames: m.frames,
+      bins: m.bins,
+    },
+    masks: { entry: 'masks.bin', encoding: masks.encoding },
+    clustering: project.clustering
+      ? { entry: 'centroids.bin', dim: project.clustering.dim, encoding: 'float32le' }
+      : undefined,
+    history: { entry: 'history.bin', undo: hist.undo, redo: hist.redo },
+    entries,
+  }
+  // manifest.json first, so a reader can look at it without inflating the rest.
+  const ordered: Zippable = { 'manifest.json': [strToU8(JSON.stringify(manifest)), { level: 6 }] }
+  Object.assign(ordered, files)
+  return zipSync(ordered, { mtime: new Date('2020-01-01T00:00:00Z') })
+}
+
+function relativeTo(dir: string, target: string): string | undefined {
+  // POSIX-style relative path when the audio sits under the project's folder (portable folders).
+  const d = resolve(dir)
+  const t = resolve(target)
+  if (t.startsWith(d + '/') || t.startsWith(d + '\\'))
+    return t.slice(d.length + 1).replaceAll('\\', '/')
+  return undefined
+}
+
+/**
+ * Saves a project atomically (temp file + fsync + rename; the old file stays intact if anything
+ * fails). Also the shell's autosave: save to a recovery path, open it after a crash. Returns the
+ * size in bytes. Throws OutputError when the folder is not writable.
+ */
+export async function saveProject(
+  path: string,
+  project: ProjectData,
+  opts: SaveOptions = {},
+): Promise<{ path: string; bytes: number }> {
+  const target = resolve(path)
+  const bytes = encodeProject(project, target, opts)
+  try {
+    await writeFileAtomic(target, bytes)
+  } catch (e) {
+    throw writeError(e, target)
+  }
+  return { path: target, bytes: bytes.length }
+}
+
+const corrupt = (path: string, what: string, cause?: unknown): InputError =>
+  new InputError(
+    `${basename(path)} is not a valid Unweave project: ${what}. The file is damaged or not a project; open another copy or a recovery file.`,
+    { cause },
+  )
+
+/** Parses and validates the container bytes of a project (no audio check). */
+export function decodeProject(
+  bytes: Uint8Array,
+  path = 'project.unweave',
+): { project: ProjectData; version: number } {
+  if (bytes.length === 0) throw corrupt(path, 'the file is empty')
+  let files: Record<string, Uint8Array>
+  try {
+    files = unzipSync(bytes)
+  } catch (e) {
+    throw corrupt(path, `its container cannot be read (${(e as Error).message})`, e)
+  }
+  const mf = files['manifest.json']
+  if (!mf) throw corrupt(path, 'it has no manifest.json')
+  let man: any // eslint-disable-line @typescript-eslint/no-explicit-any
+  try {
+    man = JSON.parse(strFromU8(mf))
+  } catch (e) {
+    throw corrupt(path, 'its manifest is not valid JSON', e)
+  }
+  if (!man || typeof man !== 'object' || man.format !== PROJECT_FORMAT)
+    throw corrupt(path, `its manifest does not say format '${PROJECT_FORMAT}'`)
+  if (!Number.isInteger(man.version) || man.version < 1)
+    throw corrupt(path, `its format version ${JSON.stringify(man.version)} is not a version number`)
+  if (man.version > PROJECT_VERSION)
+    throw new InputError(
+      `${basename(path)} was saved by a newer Unweave (project format ${man.version}); this version reads format ${PROJECT_VERSION} and older. Update Unweave to open it.`,
+    )
+  const entry = (name: unknown): Uint8Array => {
+    if (typeof name !== 'string' || !files[name])
+      throw corrupt(path, `the entry ${String(name)} is missing`)
+    const want = man.entries?.[name]
+    if (!want || typeof want.sha256 !== 'string')
+      throw corrupt(path, `the entry ${name} has no checksum`)
+    if (sha(files[name]) !== want.sha256)
+      throw corrupt(path, `the entry ${name} fails its checksum`)
+    return files[name]
+  }
+  const g = man.grid
+  const posInt = (x: unknown): boolean => Number.isInteger(x) && (x as number) > 0
+  if (!g || ![g.k, g.sampleRate, g.nFft, g.hop, g.frames, g.bins].every(posInt) || g.k > 255)
+    throw corrupt(path, 'its mask grid is missing or invalid')
+  const a = man.audio
+  if (
+    !a ||
+    typeof a.path !== 'string' ||
+    typeof a.sha256 !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(a.sha256)
+  )
+    throw corrupt(path, 'its audio reference (path and sha256) is missing or invalid')
+  if (!man.model || typeof man.model.name !== 'string' || typeof man.model.version !== 'string')
+    throw corrupt(path, 'its model name and version are missing')
+  const s = man.settings
+  if (!s || (s.mask !== 'hard' && s.mask !== 'soft'))
+    throw corrupt(path, 'its engine settings are missing')
+  if (
+    !Array.isArray(man.sources) ||
+    man.sources.length !== g.k ||
+    !man.sources.every(
+      (x: ProjectSource) => x && typeof x.name === 'string' && typeof x.colour === 'string',
+    )
+  )
+    throw corrupt(path, `it does not name and colour its ${g.k} sources`)
+  let automatic: SourceMasks
+  let history: { undo: EditCommand[]; redo: EditCommand[] }
+  try {
+    automatic = decodeMasks(
+      { encoding: man.masks?.encoding, data: entry(man.masks?.entry) },
+      {
+        k: g.k,
+        sampleRate: g.sampleRate,
+        nFft: g.nFft,
+        hop: g.hop,
+        frames: g.frames,
+        bins: g.bins,
+      },
+    )
+    history = decodeHistory(man.history ?? {}, entry(man.history?.entry), g)
+  } catch (e) {
+    if (e instanceof InputError) throw e
+    throw corrupt(path, (e as Error).message, e)
+  }
+  let clustering: ProjectData['clustering']
+  if (man.clustering) {
+    const raw = entry(man.clustering.entry)
+    const dim = man.clustering.dim
+    if (!posInt(dim) || raw.length !== g.k * dim * 4)
+      throw corrupt(path, 'its centroids do not fit k x dim')
+    clustering = { dim, centroids: new Float32Array(raw.slice().buffer) }
+  }
+  let audioPath = a.path
+  if (typeof a.relativePath === 'string' && !isAbsolute(a.path))
+    audioPath = resolve(dirname(path), a.relativePath)
+  return {
+    version: man.version,
+    project: {
+      audio: {
+        path: audioPath,
+        sha256: a.sha256,
+        size: a.size,
+        sampleRate: a.sampleRate,
+        channels: a.channels,
+        durationSec: a.durationSec,
+      },
+      model: { name: man.model.name, version: man.model.version },
+      settings: s,
+      sources: man.sources.map((x: ProjectSource) => ({ name: x.name, colour: x.colour })),
+      automatic,
+      clustering,
+      history,
+      createdAt: man.createdAt,
+      savedAt: man.savedAt,
+    },
+  }
+}
+
+/** The relative path stored with the audio, if any, resolved against the project's folder. */
+function relativeCandidate(projectPath: string, bytes: Uint8Array): string | undefined {
+  try {
+    const man = JSON.parse(
+      strFromU8(unzipSync(bytes, { filter: (f) => f.name === 'manifest.json' })['manifest.json']),
+    )
+    const rel = man?.audio?.relativePath
+    return typeof rel === 'string' ? resolve(dirname(projectPath), rel) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Opens and validates a project; checks its recording (missing / changed: see `audio`). Throws
+ * InputError for a missing, unreadable, damaged or newer-format file, with a message saying so.
+ * If the audio is not at its absolute path but is at the stored relative path (the folder moved),
+ * that path is used.
+ */
+export async function openProject(
+  path: string,
+  opts: { checkAudio?: boolean } = {},
+): Promise<OpenedProject> {
+  const p = resolve(path)
+  let bytes: Uint8Array
+  try {
+    const st = await stat(p)
+    if (st.isDirectory()) throw new InputError(`${path} is a folder, not an Unweave project.`)
+    bytes = await readFile(p)
+  } catch (e) {
+    if (e instanceof InputError) throw e
+    const code = (e as NodeJS.ErrnoException).code
+    throw new InputError(
+      code === 'ENOENT'
+        ? `${path} does not exist. Check the path.`
+        : `${path} cannot be read: ${(e as Error).message}`,
+      { cause: e },
+    )
+  }
+  const { project, version } = decodeProject(bytes, p)
+  if (opts.checkAudio === false)
+    return { project, version, audio: { status: 'ok', path: project.audio.path } }
+  let audio = await checkProjectAudio(project)
+  if (audio.status === 'missing') {
+    const alt = relativeCandidate(p, bytes)
+    if (alt && alt !== project.audio.path) {
+      const again = await checkProjectAudio(project, alt)
+      if (again.status === 'ok') {
+        project.audio = { ...project.audio, path: alt }
+        audio = again
+      }
+    }
+  }
+  return { project, version, audio }
+}
+
+/** Checks that the project's recording (or `candidate`) exists and has the project's sha256. */
+export async function checkProjectAudio(
+  project: ProjectData,
+  candidate?: string,
+): Promise<AudioCheck> {
+  const path = resolve(candidate ?? project.audio.path)
+  let size: number
+  try {
+    const st = await stat(path)
+    if (!st.isFile()) throw new Error('not a file')
+    size = st.size
+  } catch {
+    return {
+      status: 'missing',
+      path,
+      message: `The recording ${path} is missing. Locate the file to continue with this project.`,
+    }
+  }
+  const changed = (actual: string): AudioCheck => ({
+    status: 'changed',
+    path,
+    expectedSha256: project.audio.sha256,
+    actualSha256: actual,
+    message: `The recording ${path} has changed since the project was saved (its content differs). Locate the original file; the edits belong to it.`,
+  })
+  if (typeof project.audio.size === 'number' && size !== project.audio.size)
+    return changed('(size differs)')
+  let actual: string
+  try {
+    actual = await sha256File(path)
+  } catch {
+    return {
+      status: 'missing',
+      path,
+      message: `The recording ${path} cannot be read. Locate the file.`,
+    }
+  }
+  return actual === project.audio.sha256 ? { status: 'ok', path } : changed(actual)
+}
+
+/** "Locate the file": points the project at `newPath` if that file has the project's content. */
+export async function relocateAudio(
+  project: ProjectData,
+  newPath: string,
+): Promise<{ project: ProjectData; audio: AudioCheck }> {
+  const audio = await checkProjectAudio(project, newPath)
+  if (audio.status !== 'ok') return { project, audio }
+  return { project: { ...project, audio: { ...project.audio, path: audio.path } }, audio }
+}
+
+/** Throws InputError unless the check is ok (for headless callers such as the CLI). */
+export function requireAudio(check: AudioCheck): void {
+  if (check.status !== 'ok') throw new InputError(check.message)
+}
