@@ -62,21 +62,28 @@ export async function analyse(
 
   throwIfAborted(signal)
   progress('downmix', 0)
-  const mono = downmix(audio.channels) // [C][n] -> [n]
-  lap('downmix')
-  progress('resample', 0)
-  await yieldToEventLoop()
-  throwIfAborted(signal)
-  const x =
-    audio.sampleRate === model.sampleRate
-      ? mono
-      : new Resampler(audio.sampleRate, model.sampleRate, ANALYSIS_RESAMPLE).process(mono) // [n] -> [m]
+  // [C][n] -> [m]: the channels' mean at the model rate. When resampling, the downmix is fused into
+  // the resampler's first stage (no mono copy of a long input); 'downmix' then reports ~0.
+  let x: Float32Array
+  if (audio.sampleRate === model.sampleRate) {
+    x = downmix(audio.channels)
+    lap('downmix')
+  } else {
+    lap('downmix')
+    progress('resample', 0)
+    await yieldToEventLoop()
+    throwIfAborted(signal)
+    x = new Resampler(audio.sampleRate, model.sampleRate, ANALYSIS_RESAMPLE).processMean(
+      audio.channels,
+    )
+  }
   lap('resample')
   progress('stft', 0)
   await yieldToEventLoop()
   throwIfAborted(signal)
   const { nFft, hop } = model.stft
   const { frames, bins, magnitude } = stftMagnitude(x, nFft, hop) // [m] -> [T * F]
+  x = new Float32Array(0) // let the analysis signal go before the embeddings are allocated
   lap('stft')
 
   const dim = model.embeddingDim

@@ -84,6 +84,17 @@ describe('resample', () => {
     expect(best).toBe(800) // 50 ms at 16 kHz
   })
 
+  it("processMean resamples the channels' mean without a downmix copy", () => {
+    const a = sine(10000, 44100, 440)
+    const b = sine(10000, 44100, 3000, 0.3)
+    const r = new Resampler(44100, 16000)
+    const mean = a.map((v, i) => (v + b[i]) / 2)
+    const y1 = r.processMean([a, b])
+    const y2 = r.process(mean)
+    expect(y1.length).toBe(y2.length)
+    for (let i = 0; i < y1.length; i++) expect(Math.abs(y1[i] - y2[i])).toBeLessThan(1e-6)
+  })
+
   it('rejects non-integer or non-positive rates', () => {
     expect(() => new Resampler(0, 16000)).toThrow(RangeError)
     expect(() => new Resampler(44100.5, 16000)).toThrow(RangeError)

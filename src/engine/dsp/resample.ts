@@ -37,6 +37,44 @@ function besselI0(x: number): number {
   return sum
 }
 
+/** Output samples computed per block (bounds the scratch memory of each stage). */
+const BLOCK = 1 << 16
+
+/** Writes input samples [from, from + count) into dst[0 .. count), zeros outside the signal. */
+type Fill = (dst: Float32Array, from: number, count: number) => void
+
+function arrayFill(x: Float32Array): Fill {
+  return (dst, from, count) => {
+    const n = x.length
+    let i = 0
+    for (; i < count && from + i < 0; i++) dst[i] = 0
+    const end = Math.min(count, n - from)
+    if (end > i) {
+      dst.set(x.subarray(from + i, from + end), i)
+      i = end
+    }
+    for (; i < count; i++) dst[i] = 0
+  }
+}
+
+function meanFill(channels: Float32Array[]): Fill {
+  const C = channels.length
+  const g = 1 / C
+  const n = channels[0].length
+  return (dst, from, count) => {
+    for (let i = 0; i < count; i++) {
+      const j = from + i
+      if (j < 0 || j >= n) {
+        dst[i] = 0
+        continue
+      }
+      let s = 0
+      for (let c = 0; c < C; c++) s += channels[c][j]
+      dst[i] = s * g
+    }
+  }
+}
+
 /** Largest number of exact phases tabulated; beyond it phases are interpolated from this many. */
 const MAX_PHASES = 4096
 
@@ -66,23 +104,26 @@ class HalfbandDecimator {
     for (let q = 0; q < half; q++) this.odd[q] *= 0.5 / sum
   }
 
-  /** float32 [n] -> float32 [ceil(n / 2)]. */
-  process(input: Float32Array): Float32Array {
-    const n = input.length
+  /** Decimates the n samples that `fill` provides: float32 [n] -> float32 [ceil(n / 2)], in blocks. */
+  run(fill: Fill, n: number): Float32Array {
     const H = this.odd.length
     const pad = 2 * H
-    const x = new Float32Array(n + 2 * pad)
-    x.set(input, pad)
     const out = new Float32Array(Math.ceil(n / 2))
     const h = this.odd
-    for (let j = 0; j < out.length; j++) {
-      const c = pad + 2 * j
-      let acc = 0.5 * x[c]
-      for (let q = 0; q < H; q++) {
-        const k = 2 * q + 1
-        acc += h[q] * (x[c - k] + x[c + k])
+    const x = new Float32Array(2 * BLOCK + 2 * pad + 1)
+    for (let j0 = 0; j0 < out.length; j0 += BLOCK) {
+      const j1 = Math.min(out.length, j0 + BLOCK)
+      const lo = 2 * j0 - pad
+      fill(x, lo, 2 * (j1 - 1) + pad + 1 - lo)
+      for (let j = j0; j < j1; j++) {
+        const c = 2 * j - lo
+        let acc = 0.5 * x[c]
+        for (let q = 0; q < H; q++) {
+          const k = 2 * q + 1
+          acc += h[q] * (x[c - k] + x[c + k])
+        }
+        out[j] = acc
       }
-      out[j] = acc
     }
     return out
   }
@@ -133,11 +174,28 @@ export class Resampler {
 
   /** Resamples a whole signal: float32 [n] -> float32 [ceil(n * outRate / inRate)]. */
   process(input: Float32Array): Float32Array {
-    let x = input
-    for (const hb of this.halfbands) x = hb.process(x)
-    const y = this.final.process(x)
-    const len = this.outputLength(input.length)
-    return y.length === len ? y : y.subarray(0, len).slice()
+    return this.run(arrayFill(input), input.length)
+  }
+
+  /**
+   * Resamples the mean of the channels (the downmix fused into the first stage, so no mono copy
+   * of the input is made): float32 [C][n] -> float32 [ceil(n * outRate / inRate)].
+   */
+  processMean(channels: Float32Array[]): Float32Array {
+    if (channels.length === 1) return this.process(channels[0])
+    return this.run(meanFill(channels), channels[0]?.length ?? 0)
+  }
+
+  private run(fill: Fill, n: number): Float32Array {
+    let len = n
+    let y: Float32Array | null = null
+    for (const hb of this.halfbands) {
+      y = hb.run(y ? arrayFill(y) : fill, len)
+      len = y.length
+    }
+    const z = this.final.run(y ? arrayFill(y) : fill, len)
+    const outLen = this.outputLength(n)
+    return z.length === outLen ? z : z.slice(0, outLen)
   }
 }
 
@@ -203,26 +261,39 @@ class PolyphaseStage {
     return Math.ceil((n * this.up) / this.down)
   }
 
-  /** Resamples a whole signal: float32 [n] -> float32 [ceil(n * outRate / inRate)]. */
-  process(input: Float32Array): Float32Array {
-    const n = input.length
+  /** Resamples the n samples that `fill` provides: float32 [n] -> float32 [ceil(n * up / down)], in blocks. */
+  run(fill: Fill, n: number): Float32Array {
     const outLen = this.outputLength(n)
     const out = new Float32Array(outLen)
     if (n === 0) return out
     const K = this.halfTaps
+    const up = this.up
+    const down = this.down
+    const padded = new Float32Array(Math.ceil((BLOCK * down) / up) + 2 * K + 2)
+    for (let i0 = 0; i0 < outLen; i0 += BLOCK) {
+      const i1 = Math.min(outLen, i0 + BLOCK)
+      // Output i reads inputs j0(i) - K + 1 .. j0(i) + K, j0(i) = floor(i * down / up).
+      const lo = Math.floor((i0 * down) / up) - K + 1
+      const hi = Math.floor(((i1 - 1) * down) / up) + K + 1
+      fill(padded, lo, hi - lo)
+      this.block(padded, lo, i0, i1, out)
+    }
+    return out
+  }
+
+  /** Outputs [i0, i1) from x, where x[m] is input sample lo + m. */
+  private block(padded: Float32Array, lo: number, i0: number, i1: number, out: Float32Array): void {
+    const K = this.halfTaps
     const width = 2 * K
-    // Zero-padded copy: input j lives at padded[j + K].
-    const padded = new Float32Array(n + 2 * K + 1)
-    padded.set(input, K)
     const taps = this.taps
     const up = this.up
     const down = this.down
     if (this.phases === up) {
       // Output i: j0 = floor(i * down / up), phase r = (i * down) mod up; first input j0 - K + 1.
-      let j0 = 0
-      let r = 0
-      for (let i = 0; i < outLen; i++) {
-        const base = j0 + 1 // padded index of input j0 - K + 1
+      let j0 = Math.floor((i0 * down) / up)
+      let r = i0 * down - j0 * up
+      for (let i = i0; i < i1; i++) {
+        const base = j0 - K + 1 - lo
         const t0 = r * width
         let a0 = 0
         let a1 = 0
@@ -245,10 +316,10 @@ class PolyphaseStage {
       }
     } else {
       const P = this.phases
-      let j0 = 0
-      let r = 0
-      for (let i = 0; i < outLen; i++) {
-        const base = j0 + 1
+      let j0 = Math.floor((i0 * down) / up)
+      let r = i0 * down - j0 * up
+      for (let i = i0; i < i1; i++) {
+        const base = j0 - K + 1 - lo
         const pos = (r / up) * P
         const q = Math.min(P - 1, Math.floor(pos))
         const a = pos - q
@@ -269,7 +340,6 @@ class PolyphaseStage {
         }
       }
     }
-    return out
   }
 }
 

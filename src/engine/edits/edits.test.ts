@@ -26,7 +26,11 @@ import {
 
 const snap = (m: SourceMasks): Float32Array[] => m.masks.map((a) => a.slice())
 const bitsEqual = (a: Float32Array[], b: Float32Array[]): boolean =>
-  a.every((x, s) => Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(b[s].buffer, b[s].byteOffset, b[s].byteLength)))
+  a.every((x, s) =>
+    Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(
+      Buffer.from(b[s].buffer, b[s].byteOffset, b[s].byteLength),
+    ),
+  )
 
 function maxSumError(m: SourceMasks): number {
   let worst = 0
@@ -92,7 +96,14 @@ describe('selections', () => {
     expect(selectionWeight(hard, 20, 19)).toBe(1)
   })
   it('brush strokes fill the segment between points and clip to the grid', () => {
-    const s = brushSelection(g, [{ frame: -3, bin: 2 }, { frame: 30, bin: 2 }], { radius: 2 })
+    const s = brushSelection(
+      g,
+      [
+        { frame: -3, bin: 2 },
+        { frame: 30, bin: 2 },
+      ],
+      { radius: 2 },
+    )
     for (let t = 0; t <= 30; t++) expect(selectionWeight(s, t, 2)).toBe(1)
     expect(s.frame0).toBe(0)
     expect(s.bin0).toBe(1) // bin 0 lies on the radius: weight 0
@@ -106,7 +117,11 @@ describe('selections', () => {
     const b = frequencyBandSelection(g, 4, 6)
     expect([b.frame0, b.frames, b.bin0, b.bins]).toEqual([0, 40, 4, 2])
     // A right triangle (0,0) (10,0) (0,10): bins with t + f <= 10 (inside, up to the edge).
-    const l = lassoSelection(g, [{ frame: 0, bin: 0 }, { frame: 10, bin: 0 }, { frame: 0, bin: 10 }])
+    const l = lassoSelection(g, [
+      { frame: 0, bin: 0 },
+      { frame: 10, bin: 0 },
+      { frame: 0, bin: 10 },
+    ])
     expect(selectionWeight(l, 2, 2)).toBe(1)
     expect(selectionWeight(l, 8, 8)).toBe(0)
     expect(selectedCount(l)).toBeGreaterThan(50)
@@ -133,12 +148,19 @@ describe('EditableMasks', () => {
       const k = 2 + (seed % 3)
       const frames = 50
       const bins = 33
-      const ed = new EditableMasks(seed % 2 ? randomSoftMasks(k, frames, bins, seed) : hardMasks(k, frames, bins, (t, f) => (t + f) % k))
+      const ed = new EditableMasks(
+        seed % 2
+          ? randomSoftMasks(k, frames, bins, seed)
+          : hardMasks(k, frames, bins, (t, f) => (t + f) % k),
+      )
       const states: Float32Array[][] = [snap(ed.masks)]
       const weights: Float32Array[] = [ed.override.slice()]
       for (let step = 0; step < 60; step++) {
         const before = snap(ed.masks)
-        const cmd: EditCommand = { action: randomAction(rng, k), selection: randomSelection(rng, frames, bins) }
+        const cmd: EditCommand = {
+          action: randomAction(rng, k),
+          selection: randomSelection(rng, frames, bins),
+        }
         const r = ed.edit(cmd)
         expect(maxSumError(ed.masks)).toBeLessThan(2e-6)
         // Nothing outside the touched range changed.
@@ -148,7 +170,9 @@ describe('EditableMasks', () => {
               const i = t * bins + f
               if (ed.masks.masks[s][i] === before[s][i]) continue
               expect(r).not.toBeNull()
-              expect(t >= r!.frameStart && t < r!.frameEnd && f >= r!.binStart && f < r!.binEnd).toBe(true)
+              expect(
+                t >= r!.frameStart && t < r!.frameEnd && f >= r!.binStart && f < r!.binEnd,
+              ).toBe(true)
               expect(selectionWeight(cmd.selection, t, f)).toBeGreaterThan(0)
             }
         if (r) {
@@ -182,7 +206,10 @@ describe('EditableMasks', () => {
   it('assign with full weight makes hard masks; soft masks stay soft outside the selection', () => {
     const ed = new EditableMasks(randomSoftMasks(3, 10, 10))
     const auto = snap(ed.automatic)
-    ed.edit({ action: { type: 'assign', to: 2 }, selection: rectangleSelection(ed.masks, { frame: 2, bin: 2 }, { frame: 4, bin: 4 }) })
+    ed.edit({
+      action: { type: 'assign', to: 2 },
+      selection: rectangleSelection(ed.masks, { frame: 2, bin: 2 }, { frame: 4, bin: 4 }),
+    })
     const i = 3 * 10 + 3
     expect([ed.masks.masks[0][i], ed.masks.masks[1][i], ed.masks.masks[2][i]]).toEqual([0, 0, 1])
     expect(ed.override[i]).toBe(1)
@@ -191,7 +218,7 @@ describe('EditableMasks', () => {
     expect(ed.override[j]).toBe(0)
   })
 
-  it('move i -> j moves only i\'s share; split evens; restore returns to automatic', () => {
+  it("move i -> j moves only i's share; split evens; restore returns to automatic", () => {
     const ed = new EditableMasks(randomSoftMasks(3, 6, 6, 9))
     const A = snap(ed.automatic)
     const sel = rectangleSelection(ed.masks, { frame: 0, bin: 0 }, { frame: 5, bin: 5 })
@@ -218,9 +245,16 @@ describe('EditableMasks', () => {
     const before = snap(a.masks)
     const g = a.masks
     const st = a.beginStroke({ type: 'assign', to: 1 })
-    const pts = [{ frame: 5, bin: 5 }, { frame: 12, bin: 9 }, { frame: 20, bin: 20 }, { frame: 22, bin: 21 }]
+    const pts = [
+      { frame: 5, bin: 5 },
+      { frame: 12, bin: 9 },
+      { frame: 20, bin: 20 },
+      { frame: 22, bin: 21 },
+    ]
     for (let i = 0; i < pts.length; i++) {
-      const r = st.add(brushSelection(g, pts.slice(Math.max(0, i - 1), i + 1), { radius: 4, softness: 0.6 }))
+      const r = st.add(
+        brushSelection(g, pts.slice(Math.max(0, i - 1), i + 1), { radius: 4, softness: 0.6 }),
+      )
       expect(r).not.toBeNull()
     }
     const done = st.end()!
@@ -253,7 +287,9 @@ describe('EditableMasks', () => {
     const ed = new EditableMasks(randomSoftMasks(2, 8, 8))
     const sel = rectangleSelection(ed.masks, { frame: 1, bin: 1 }, { frame: 2, bin: 2 })
     expect(() => ed.edit({ action: { type: 'assign', to: 2 }, selection: sel })).toThrow(/source 2/)
-    expect(() => ed.edit({ action: { type: 'split' }, selection: { ...sel, frame0: 7 } })).toThrow(RangeError)
+    expect(() => ed.edit({ action: { type: 'split' }, selection: { ...sel, frame0: 7 } })).toThrow(
+      RangeError,
+    )
   })
 
   it('setAutomatic replays the edits over new automatic masks', () => {
@@ -270,21 +306,33 @@ describe('EditableMasks', () => {
 
 describe('codec', () => {
   it('masks (soft and hard) and history round-trip exactly', () => {
-    for (const m of [canonicalMasks(randomSoftMasks(4, 30, 21)), hardMasks(3, 30, 21, (t, f) => (t * f) % 3)]) {
+    for (const m of [
+      canonicalMasks(randomSoftMasks(4, 30, 21)),
+      hardMasks(3, 30, 21, (t, f) => (t * f) % 3),
+    ]) {
       const enc = encodeMasks(m)
-      expect(enc.encoding).toBe(m.masks[0].every((v) => v === 0 || v === 1) ? 'labels-u8' : 'u16-planes')
+      expect(enc.encoding).toBe(
+        m.masks[0].every((v) => v === 0 || v === 1) ? 'labels-u8' : 'u16-planes',
+      )
       const { masks: _, ...grid } = m
       expect(bitsEqual(decodeMasks(enc, grid).masks, m.masks)).toBe(true)
     }
     const ed = new EditableMasks(randomSoftMasks(3, 30, 20))
     const rng = makeRng(4)
-    for (let i = 0; i < 20; i++) ed.edit({ action: randomAction(rng, 3), selection: randomSelection(rng, 30, 20) })
+    for (let i = 0; i < 20; i++)
+      ed.edit({ action: randomAction(rng, 3), selection: randomSelection(rng, 30, 20) })
     for (let i = 0; i < 5; i++) ed.undo()
     const h = encodeHistory(ed.undoStack, ed.redoStack)
     const json = JSON.parse(JSON.stringify({ undo: h.undo, redo: h.redo }))
     const back = decodeHistory(json, h.bytes, { frames: 30, bins: 20, k: 3 })
     expect(back.undo).toEqual(ed.undoStack)
     expect(back.redo).toEqual(ed.redoStack)
-    expect(() => decodeHistory({ undo: [{ ...h.undo[0], frame0: 29, frames: 5 }], redo: [] }, h.bytes, { frames: 30, bins: 20, k: 3 })).toThrow(/undo\[0\]/)
+    expect(() =>
+      decodeHistory({ undo: [{ ...h.undo[0], frame0: 29, frames: 5 }], redo: [] }, h.bytes, {
+        frames: 30,
+        bins: 20,
+        k: 3,
+      }),
+    ).toThrow(/undo\[0\]/)
   })
 })

@@ -16,7 +16,7 @@ const label = (t: number, f: number): number => (t >= 20 && t < 40 && f >= 10 &&
 
 describe('EmbeddingWand', () => {
   const a = clusteredAnalysis(80, 50, 20, label)
-  it('selects exactly the seed bin\'s synthetic cluster', () => {
+  it("selects exactly the seed bin's synthetic cluster", () => {
     const wand = new EmbeddingWand(a)
     expect(wand.seedFromBin(25, 15)).toBe(true)
     const sel = wand.select(0.5)
@@ -55,19 +55,28 @@ describe('reclusterWithEdits', () => {
     const c = clusterSources(a, 3, { seed: 2 })
     const ed = new EditableMasks(sourceMasks(a, c, 'soft'))
     // The user paints a block onto source 2 and another onto source 0, against the clustering.
-    ed.edit({ action: { type: 'assign', to: 2 }, selection: rectangleSelection(a, { frame: 0, bin: 0 }, { frame: 9, bin: 9 }) })
-    ed.edit({ action: { type: 'assign', to: 0 }, selection: rectangleSelection(a, { frame: 40, bin: 25 }, { frame: 49, bin: 34 }) })
+    ed.edit({
+      action: { type: 'assign', to: 2 },
+      selection: rectangleSelection(a, { frame: 0, bin: 0 }, { frame: 9, bin: 9 }),
+    })
+    ed.edit({
+      action: { type: 'assign', to: 0 },
+      selection: rectangleSelection(a, { frame: 40, bin: 25 }, { frame: 49, bin: 34 }),
+    })
     const cons = ed.assignedBins()
     expect(cons.indices.length).toBe(200)
     const r = reclusterWithEdits(a, c, cons)
     expect(r.k).toBe(3)
-    for (let i = 0; i < cons.indices.length; i++) expect(r.assignment[cons.indices[i]]).toBe(cons.labels[i])
+    for (let i = 0; i < cons.indices.length; i++)
+      expect(r.assignment[cons.indices[i]]).toBe(cons.labels[i])
     const shares = r.weightShares.reduce((p, q) => p + q, 0)
     expect(shares).toBeCloseTo(1, 6)
     // Re-applying the edits over the new automatic masks keeps the painted bins on their source.
     ed.setAutomatic(sourceMasks(a, r, 'soft'))
-    for (let i = 0; i < cons.indices.length; i++) expect(ed.masks.masks[cons.labels[i]][cons.indices[i]]).toBe(1)
+    for (let i = 0; i < cons.indices.length; i++)
+      expect(ed.masks.masks[cons.labels[i]][cons.indices[i]]).toBe(1)
     const hard = sourceMasks(a, r, 'hard')
-    for (let i = 0; i < cons.indices.length; i++) expect(hard.masks[cons.labels[i]][cons.indices[i]]).toBe(1)
+    for (let i = 0; i < cons.indices.length; i++)
+      expect(hard.masks[cons.labels[i]][cons.indices[i]]).toBe(1)
   })
 })
