@@ -11,6 +11,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           // the engine + onnxruntime embedder, run in an Electron utilityProcess
           'engine-host': resolve(__dirname, 'src/main/inference/utility-entry.ts'),
+          // worker threads of the engine process that run k-means + masks
+          'cluster-worker': resolve(__dirname, 'src/main/app/cluster-worker.ts'),
         },
       },
     },

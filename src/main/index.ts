@@ -51,6 +51,7 @@ async function main(): Promise<void> {
         ? { modelPath: join(process.resourcesPath, 'models', 'unweave-dc.json') }
         : {}),
     device: 'auto',
+    clusterWorker: join(here, 'cluster-worker.js'),
   }
   const supervisor = new EngineSupervisor(join(here, 'engine-host.js'), config)
 

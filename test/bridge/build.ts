@@ -23,13 +23,13 @@ function findRoot(): string {
 /** Bundles live under node_modules so their bare imports (onnxruntime-node, codecs) resolve. */
 const cacheDir = join(repoRoot, 'node_modules', '.cache', 'unweave-bridge')
 
-/** Bundles test/bridge/engine-process.ts; returns the .mjs path to fork. */
-export async function buildEngineProcess(): Promise<string> {
+/**
+ * Bundles test/bridge/engine-process.ts and the engine's cluster worker; returns the .mjs paths
+ * (the process to fork, and the worker script for its HostConfig).
+ */
+export async function buildEngineProcess(): Promise<{ process: string; clusterWorker: string }> {
   mkdirSync(cacheDir, { recursive: true })
-  const outfile = join(cacheDir, 'engine-process.mjs')
-  await build({
-    entryPoints: [join(here, 'engine-process.ts')],
-    outfile,
+  const common = {
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -37,8 +37,20 @@ export async function buildEngineProcess(): Promise<string> {
     packages: 'external',
     sourcemap: 'inline',
     logLevel: 'warning',
-  })
-  return outfile
+  } as const
+  const out = {
+    process: join(cacheDir, 'engine-process.mjs'),
+    clusterWorker: join(cacheDir, 'cluster-worker.mjs'),
+  }
+  await Promise.all([
+    build({ ...common, entryPoints: [join(here, 'engine-process.ts')], outfile: out.process }),
+    build({
+      ...common,
+      entryPoints: [join(repoRoot, 'src/main/app/cluster-worker.ts')],
+      outfile: out.clusterWorker,
+    }),
+  ])
+  return out
 }
 
 /** Bundles test/bridge/client.ts to an IIFE; returns its source (a Playwright init script). */

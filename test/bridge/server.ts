@@ -91,9 +91,10 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const config: HostConfig = {
     ...(opts.modelPath ? { modelPath: opts.modelPath } : {}),
     device: opts.device ?? 'cpu',
+    clusterWorker: entry.clusterWorker,
   }
   const { engine, service } = createSession({
-    transport: () => forkTransport(entry, config),
+    transport: () => forkTransport(entry.process, config),
     platform,
     userDataDir: opts.userDataDir,
   })

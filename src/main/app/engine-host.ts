@@ -8,13 +8,7 @@
  * embeddings, so another k is a k-means and not an inference), and the last few separations
  * (clustering + masks + stems once synthesized for playback or export).
  */
-import {
-  analyse,
-  clusterSources,
-  sourceMasks,
-  suggestSourceCount,
-  synthesizeStems,
-} from '../../engine/index'
+import { analyse, suggestSourceCount, synthesizeStems } from '../../engine/index'
 import type { Analysis, Clustering, Embedder, SourceMasks } from '../../engine/index'
 import type { EngineStatus, IpcErrorCode, MaskMode } from '../../shared/ipc'
 import { LIMITS } from '../../shared/ipc'
@@ -23,6 +17,8 @@ import { isUnweaveError } from '../../shared/errors'
 import { decodeAudioFile, type DecodedAudio } from '../services/audio-decode'
 import { openStemWriter } from '../services/audio-encode'
 import { loadModel } from '../services/model-store'
+import { ClusterPool, type JobPriority } from './cluster-pool'
+import { MASKS8_MAX_BYTES, quantise, type ClusterEntry } from './cluster-jobs'
 import { DisplaySpectrogram } from './display-spectrogram'
 import type {
   BulkMessage,
@@ -75,17 +71,12 @@ interface AnalysisEntry {
   suggestion?: ReturnType<typeof suggestSourceCount>
 }
 
-interface ClusterEntry {
-  clustering: Clustering
-  masks: SourceMasks
-  timingsSec: { kmeans: number; masks: number }
-}
-
 interface Separation {
   id: string
   fileId: string
   clustering: Clustering
   masks: SourceMasks
+  entry: ClusterEntry
   /** Stems [source][channel] at the file's rate, once synthesized. */
   stems?: Promise<Float32Array[][]>
   /** Stops the synthesis of `stems` while it runs (a newer separation made it moot). */
@@ -98,6 +89,10 @@ const KEEP_SEPARATIONS = 4
 const KEEP_CLUSTERINGS = 5
 /** Neighbouring counts are precomputed only while their masks stay under this size. */
 const PRECOMPUTE_MAX_BYTES = 256 * 1024 * 1024
+/** Background work starts only after requests have left the host alone this long (ms). */
+const IDLE_GRACE_MS = 120
+/** Requests that do not hold background work back (stem synthesis yields often by itself). */
+const BACKGROUND_FRIENDLY: ReadonlySet<HostOp> = new Set(['stems', 'status'])
 /** Samples per block when writing cached stems. */
 const WRITE_BLOCK = 1 << 16
 /** Long loops give the event loop a turn this often (ms), so cancel and new requests get in. */
@@ -122,7 +117,11 @@ export class EngineHost {
   #analysis: AnalysisEntry | undefined
   #separations: Separation[] = []
   readonly #clusterCache = new Map<string, Promise<ClusterEntry>>()
+  readonly #pool: ClusterPool
   readonly #running = new Map<number, AbortController>()
+  /** Requests running that background work must wait for, and when the last one ended. */
+  #interactive = 0
+  #lastInteractiveEnd = 0
   #model: Promise<{ metadata: ModelMetadata; onnxPath: string }> | undefined
   #embedder: Promise<{ embedder: Embedder; provider: string; notes: string[] }> | undefined
   #status: EngineStatus = { state: 'starting' }
@@ -131,6 +130,7 @@ export class EngineHost {
     this.#out = out
     this.#config = config
     this.#embedderFactory = embedderFactory
+    this.#pool = new ClusterPool(config.clusterWorker)
   }
 
   /** Loads the model in the background and reports the engine's state. */
@@ -144,7 +144,9 @@ export class EngineHost {
   /** Resolves at a moment when no request is running: background work goes after requests. */
   async #idle(): Promise<void> {
     await yieldTurn()
-    while (this.#running.size > 0) await new Promise((r) => setTimeout(r, 10))
+    while (this.#interactive > 0 || performance.now() - this.#lastInteractiveEnd < IDLE_GRACE_MS) {
+      await new Promise((r) => setTimeout(r, 10))
+    }
   }
 
   /** Handles one message from main. */
@@ -156,6 +158,8 @@ export class EngineHost {
     if (msg.type !== 'request') return // 'renderer-port' is the entry's business
     const controller = new AbortController()
     this.#running.set(msg.id, controller)
+    const interactive = !BACKGROUND_FRIENDLY.has(msg.op)
+    if (interactive) this.#interactive++
     const { id, bulkId } = msg
     const progress = (stage: string, fraction: number): void =>
       this.#out.post({ type: 'progress', id, stage, fraction: clamp01(fraction) })
@@ -177,7 +181,13 @@ export class EngineHost {
           this.#out.post({ type: 'error', id, code, message })
         },
       )
-      .finally(() => this.#running.delete(id))
+      .finally(() => {
+        this.#running.delete(id)
+        if (interactive) {
+          this.#interactive--
+          this.#lastInteractiveEnd = performance.now()
+        }
+      })
   }
 
   /** Runs one operation. */
@@ -396,17 +406,19 @@ export class EngineHost {
     for (const old of this.#separations) this.#dropStems(old)
     const k = sourceCount === 'auto' ? suggestion.count : sourceCount
     progress('kmeans', 0.9)
-    const { clustering, masks, timingsSec, cached } = await this.#clusteringFor(
+    const { entry: clusterEntry, cached } = await this.#clusteringFor(
       fileId,
       analysis,
       k,
       mask,
+      'interactive',
     )
     if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
-    // While the user looks at this one, get the neighbouring counts ready (a k change is then a
-    // cache hit); it yields between steps, and requests go first.
+    // While the user looks at this one, get the neighbouring counts ready on the background
+    // worker (a k change is then a cache hit).
     setImmediate(() => this.#precompute(fileId, analysis, [k - 1, k + 1, suggestion.count], mask))
-    this.#separations.unshift({ id: separationId, fileId, clustering, masks })
+    const { clustering, masks, timingsSec } = clusterEntry
+    this.#separations.unshift({ id: separationId, fileId, clustering, masks, entry: clusterEntry })
     // Keep a few; stems (large) only for the newest that has them.
     this.#separations.length = Math.min(this.#separations.length, KEEP_SEPARATIONS)
     return {
@@ -432,36 +444,36 @@ export class EngineHost {
     analysis: Analysis,
     k: number,
     mode: MaskMode,
-  ): Promise<ClusterEntry & { cached: boolean }> {
+    priority: JobPriority,
+  ): Promise<{ entry: ClusterEntry; cached: boolean }> {
     const key = `${fileId}:${k}:${mode}`
     const hit = this.#clusterCache.get(key)
     if (hit) {
       // Most recently used last.
       this.#clusterCache.delete(key)
       this.#clusterCache.set(key, hit)
-      return hit.then((e) => ({ ...e, cached: true }))
+      return hit.then((entry) => ({ entry, cached: true }))
     }
-    const p = (async (): Promise<ClusterEntry> => {
-      const t0 = performance.now()
-      const clustering = clusterSources(analysis, k)
-      const t1 = performance.now()
-      await yieldTurn()
+    this.#pool.setAnalysis(fileId, analysis)
+    const p = this.#pool.run(k, mode, priority).then((entry) => {
       if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
-      const t2 = performance.now()
-      const masks = sourceMasks(analysis, clustering, mode)
-      const t3 = performance.now()
-      return {
-        clustering,
-        masks,
-        timingsSec: { kmeans: (t1 - t0) / 1000, masks: (t3 - t2) / 1000 },
-      }
-    })()
+      return entry
+    })
     this.#clusterCache.set(key, p)
     p.catch(() => this.#clusterCache.delete(key))
     while (this.#clusterCache.size > KEEP_CLUSTERINGS) {
       this.#clusterCache.delete(this.#clusterCache.keys().next().value!)
     }
-    return p.then((e) => ({ ...e, cached: false }))
+    return p.then((entry) => ({ entry, cached: false }))
+  }
+
+  /** The display masks of an entry quantised once, when they fit the budget; else undefined. */
+  #masks8(entry: ClusterEntry): Uint8Array[] | undefined {
+    const m = entry.masks
+    if (!entry.masks8 && m.k * m.frames * m.bins <= MASKS8_MAX_BYTES) {
+      entry.masks8 = m.masks.map((x) => quantise(x, 0, 1))
+    }
+    return entry.masks8
   }
 
   /** Computes the clusterings for `ks` in the background, one at a time, if memory allows. */
@@ -475,9 +487,8 @@ export class EngineHost {
     )
     void (async () => {
       for (const k of wanted) {
-        await this.#idle()
         if (this.#file?.id !== fileId) return
-        await this.#clusteringFor(fileId, analysis, k, mode).catch(() => undefined)
+        await this.#clusteringFor(fileId, analysis, k, mode, 'background').catch(() => undefined)
       }
     })()
   }
@@ -494,7 +505,10 @@ export class EngineHost {
     const s = this.#separationById(separationId)
     const m = s.masks
     const { from, to } = clampRange(range, m.frames)
-    const masks = m.masks.map((x) => quantise(x.subarray(from * m.bins, to * m.bins), 0, 1))
+    const all = this.#masks8(s.entry)
+    const masks = all
+      ? all.map((x) => x.slice(from * m.bins, to * m.bins))
+      : m.masks.map((x) => quantise(x.subarray(from * m.bins, to * m.bins), 0, 1))
     return {
       separationId,
       grid: { sampleRate: m.sampleRate, nFft: m.nFft, hop: m.hop, frames: m.frames, bins: m.bins },
@@ -687,17 +701,6 @@ function clampRange(r: HostRange, length: number): { from: number; to: number } 
   const from = Math.max(0, Math.min(length, Math.floor(r.from)))
   const to = Math.max(from, Math.min(length, Math.floor(r.to)))
   return { from, to }
-}
-
-/** Maps values in [lo, hi] to 0..255 (clamped, rounded). */
-export function quantise(x: Float32Array, lo: number, hi: number): Uint8Array {
-  const out = new Uint8Array(x.length)
-  const scale = 255 / (hi - lo)
-  for (let i = 0; i < x.length; i++) {
-    const v = (x[i]! - lo) * scale + 0.5
-    out[i] = v <= 0 ? 0 : v >= 255 ? 255 : v // Uint8Array truncates; +0.5 rounds; NaN -> 0
-  }
-  return out
 }
 
 /** The ArrayBuffers of every typed array inside a result (for transfer lists). */

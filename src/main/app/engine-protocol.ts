@@ -126,6 +126,8 @@ export interface HostConfig {
   /** Model metadata JSON path (its .onnx beside it); undefined = the default model. */
   modelPath?: string
   device: 'auto' | 'cpu' | 'cuda' | 'directml' | 'coreml'
+  /** The bundled cluster worker (cluster-worker.ts); absent = clustering in the host's thread. */
+  clusterWorker?: string
 }
 
 /** The env var the host reads its HostConfig from. */
