@@ -4,7 +4,13 @@
  * import here.
  */
 import { clusterSources, sourceMasks } from '../../engine/index'
-import type { Analysis, Clustering, MaskMode, SourceMasks } from '../../engine/index'
+import type {
+  Analysis,
+  Clustering,
+  MaskMode,
+  SourceCountSuggestion,
+  SourceMasks,
+} from '../../engine/index'
 
 /** Display masks are quantised once per clustering (not per page) up to this many bytes. */
 export const MASKS8_MAX_BYTES = 128 * 1024 * 1024
@@ -52,10 +58,12 @@ export type ToClusterWorker =
   | { type: 'analysis'; key: string; analysis: Analysis }
   | { type: 'forget'; key: string }
   | { type: 'job'; id: number; key: string; k: number; mode: MaskMode }
+  | { type: 'suggest'; id: number; key: string; maxK: number }
 
 /** worker -> host. */
 export type FromClusterWorker =
   | { type: 'done'; id: number; entry: ClusterEntry }
+  | { type: 'suggested'; id: number; suggestion: SourceCountSuggestion }
   | { type: 'failed'; id: number; message: string }
 
 /** Copies the analysis's big arrays into shared memory, so every worker reads one copy. */

@@ -5,7 +5,8 @@
  * script (unit tests), jobs run in the calling thread. No Electron import here.
  */
 import { Worker } from 'node:worker_threads'
-import type { Analysis, MaskMode } from '../../engine/index'
+import { suggestSourceCount } from '../../engine/index'
+import type { Analysis, MaskMode, SourceCountSuggestion } from '../../engine/index'
 import {
   runClusterJob,
   shareAnalysis,
@@ -19,80 +20,119 @@ export type JobPriority = 'interactive' | 'background'
 
 interface Lane {
   worker: Worker
-  pending: Map<number, { resolve(e: ClusterEntry): void; reject(e: Error): void }>
+  pending: Map<number, { resolve(value: never): void; reject(e: Error): void }>
 }
 
 /** Clustering workers with one shared copy of the current analysis. */
 export class ClusterPool {
-  readonly #lanes: Record<JobPriority, Lane> | undefined
+  readonly #script: string | undefined
+  readonly #lanes: Partial<Record<JobPriority, Lane>> = {}
   #key: string | undefined
   #analysis: Analysis | undefined
   #nextId = 1
+  #disposed = false
 
   /** `workerScript`: the bundled cluster-worker.ts; undefined = run jobs in this thread. */
   constructor(workerScript: string | undefined) {
-    if (!workerScript) return
-    const lane = (): Lane => {
-      const worker = new Worker(workerScript)
-      const l: Lane = { worker, pending: new Map() }
-      worker.on('message', (m: FromClusterWorker) => {
-        const p = l.pending.get(m.id)
-        if (!p) return
-        l.pending.delete(m.id)
-        if (m.type === 'done') p.resolve(m.entry)
-        else p.reject(new Error(m.message))
-      })
-      worker.on('error', (e) => {
-        for (const p of l.pending.values()) p.reject(e)
-        l.pending.clear()
-      })
-      worker.unref()
-      return l
+    this.#script = workerScript
+  }
+
+  /** The worker of a lane, started (again, after a crash) on demand with the current analysis. */
+  #lane(priority: JobPriority): Lane {
+    const existing = this.#lanes[priority]
+    if (existing) return existing
+    const worker = new Worker(this.#script!)
+    const l: Lane = { worker, pending: new Map() }
+    const fail = (e: Error): void => {
+      if (this.#lanes[priority] === l) delete this.#lanes[priority]
+      for (const p of l.pending.values()) p.reject(e)
+      l.pending.clear()
     }
-    this.#lanes = { interactive: lane(), background: lane() }
+    worker.on('message', (m: FromClusterWorker) => {
+      const p = l.pending.get(m.id)
+      if (!p) return
+      l.pending.delete(m.id)
+      if (m.type === 'done') p.resolve(m.entry as never)
+      else if (m.type === 'suggested') p.resolve(m.suggestion as never)
+      else p.reject(new Error(m.message))
+    })
+    worker.on('error', fail)
+    worker.on('exit', (code) =>
+      fail(new Error(`the clustering worker stopped (exit code ${code})`)),
+    )
+    worker.unref()
+    this.#lanes[priority] = l
+    if (this.#key && this.#analysis) {
+      worker.postMessage({
+        type: 'analysis',
+        key: this.#key,
+        analysis: this.#analysis,
+      } satisfies ToClusterWorker)
+    }
+    return l
   }
 
   /** Makes `analysis` (of file `key`) the one jobs run on; shares it with the workers once. */
   setAnalysis(key: string, analysis: Analysis): void {
     if (this.#key === key) return
-    if (this.#key && this.#lanes) this.#post({ type: 'forget', key: this.#key })
+    const old = this.#key
     this.#key = key
-    this.#analysis = this.#lanes ? shareAnalysis(analysis) : analysis
-    if (this.#lanes) this.#post({ type: 'analysis', key, analysis: this.#analysis })
+    this.#analysis = this.#script ? shareAnalysis(analysis) : analysis
+    for (const l of Object.values(this.#lanes)) {
+      if (old) l.worker.postMessage({ type: 'forget', key: old } satisfies ToClusterWorker)
+      l.worker.postMessage({
+        type: 'analysis',
+        key,
+        analysis: this.#analysis,
+      } satisfies ToClusterWorker)
+    }
   }
 
   /** Runs k-means + masks for (k, mode) on the current analysis. */
   run(k: number, mode: MaskMode, priority: JobPriority): Promise<ClusterEntry> {
+    return this.#job(priority, { k, mode }, (a) => runClusterJob(a, k, mode))
+  }
+
+  /** The engine's suggestion for the number of sources, on the interactive worker. */
+  suggest(maxK: number): Promise<SourceCountSuggestion> {
+    return this.#job('interactive', { maxK }, (a) => suggestSourceCount(a, maxK))
+  }
+
+  #job<T>(
+    priority: JobPriority,
+    job: { k: number; mode: MaskMode } | { maxK: number },
+    here: (a: Analysis) => T,
+  ): Promise<T> {
     const key = this.#key
-    if (!key || !this.#analysis) return Promise.reject(new Error('no analysis to cluster'))
-    if (!this.#lanes) {
-      const a = this.#analysis
+    const a = this.#analysis
+    if (!key || !a) return Promise.reject(new Error('no analysis to cluster'))
+    if (this.#disposed) return Promise.reject(new Error('the engine is stopping'))
+    if (!this.#script) {
       return new Promise((resolve, reject) => {
         setImmediate(() => {
           try {
-            resolve(runClusterJob(a, k, mode))
+            resolve(here(a))
           } catch (e) {
             reject(e instanceof Error ? e : new Error(String(e)))
           }
         })
       })
     }
-    const lane = this.#lanes[priority]
+    const lane = this.#lane(priority)
     const id = this.#nextId++
-    return new Promise((resolve, reject) => {
-      lane.pending.set(id, { resolve, reject })
-      lane.worker.postMessage({ type: 'job', id, key, k, mode } satisfies ToClusterWorker)
+    return new Promise<T>((resolve, reject) => {
+      lane.pending.set(id, { resolve: resolve as (v: never) => void, reject })
+      const msg: ToClusterWorker =
+        'maxK' in job
+          ? { type: 'suggest', id, key, maxK: job.maxK }
+          : { type: 'job', id, key, k: job.k, mode: job.mode }
+      lane.worker.postMessage(msg)
     })
   }
 
   /** Ends the workers. */
   async dispose(): Promise<void> {
-    if (this.#lanes) {
-      await Promise.all(Object.values(this.#lanes).map((l) => l.worker.terminate()))
-    }
-  }
-
-  #post(msg: ToClusterWorker): void {
-    for (const l of Object.values(this.#lanes!)) l.worker.postMessage(msg)
+    this.#disposed = true
+    await Promise.all(Object.values(this.#lanes).map((l) => l.worker.terminate()))
   }
 }

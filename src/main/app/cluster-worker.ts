@@ -4,7 +4,7 @@
  * computed in the background. The analysis arrives once per file in shared memory.
  */
 import { parentPort } from 'node:worker_threads'
-import type { Analysis } from '../../engine/index'
+import { suggestSourceCount, type Analysis } from '../../engine/index'
 import {
   entryTransfers,
   runClusterJob,
@@ -24,9 +24,13 @@ port.on('message', (msg: ToClusterWorker) => {
     let transfer: ArrayBuffer[] = []
     try {
       if (!a) throw new Error('the analysis is gone (another file was opened)')
-      const entry = runClusterJob(a, msg.k, msg.mode)
-      reply = { type: 'done', id: msg.id, entry }
-      transfer = entryTransfers(entry)
+      if (msg.type === 'suggest') {
+        reply = { type: 'suggested', id: msg.id, suggestion: suggestSourceCount(a, msg.maxK) }
+      } else {
+        const entry = runClusterJob(a, msg.k, msg.mode)
+        reply = { type: 'done', id: msg.id, entry }
+        transfer = entryTransfers(entry)
+      }
     } catch (e) {
       reply = { type: 'failed', id: msg.id, message: e instanceof Error ? e.message : String(e) }
     }

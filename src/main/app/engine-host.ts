@@ -8,8 +8,14 @@
  * embeddings, so another k is a k-means and not an inference), and the last few separations
  * (clustering + masks + stems once synthesized for playback or export).
  */
-import { analyse, suggestSourceCount, synthesizeStems } from '../../engine/index'
-import type { Analysis, Clustering, Embedder, SourceMasks } from '../../engine/index'
+import { analyse, synthesizeStems } from '../../engine/index'
+import type {
+  Analysis,
+  Clustering,
+  Embedder,
+  SourceCountSuggestion,
+  SourceMasks,
+} from '../../engine/index'
 import type { EngineStatus, IpcErrorCode, MaskMode } from '../../shared/ipc'
 import { LIMITS } from '../../shared/ipc'
 import type { ModelMetadata } from '../../shared/model'
@@ -68,7 +74,9 @@ interface OpenFile {
 interface AnalysisEntry {
   fileId: string
   promise: Promise<Analysis>
-  suggestion?: ReturnType<typeof suggestSourceCount>
+  suggestion?: SourceCountSuggestion
+  /** The suggestion while the worker computes it (shared by concurrent callers). */
+  suggesting?: Promise<SourceCountSuggestion>
 }
 
 interface Separation {
@@ -372,7 +380,13 @@ export class EngineHost {
     }
     const analysis = await entry.promise
     if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
-    entry.suggestion ??= suggestSourceCount(analysis, LIMITS.maxSources)
+    if (!entry.suggestion) {
+      this.#pool.setAnalysis(fileId, analysis)
+      const e = entry
+      e.suggesting ??= this.#pool.suggest(LIMITS.maxSources).finally(() => delete e.suggesting)
+      e.suggestion = await e.suggesting
+      if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
+    }
     return { analysis, entry }
   }
 
