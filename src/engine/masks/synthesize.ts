@@ -64,28 +64,277 @@ export async function synthesizeFromRows(
   opts: SynthesisOptions = {},
 ): Promise<SynthesisResult> {
   const t0 = performance.now()
-  const R = audio.sampleRate
-  const C = audio.channels.length
-  if (C === 0) throw new RangeError('synthesizeStems: no channels')
-  const n = audio.channels[0].length
-  const k = masks.k
-  const N = opts.nFft ?? outputFftSize(R)
-  const H = N / 4
-  const F = N / 2 + 1
-  const T = Math.floor(n / H) + 1
-  const B = Math.max(1, opts.blockFrames ?? 256)
-  // Optional sample range [r0, r1): only the frames that overlap it are computed; the samples are
-  // identical to the same slice of a whole-file synthesis (same frames, same order of sums).
-  const r0 = Math.max(0, Math.min(n, Math.floor(opts.range?.start ?? 0)))
-  const r1 = opts.range ? Math.max(r0, Math.min(n, r0 + Math.floor(opts.range.length))) : n
-  const tFirst = Math.max(0, Math.floor((r0 - N / 2) / H) + 1)
-  const tEnd = Math.min(T, Math.ceil((r1 + N / 2) / H))
-  const half = N / 2
-  const fft = new RealFft(N)
-  const window = hannWindow(N)
-  // Window-square sum: 1.5 in the interior for Hann at hop N/4; exact sums near the ends.
-  const invEnv = (i: number): number => {
-    if (i >= half && i < n - half - H) return 1 / 1.5
+  const st = new StemSynthesis(audio, masks, opts)
+  let tSink = 0
+  for (let tb = st.tFirst; tb < st.tEnd && st.emitted < st.r1; tb += st.B) {
+    throwIfAborted(opts.signal)
+    const te = Math.min(st.tEnd, tb + st.B)
+    st.processFrames(tb, te)
+    const len = st.emit(te)
+    if (len > 0) {
+      for (let s = 0; s < st.k; s++) {
+        const ts = performance.now()
+        const ret = sink.write(
+          s,
+          st.blockOut[s].map((o) => o.subarray(0, len)),
+        )
+        if (ret) await ret
+        tSink += performance.now() - ts
+      }
+      st.advance()
+    }
+    opts.onProgress?.({ stage: 'synthesize', fraction: (te - st.tFirst) / Math.max(1, st.tEnd - st.tFirst) })
+  }
+  const etot = st.energy.reduce((p, q) => p + q, 0)
+  return {
+    energyShares: Array.from(st.energy, (e) => (etot > 0 ? e / etot : 1 / st.k)),
+    nFft: st.N,
+    hop: st.H,
+    timings: {
+      synthesize: (performance.now() - t0) / 1000,
+      apply: st.tApply / 1000,
+      istft: st.tIstft / 1000,
+      sink: tSink / 1000,
+    },
+  }
+}
+
+/**
+ * The state of one streaming synthesis. The hot loops live in small synchronous methods so that
+ * V8 optimises each of them on its own (inside one large async function they ran far slower).
+ */
+class StemSynthesis {
+  readonly k: number
+  readonly N: number
+  readonly H: number
+  readonly B: number
+  readonly r1: number
+  readonly tFirst: number
+  readonly tEnd: number
+  readonly blockOut: Float32Array[][]
+  readonly energy: Float64Array
+  emitted: number
+  tApply = 0
+  tIstft = 0
+  private readonly channels: Float32Array[]
+  private readonly C: number
+  private readonly n: number
+  private readonly F: number
+  private readonly T: number
+  private readonly half: number
+  private readonly L: number
+  private readonly fft: RealFft
+  private readonly window: Float64Array
+  private readonly masks: MaskRowSource
+  private readonly frameScale: number
+  private readonly binPos: Int32Array
+  private readonly binFrac: Float32Array
+  private readonly fTop: number
+  private readonly bandLo: number
+  private readonly sk: number
+  private readonly mrow: Float32Array[]
+  private readonly omask: Float32Array[]
+  private readonly mag: Float32Array
+  private readonly acc: Float64Array[]
+  private readonly spec: Float64Array[]
+  private readonly nrm: Float64Array
+  private readonly rest: Float64Array
+  private base: number
+  private pendingDone: number
+
+  constructor(audio: PcmAudio, masks: MaskRowSource, opts: SynthesisOptions) {
+    const R = audio.sampleRate
+    const C = audio.channels.length
+    if (C === 0) throw new RangeError('synthesizeStems: no channels')
+    const n = audio.channels[0].length
+    const N = opts.nFft ?? outputFftSize(R)
+    const H = N / 4
+    const F = N / 2 + 1
+    const T = Math.floor(n / H) + 1
+    const B = Math.max(1, opts.blockFrames ?? 256)
+    this.channels = audio.channels
+    this.C = C
+    this.n = n
+    this.k = masks.k
+    this.N = N
+    this.H = H
+    this.F = F
+    this.T = T
+    this.B = B
+    this.half = N / 2
+    this.masks = masks
+    // Optional sample range [r0, r1): only the frames that overlap it are computed; the samples are
+    // identical to the same slice of a whole-file synthesis (same frames, same order of sums).
+    const r0 = Math.max(0, Math.min(n, Math.floor(opts.range?.start ?? 0)))
+    this.r1 = opts.range ? Math.max(r0, Math.min(n, r0 + Math.floor(opts.range.length))) : n
+    this.tFirst = Math.max(0, Math.floor((r0 - N / 2) / H) + 1)
+    this.tEnd = Math.min(T, Math.ceil((this.r1 + N / 2) / H))
+    this.fft = new RealFft(N)
+    this.window = hannWindow(N)
+    // --- mask mapping from the model grid ---
+    const Rm = masks.sampleRate
+    const Fm = masks.bins
+    const Nm = masks.nFft
+    this.frameScale = (H * Rm) / (R * masks.hop) // model frame position of output frame t
+    this.binPos = new Int32Array(F)
+    this.binFrac = new Float32Array(F)
+    let fTop = F // first output bin above the model's Nyquist
+    let bandLo = F
+    for (let f = 0; f < F; f++) {
+      const v = (f * R * Nm) / (N * Rm)
+      if (v > Fm - 1 + 1e-9) {
+        if (fTop === F) fTop = f
+        continue
+      }
+      const v0 = Math.min(Fm - 2, Math.floor(v))
+      this.binPos[f] = Math.max(0, v0)
+      this.binFrac[f] = Fm > 1 ? v - this.binPos[f] : 0
+      if (bandLo === F && (f * R) / N >= Rm / 4) bandLo = f
+    }
+    this.fTop = fTop
+    this.bandLo = bandLo
+    this.sk = Math.max(0, this.k - 1) // sources synthesised by masking; the last one by subtraction
+    this.mrow = Array.from({ length: this.sk }, () => new Float32Array(Fm))
+    this.omask = Array.from({ length: this.sk }, () => new Float32Array(F))
+    this.mag = new Float32Array(F)
+    // --- buffers ---
+    this.L = B * H + N
+    this.acc = Array.from({ length: this.sk * C }, () => new Float64Array(this.L)) // [s * C + c]
+    this.spec = Array.from({ length: C }, () => new Float64Array(N + 2))
+    this.blockOut = Array.from({ length: this.k }, () => Array.from({ length: C }, () => new Float32Array(this.L)))
+    this.energy = new Float64Array(this.k)
+    this.nrm = new Float64Array(this.L)
+    this.rest = new Float64Array(this.L) // input minus the masked stems: the last stem
+    this.base = r0
+    this.emitted = r0
+    this.pendingDone = r0
+  }
+
+  /** Masks, forward STFT, masked inverse STFT and overlap-add of output frames [tb, te). */
+  processFrames(tb: number, te: number): void {
+    if (this.sk === 0) return // one source: the stem is the input
+    for (let t = tb; t < te; t++) {
+      const c0 = performance.now()
+      this.frameMasks(t)
+      const start = t * this.H - this.half
+      for (let c = 0; c < this.C; c++) this.fft.forwardWindowed(this.channels[c], start, this.window, this.spec[c])
+      if (this.fTop < this.F) this.extendAboveNyquist()
+      const c1 = performance.now()
+      this.tApply += c1 - c0
+      const i0 = Math.max(0, this.base - start)
+      const i1 = Math.min(this.N, this.r1 - start)
+      const off = start - this.base
+      for (let s = 0; s < this.sk; s++) {
+        for (let c = 0; c < this.C; c++) {
+          const y = this.fft.inverseMasked(this.spec[c], this.omask[s])
+          overlapAdd(this.acc[s * this.C + c], off, this.window, y, i0, i1)
+        }
+      }
+      this.tIstft += performance.now() - c1
+    }
+  }
+
+  /** Interpolated masks of output frame t for sources 0..k-2 (output bins below the model's Nyquist). */
+  private frameMasks(t: number): void {
+    const masks = this.masks
+    const Tm = masks.frames
+    const Fm = masks.bins
+    let u = t * this.frameScale
+    if (u > Tm - 1) u = Tm - 1
+    const u0 = Math.min(Math.floor(u), Math.max(0, Tm - 2))
+    const b = Tm > 1 ? u - u0 : 0
+    const fTop = this.fTop
+    const binPos = this.binPos
+    const binFrac = this.binFrac
+    for (let s = 0; s < this.sk; s++) {
+      const ra = masks.row(u0, s)
+      const m = this.mrow[s]
+      if (b === 0) m.set(ra)
+      else {
+        const rb = masks.row(Math.min(Tm - 1, u0 + 1), s)
+        for (let f = 0; f < Fm; f++) m[f] = ra[f] + b * (rb[f] - ra[f])
+      }
+      const om = this.omask[s]
+      for (let f = 0; f < fTop; f++) {
+        const p = binPos[f]
+        om[f] = m[p] + binFrac[f] * (m[p + 1] - m[p])
+      }
+    }
+  }
+
+  /** Bins above the model's Nyquist: the magnitude-weighted mean mask of the model's top octave. */
+  private extendAboveNyquist(): void {
+    const { bandLo, fTop, F, mag, spec, C } = this
+    let wsum = 0
+    for (let f = bandLo; f < fTop; f++) {
+      let a = 0
+      for (let c = 0; c < C; c++) {
+        const re = spec[c][2 * f]
+        const im = spec[c][2 * f + 1]
+        a += Math.sqrt(re * re + im * im)
+      }
+      mag[f] = a
+      wsum += a
+    }
+    for (let s = 0; s < this.sk; s++) {
+      const om = this.omask[s]
+      let v = 0
+      if (wsum > 0) {
+        for (let f = bandLo; f < fTop; f++) v += om[f] * mag[f]
+        v /= wsum
+      } else {
+        for (let f = bandLo; f < fTop; f++) v += om[f]
+        v /= Math.max(1, fTop - bandLo)
+      }
+      om.fill(v, fTop, F)
+    }
+  }
+
+  /**
+   * Fills blockOut with the samples completed by frames < te (normalised; the last stem = input
+   * minus the others) and returns their count; call advance() after the sink took them.
+   */
+  emit(te: number): number {
+    const c0 = performance.now()
+    const done = te >= this.tEnd ? this.r1 : Math.min(this.r1, te * this.H - this.half)
+    const len = done - this.emitted
+    if (len <= 0) return 0
+    const { nrm, rest, acc, blockOut, energy, C, sk, k } = this
+    const off = this.emitted - this.base
+    const emitted = this.emitted
+    const lo = this.half
+    const hi = this.n - this.half - this.H
+    // 1 / (window-square sum): constant 1/1.5 inside, exact sums near the ends.
+    for (let i = 0; i < len; i++) {
+      const abs = emitted + i
+      nrm[i] = abs >= lo && abs < hi ? 1 / 1.5 : this.invEnv(abs)
+    }
+    for (let c = 0; c < C; c++) {
+      const x = this.channels[c]
+      for (let i = 0; i < len; i++) rest[i] = x[emitted + i]
+      for (let s = 0; s < sk; s++) energy[s] += emitSource(acc[s * C + c], off, nrm, blockOut[s][c], rest, len)
+      energy[k - 1] += emitRest(rest, blockOut[k - 1][c], len)
+    }
+    this.pendingDone = done
+    this.tIstft += performance.now() - c0
+    return len
+  }
+
+  /** Shifts the accumulators past the emitted samples. */
+  advance(): void {
+    const done = this.pendingDone
+    const shift = done - this.base
+    for (const a of this.acc) {
+      a.copyWithin(0, shift)
+      a.fill(0, this.L - shift)
+    }
+    this.base = done
+    this.emitted = done
+  }
+
+  /** 1 / (sum over frames of w^2) at sample i (the ends of the file). */
+  private invEnv(i: number): number {
+    const { half, H, T, window } = this
     let s = 0
     const tMin = Math.max(0, Math.ceil((i - half + 1) / H))
     const tMax = Math.min(T - 1, Math.floor((i + half) / H))
@@ -95,184 +344,32 @@ export async function synthesizeFromRows(
     }
     return s > 1e-10 ? 1 / s : 0
   }
+}
 
-  // --- mask mapping from the model grid ---
-  const Rm = masks.sampleRate
-  const Fm = masks.bins
-  const Nm = masks.nFft
-  const Tm = masks.frames
-  const frameScale = (H * Rm) / (R * masks.hop) // model frame position of output frame t: t * frameScale
-  const binPos = new Int32Array(F)
-  const binFrac = new Float32Array(F)
-  let fTop = F // first output bin above the model's Nyquist
-  let bandLo = F
-  for (let f = 0; f < F; f++) {
-    const v = (f * R * Nm) / (N * Rm)
-    if (v > Fm - 1 + 1e-9) {
-      if (fTop === F) fTop = f
-      continue
-    }
-    const v0 = Math.min(Fm - 2, Math.floor(v))
-    binPos[f] = Math.max(0, v0)
-    binFrac[f] = Fm > 1 ? v - binPos[f] : 0
-    if (bandLo === F && (f * R) / N >= Rm / 4) bandLo = f
-  }
-  const needTop = fTop < F
-  const sk = Math.max(0, k - 1) // sources synthesised by masking; the last one by subtraction
-  const mrow = Array.from({ length: sk }, () => new Float32Array(Fm))
-  const omask = Array.from({ length: sk }, () => new Float32Array(F))
-  const mag = new Float32Array(F)
+/** a[off + i] += w[i] * y[i] for i in [i0, i1). */
+function overlapAdd(a: Float64Array, off: number, w: Float64Array, y: Float64Array, i0: number, i1: number): void {
+  for (let i = i0; i < i1; i++) a[off + i] += w[i] * y[i]
+}
 
-  // --- buffers ---
-  const L = B * H + N
-  const acc = Array.from({ length: sk * C }, () => new Float64Array(L)) // [s * C + c], absolute sample base + i
-  let base = r0
-  const spec = Array.from({ length: C }, () => new Float64Array(N + 2))
-  const blockOut = Array.from({ length: k }, () =>
-    Array.from({ length: C }, () => new Float32Array(B * H + N)),
-  )
-  const energy = new Float64Array(k)
+/** out[i] = float32(a[off + i] * nrm[i]); rest[i] -= out[i]; returns the energy of out. */
+function emitSource(a: Float64Array, off: number, nrm: Float64Array, out: Float32Array, rest: Float64Array, len: number): number {
+  let e = 0
+  for (let i = 0; i < len; i++) {
+    const v = Math.fround(a[off + i] * nrm[i])
+    out[i] = v
+    rest[i] -= v
+    e += v * v
+  }
+  return e
+}
 
-  let emitted = r0
-  let tApply = 0
-  let tIstft = 0
-  let tSink = 0
-  let clock = performance.now()
-  const lap = (): number => {
-    const now = performance.now()
-    const dt = now - clock
-    clock = now
-    return dt
+/** out[i] = float32(rest[i]); returns the energy of out. */
+function emitRest(rest: Float64Array, out: Float32Array, len: number): number {
+  let e = 0
+  for (let i = 0; i < len; i++) {
+    const v = Math.fround(rest[i])
+    out[i] = v
+    e += v * v
   }
-  for (let tb = tFirst; tb < tEnd && emitted < r1; tb += B) {
-    throwIfAborted(opts.signal)
-    const te = Math.min(tEnd, tb + B)
-    for (let t = tb; t < te; t++) {
-      // Output-frame masks for sources 0..k-2.
-      if (sk > 0) {
-        let u = t * frameScale
-        if (u > Tm - 1) u = Tm - 1
-        const u0 = Math.min(Math.floor(u), Math.max(0, Tm - 2))
-        const b = Tm > 1 ? u - u0 : 0
-        for (let s = 0; s < sk; s++) {
-          const r0 = masks.row(u0, s)
-          const m = mrow[s]
-          if (b === 0) m.set(r0)
-          else {
-            const r1 = masks.row(Math.min(Tm - 1, u0 + 1), s)
-            for (let f = 0; f < Fm; f++) m[f] = r0[f] + b * (r1[f] - r0[f])
-          }
-          const om = omask[s]
-          for (let f = 0; f < fTop; f++) {
-            const p = binPos[f]
-            om[f] = m[p] + binFrac[f] * (m[p + 1] - m[p])
-          }
-        }
-      }
-      if (sk === 0) continue // one source: the stem is the input
-      // Forward STFT of every channel.
-      for (let c = 0; c < C; c++)
-        fft.forwardWindowed(audio.channels[c], t * H - half, window, spec[c])
-      if (needTop) {
-        // Mixture magnitude over the model's top octave weights the extension above its Nyquist.
-        let wsum = 0
-        for (let f = bandLo; f < fTop; f++) {
-          let a = 0
-          for (let c = 0; c < C; c++) {
-            const re = spec[c][2 * f]
-            const im = spec[c][2 * f + 1]
-            a += Math.sqrt(re * re + im * im)
-          }
-          mag[f] = a
-          wsum += a
-        }
-        for (let s = 0; s < sk; s++) {
-          const om = omask[s]
-          let v = 0
-          if (wsum > 0) {
-            for (let f = bandLo; f < fTop; f++) v += om[f] * mag[f]
-            v /= wsum
-          } else {
-            for (let f = bandLo; f < fTop; f++) v += om[f]
-            v /= Math.max(1, fTop - bandLo)
-          }
-          om.fill(v, fTop, F)
-        }
-      }
-      tApply += lap()
-      // Masked inverse FFTs, windowed overlap-add.
-      const start = t * H - half
-      const i0 = Math.max(0, base - start)
-      const i1 = Math.min(N, r1 - start)
-      for (let s = 0; s < sk; s++) {
-        const om = omask[s]
-        for (let c = 0; c < C; c++) {
-          const out = fft.inverseMasked(spec[c], om)
-          const a = acc[s * C + c]
-          const off = start - base
-          for (let i = i0; i < i1; i++) a[off + i] += window[i] * out[i]
-        }
-      }
-      tIstft += lap()
-    }
-    // Samples before the next frame's start are complete.
-    const done = te >= tEnd ? r1 : Math.min(r1, te * H - half)
-    if (done > emitted) {
-      const len = done - emitted
-      const off = emitted - base
-      for (let c = 0; c < C; c++) {
-        const x = audio.channels[c]
-        const last = blockOut[k - 1][c]
-        for (let i = 0; i < len; i++) last[i] = x[emitted + i]
-        for (let s = 0; s < sk; s++) {
-          const a = acc[s * C + c]
-          const o = blockOut[s][c]
-          for (let i = 0; i < len; i++) {
-            const abs = emitted + i
-            const v = a[off + i] * (abs >= half && abs < n - half - H ? 1 / 1.5 : invEnv(abs))
-            const v32 = Math.fround(v)
-            o[i] = v32
-            last[i] -= v32
-          }
-        }
-      }
-      for (let s = 0; s < k; s++) {
-        let e = 0
-        for (let c = 0; c < C; c++) {
-          const o = blockOut[s][c]
-          for (let i = 0; i < len; i++) e += o[i] * o[i]
-        }
-        energy[s] += e
-        tIstft += lap()
-        const ret = sink.write(
-          s,
-          blockOut[s].map((o) => o.subarray(0, len)),
-        )
-        if (ret) await ret
-        tSink += lap()
-      }
-      // Shift the accumulators so that `done` is at index 0.
-      const shift = done - base
-      for (const a of acc) {
-        a.copyWithin(0, shift)
-        a.fill(0, L - shift)
-      }
-      base = done
-      emitted = done
-      tIstft += lap()
-    }
-    opts.onProgress?.({ stage: 'synthesize', fraction: (te - tFirst) / Math.max(1, tEnd - tFirst) })
-  }
-  const etot = energy.reduce((p, q) => p + q, 0)
-  return {
-    energyShares: Array.from(energy, (e) => (etot > 0 ? e / etot : 1 / k)),
-    nFft: N,
-    hop: H,
-    timings: {
-      synthesize: (performance.now() - t0) / 1000,
-      apply: tApply / 1000,
-      istft: tIstft / 1000,
-      sink: tSink / 1000,
-    },
-  }
+  return e
 }
