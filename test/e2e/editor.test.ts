@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -71,6 +71,9 @@ describe.skipIf(!ready)('the editor in Chromium over the test bridge (real engin
       join(resultsDir, 'e2e-measurements.json'),
       `${JSON.stringify(measured, null, 2)}\n`,
     )
+    const [l1] = loadavg()
+    measured['machine load while measuring (1-min load average / cores)'] =
+      `${l1!.toFixed(1)} / ${cpus().length}`
     console.log('\n=== measured (issue 4 targets) ===')
     for (const [k, v] of Object.entries(measured)) console.log(`${k}: ${v}`)
   })
