@@ -14,7 +14,11 @@ let rendererPort: MessagePortMain | undefined
 function readConfig(): HostConfig {
   try {
     const c = JSON.parse(process.env[HOST_CONFIG_ENV] ?? '{}') as Partial<HostConfig>
-    return { ...(c.modelPath ? { modelPath: c.modelPath } : {}), device: c.device ?? 'auto' }
+    return {
+      ...(typeof c.modelPath === 'string' ? { modelPath: c.modelPath } : {}),
+      ...(typeof c.clusterWorker === 'string' ? { clusterWorker: c.clusterWorker } : {}),
+      device: c.device ?? 'auto',
+    }
   } catch {
     return { device: 'auto' }
   }
