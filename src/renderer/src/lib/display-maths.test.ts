@@ -10,6 +10,7 @@ import {
 } from './freq-scale'
 import { symmetricPeaks } from './peaks'
 import {
+  SpectrogramPyramid,
   drawMasks,
   drawSpectrogram,
   timeToX,
@@ -201,6 +202,58 @@ describe('drawSpectrogram', () => {
       { axis: 'log', lut, lowDb: -100, highDb: 0 },
     )
     expect(performance.now() - t0).toBeLessThan(400) // generous for slow CI; ~30 ms in Chromium
+  })
+})
+
+describe('SpectrogramPyramid', () => {
+  it('max-pools frames by 2 per level, incrementally as pages arrive', () => {
+    const spec = spectrogram(10_000, 3, (t, b) => (t === 4321 ? b : -100))
+    const pyr = new SpectrogramPyramid(spec, 1000)
+    expect(pyr.levels.map((l) => l.frames)).toEqual([5000, 2500, 1250])
+    expect(pyr.extend(4000, 1000)).toBe(true) // only the first 4000 frames are loaded
+    expect(pyr.levels[0].built).toBe(2000)
+    expect(pyr.done).toBe(false)
+    while (!pyr.extend(10_000, 1000));
+    expect(pyr.done).toBe(true)
+    const l2 = pyr.levels[1]
+    expect(l2.factor).toBe(4)
+    expect([...l2.values.subarray(1080 * 3, 1081 * 3)]).toEqual([0, 1, 2]) // frame 4321 -> 4321 >> 2
+    expect(l2.values[1079 * 3]).toBe(-100)
+  })
+
+  it('zoomed-out drawing through the pyramid keeps short loud events', () => {
+    const spec = spectrogram(20_000, 5, (t) => (t === 12_345 ? 0 : -100))
+    const pyr = new SpectrogramPyramid(spec, 500)
+    while (!pyr.extend(20_000, 1000));
+    const lut = colourLut('grey')
+    const out = new Uint32Array(100 * 4)
+    // 2000 s on 100 px: 200 frames per column; the loud frame is in column 61
+    drawSpectrogram(
+      out,
+      100,
+      4,
+      spec,
+      { startSec: 0, endSec: 2000 },
+      { axis: 'linear', lut, lowDb: -100, highDb: 0, pyramid: pyr },
+    )
+    expect(out[4 * 0 + 61] === lut[255] || out[61] === lut[255]).toBe(true)
+    expect(out[60]).toBe(lut[0])
+  })
+
+  it('draws frames not loaded yet as background', () => {
+    const spec = spectrogram(100, 5, () => 0)
+    const lut = colourLut('grey')
+    const out = new Uint32Array(10 * 2)
+    drawSpectrogram(
+      out,
+      10,
+      2,
+      spec,
+      { startSec: 0, endSec: 10 },
+      { axis: 'linear', lut, lowDb: -100, highDb: 0, loadedFrames: 50 },
+    )
+    expect(out[2]).toBe(lut[255])
+    expect(out[8]).toBe(0xff0d0a0a)
   })
 })
 

@@ -110,11 +110,86 @@ export interface SpectrogramDrawOptions {
   lowDb: number
   /** dB shown as the brightest colour. */
   highDb: number
+  /** Frames filled so far (pages still arriving); later frames are drawn as background. Default all. */
+  loadedFrames?: number
+  /** Coarser copies for zoomed-out views (see SpectrogramPyramid). */
+  pyramid?: SpectrogramPyramid
+}
+
+/** One coarser copy: frame j is the max of frames [j * factor, (j + 1) * factor) of the original. */
+export interface SpectrogramLevel {
+  factor: number
+  frames: number
+  values: DisplaySpectrogram['values']
+  /** Frames of this level computed so far (from the start). */
+  built: number
+}
+
+/**
+ * Max-pooled copies of a spectrogram at 2x, 4x, 8x... fewer frames, built incrementally as pages
+ * arrive and in time-budgeted steps, so a zoomed-out view of a long file reads ~1-2 frames per pixel
+ * column (from a small, cache-friendly array) instead of many scattered ones.
+ */
+export class SpectrogramPyramid {
+  readonly levels: SpectrogramLevel[] = []
+  readonly #spec: DisplaySpectrogram
+
+  /** Levels down to about `minFrames` frames (none for short files). */
+  constructor(spec: DisplaySpectrogram, minFrames = 2048) {
+    this.#spec = spec
+    const Ctor = spec.values.constructor as new (n: number) => DisplaySpectrogram['values']
+    let frames = spec.frames
+    let factor = 1
+    while (frames > 2 * minFrames) {
+      factor *= 2
+      frames = Math.ceil(frames / 2)
+      this.levels.push({ factor, frames, values: new Ctor(frames * spec.bins), built: 0 })
+    }
+  }
+
+  /** True when every level is complete. */
+  get done(): boolean {
+    return this.levels.every((l) => l.built >= l.frames)
+  }
+
+  /**
+   * Extends the levels over the first `loaded` frames of the original, working at most `budgetMs`;
+   * returns true when nothing is left to do for now.
+   */
+  extend(loaded: number, budgetMs: number): boolean {
+    const t0 = performance.now()
+    const { bins } = this.#spec
+    let src = this.#spec.values
+    let srcFrames = this.#spec.frames
+    let srcBuilt = Math.min(loaded, srcFrames)
+    for (const level of this.levels) {
+      const target = srcBuilt >= srcFrames ? level.frames : Math.floor(srcBuilt / 2)
+      const dst = level.values
+      while (level.built < target) {
+        const j = level.built
+        const a = 2 * j * bins
+        const b = 2 * j + 1 < srcFrames ? a + bins : a
+        const d = j * bins
+        for (let i = 0; i < bins; i++) {
+          const v0 = src[a + i]
+          const v1 = src[b + i]
+          dst[d + i] = v0 > v1 ? v0 : v1
+        }
+        level.built = j + 1
+        if ((j & 31) === 31 && performance.now() - t0 > budgetMs) return false
+      }
+      src = dst
+      srcFrames = level.frames
+      srcBuilt = level.built
+    }
+    return true
+  }
 }
 
 /**
  * Draws the spectrogram's visible window into `out` (packed RGBA, width * height, row 0 at the top).
- * Each column max-pools up to 4 frames of its time span, each row max-pools the bins it covers.
+ * Each column max-pools up to 4 frames of its time span (from the coarsest pyramid level that still
+ * has at least one frame per column), each row max-pools the bins it covers.
  */
 export function drawSpectrogram(
   out: Uint32Array,
@@ -124,7 +199,7 @@ export function drawSpectrogram(
   win: TimeWindow,
   opts: SpectrogramDrawOptions,
 ): void {
-  const { frames, bins, values, hop, sampleRate } = spec
+  const { bins, hop, sampleRate } = spec
   const rows = cachedRows(height, opts.axis, sampleRate / 2, sampleRate / spec.nFft, bins)
   const { lut } = opts
   // work in raw value units: idx = (v - rawLow) * k
@@ -132,33 +207,51 @@ export function drawSpectrogram(
   const rawHigh = (opts.highDb - spec.dbOffset) / spec.dbScale
   const k = rawHigh > rawLow ? 255 / (rawHigh - rawLow) : 0
   const column = new Float32Array(bins)
-  const framesPerSec = sampleRate / hop
   const span = win.endSec - win.startSec
+  const loaded = Math.min(spec.frames, opts.loadedFrames ?? spec.frames)
+  // levels with at most one frame per column; per column the coarsest one already built there
+  const framesPerColumn = ((span / Math.max(1, width)) * sampleRate) / hop
+  const levels = (opts.pyramid?.levels ?? []).filter((l) => l.factor <= framesPerColumn)
+  const framesPerSec = sampleRate / hop
   const rs = rows.start
   const re = rows.end
   for (let x = 0; x < width; x++) {
-    const fa = (win.startSec + (x / width) * span) * framesPerSec
-    const fb = (win.startSec + ((x + 1) / width) * span) * framesPerSec
+    const fa0 = (win.startSec + (x / width) * span) * framesPerSec
+    const fb0 = (win.startSec + ((x + 1) / width) * span) * framesPerSec
+    let values = spec.values
+    let factor = 1
+    let usable = loaded
+    for (let i = levels.length - 1; i >= 0; i--) {
+      const level = levels[i]
+      if (level.built * level.factor >= Math.min(fb0, loaded) || level.built >= level.frames) {
+        values = level.values
+        factor = level.factor
+        usable = Math.min(level.built, Math.ceil(loaded / factor))
+        break
+      }
+    }
+    const fa = fa0 / factor
+    const fb = fb0 / factor
     let n: number
     let f0: number
     let step: number
     if (fb - fa <= 1) {
       n = 1
-      f0 = Math.round((fa + fb) / 2)
+      f0 = Math.round((fa + fb) / 2 - (factor > 1 ? 0.5 : 0))
       step = 0
     } else {
       n = Math.min(MAX_FRAMES_PER_COLUMN, Math.ceil(fb - fa))
-      f0 = Math.ceil(fa)
+      f0 = Math.max(0, Math.floor(fa))
       step = (fb - fa) / n
     }
-    if (f0 < 0 || f0 >= frames) {
+    if (f0 < 0 || f0 >= usable) {
       for (let y = 0; y < height; y++) out[y * width + x] = BACKGROUND_PIXEL
       continue
     }
     let base = f0 * bins
     for (let b = 0; b < bins; b++) column[b] = values[base + b]
     for (let i = 1; i < n; i++) {
-      const f = Math.min(frames - 1, Math.floor(fa + i * step))
+      const f = Math.min(usable - 1, Math.floor(fa + i * step))
       base = f * bins
       for (let b = 0; b < bins; b++) {
         const v = values[base + b]

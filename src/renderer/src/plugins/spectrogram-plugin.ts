@@ -8,6 +8,7 @@ import {
   type FreqAxis,
 } from '../lib/freq-scale'
 import {
+  SpectrogramPyramid,
   drawSpectrogram,
   timeToX,
   xToTime,
@@ -76,6 +77,9 @@ export class SpectrogramPlugin extends BasePlugin<
   #resizeObserver: ResizeObserver | null = null
   #drawnOnce = false
   #seekOnClick = true
+  #loaded = 0
+  #pyramid: SpectrogramPyramid | null = null
+  #buildTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor(options: SpectrogramPluginOptions) {
     super(options)
@@ -171,16 +175,35 @@ export class SpectrogramPlugin extends BasePlugin<
   }
 
   /** Sets (or clears) the spectrogram to show; a new one marks 'unweave:spectrogram-shown' when first drawn. */
-  setData(data: DisplaySpectrogram | null): void {
-    if (data === this.#data) return
+  setData(data: DisplaySpectrogram | null, loadedFrames = data?.frames ?? 0): void {
+    if (data === this.#data) return this.refresh(loadedFrames)
     this.#data = data
+    this.#loaded = loadedFrames
     this.#drawnOnce = false
+    this.#pyramid = data ? new SpectrogramPyramid(data) : null
+    this.#buildPyramid()
     this.#frame.schedule()
   }
 
-  /** The data's buffer was filled further in place (pages arriving): draw again. */
-  refresh(): void {
+  /** The data's buffer was filled in place up to `loadedFrames` (pages arriving): draw again. */
+  refresh(loadedFrames = this.#data?.frames ?? 0): void {
+    this.#loaded = loadedFrames
+    this.#buildPyramid()
     this.#frame.schedule()
+  }
+
+  /** Extends the zoomed-out copies in 8 ms steps between other work, redrawing as they grow. */
+  #buildPyramid(): void {
+    if (this.#buildTimer !== null || !this.#pyramid || this.#pyramid.levels.length === 0) return
+    const step = () => {
+      this.#buildTimer = null
+      const pyramid = this.#pyramid
+      if (!pyramid || this.destroyed) return
+      const done = pyramid.extend(this.#loaded, 8)
+      this.#frame.schedule()
+      if (!done) this.#buildTimer = setTimeout(step, 0)
+    }
+    this.#buildTimer = setTimeout(step, 0)
   }
 
   /** Sets the axis and colour scale. */
@@ -252,12 +275,16 @@ export class SpectrogramPlugin extends BasePlugin<
     if (data && w > 1 && h > 1 && win.endSec > win.startSec) {
       if (!this.#image || this.#image.width !== w || this.#image.height !== h)
         this.#image = this.#ctx.createImageData(w, h)
+      // catch the zoomed-out copies up with the pages that just arrived (bounded), then draw
+      this.#pyramid?.extend(this.#loaded, 4)
       const pixels = new Uint32Array(this.#image.data.buffer)
       drawSpectrogram(pixels, w, h, data, win, {
         axis: this.#display.axis,
         lut: colourLut(this.#display.colourMap),
         lowDb: this.#display.lowDb,
         highDb: this.#display.highDb,
+        loadedFrames: this.#loaded,
+        ...(this.#pyramid ? { pyramid: this.#pyramid } : {}),
       })
       this.#ctx.putImageData(this.#image, 0, 0)
       if (!this.#drawnOnce) {
@@ -275,12 +302,16 @@ export class SpectrogramPlugin extends BasePlugin<
     this.#placeOverlays()
     const ms = performance.now() - t0
     container.dataset.lastDrawMs = ms.toFixed(1)
+    if (ms > 50) performance.measure?.('ui:slow-spectrogram-draw', { start: t0, end: t0 + ms })
     this.emit('draw', ms, win)
   }
 
   /** Removes the canvases and listeners. */
   override destroy(): void {
     this.#frame.cancel()
+    if (this.#buildTimer !== null) clearTimeout(this.#buildTimer)
+    this.#buildTimer = null
+    this.#pyramid = null
     this.#resizeObserver?.disconnect()
     this.#resizeObserver = null
     this.#canvas.remove()

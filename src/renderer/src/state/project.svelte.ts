@@ -10,11 +10,11 @@ const SPECTROGRAM_PAGE_BYTES = 4 << 20
 /** Frames of the first page: small, so the first pixels show while main computes the rest. */
 const FIRST_PAGE_FRAMES = 768
 
-/** Waveform peaks per second asked of main: at most 400, and at most ~100k peaks per file so
+/** Waveform peaks per second asked of main: at most 400, and at most ~50k peaks per file so
  * that handing them to wavesurfer stays well under a 100 ms task even for a 30-minute file. */
 export function peaksPerSecond(durationSec: number): number {
   if (!(durationSec > 0)) return 200
-  return Math.max(1, Math.round(Math.min(400, 100_000 / durationSec)))
+  return Math.max(1, Math.round(Math.min(400, 50_000 / durationSec)))
 }
 
 /**
@@ -91,10 +91,7 @@ export class Project {
       maxDb: grid.dbMax,
     }
     const pageFrames = Math.max(1, Math.floor(SPECTROGRAM_PAGE_BYTES / Math.max(1, grid.bins)))
-    const peaksCall = this.#backend.call('getPeaks', {
-      fileId: info.fileId,
-      peaksPerSecond: peaksPerSecond(info.durationSec),
-    })
+    // the first (small) page first: main computes the asked frames before anything else
     const first = await this.#backend.call('getSpectrogram', {
       fileId: info.fileId,
       range: { from: 0, to: Math.min(grid.frames, FIRST_PAGE_FRAMES, pageFrames) },
@@ -111,9 +108,13 @@ export class Project {
     this.peaks = null
     this.status = 'ready'
     this.firstPageAt = performance.now()
-    const peaks = await peaksCall
-    if (token !== this.#token) return
-    this.peaks = peaks.channels
+    // then the waveform and the rest of the spectrogram, side by side
+    const peaks = this.#backend
+      .call('getPeaks', { fileId: info.fileId, peaksPerSecond: peaksPerSecond(info.durationSec) })
+      .then((p) => {
+        if (token === this.#token) this.peaks = p.channels
+      })
+    peaks.catch(() => {}) // awaited (and thrown) below, after the pages
     for (let from = first.toFrame; from < grid.frames; from += pageFrames) {
       const page = await this.#backend.call('getSpectrogram', {
         fileId: info.fileId,
@@ -126,6 +127,7 @@ export class Project {
       )
       this.spectrogramFrames = page.toFrame
     }
+    await peaks
   }
 
   /** Closes the file. */
