@@ -34,7 +34,9 @@ export function checkAudio(audio: PcmAudio): void {
  * resample [n] -> [m]                         (model rate, zero delay)
  * stft     [m] -> |X| [T * F]                 (model grid, centred, T = floor(m / hop) + 1)
  * features |X| chunk -> ln(|X| + eps) [B, L, F]
- * embed    [B, L, F] -> [B, L, F, D]           (chunks of L frames with overlap, centres kept)
+ * embed    [B, L, F] -> [B, L, F, D]           (chunks of L frames with overlap, centres kept;
+ *                                               features of the next batch and int8 storage of the
+ *                                               previous one run while the network works)
  * quantise [T * F * D] float -> int8           (kept in Analysis, so another k needs no network)
  */
 export async function analyse(
@@ -102,48 +104,51 @@ export async function analyse(
   const core = chunkLen - 2 * overlap
   const chunks = chunkLen >= frames ? 1 : Math.ceil(frames / core)
   const batchChunks = Math.max(1, opts.batchChunks ?? 4)
-  const eps = model.feature.eps
-  const features = new Float32Array(Math.min(batchChunks, chunks) * chunkLen * bins)
+  // Two feature buffers: batch i+1's features are made while the network reads batch i's.
+  const featureBufs = [0, 1].map(
+    () => new Float32Array(Math.min(batchChunks, chunks) * chunkLen * bins),
+  )
+  const geometry: ChunkGeometry = { frames, bins, dim, chunkLen, overlap, core, chunks }
   progress('embed', 0)
-  for (let c0 = 0; c0 < chunks; c0 += batchChunks) {
+  // Pipeline: fill features(i) | wait for embed(i-1) | start embed(i) | quantise(i-1) while it runs.
+  let inflight: { c0: number; nb: number; result: Promise<Float32Array> } | null = null
+  for (let c0 = 0, bi = 0; c0 < chunks || inflight; c0 += batchChunks, bi++) {
     await yieldToEventLoop()
     throwIfAborted(signal)
-    const nb = Math.min(batchChunks, chunks - c0)
-    const starts: number[] = []
-    for (let b = 0; b < nb; b++) {
-      const i = c0 + b
-      const s = Math.max(0, Math.min(i * core - overlap, frames - chunkLen)) // chunk i covers [s, s + chunkLen)
-      starts.push(s)
-      const src = s * bins
-      const dst = b * chunkLen * bins
-      for (let j = 0; j < chunkLen * bins; j++)
-        features[dst + j] = Math.log(magnitude[src + j] + eps) // features
+    let next: { c0: number; nb: number; buf: Float32Array } | null = null
+    if (c0 < chunks) {
+      const nb = Math.min(batchChunks, chunks - c0)
+      const buf = featureBufs[bi % 2]
+      fillFeatures(magnitude, model.feature.eps, geometry, c0, nb, buf) // |X| -> ln(|X| + eps) [B, L, F]
+      next = { c0, nb, buf }
+      lap('features')
     }
-    lap('features')
-    const out = await embedder.embed(features.subarray(0, nb * chunkLen * bins), nb, chunkLen, bins) // [B, L, F, D]
-    if (out.length !== nb * chunkLen * bins * dim) {
-      throw new RangeError(
-        `embedder returned ${out.length} values, expected ${nb}x${chunkLen}x${bins}x${dim}`,
-      )
+    let done: { c0: number; nb: number; out: Float32Array } | null = null
+    if (inflight) {
+      const out = await inflight.result // [B, L, F, D]
+      if (out.length !== inflight.nb * chunkLen * bins * dim) {
+        throw new RangeError(
+          `embedder returned ${out.length} values, expected ${inflight.nb}x${chunkLen}x${bins}x${dim}`,
+        )
+      }
+      done = { c0: inflight.c0, nb: inflight.nb, out }
+      lap('embed')
     }
-    lap('embed')
-    for (let b = 0; b < nb; b++) {
-      const i = c0 + b
-      const keepFrom = chunks === 1 ? 0 : i * core
-      const keepTo = chunks === 1 ? frames : Math.min(frames, (i + 1) * core)
-      const s = starts[b]
-      const srcRow = b * chunkLen * bins + (keepFrom - s) * bins
-      const rows = (keepTo - keepFrom) * bins
-      quantizeRows(
-        out.subarray(srcRow * dim, (srcRow + rows) * dim),
-        embeddings,
-        dim,
-        keepFrom * bins,
-        rows,
-      )
+    inflight = next && {
+      c0: next.c0,
+      nb: next.nb,
+      result: embedder.embed(
+        next.buf.subarray(0, next.nb * chunkLen * bins),
+        next.nb,
+        chunkLen,
+        bins,
+      ),
     }
-    lap('quantize')
-    progress('embed', Math.min(1, (c0 + nb) / chunks))
+    if (done) {
+      keepChunkCentres(done.out, geometry, done.c0, done.nb, embeddings) // float [B, L, F, D] -> int8 rows
+      lap('quantize')
+      progress('embed', Math.min(1, (done.c0 + done.nb) / chunks))
+    }
   }
   timings.total = (performance.now() - tStart) / 1000
   return {
@@ -160,5 +165,60 @@ export async function analyse(
     embeddings,
     activeThresholdDb: model.silenceThresholdDb > 0 ? model.silenceThresholdDb : 40,
     timings,
+  }
+}
+
+/** How the frames of a file are cut into overlapping inference chunks. */
+interface ChunkGeometry {
+  frames: number
+  bins: number
+  dim: number
+  /** Frames per chunk (L). */
+  chunkLen: number
+  /** Context frames discarded at each side of a chunk (except at the file's ends). */
+  overlap: number
+  /** Frames kept per chunk: chunkLen - 2 * overlap. */
+  core: number
+  chunks: number
+}
+
+/** First frame of chunk i: it covers [start, start + chunkLen). */
+function chunkStart(g: ChunkGeometry, i: number): number {
+  return Math.max(0, Math.min(i * g.core - g.overlap, g.frames - g.chunkLen))
+}
+
+/** features of chunks [c0, c0 + nb): ln(|X| + eps), float32 [nb, L, F] into out. */
+function fillFeatures(
+  magnitude: Float32Array,
+  eps: number,
+  g: ChunkGeometry,
+  c0: number,
+  nb: number,
+  out: Float32Array,
+): void {
+  const len = g.chunkLen * g.bins
+  for (let b = 0; b < nb; b++) {
+    const src = chunkStart(g, c0 + b) * g.bins
+    const dst = b * len
+    for (let j = 0; j < len; j++) out[dst + j] = Math.log(magnitude[src + j] + eps)
+  }
+}
+
+/** Quantises the kept centre frames of chunks [c0, c0 + nb) (embedder output [nb, L, F, D]) into emb. */
+function keepChunkCentres(
+  out: Float32Array,
+  g: ChunkGeometry,
+  c0: number,
+  nb: number,
+  emb: Int8Array,
+): void {
+  const { bins, dim, chunkLen, core, chunks, frames } = g
+  for (let b = 0; b < nb; b++) {
+    const i = c0 + b
+    const keepFrom = chunks === 1 ? 0 : i * core
+    const keepTo = chunks === 1 ? frames : Math.min(frames, (i + 1) * core)
+    const srcRow = b * chunkLen * bins + (keepFrom - chunkStart(g, i)) * bins
+    const rows = (keepTo - keepFrom) * bins
+    quantizeRows(out.subarray(srcRow * dim, (srcRow + rows) * dim), emb, dim, keepFrom * bins, rows)
   }
 }

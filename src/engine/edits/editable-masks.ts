@@ -137,70 +137,75 @@ export function checkAction(action: EditAction, k: number): void {
 }
 
 /**
- * Writes the edited value of bin i from its pre-edit state: masks m (read at i from `pre` if given,
- * else from m itself), weight a in (0, 1]. Deterministic: the same inputs give the same floats, so
- * replay, strokes and one-shot commands agree bit for bit.
+ * Writes the edited values of `count` bins: bin indices[c] gets the action with weight qs[c] / 255
+ * applied to its previous state prev[c * k + s], prevW[c] (read from these arrays, never from the
+ * masks, so a stroke's incremental updates, a one-shot command and a replay run the very same float
+ * operations and agree bit for bit). Sums are renormalised in double precision.
  */
-function applyBin(
+function applyList(
   m: Float32Array[],
   w: Float32Array,
   auto: Float32Array[],
   k: number,
   action: EditAction,
-  i: number,
-  a: number,
-  pre: Float32Array | null,
-  preOff: number,
-  preW: number,
+  count: number,
+  indices: Uint32Array,
+  qs: Uint8Array,
+  prev: Float32Array,
+  prevW: Float32Array,
   tmp: Float64Array,
 ): void {
-  for (let s = 0; s < k; s++) tmp[s] = pre ? pre[preOff + s] : m[s][i]
-  const b = 1 - a
-  switch (action.type) {
-    case 'assign': {
-      if (a === 1) {
-        for (let s = 0; s < k; s++) m[s][i] = s === action.to ? 1 : 0
+  const type = action.type
+  const to = type === 'assign' || type === 'move' ? action.to : -1
+  const from = type === 'move' ? action.from : -1
+  if (type === 'move' && from === to) return
+  const invK = 1 / k
+  for (let c = 0; c < count; c++) {
+    const i = indices[c]
+    const q = qs[c]
+    const o = c * k
+    const a = q / 255
+    const b = 1 - a
+    const pw = prevW[c]
+    if (type === 'assign') {
+      if (q === 255) {
+        for (let s = 0; s < k; s++) m[s][i] = s === to ? 1 : 0
         w[i] = 1
-        return
+        continue
       }
-      for (let s = 0; s < k; s++) tmp[s] *= b
-      tmp[action.to] += a
-      w[i] = 1 - b * (1 - preW)
-      break
-    }
-    case 'move': {
-      if (action.from === action.to) return
-      const x = a * tmp[action.from]
-      tmp[action.from] -= x
-      tmp[action.to] += x
-      w[i] = 1 - b * (1 - preW)
-      break
-    }
-    case 'split': {
-      const u = a / k
-      for (let s = 0; s < k; s++) tmp[s] = b * tmp[s] + u
-      w[i] = 1 - b * (1 - preW)
-      break
-    }
-    case 'restore': {
-      const nw = b * preW
-      if (a === 1 || nw === 0) {
+      for (let s = 0; s < k; s++) tmp[s] = b * prev[o + s]
+      tmp[to] += a
+      w[i] = 1 - b * (1 - pw)
+    } else if (type === 'move') {
+      for (let s = 0; s < k; s++) tmp[s] = prev[o + s]
+      const x = a * tmp[from]
+      tmp[from] -= x
+      tmp[to] += x
+      w[i] = 1 - b * (1 - pw)
+    } else if (type === 'split') {
+      const u = a * invK
+      for (let s = 0; s < k; s++) tmp[s] = b * prev[o + s] + u
+      w[i] = 1 - b * (1 - pw)
+    } else {
+      const nw = b * pw
+      if (q === 255 || nw === 0) {
         for (let s = 0; s < k; s++) m[s][i] = auto[s][i]
         w[i] = 0
-        return
+        continue
       }
-      for (let s = 0; s < k; s++) tmp[s] = b * tmp[s] + a * auto[s][i]
+      for (let s = 0; s < k; s++) tmp[s] = b * prev[o + s] + a * auto[s][i]
       w[i] = nw
-      break
     }
+    let sum = 0
+    for (let s = 0; s < k; s++) {
+      if (tmp[s] < 0) tmp[s] = 0
+      sum += tmp[s]
+    }
+    if (sum > 0) {
+      const g = 1 / sum
+      for (let s = 0; s < k; s++) m[s][i] = tmp[s] * g
+    } else for (let s = 0; s < k; s++) m[s][i] = invK
   }
-  let sum = 0
-  for (let s = 0; s < k; s++) {
-    if (tmp[s] < 0) tmp[s] = 0
-    sum += tmp[s]
-  }
-  const g = sum > 0 ? 1 / sum : 0
-  for (let s = 0; s < k; s++) m[s][i] = sum > 0 ? tmp[s] * g : 1 / k
 }
 
 /** An in-progress brush stroke: dabs merge by per-bin maximum; one undo step when ended. */
@@ -306,10 +311,10 @@ export class EditableMasks {
     let count = 0
     for (let i = 0; i < sel.weights.length; i++) if (sel.weights[i] !== 0) count++
     const indices = new Uint32Array(count)
+    const qs = new Uint8Array(count)
     const prev = new Float32Array(count * k)
     const prevW = new Float32Array(count)
     const m = this.masks.masks
-    const auto = this.automatic.masks
     const w = this.override
     let c = 0
     for (let t = 0; t < sel.frames; t++) {
@@ -318,14 +323,29 @@ export class EditableMasks {
       for (let f = 0; f < sel.bins; f++) {
         const q = sel.weights[so + f]
         if (q === 0) continue
-        const i = base + f
-        indices[c] = i
-        for (let s = 0; s < k; s++) prev[c * k + s] = m[s][i]
-        prevW[c] = w[i]
-        applyBin(m, w, auto, k, command.action, i, q / 255, null, 0, w[i], this.#tmp)
+        indices[c] = base + f
+        qs[c] = q
+        prevW[c] = w[base + f]
         c++
       }
     }
+    for (let s = 0; s < k; s++) {
+      const ms = m[s]
+      for (let c2 = 0, o = s; c2 < count; c2++, o += k) prev[o] = ms[indices[c2]]
+    }
+    applyList(
+      m,
+      w,
+      this.automatic.masks,
+      k,
+      command.action,
+      count,
+      indices,
+      qs,
+      prev,
+      prevW,
+      this.#tmp,
+    )
     const touched = rangeOf(sel)
     this.#undo.push({
       command: { action: command.action, selection: sel },
@@ -390,6 +410,12 @@ export class EditableMasks {
     let t1 = -1
     let f0 = Infinity
     let f1 = -1
+    const len = sel.weights.length
+    const indices = new Uint32Array(len)
+    const qs = new Uint8Array(len)
+    const prev = new Float32Array(len * k)
+    const prevW = new Float32Array(len)
+    let c = 0
     for (let t = 0; t < sel.frames; t++) {
       const frame = sel.frame0 + t
       const so = t * sel.bins
@@ -404,23 +430,28 @@ export class EditableMasks {
             preW: new Float32Array(bins),
           }
           const base = frame * bins
-          for (let b = 0; b < bins; b++) {
-            for (let s = 0; s < k; s++) col.pre[b * k + s] = m[s][base + b]
-            col.preW[b] = w[base + b]
+          for (let s = 0; s < k; s++) {
+            const ms = m[s]
+            for (let bb = 0, o = s; bb < bins; bb++, o += k) col.pre[o] = ms[base + bb]
           }
+          col.preW.set(w.subarray(base, base + bins))
           st.cols.set(frame, col)
         }
         const bin = sel.bin0 + f
         if (q <= col.q[bin]) continue
         col.q[bin] = q
-        const i = frame * bins + bin
-        applyBin(m, w, auto, k, st.action, i, q / 255, col.pre, bin * k, col.preW[bin], this.#tmp)
+        indices[c] = frame * bins + bin
+        qs[c] = q
+        for (let s = 0; s < k; s++) prev[c * k + s] = col.pre[bin * k + s]
+        prevW[c] = col.preW[bin]
+        c++
         if (frame < t0) t0 = frame
         if (frame > t1) t1 = frame
         if (bin < f0) f0 = bin
         if (bin > f1) f1 = bin
       }
     }
+    applyList(m, w, auto, k, st.action, c, indices, qs, prev, prevW, this.#tmp)
     return t1 < 0 ? null : { frameStart: t0, frameEnd: t1 + 1, binStart: f0, binEnd: f1 + 1 }
   }
 

@@ -83,7 +83,10 @@ export async function synthesizeFromRows(
       }
       st.advance()
     }
-    opts.onProgress?.({ stage: 'synthesize', fraction: (te - st.tFirst) / Math.max(1, st.tEnd - st.tFirst) })
+    opts.onProgress?.({
+      stage: 'synthesize',
+      fraction: (te - st.tFirst) / Math.max(1, st.tEnd - st.tFirst),
+    })
   }
   const etot = st.energy.reduce((p, q) => p + q, 0)
   return {
@@ -201,7 +204,9 @@ class StemSynthesis {
     this.L = B * H + N
     this.acc = Array.from({ length: this.sk * C }, () => new Float64Array(this.L)) // [s * C + c]
     this.spec = Array.from({ length: C }, () => new Float64Array(N + 2))
-    this.blockOut = Array.from({ length: this.k }, () => Array.from({ length: C }, () => new Float32Array(this.L)))
+    this.blockOut = Array.from({ length: this.k }, () =>
+      Array.from({ length: C }, () => new Float32Array(this.L)),
+    )
     this.energy = new Float64Array(this.k)
     this.nrm = new Float64Array(this.L)
     this.rest = new Float64Array(this.L) // input minus the masked stems: the last stem
@@ -217,7 +222,8 @@ class StemSynthesis {
       const c0 = performance.now()
       this.frameMasks(t)
       const start = t * this.H - this.half
-      for (let c = 0; c < this.C; c++) this.fft.forwardWindowed(this.channels[c], start, this.window, this.spec[c])
+      for (let c = 0; c < this.C; c++)
+        this.fft.forwardWindowed(this.channels[c], start, this.window, this.spec[c])
       if (this.fTop < this.F) this.extendAboveNyquist()
       const c1 = performance.now()
       this.tApply += c1 - c0
@@ -312,7 +318,8 @@ class StemSynthesis {
     for (let c = 0; c < C; c++) {
       const x = this.channels[c]
       for (let i = 0; i < len; i++) rest[i] = x[emitted + i]
-      for (let s = 0; s < sk; s++) energy[s] += emitSource(acc[s * C + c], off, nrm, blockOut[s][c], rest, len)
+      for (let s = 0; s < sk; s++)
+        energy[s] += emitSource(acc[s * C + c], off, nrm, blockOut[s][c], rest, len)
       energy[k - 1] += emitRest(rest, blockOut[k - 1][c], len)
     }
     this.pendingDone = done
@@ -347,12 +354,26 @@ class StemSynthesis {
 }
 
 /** a[off + i] += w[i] * y[i] for i in [i0, i1). */
-function overlapAdd(a: Float64Array, off: number, w: Float64Array, y: Float64Array, i0: number, i1: number): void {
+function overlapAdd(
+  a: Float64Array,
+  off: number,
+  w: Float64Array,
+  y: Float64Array,
+  i0: number,
+  i1: number,
+): void {
   for (let i = i0; i < i1; i++) a[off + i] += w[i] * y[i]
 }
 
 /** out[i] = float32(a[off + i] * nrm[i]); rest[i] -= out[i]; returns the energy of out. */
-function emitSource(a: Float64Array, off: number, nrm: Float64Array, out: Float32Array, rest: Float64Array, len: number): number {
+function emitSource(
+  a: Float64Array,
+  off: number,
+  nrm: Float64Array,
+  out: Float32Array,
+  rest: Float64Array,
+  len: number,
+): number {
   let e = 0
   for (let i = 0; i < len; i++) {
     const v = Math.fround(a[off + i] * nrm[i])
