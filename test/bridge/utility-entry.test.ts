@@ -33,6 +33,7 @@ describe('utility-entry', () => {
     process.env.UNWEAVE_ENGINE_CONFIG = JSON.stringify({
       device: 'cpu',
       modelPath: '/m.json',
+      clusterWorker: '/w.js',
       junk: 1,
     })
     await import('../../src/main/inference/utility-entry')
