@@ -45,15 +45,35 @@ export function encodeMasks(masks: SourceMasks): EncodedMasks {
     }
     return { encoding: 'labels-u8', data }
   }
-  const q = quantizeMasks(masks)
   const data = new Uint8Array(2 * n * Math.max(0, k - 1))
-  for (let s = 0; s < k - 1; s++) {
-    const p = q[s]
+  // Canonical masks are multiples of 1/65535 summing to 65535 units: rounding recovers them exactly
+  // (checked per bin); anything else goes through quantizeMasks first.
+  let exact = true
+  const rest = new Int32Array(n).fill(MASK_SCALE)
+  for (let s = 0; s < k - 1 && exact; s++) {
+    const a = m[s]
     const hi = 2 * n * s
     const lo = hi + n
     for (let i = 0; i < n; i++) {
-      data[hi + i] = p[i] >>> 8
-      data[lo + i] = p[i] & 255
+      const v = Math.round(a[i] * MASK_SCALE)
+      data[hi + i] = v >>> 8
+      data[lo + i] = v & 255
+      rest[i] -= v
+    }
+  }
+  const last = m[k - 1]
+  for (let i = 0; i < n && exact; i++)
+    if (rest[i] < 0 || Math.round(last[i] * MASK_SCALE) !== rest[i]) exact = false
+  if (!exact) {
+    const q = quantizeMasks(masks)
+    for (let s = 0; s < k - 1; s++) {
+      const p = q[s]
+      const hi = 2 * n * s
+      const lo = hi + n
+      for (let i = 0; i < n; i++) {
+        data[hi + i] = p[i] >>> 8
+        data[lo + i] = p[i] & 255
+      }
     }
   }
   return { encoding: 'u16-planes', data }

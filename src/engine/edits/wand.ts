@@ -33,7 +33,13 @@ export class EmbeddingWand {
       throw new RangeError('EmbeddingWand: embeddings do not match frames * bins * dim')
     this.grid = grid
     this.similarity = new Float32Array(grid.frames * grid.bins)
+    this.#frameMax = new Float32Array(grid.frames)
+    this.#binMax = new Float32Array(grid.bins)
   }
+
+  /** Largest similarity per frame [frames] and per bin [bins]: the box of a threshold without a pass. */
+  readonly #frameMax: Float32Array
+  readonly #binMax: Float32Array
 
   /** Seeds from one bin. Returns false (and selects nothing later) if its embedding is zero. */
   seedFromBin(frame: number, bin: number): boolean {
@@ -79,12 +85,27 @@ export class EmbeddingWand {
     if (!(nn > 0)) {
       this.seed = null
       this.similarity.fill(-2)
+      this.#frameMax.fill(-2)
+      this.#binMax.fill(-2)
       return false
     }
     const g = 1 / Math.sqrt(nn)
     for (let j = 0; j < v.length; j++) v[j] *= g
     this.seed = v
     computeSimilarity(this.grid.embeddings, this.grid.dim, v, this.similarity)
+    const { frames, bins } = this.grid
+    const sim = this.similarity
+    this.#binMax.fill(-Infinity)
+    for (let t = 0; t < frames; t++) {
+      let fm = -Infinity
+      const o = t * bins
+      for (let f = 0; f < bins; f++) {
+        const x = sim[o + f]
+        if (x > fm) fm = x
+        if (x > this.#binMax[f]) this.#binMax[f] = x
+      }
+      this.#frameMax[t] = fm
+    }
     return true
   }
 
@@ -97,42 +118,40 @@ export class EmbeddingWand {
     const { frames, bins } = this.grid
     const sim = this.similarity
     const mag = this.grid.magnitude
-    const minMag = opts.minMagnitude ?? 0
+    const minMag = mag ? (opts.minMagnitude ?? 0) : 0
     const ta = Math.max(0, Math.floor(opts.frameStart ?? 0))
     const tb = Math.min(frames, Math.ceil(opts.frameEnd ?? frames))
-    // Pass 1: bounding box.
+    // The box from the per-frame and per-bin maxima (no pass over the bins).
     let t0 = -1
     let t1 = -1
-    let f0 = bins
-    let f1 = -1
-    for (let t = ta; t < tb; t++) {
-      const o = t * bins
-      let any = false
-      for (let f = 0; f < bins; f++) {
-        if (sim[o + f] < threshold) continue
-        if (mag && minMag > 0 && mag[o + f] < minMag) continue
-        any = true
-        if (f < f0) f0 = f
-        if (f > f1) f1 = f
-      }
-      if (any) {
+    for (let t = ta; t < tb; t++)
+      if (this.#frameMax[t] >= threshold) {
         if (t0 < 0) t0 = t
         t1 = t
       }
-    }
-    if (t0 < 0) return emptySelection()
+    let f0 = -1
+    let f1 = -1
+    for (let f = 0; f < bins; f++)
+      if (this.#binMax[f] >= threshold) {
+        if (f0 < 0) f0 = f
+        f1 = f
+      }
+    if (t0 < 0 || f0 < 0) return emptySelection()
     const nF = t1 - t0 + 1
     const nB = f1 - f0 + 1
     const weights = new Uint8Array(nF * nB)
+    let any = false
     for (let t = 0; t < nF; t++) {
       const o = (t0 + t) * bins + f0
       const w = t * nB
       for (let f = 0; f < nB; f++) {
         if (sim[o + f] < threshold) continue
-        if (mag && minMag > 0 && mag[o + f] < minMag) continue
+        if (minMag > 0 && mag![o + f] < minMag) continue
         weights[w + f] = 255
+        any = true
       }
     }
+    if (!any) return emptySelection()
     return { frame0: t0, frames: nF, bin0: f0, bins: nB, weights }
   }
 
