@@ -120,16 +120,16 @@ describe('project files', () => {
       masks.masks[1][i] = 1 - h
     }
     const project = await createProject({ audioPath, model: { name: 'm', version: '1' }, settings: { mask: 'hard' }, masks })
-    const bytes = encodeProject(project)
+    const bytes = await encodeProject(project)
     const man = JSON.parse(strFromU8(unzipSync(bytes)['manifest.json']))
     expect(man.masks.encoding).toBe('labels-u8')
-    expect(same(decodeProject(bytes).project.automatic.masks, masks.masks)).toBe(true)
+    expect(same((await decodeProject(bytes)).project.automatic.masks, masks.masks)).toBe(true)
   })
 
   it('damaged, foreign and newer files fail with InputError saying what is wrong', async () => {
     const dir = fresh()
     const { project } = await editedProject(dir)
-    const good = encodeProject(project, join(dir, 'x.unweave'))
+    const good = await encodeProject(project, join(dir, 'x.unweave'))
     const files = unzipSync(good)
     const man = JSON.parse(strFromU8(files['manifest.json']))
     const rezip = (over: Record<string, Uint8Array>): Uint8Array => zipSync({ ...files, ...over })

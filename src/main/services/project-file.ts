@@ -10,6 +10,8 @@
  * No Electron import: the app, the CLI and tests use it alike.
  */
 import { createHash } from 'node:crypto'
+import { promisify } from 'node:util'
+import { deflateRaw, inflateRaw } from 'node:zlib'
 import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, resolve } from 'node:path'
@@ -190,38 +192,77 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 
 /** Options of saveProject(). */
 export interface SaveOptions {
-  /** Deflate level of the mask data, 0-9 (default 1: fast; history and manifest use 6). */
+  /** Deflate level of the mask data, 0-9 (default 1: fast). */
   level?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9
+  /** Deflate level of the history's selection weights, 0-9 (default 6). */
+  historyLevel?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9
+}
+
+const deflateRawAsync = promisify(deflateRaw)
+const inflateRawAsync = promisify(inflateRaw)
+
+/** One binary entry as stored: its payload (raw or raw-deflate) and the manifest's record of it. */
+interface PackedEntry {
+  stored: Uint8Array
+  record: { sha256: string; bytes: number; rawBytes: number; compression: 'deflate-raw' | 'none' }
+}
+
+async function pack(raw: Uint8Array, level: number): Promise<PackedEntry> {
+  const stored =
+    level > 0 ? new Uint8Array(await deflateRawAsync(raw, { level, memLevel: 9 })) : raw
+  return {
+    stored,
+    record: {
+      sha256: sha(stored),
+      bytes: stored.length,
+      rawBytes: raw.length,
+      compression: level > 0 ? 'deflate-raw' : 'none',
+    },
+  }
+}
+
+/**
+ * Encoded + compressed automatic masks, cached per masks object and level: the automatic masks do
+ * not change while the user edits, so an autosave only encodes the history again.
+ */
+const maskCache = new WeakMap<SourceMasks, Map<number, Promise<{ encoding: string; entry: PackedEntry }>>>()
+
+function packedMasks(m: SourceMasks, level: number): Promise<{ encoding: string; entry: PackedEntry }> {
+  let per = maskCache.get(m)
+  if (!per) maskCache.set(m, (per = new Map()))
+  let hit = per.get(level)
+  if (!hit) {
+    const enc = encodeMasks(m)
+    hit = pack(enc.data, level).then((entry) => ({ encoding: enc.encoding, entry }))
+    hit.catch(() => per!.delete(level))
+    per.set(level, hit)
+  }
+  return hit
 }
 
 /** The container bytes of a project (what saveProject writes). */
-export function encodeProject(
+export async function encodeProject(
   project: ProjectData,
   projectPath?: string,
   opts: SaveOptions = {},
-): Uint8Array {
+): Promise<Uint8Array> {
   const m = project.automatic
   if (project.sources.length !== m.k)
     throw new RangeError(`project: ${project.sources.length} sources for masks of k = ${m.k}`)
-  const masks = encodeMasks(m)
   const hist = encodeHistory(project.history.undo, project.history.redo)
+  const c = project.clustering?.centroids
+  // Masks and history compress in parallel (zlib's thread pool).
+  const [masks, history, centroids] = await Promise.all([
+    packedMasks(m, opts.level ?? 1),
+    pack(hist.bytes, opts.historyLevel ?? 6),
+    c ? pack(new Uint8Array(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength)), 0) : null,
+  ])
   const now = new Date().toISOString()
-  const files: Zippable = {}
-  const entries: Record<string, { sha256: string; bytes: number }> = {}
-  const add = (name: string, data: Uint8Array, level: number): void => {
-    files[name] = [data, { level: level as 0 }]
-    entries[name] = { sha256: sha(data), bytes: data.length }
+  const entries: Record<string, PackedEntry['record']> = {
+    'masks.bin': masks.entry.record,
+    'history.bin': history.record,
   }
-  add('masks.bin', masks.data, opts.level ?? 1)
-  add('history.bin', hist.bytes, 6)
-  if (project.clustering) {
-    const c = project.clustering.centroids
-    add(
-      'centroids.bin',
-      new Uint8Array(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength)),
-      0,
-    )
-  }
+  if (centroids) entries['centroids.bin'] = centroids.record
   const audioRel = projectPath
     ? relativeTo(dirname(resolve(projectPath)), project.audio.path)
     : undefined
@@ -249,10 +290,15 @@ export function encodeProject(
     history: { entry: 'history.bin', undo: hist.undo, redo: hist.redo },
     entries,
   }
-  // manifest.json first, so a reader can look at it without inflating the rest.
-  const ordered: Zippable = { 'manifest.json': [strToU8(JSON.stringify(manifest)), { level: 6 }] }
-  Object.assign(ordered, files)
-  return zipSync(ordered, { mtime: new Date('2020-01-01T00:00:00Z') })
+  // manifest.json first, so a reader can look at it without touching the rest. The binary entries
+  // are stored (level 0): their payloads are compressed already (raw deflate, see the manifest).
+  const files: Zippable = {
+    'manifest.json': [strToU8(JSON.stringify(manifest)), { level: 6 }],
+    'masks.bin': [masks.entry.stored, { level: 0 }],
+    'history.bin': [history.stored, { level: 0 }],
+  }
+  if (centroids) files['centroids.bin'] = [centroids.stored, { level: 0 }]
+  return zipSync(files, { mtime: new Date('2020-01-01T00:00:00Z') })
 }
 
 function relativeTo(dir: string, target: string): string | undefined {
@@ -275,7 +321,7 @@ export async function saveProject(
   opts: SaveOptions = {},
 ): Promise<{ path: string; bytes: number }> {
   const target = resolve(path)
-  const bytes = encodeProject(project, target, opts)
+  const bytes = await encodeProject(project, target, opts)
   try {
     await writeFileAtomic(target, bytes)
   } catch (e) {
@@ -291,10 +337,10 @@ const corrupt = (path: string, what: string, cause?: unknown): InputError =>
   )
 
 /** Parses and validates the container bytes of a project (no audio check). */
-export function decodeProject(
+export async function decodeProject(
   bytes: Uint8Array,
   path = 'project.unweave',
-): { project: ProjectData; version: number } {
+): Promise<{ project: ProjectData; version: number }> {
   if (bytes.length === 0) throw corrupt(path, 'the file is empty')
   let files: Record<string, Uint8Array>
   try {
@@ -318,7 +364,8 @@ export function decodeProject(
     throw new InputError(
       `${basename(path)} was saved by a newer Unweave (project format ${man.version}); this version reads format ${PROJECT_VERSION} and older. Update Unweave to open it.`,
     )
-  const entry = (name: unknown): Uint8Array => {
+  /** A binary entry: checksum of the stored bytes, then inflated if compressed, length checked. */
+  const entry = async (name: unknown): Promise<Uint8Array> => {
     if (typeof name !== 'string' || !files[name])
       throw corrupt(path, `the entry ${String(name)} is missing`)
     const want = man.entries?.[name]
@@ -326,7 +373,18 @@ export function decodeProject(
       throw corrupt(path, `the entry ${name} has no checksum`)
     if (sha(files[name]) !== want.sha256)
       throw corrupt(path, `the entry ${name} fails its checksum`)
-    return files[name]
+    let raw = files[name]
+    if (want.compression === 'deflate-raw') {
+      try {
+        raw = new Uint8Array(await inflateRawAsync(raw))
+      } catch (e) {
+        throw corrupt(path, `the entry ${name} cannot be decompressed`, e)
+      }
+    } else if (want.compression !== undefined && want.compression !== 'none')
+      throw corrupt(path, `the entry ${name} uses an unknown compression '${want.compression}'`)
+    if (typeof want.rawBytes === 'number' && raw.length !== want.rawBytes)
+      throw corrupt(path, `the entry ${name} has ${raw.length} bytes, not ${want.rawBytes}`)
+    return raw
   }
   const g = man.grid
   const posInt = (x: unknown): boolean => Number.isInteger(x) && (x as number) > 0
@@ -355,9 +413,13 @@ export function decodeProject(
     throw corrupt(path, `it does not name and colour its ${g.k} sources`)
   let automatic: SourceMasks
   let history: { undo: EditCommand[]; redo: EditCommand[] }
+  const [maskBytes, historyBytes] = await Promise.all([
+    entry(man.masks?.entry),
+    entry(man.history?.entry),
+  ])
   try {
     automatic = decodeMasks(
-      { encoding: man.masks?.encoding, data: entry(man.masks?.entry) },
+      { encoding: man.masks?.encoding, data: maskBytes },
       {
         k: g.k,
         sampleRate: g.sampleRate,
@@ -367,14 +429,14 @@ export function decodeProject(
         bins: g.bins,
       },
     )
-    history = decodeHistory(man.history ?? {}, entry(man.history?.entry), g)
+    history = decodeHistory(man.history ?? {}, historyBytes, g)
   } catch (e) {
     if (e instanceof InputError) throw e
     throw corrupt(path, (e as Error).message, e)
   }
   let clustering: ProjectData['clustering']
   if (man.clustering) {
-    const raw = entry(man.clustering.entry)
+    const raw = await entry(man.clustering.entry)
     const dim = man.clustering.dim
     if (!posInt(dim) || raw.length !== g.k * dim * 4)
       throw corrupt(path, 'its centroids do not fit k x dim')
@@ -445,7 +507,7 @@ export async function openProject(
       { cause: e },
     )
   }
-  const { project, version } = decodeProject(bytes, p)
+  const { project, version } = await decodeProject(bytes, p)
   if (opts.checkAudio === false)
     return { project, version, audio: { status: 'ok', path: project.audio.path } }
   let audio = await checkProjectAudio(project)
