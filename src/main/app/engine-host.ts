@@ -420,17 +420,12 @@ export class EngineHost {
     for (const old of this.#separations) this.#dropStems(old)
     const k = sourceCount === 'auto' ? suggestion.count : sourceCount
     progress('kmeans', 0.9)
-    const { entry: clusterEntry, cached } = await this.#clusteringFor(
-      fileId,
-      analysis,
-      k,
-      mask,
-      'interactive',
-    )
+    const asked = this.#clusteringFor(fileId, analysis, k, mask, 'interactive')
+    // Meanwhile get the neighbouring counts ready on the background worker (the other core), so
+    // a k change is usually a cache hit.
+    this.#precompute(fileId, analysis, [k - 1, k + 1, suggestion.count], mask)
+    const { entry: clusterEntry, cached } = await asked
     if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
-    // While the user looks at this one, get the neighbouring counts ready on the background
-    // worker (a k change is then a cache hit).
-    setImmediate(() => this.#precompute(fileId, analysis, [k - 1, k + 1, suggestion.count], mask))
     const { clustering, masks, timingsSec } = clusterEntry
     this.#separations.unshift({ id: separationId, fileId, clustering, masks, entry: clusterEntry })
     // Keep a few; stems (large) only for the newest that has them.
