@@ -34,7 +34,7 @@ export type IpcErrorCode =
   | 'invalid-argument'
   /** The id names a file or separation that is no longer open (another file was opened). */
   | 'stale'
-  /** The task was cancelled by `cancelTask` or by the engine restarting. */
+  /** The task was cancelled by `cancelTask`, by opening another file, or by a newer separation. */
   | 'cancelled'
   /** The engine process crashed or failed; it is restarted, the call may be retried. */
   | 'engine'

@@ -77,7 +77,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
 
   const platform: ShellPlatform = {
     version: '0.0.0-bridge',
-    platform: 'other',
+    platform:
+      (['darwin', 'win32', 'linux'] as const).find((p) => p === process.platform) ?? 'other',
     bridge: true,
     showOpenDialog: async () => dialogs.open.shift() ?? null,
     showFolderDialog: async () => dialogs.folder.shift() ?? null,
