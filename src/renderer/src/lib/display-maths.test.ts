@@ -340,3 +340,21 @@ describe('timeline maths and peaks', () => {
     expect(merged[1]).toBeCloseTo(0.3)
   })
 })
+
+describe('waveform drawing', () => {
+  it('normalizes and draws a min/max envelope per column', async () => {
+    const { drawPeaks, normalizePeaks } = await import('./peaks')
+    const p = normalizePeaks(new Float32Array([0.5, -0.25, 0.1, -0.1]), 1)
+    expect([...p].map((v) => Math.round(v * 100) / 100)).toEqual([1, -0.5, 0.2, -0.2])
+    const rects: number[][] = []
+    const ctx = {
+      canvas: { width: 2, height: 100 },
+      fillRect: (...a: number[]) => rects.push(a),
+    } as unknown as CanvasRenderingContext2D
+    drawPeaks([p], ctx)
+    expect(rects).toEqual([
+      [0, 0, 1, 75],
+      [1, 40, 1, 20],
+    ])
+  })
+})

@@ -28,3 +28,44 @@ export function symmetricPeaks(channels: Float32Array[]): Float32Array {
   }
   return out
 }
+
+/** Scales peaks so the largest magnitude is `target` (silence stays silence). */
+export function normalizePeaks(peaks: Float32Array, target = 0.95): Float32Array {
+  let max = 0
+  for (let i = 0; i < peaks.length; i++) {
+    const a = Math.abs(peaks[i])
+    if (a > max) max = a
+  }
+  if (max > 0) {
+    const g = target / max
+    for (let i = 0; i < peaks.length; i++) peaks[i] *= g
+  }
+  return peaks
+}
+
+/**
+ * wavesurfer `renderFunction`: draws one channel of signed peaks as a min/max envelope, one
+ * fillRect per pixel column and no allocation (wavesurfer's own line renderer builds an object
+ * per point, which costs long tasks on 30-minute files).
+ */
+export function drawPeaks(channels: ArrayLike<number>[], ctx: CanvasRenderingContext2D): void {
+  const data = channels[0]
+  if (!data || data.length === 0) return
+  const { width, height } = ctx.canvas
+  const half = height / 2
+  const perPx = data.length / width
+  for (let x = 0; x < width; x++) {
+    const a = Math.floor(x * perPx)
+    const b = Math.max(a + 1, Math.floor((x + 1) * perPx))
+    let lo = 0
+    let hi = 0
+    for (let i = a; i < b && i < data.length; i++) {
+      const v = data[i]
+      if (v > hi) hi = v
+      else if (v < lo) lo = v
+    }
+    const top = Math.round(half - hi * half)
+    const bottom = Math.round(half - lo * half)
+    ctx.fillRect(x, top, 1, Math.max(1, bottom - top))
+  }
+}

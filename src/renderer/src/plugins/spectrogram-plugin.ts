@@ -80,6 +80,7 @@ export class SpectrogramPlugin extends BasePlugin<
   #loaded = 0
   #pyramid: SpectrogramPyramid | null = null
   #buildTimer: ReturnType<typeof setTimeout> | null = null
+  #lastBuildDraw = 0
 
   constructor(options: SpectrogramPluginOptions) {
     super(options)
@@ -200,7 +201,12 @@ export class SpectrogramPlugin extends BasePlugin<
       const pyramid = this.#pyramid
       if (!pyramid || this.destroyed) return
       const done = pyramid.extend(this.#loaded, 8)
-      this.#frame.schedule()
+      // redraw with the new copies now and then, not after every step
+      const now = performance.now()
+      if (done || now - this.#lastBuildDraw > 250) {
+        this.#lastBuildDraw = now
+        this.#frame.schedule()
+      }
       if (!done) this.#buildTimer = setTimeout(step, 0)
     }
     this.#buildTimer = setTimeout(step, 0)
