@@ -9,8 +9,11 @@ export interface SuggestOptions {
   sampleSize?: number
   /** Softmax temperature turning scores into the confidence. Default 0.03. */
   temperature?: number
-  /** Subtracted from the k = 1 score (a bias towards finding sources). Default 0. */
-  singleSourcePenalty?: number
+  /**
+   * One source is suggested when 2 clusters leave more than this fraction of the 1-cluster
+   * inertia (splitting gains little). Default 0.85.
+   */
+  singleSourceRatio?: number
   seed?: number
 }
 
@@ -70,9 +73,8 @@ export function simplifiedSilhouette(
 
 /**
  * Suggests the number of sources (1..maxK) from the embeddings alone. For k >= 2 the score is the
- * weighted simplified silhouette of a spherical k-means on a sample of active bins; for k = 1 it is
- * 1 - (weighted mean cosine distance to the single mean direction), i.e. the silhouette the bins would
- * have if an orthogonal (unrelated) source existed. Bins are weighted by their level above the
+ * weighted simplified silhouette of a spherical k-means on a sample of active bins; k = 1 wins when
+ * two clusters reduce the weighted cosine inertia of one by less than 15% (see singleSourceRatio). Bins are weighted by their level above the
  * activity threshold (dB), so quiet sources count by how many bins they own, not only by energy.
  * The confidence is the softmax weight of the best score.
  */
@@ -95,17 +97,25 @@ export function suggestSourceCount(
   for (let i = 0; i < m; i++)
     w[i] = Math.max(1e-3, 20 * Math.log10(sample.weights[i] / sample.threshold))
   const scores: number[] = []
+  const inertia: number[] = []
   for (let k = 1; k <= kMax; k++) {
     const fit = sphericalKMeans(sample.points, w, d, k, {
       restarts: k === 1 ? 1 : 2,
       maxIterations: 20,
       seed: (opts.seed ?? 2) + k,
     })
-    scores.push(
-      k === 1
-        ? 1 - fit.inertia - (opts.singleSourcePenalty ?? 0)
-        : simplifiedSilhouette(sample.points, w, d, fit.centroids, k),
-    )
+    inertia.push(fit.inertia)
+    scores.push(k === 1 ? 0 : simplifiedSilhouette(sample.points, w, d, fit.centroids, k))
+  }
+  // k = 1: one source if two clusters explain the bins hardly better than one (the inertia drops
+  // by less than 1 - ratio). Its score sits on the silhouette scale: it ties with the best k >= 2
+  // exactly at the ratio, and wins above it.
+  const ratio = opts.singleSourceRatio ?? 0.85
+  if (kMax === 1) scores[0] = 1
+  else {
+    const bestMulti = Math.max(...scores.slice(1))
+    const r = inertia[0] > 0 ? inertia[1] / inertia[0] : 1
+    scores[0] = bestMulti + 4 * (r - ratio)
   }
   let best = 0
   for (let k = 1; k < kMax; k++) if (scores[k] > scores[best]) best = k

@@ -208,6 +208,52 @@ function applyList(
   }
 }
 
+/** The selected bins of a (tight) selection with their weights and previous state (sparse pre-image). */
+function gather(
+  sel: Selection,
+  bins: number,
+  m: Float32Array[],
+  w: Float32Array,
+): {
+  count: number
+  indices: Uint32Array
+  qs: Uint8Array
+  prev: Float32Array
+  prevW: Float32Array
+} {
+  const weights = sel.weights
+  const nF = sel.frames
+  const nB = sel.bins
+  const frame0 = sel.frame0
+  const bin0 = sel.bin0
+  const len = weights.length
+  let count = 0
+  for (let i = 0; i < len; i++) if (weights[i] !== 0) count++
+  const k = m.length
+  const indices = new Uint32Array(count)
+  const qs = new Uint8Array(count)
+  const prev = new Float32Array(count * k)
+  const prevW = new Float32Array(count)
+  let c = 0
+  for (let t = 0; t < nF; t++) {
+    const so = t * nB
+    const base = (frame0 + t) * bins + bin0
+    for (let f = 0; f < nB; f++) {
+      const q = weights[so + f]
+      if (q === 0) continue
+      indices[c] = base + f
+      qs[c] = q
+      prevW[c] = w[base + f]
+      c++
+    }
+  }
+  for (let s = 0; s < k; s++) {
+    const ms = m[s]
+    for (let c2 = 0, o = s; c2 < count; c2++, o += k) prev[o] = ms[indices[c2]]
+  }
+  return { count, indices, qs, prev, prevW }
+}
+
 /** An in-progress brush stroke: dabs merge by per-bin maximum; one undo step when ended. */
 export interface Stroke {
   /** Adds bins (max with what the stroke has); returns the range written now (null if nothing changed). */
@@ -308,31 +354,9 @@ export class EditableMasks {
     checkSelection(command.selection, this.masks)
     const sel = tightSelection(command.selection)
     if (sel.frames === 0) return null
-    let count = 0
-    for (let i = 0; i < sel.weights.length; i++) if (sel.weights[i] !== 0) count++
-    const indices = new Uint32Array(count)
-    const qs = new Uint8Array(count)
-    const prev = new Float32Array(count * k)
-    const prevW = new Float32Array(count)
     const m = this.masks.masks
     const w = this.override
-    let c = 0
-    for (let t = 0; t < sel.frames; t++) {
-      const so = t * sel.bins
-      const base = (sel.frame0 + t) * bins + sel.bin0
-      for (let f = 0; f < sel.bins; f++) {
-        const q = sel.weights[so + f]
-        if (q === 0) continue
-        indices[c] = base + f
-        qs[c] = q
-        prevW[c] = w[base + f]
-        c++
-      }
-    }
-    for (let s = 0; s < k; s++) {
-      const ms = m[s]
-      for (let c2 = 0, o = s; c2 < count; c2++, o += k) prev[o] = ms[indices[c2]]
-    }
+    const { count, indices, qs, prev, prevW } = gather(sel, bins, m, w)
     applyList(
       m,
       w,

@@ -320,7 +320,9 @@ describe('codec', () => {
     // Non-canonical input is quantised first: decodes to its canonical form.
     const raw = randomSoftMasks(3, 30, 21, 7)
     const { masks: _r, ...rawGrid } = raw
-    expect(bitsEqual(decodeMasks(encodeMasks(raw), rawGrid).masks, canonicalMasks(raw).masks)).toBe(true)
+    expect(bitsEqual(decodeMasks(encodeMasks(raw), rawGrid).masks, canonicalMasks(raw).masks)).toBe(
+      true,
+    )
     const ed = new EditableMasks(randomSoftMasks(3, 30, 20))
     const rng = makeRng(4)
     for (let i = 0; i < 20; i++)
