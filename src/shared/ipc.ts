@@ -403,7 +403,8 @@ export interface IpcContract {
   getMasks: { args: { separationId: string; range?: Range }; result: MaskPage }
   /**
    * Stem audio for playback (the export's code); samples [range.from, range.to) at the file's
-   * rate, at most 2^24 per call. The first call synthesizes all stems (progress under taskId).
+   * rate, at most 2^24 per call: that window of the stems is synthesized (progress under taskId),
+   * identical to the same slice of the exported stems.
    */
   getStemAudio: {
     args: { separationId: string; sources: number[]; range?: Range; taskId?: string }

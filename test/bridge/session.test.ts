@@ -150,6 +150,20 @@ describe('test bridge + session service + engine host', () => {
       expect(max).toBeLessThan(1e-4)
     }
 
+    // A playback window is that slice of the whole-file stems (preview == export).
+    const win = await ok('getStemAudio', {
+      separationId: two.separationId,
+      sources: [1],
+      range: { from: 12_345, to: 56_789 },
+    })
+    expect(win).toMatchObject({ fromSample: 12_345, toSample: 56_789 })
+    expect(win.stems[0]!.index).toBe(1)
+    for (let c = 0; c < 2; c++) {
+      expect(win.stems[0]!.channels[c]).toEqual(
+        stems.stems[1]!.channels[c]!.subarray(12_345, 56_789),
+      )
+    }
+
     const out = join(dir, 'stems')
     mkdirSync(out)
     bridge.dialogs.folder.push(out)

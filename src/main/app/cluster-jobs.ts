@@ -38,7 +38,8 @@ export function quantise(x: Float32Array, lo: number, hi: number): Uint8Array {
 /** Runs one job in this thread. */
 export function runClusterJob(analysis: Analysis, k: number, mode: MaskMode): ClusterEntry {
   const t0 = performance.now()
-  const clustering = clusterSources(analysis, k)
+  // Soft masks need no per-bin hard assignment: skip it.
+  const clustering = clusterSources(analysis, k, mode === 'soft' ? { assign: false } : {})
   const t1 = performance.now()
   const masks = sourceMasks(analysis, clustering, mode)
   const t2 = performance.now()

@@ -1,13 +1,12 @@
 /**
  * The editor's display spectrogram of an open file, computed once by the engine's
- * `magnitudeSpectrogram` chunk by chunk: the frames the renderer asks for first are computed
- * first, the rest fill in the background between requests. Each chunk is the engine's
- * spectrogram of a slice of the file with enough margin that its frames equal the whole file's
- * (centred frames, t * hop). Stored quantised to 8 bits over a fixed dB range (re full scale),
- * so every file shares one colour scale and the renderer's gain/range controls do the rest.
+ * `magnitudeSpectrogramBytes` chunk by chunk (its frame ranges equal the whole file's frames):
+ * the frames the renderer asks for first are computed first, the rest fill in the background
+ * between requests. Stored quantised to 8 bits over a fixed dB range (re full scale), so every
+ * file shares one colour scale and the renderer's gain/range controls do the rest.
  * No Electron import here.
  */
-import { magnitudeSpectrogram, type PcmAudio } from '../../engine/index'
+import { magnitudeSpectrogramBytes, type PcmAudio } from '../../engine/index'
 import type { SpectrogramGrid } from '../../shared/ipc'
 
 /** Frames of the display spectrogram stay at or below this (the hop doubles for long files). */
@@ -93,29 +92,17 @@ export class DisplaySpectrogram {
     if (this.#done[c]) return
     const t0 = performance.now()
     const { nFft, hop, bins, frames } = this.grid
-    const n = this.#audio.channels[0]?.length ?? 0
     const from = c * CHUNK_FRAMES
     const to = Math.min(frames, from + CHUNK_FRAMES)
-    // Frame t uses samples [t*hop - nFft/2, t*hop + nFft/2): start the slice on a frame centre
-    // at least nFft/2 before `from` (or at 0, where the file's own zero padding applies) and end
-    // it nFft/2 after the last frame's centre (or at the file's end).
-    const margin = Math.ceil(nFft / 2 / hop)
-    const sliceFrame = Math.max(0, from - margin)
-    const s0 = sliceFrame * hop
-    const s1 = Math.min(n, (to - 1) * hop + nFft / 2)
-    const slice: PcmAudio = {
-      sampleRate: this.#audio.sampleRate,
-      channels: this.#audio.channels.map((ch) => ch.subarray(s0, s1)),
-    }
-    const spec = magnitudeSpectrogram(slice, { nFft, hop, floorDb: DISPLAY_DB_MIN - 1 })
-    const first = from - sliceFrame
-    quantiseInto(
-      spec.db.subarray(first * bins, (first + (to - from)) * bins),
-      DISPLAY_DB_MIN,
-      DISPLAY_DB_MAX,
-      this.db,
-      from * bins,
-    )
+    const spec = magnitudeSpectrogramBytes(this.#audio, {
+      nFft,
+      hop,
+      dbMin: DISPLAY_DB_MIN,
+      dbMax: DISPLAY_DB_MAX,
+      fromFrame: from,
+      toFrame: to,
+    })
+    this.db.set(spec.values, from * bins)
     this.#done[c] = 1
     this.#remaining--
     this.computeSec += (performance.now() - t0) / 1000

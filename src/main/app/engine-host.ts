@@ -6,7 +6,7 @@
  *
  * State: one open file (decoded audio + display spectrogram), its analysis (the compact
  * embeddings, so another k is a k-means and not an inference), and the last few separations
- * (clustering + masks + stems once synthesized for playback or export).
+ * (clustering + masks); stem audio is synthesized per playback window with the export's code.
  */
 import { analyse, synthesizeStems } from '../../engine/index'
 import type {
@@ -85,10 +85,6 @@ interface Separation {
   clustering: Clustering
   masks: SourceMasks
   entry: ClusterEntry
-  /** Stems [source][channel] at the file's rate, once synthesized. */
-  stems?: Promise<Float32Array[][]>
-  /** Stops the synthesis of `stems` while it runs (a newer separation made it moot). */
-  stemsAbort?: AbortController
 }
 
 /** Separations kept per file (the overlay can flip back to a previous k instantly). */
@@ -101,8 +97,6 @@ const PRECOMPUTE_MAX_BYTES = 256 * 1024 * 1024
 const IDLE_GRACE_MS = 120
 /** Requests that do not hold background work back (stem synthesis yields often by itself). */
 const BACKGROUND_FRIENDLY: ReadonlySet<HostOp> = new Set(['stems', 'status'])
-/** Samples per block when writing cached stems. */
-const WRITE_BLOCK = 1 << 16
 /** Long loops give the event loop a turn this often (ms), so cancel and new requests get in. */
 const YIELD_EVERY_MS = 25
 
@@ -236,7 +230,6 @@ export class EngineHost {
     progress: (stage: string, fraction: number) => void,
   ): Promise<HostOps['open']['result']> {
     // Drop the previous file first so two files never sit in memory together.
-    for (const old of this.#separations) this.#dropStems(old)
     this.#file?.closed.abort()
     this.#file = undefined
     this.#analysis = undefined
@@ -415,9 +408,6 @@ export class EngineHost {
       progress(s, 0.9 * fr),
     )
     const suggestion = entry.suggestion!
-    // Stems being synthesized for an older separation are moot now: stop them so the CPU goes
-    // to this one (the renderer asks again for the new separation's stems).
-    for (const old of this.#separations) this.#dropStems(old)
     const k = sourceCount === 'auto' ? suggestion.count : sourceCount
     progress('kmeans', 0.9)
     const asked = this.#clusteringFor(fileId, analysis, k, mask, 'interactive')
@@ -428,7 +418,7 @@ export class EngineHost {
     if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
     const { clustering, masks, timingsSec } = clusterEntry
     this.#separations.unshift({ id: separationId, fileId, clustering, masks, entry: clusterEntry })
-    // Keep a few; stems (large) only for the newest that has them.
+    // Keep a few (the overlay can flip back to a previous one).
     this.#separations.length = Math.min(this.#separations.length, KEEP_SEPARATIONS)
     return {
       sourceCount: k,
@@ -527,41 +517,36 @@ export class EngineHost {
     }
   }
 
-  /** Stops and forgets a separation's stems. */
-  #dropStems(s: Separation): void {
-    s.stemsAbort?.abort()
-    delete s.stemsAbort
-    delete s.stems
-  }
-
   /**
-   * All stems of a separation, synthesized once with the export's code and cached. The synthesis
-   * yields to the event loop every few ms, so cancel, masks and re-clustering are not held up.
+   * Stem audio of a window of the file for playback: the engine's `synthesizeStems` (the
+   * export's code) restricted to [from, to), which equals that slice of a whole-file synthesis,
+   * so what you hear is what you export. It yields to the event loop every few ms.
    */
-  #stemsOf(
-    s: Separation,
+  async #stems(
+    { separationId, sources, range }: HostOps['stems']['args'],
     signal: AbortSignal,
     progress: (stage: string, fraction: number) => void,
-  ): Promise<Float32Array[][]> {
-    if (!s.stems) {
-      // Only one separation keeps stems in memory.
-      for (const other of this.#separations) if (other !== s) this.#dropStems(other)
-      const f = this.#fileById(s.fileId)
-      const length = f.audio.channels[0]?.length ?? 0
-      const stems = Array.from({ length: s.masks.k }, () =>
-        f.audio.channels.map(() => new Float32Array(length)),
-      )
-      const at = new Array<number>(s.masks.k).fill(0)
-      const abort = new AbortController()
-      let lastYield = performance.now()
-      const p = synthesizeStems(
+  ): Promise<HostOps['stems']['result']> {
+    const s = this.#separationById(separationId)
+    const f = this.#fileById(s.fileId)
+    const length = f.audio.channels[0]?.length ?? 0
+    const { from, to } = clampRange(range, length)
+    const slot = new Map(sources.map((index, j) => [index, j]))
+    const out = sources.map(() => f.audio.channels.map(() => new Float32Array(to - from)))
+    const at = new Array<number>(s.masks.k).fill(0)
+    let lastYield = performance.now()
+    if (to > from) {
+      await synthesizeStems(
         f.audio,
         s.masks,
         {
           write(source, block) {
             const n = block[0]?.length ?? 0
-            const dst = stems[source]!
-            for (let c = 0; c < dst.length; c++) dst[c]!.set(block[c]!.subarray(0, n), at[source])
+            const j = slot.get(source)
+            if (j !== undefined) {
+              const dst = out[j]!
+              for (let c = 0; c < dst.length; c++) dst[c]!.set(block[c]!.subarray(0, n), at[source])
+            }
             at[source]! += n
             const now = performance.now()
             if (now - lastYield > YIELD_EVERY_MS) {
@@ -571,47 +556,19 @@ export class EngineHost {
             return undefined
           },
         },
-        { signal: abort.signal, onProgress: (pr) => progress('synthesize', pr.fraction) },
-      ).then(() => stems)
-      s.stems = p
-      s.stemsAbort = abort
-      p.then(
-        () => {
-          if (s.stemsAbort === abort) delete s.stemsAbort
-        },
-        () => {
-          if (s.stems === p) this.#dropStems(s)
+        {
+          signal,
+          range: { start: from, length: to - from },
+          onProgress: (pr) => progress('synthesize', pr.fraction),
         },
       )
     }
-    // The caller's cancel stops the shared synthesis too (it has one caller in practice).
-    const stems = s.stems
-    const onAbort = (): void => {
-      if (s.stems === stems) this.#dropStems(s)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    return stems.finally(() => signal.removeEventListener('abort', onAbort))
-  }
-
-  async #stems(
-    { separationId, sources, range }: HostOps['stems']['args'],
-    signal: AbortSignal,
-    progress: (stage: string, fraction: number) => void,
-  ): Promise<HostOps['stems']['result']> {
-    const s = this.#separationById(separationId)
-    const all = await this.#stemsOf(s, signal, progress)
-    const f = this.#fileById(s.fileId)
-    const length = f.audio.channels[0]?.length ?? 0
-    const { from, to } = clampRange(range, length)
     return {
       separationId,
       sampleRate: f.audio.sampleRate,
       fromSample: from,
       toSample: to,
-      stems: sources.map((index) => ({
-        index,
-        channels: all[index]!.map((c) => c.slice(from, to)),
-      })),
+      stems: sources.map((index, j) => ({ index, channels: out[j]! })),
     }
   }
 
@@ -642,31 +599,14 @@ export class EngineHost {
     }
     let t1 = t0
     try {
-      if (s.stems) {
-        // Playback stems exist: write exactly those samples.
-        const all = await s.stems
-        t1 = performance.now()
-        const length = f.audio.channels[0]?.length ?? 0
-        for (let from = 0; from < length; from += WRITE_BLOCK) {
-          if (signal.aborted) throw signal.reason
-          const to = Math.min(length, from + WRITE_BLOCK)
-          for (let i = 0; i < targets.length; i++) {
-            await writers[i]!.write(all[targets[i]!.index]!.map((c) => c.subarray(from, to)))
-          }
-          progress('encode', to / Math.max(1, length))
-        }
-      } else {
-        const byIndex = new Map(targets.map((t, i) => [t.index, writers[i]!]))
-        await synthesizeStems(
-          f.audio,
-          s.masks,
-          {
-            write: (source, block) => byIndex.get(source)?.write(block),
-          },
-          { signal, onProgress: (pr) => progress('synthesize', pr.fraction) },
-        )
-        t1 = performance.now()
-      }
+      const byIndex = new Map(targets.map((t, i) => [t.index, writers[i]!]))
+      await synthesizeStems(
+        f.audio,
+        s.masks,
+        { write: (source, block) => byIndex.get(source)?.write(block) },
+        { signal, onProgress: (pr) => progress('synthesize', pr.fraction) },
+      )
+      t1 = performance.now()
       for (const w of writers) await w.commit()
     } catch (e) {
       await Promise.all(writers.map((w) => w.abort().catch(() => undefined)))
@@ -675,8 +615,8 @@ export class EngineHost {
     const t2 = performance.now()
     return {
       timingsSec: {
-        synthesize: (t1 - t0) / 1000,
-        encode: (t2 - t1) / 1000,
+        synthesizeAndEncode: (t1 - t0) / 1000,
+        commit: (t2 - t1) / 1000,
         total: (t2 - t0) / 1000,
       },
     }
