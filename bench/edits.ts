@@ -1,0 +1,289 @@
+/**
+ * Mask-editing targets (issue 5), measured on generated data (plumbing, no quality claim):
+ *  - a brush stroke on a 3-minute song's masks: time per pointer event (selection + apply), <= 16 ms
+ *  - undo of that stroke; the embedding wand (seed, then each threshold move); constrained re-clustering
+ *  - re-synthesis of only the touched frames of one soloed source, 3-minute 44.1 kHz stereo, <= 200 ms
+ *  - a project with 1,000 edits on a 10-minute song: save and open <= 2 s each, size <= 50 MB
+ * Run: node scripts/run-ts.mjs bench/edits.ts [--k 3] [--json OUT]
+ */
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { makeRng } from '../src/engine/cluster/random'
+import {
+  brushSelection,
+  EditableMasks,
+  EmbeddingWand,
+  frequencyBandSelection,
+  rectangleSelection,
+  reclusterWithEdits,
+  soloMaskRows,
+  timeRangeSelection,
+  touchedSampleRange,
+  type GridPoint,
+} from '../src/engine/edits/index'
+import { synthesizeFromRows, synthesizeStems } from '../src/engine/index'
+import type { Analysis, SourceMasks } from '../src/engine/types'
+import { openStemWriter } from '../src/main/services/audio-encode'
+import { openProject, projectEditor, saveProject, createProject, withEditorState } from '../src/main/services/project-file'
+import { syntheticSong } from './signals'
+
+const argv = process.argv.slice(2)
+const arg = (name: string, def: string): string => {
+  const i = argv.indexOf(`--${name}`)
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : def
+}
+const K = Number(arg('k', '3'))
+const jsonOut = argv.includes('--json') ? arg('json', '') : ''
+const MODEL = { sampleRate: 16000, nFft: 512, hop: 256, bins: 257, dim: 20 }
+const framesFor = (sec: number): number => Math.floor((sec * MODEL.sampleRate) / MODEL.hop) + 1
+const ms = (t: number): number => Math.round(t * 100) / 100
+const now = (): number => performance.now()
+const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]
+const results: Record<string, unknown> = {}
+const report = (name: string, value: number, unit: string, target?: string): void => {
+  results[name] = value
+  console.log(`  ${name.padEnd(52)} ${String(value).padStart(10)} ${unit}${target ? `   (target ${target})` : ''}`)
+}
+
+/**
+ * Synthetic analysis: blocky source regions (time x frequency), int8 unit embeddings = the region's
+ * axis + per-bin noise; magnitude ~ 1/f with noise. Soft masks from it have per-bin noise, which is
+ * pessimistic for compression (a real model's masks are smoother).
+ */
+function syntheticAnalysis(sec: number, k: number, seed = 1): Analysis {
+  const frames = framesFor(sec)
+  const { bins, dim } = MODEL
+  const n = frames * bins
+  const rng = makeRng(seed)
+  const embeddings = new Int8Array(n * dim)
+  const magnitude = new Float32Array(n)
+  const v = new Float64Array(dim)
+  for (let t = 0; t < frames; t++) {
+    const seg = Math.floor(t / 300)
+    for (let f = 0; f < bins; f++) {
+      const i = t * bins + f
+      const c = (seg + Math.floor(f / 40) + (f > 100 && t % 50 < 10 ? 1 : 0)) % k
+      let nn = 0
+      for (let j = 0; j < dim; j++) {
+        v[j] = (j === c ? 1 : 0) + 0.35 * (rng() * 2 - 1)
+        nn += v[j] * v[j]
+      }
+      const g = 127 / Math.sqrt(nn)
+      for (let j = 0; j < dim; j++) embeddings[i * dim + j] = Math.round(v[j] * g)
+      magnitude[i] = (0.5 + rng()) / (1 + f)
+    }
+  }
+  return {
+    sampleRate: MODEL.sampleRate,
+    nFft: MODEL.nFft,
+    hop: MODEL.hop,
+    frames,
+    bins,
+    dim,
+    durationSec: sec,
+    inputSampleRate: 44100,
+    inputLength: Math.round(sec * 44100),
+    magnitude,
+    embeddings,
+    activeThresholdDb: 60,
+    timings: {},
+  }
+}
+
+/** Soft masks softmax(beta * cos) from the analysis and the k axes as centroids. */
+async function softMasksOf(a: Analysis, k: number): Promise<{ masks: SourceMasks; centroids: Float32Array }> {
+  const { sourceMasks } = await import('../src/engine/index')
+  const centroids = new Float32Array(k * a.dim)
+  for (let c = 0; c < k; c++) centroids[c * a.dim + c] = 1
+  const masks = sourceMasks(a, { k, dim: a.dim, centroids, assignment: new Uint8Array(0), weightShares: [], inertia: 0 }, 'soft')
+  return { masks, centroids }
+}
+
+/** A stroke's pointer positions: a wavy path of `events` points over `span` frames from `t0`. */
+function strokePath(t0: number, span: number, f0: number, events: number, rng: () => number): GridPoint[] {
+  return Array.from({ length: events }, (_, i) => ({
+    frame: t0 + (span * i) / (events - 1),
+    bin: f0 + 25 * Math.sin(i / 9) + 3 * rng(),
+  }))
+}
+
+async function main(): Promise<void> {
+  console.log(`bench/edits: k = ${K}, model grid ${MODEL.sampleRate} Hz / hop ${MODEL.hop} / ${MODEL.bins} bins, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`)
+  const dir = mkdtempSync(join(tmpdir(), 'unweave-bench-edits-'))
+  try {
+    // ---------- 3-minute song ----------
+    console.log('\n3-minute song (44.1 kHz stereo; model grid %d frames x %d bins):', framesFor(180), MODEL.bins)
+    const a3 = syntheticAnalysis(180, K)
+    const { masks: auto3, centroids } = await softMasksOf(a3, K)
+    let t = now()
+    const ed = new EditableMasks(auto3)
+    report('editor setup (canonical masks + copy)', ms(now() - t), 'ms')
+    const rng = makeRng(3)
+    const brush = { radius: { frames: 12, bins: 10 }, softness: 0.5 }
+    const perEvent: number[] = []
+    const path = strokePath(4000, 190, 90, 120, rng) // ~3 s of audio, 120 pointer events
+    const st = ed.beginStroke({ type: 'assign', to: 1 })
+    for (let i = 0; i < path.length; i++) {
+      const t0 = now()
+      st.add(brushSelection(ed.masks, path.slice(Math.max(0, i - 1), i + 1), brush))
+      perEvent.push(now() - t0)
+    }
+    t = now()
+    const done = st.end()!
+    const endMs = now() - t
+    report('brush: per pointer event, median', ms(pct(perEvent, 0.5)), 'ms')
+    report('brush: per pointer event, p95', ms(pct(perEvent, 0.95)), 'ms', '<= 16 ms')
+    report('brush: per pointer event, max', ms(Math.max(...perEvent)), 'ms', '<= 16 ms')
+    report('brush: end of stroke (record command)', ms(endMs), 'ms')
+    // A big brush (radius 60 frames x 60 bins) as a worst case.
+    const big: number[] = []
+    const st2 = ed.beginStroke({ type: 'move', from: 0, to: 2 })
+    const path2 = strokePath(7000, 600, 120, 120, rng)
+    for (let i = 0; i < path2.length; i++) {
+      const t0 = now()
+      st2.add(brushSelection(ed.masks, path2.slice(Math.max(0, i - 1), i + 1), { radius: 60, softness: 0.7 }))
+      big.push(now() - t0)
+    }
+    st2.end()
+    report('big brush (r = 60): per pointer event, p95', ms(pct(big, 0.95)), 'ms', '<= 16 ms')
+    t = now()
+    ed.undo()
+    report('undo of the big stroke', ms(now() - t), 'ms')
+    t = now()
+    ed.redo()
+    report('redo of the big stroke', ms(now() - t), 'ms')
+    t = now()
+    ed.edit({ action: { type: 'split' }, selection: timeRangeSelection(ed.masks, 1000, 1600) })
+    report('time-range edit (600 frames, all bins)', ms(now() - t), 'ms')
+
+    // Wand.
+    const wand = new EmbeddingWand(a3)
+    t = now()
+    wand.seedFromBin(4100, 90)
+    report('wand: seed (similarity of every bin)', ms(now() - t), 'ms')
+    const moves: number[] = []
+    for (let th = 0.3; th <= 0.95; th += 0.05) {
+      const t0 = now()
+      wand.select(th)
+      moves.push(now() - t0)
+    }
+    report('wand: threshold move -> selection, median', ms(pct(moves, 0.5)), 'ms', '<= 16 ms')
+    report('wand: threshold move -> selection, max', ms(Math.max(...moves)), 'ms', '<= 16 ms')
+    t = now()
+    const wandSel = wand.select(0.8)
+    ed.edit({ action: { type: 'assign', to: 0 }, selection: wandSel })
+    report('wand: apply "assign" to its selection', ms(now() - t), 'ms')
+    ed.undo()
+    t = now()
+    const cons = ed.assignedBins()
+    const rc = reclusterWithEdits(a3, { k: K, dim: a3.dim, centroids }, cons)
+    report(`constrained re-clustering (${cons.indices.length} assigned bins)`, ms(now() - t), 'ms')
+    void rc
+
+    // Re-synthesis of the touched frames, one soloed source.
+    const song = syntheticSong(44100, 180).mix
+    const audio = { sampleRate: 44100, channels: song }
+    const range = touchedSampleRange(ed.masks, done.touched, 44100, song[0].length)
+    const sink = { write: (): void => undefined }
+    const solo: number[] = []
+    for (let r = 0; r < 3; r++) {
+      const t0 = now()
+      await synthesizeFromRows(audio, soloMaskRows(ed.masks, 1), sink, { range })
+      solo.push(now() - t0)
+    }
+    report(`re-synthesis, soloed source, touched frames (${(range.length / 44100).toFixed(2)} s of audio)`, ms(Math.min(...solo)), 'ms', '<= 200 ms')
+    t = now()
+    await synthesizeStems(audio, ed.masks, sink, { range })
+    report(`  same range, all ${K} stems`, ms(now() - t), 'ms')
+    const longRange = touchedSampleRange(ed.masks, { frameStart: 7000, frameEnd: 7600 }, 44100, song[0].length)
+    t = now()
+    await synthesizeFromRows(audio, soloMaskRows(ed.masks, 1), sink, { range: longRange })
+    report(`  soloed, a long stroke (${(longRange.length / 44100).toFixed(2)} s of audio)`, ms(now() - t), 'ms')
+
+    // ---------- 10-minute song, 1,000 edits ----------
+    console.log('\n10-minute song, 1,000 edits (model grid %d frames x %d bins):', framesFor(600), MODEL.bins)
+    const a10 = syntheticAnalysis(600, K, 2)
+    const { masks: auto10 } = await softMasksOf(a10, K)
+    const audioPath = join(dir, 'song10.wav')
+    {
+      const w = await openStemWriter(audioPath, { format: 'wav', bits: 16, sampleRate: 44100, channels: 2 })
+      const r2 = makeRng(9)
+      const block = [new Float32Array(65536), new Float32Array(65536)]
+      for (let i = 0; i < 600 * 44100; i += 65536) {
+        const len = Math.min(65536, 600 * 44100 - i)
+        for (let c = 0; c < 2; c++) for (let j = 0; j < len; j++) block[c][j] = 0.5 * Math.sin(i + j) + 0.1 * (r2() - 0.5)
+        await w.write(block.map((b) => b.subarray(0, len)))
+      }
+      await w.commit()
+    }
+    const base = await createProject({
+      audioPath,
+      audioInfo: { sampleRate: 44100, channels: 2, durationSec: 600 },
+      model: { name: 'synthetic', version: '0' },
+      settings: { mask: 'soft', requestedSources: K },
+      masks: auto10,
+    })
+    const ed10 = projectEditor(base)
+    const r3 = makeRng(11)
+    t = now()
+    for (let e = 0; e < 1000; e++) {
+      const act = e % 7 === 6 ? { type: 'restore' as const } : e % 5 === 4 ? { type: 'move' as const, from: e % K, to: (e + 1) % K } : { type: 'assign' as const, to: e % K }
+      if (e % 100 === 99) {
+        ed10.edit({ action: act, selection: timeRangeSelection(ed10.masks, ...((f) => [f, f + 200] as const)(Math.floor(r3() * 37000))) })
+      } else if (e % 100 === 49) {
+        ed10.edit({ action: act, selection: frequencyBandSelection(ed10.masks, 30, 40, Math.floor(r3() * 30000), 37000) })
+      } else if (e % 10 === 5) {
+        const f = r3() * 37000
+        ed10.edit({ action: act, selection: rectangleSelection(ed10.masks, { frame: f, bin: r3() * 200 }, { frame: f + 100, bin: r3() * 257 }) })
+      } else {
+        const s = ed10.beginStroke(act)
+        const p = strokePath(r3() * 36500, 50 + r3() * 300, 20 + r3() * 200, 20 + Math.floor(r3() * 60), r3)
+        for (let i = 0; i < p.length; i++) s.add(brushSelection(ed10.masks, p.slice(Math.max(0, i - 1), i + 1), { radius: 4 + r3() * 12, softness: r3() }))
+        s.end()
+      }
+    }
+    for (let i = 0; i < 20; i++) ed10.undo() // a redo stack too
+    report('applying the 1,000 edits (as drawn)', ms(now() - t), 'ms')
+    const project = withEditorState(base, ed10)
+    const file = join(dir, 'song10.unweave')
+    const saves: number[] = []
+    for (let r = 0; r < 2; r++) {
+      const t0 = now()
+      await saveProject(file, project)
+      saves.push(now() - t0)
+    }
+    report('save (encode + deflate + atomic write)', ms(Math.min(...saves)), 'ms', '<= 2000 ms')
+    const size = statSync(file).size
+    report('project file size', Math.round((size / 1e6) * 100) / 100, 'MB', '<= 50 MB')
+    const opens: number[] = []
+    const replays: number[] = []
+    const hashOnly: number[] = []
+    for (let r = 0; r < 2; r++) {
+      const t0 = now()
+      const o = await openProject(file)
+      const t1 = now()
+      const e2 = projectEditor(o.project)
+      const t2 = now()
+      opens.push(t2 - t0)
+      replays.push(t2 - t1)
+      const t3 = now()
+      await openProject(file, { checkAudio: false })
+      hashOnly.push(t1 - t0 - (now() - t3))
+      if (o.audio.status !== 'ok' || e2.undoStack.length !== 980) throw new Error('open failed')
+      if (r === 0) {
+        for (let s = 0; s < K; s++)
+          if (!Buffer.from(e2.masks.masks[s].buffer).equals(Buffer.from(ed10.masks.masks[s].buffer))) throw new Error('reopened masks differ')
+      }
+    }
+    report('open (read, verify, decode, audio sha256, replay edits)', ms(Math.min(...opens)), 'ms', '<= 2000 ms')
+    report('  of which: replay of the 980 undo-stack edits', ms(Math.min(...replays)), 'ms')
+    report('  of which: checking the 106 MB recording (sha256)', ms(Math.min(...hashOnly)), 'ms')
+    console.log('  reopened masks are bit-identical to the saved session: yes')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2))
+}
+
+await main()
