@@ -118,7 +118,10 @@ export async function analyse(
   // Pipeline: fill features(i) | wait for embed(i-1) | start embed(i) | quantise(i-1) while it runs.
   let inflight: { c0: number; nb: number; result: Promise<Float32Array> } | null = null
   for (let c0 = 0, bi = 0; c0 < chunks || inflight; c0 += batchChunks, bi++) {
+    // An embedder may run on this thread when we yield (onnxruntime-node runs the session in a
+    // setImmediate callback): time spent yielding or awaiting is the network's.
     await yieldToEventLoop()
+    lap('embed')
     throwIfAborted(signal)
     let next: { c0: number; nb: number; buf: Float32Array } | null = null
     if (c0 < chunks) {
