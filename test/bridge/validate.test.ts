@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { isAppUrl } from '../../src/main/app/app-url'
 import { fileFromArgv } from '../../src/main/app/argv'
 import { contentSecurityPolicy } from '../../src/main/app/csp'
 import { stemFileName } from '../../src/main/app/session-service'
@@ -114,6 +115,21 @@ describe('filesystem checks', () => {
     await expect(checkFolder(dir)).resolves.toBeUndefined()
     await expect(checkFolder(wav)).rejects.toThrow(/not a folder/)
     await expect(checkFolder(join(dir, 'nope'))).rejects.toThrow(/does not exist/)
+  })
+})
+
+describe('app URLs', () => {
+  it('matches scheme and host, not the opaque origin of custom schemes', () => {
+    const app = 'app://unweave/index.html'
+    expect(isAppUrl('app://unweave/assets/x.js', app)).toBe(true)
+    expect(isAppUrl('evil://unweave/index.html', app)).toBe(false)
+    expect(isAppUrl('app://other/index.html', app)).toBe(false)
+    expect(isAppUrl('file:///etc/passwd', app)).toBe(false)
+    expect(isAppUrl('not a url', app)).toBe(false)
+    const dev = 'http://localhost:5173/'
+    expect(isAppUrl('http://localhost:5173/src/main.ts', dev)).toBe(true)
+    expect(isAppUrl('http://localhost:5174/', dev)).toBe(false)
+    expect(isAppUrl('https://localhost:5173/', dev)).toBe(false)
   })
 })
 

@@ -14,7 +14,7 @@ import {
 } from '../../shared/ipc'
 import type { EngineSupervisor } from './engine-supervisor'
 import type { SessionService } from './session-service'
-import { isAppUrl } from './window'
+import { isAppUrl } from './app-url'
 
 const BULK = new Set<Channel>(BULK_CHANNELS)
 const BULK_ID = /^[A-Za-z0-9_-]{1,64}$/

@@ -7,6 +7,7 @@
 import { BrowserWindow, net, protocol, session, shell, type WebContents } from 'electron'
 import { join, normalize, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { isAppUrl } from './app-url'
 import { contentSecurityPolicy } from './csp'
 
 /** The scheme and host the packaged renderer is served from. */
@@ -50,15 +51,6 @@ export interface WindowOptions {
   url: string
   /** Dev server: CSP with HMR allowances. */
   dev: boolean
-}
-
-/** True when `url` is our renderer (same origin as the URL the window loads). */
-export function isAppUrl(url: string, appUrl: string): boolean {
-  try {
-    return new URL(url).origin === new URL(appUrl).origin
-  } catch {
-    return false
-  }
 }
 
 /** Creates the editor window and loads the renderer. */
