@@ -5,7 +5,7 @@
  * as a response header.
  */
 import { BrowserWindow, net, protocol, session, shell, type WebContents } from 'electron'
-import { join, normalize, relative, sep } from 'node:path'
+import { isAbsolute, join, normalize, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isAppUrl } from './app-url'
 import { contentSecurityPolicy } from './csp'
@@ -30,10 +30,15 @@ export function serveRenderer(rendererDir: string): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url)
     if (url.host !== 'unweave') return new Response('not found', { status: 404 })
-    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, '') || 'index.html'
+    let rel: string
+    try {
+      rel = normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, '') || 'index.html'
+    } catch {
+      return new Response('bad request', { status: 400 })
+    }
     const file = join(rendererDir, rel)
     const inside = relative(rendererDir, file)
-    if (inside.startsWith('..') || inside.includes(`..${sep}`)) {
+    if (inside.startsWith('..') || isAbsolute(inside) || inside.includes(`..${sep}`)) {
       return new Response('forbidden', { status: 403 })
     }
     const res = await net.fetch(pathToFileURL(file).toString())
