@@ -119,6 +119,16 @@ describe.skipIf(!ready)('the editor in Chromium over the test bridge (real engin
 
     const sources = page.getByLabel('Sources', { exact: true })
     await sources.selectOption('3')
+    // Progress with an ETA, and Cancel leaves the app usable.
+    await page.getByRole('button', { name: 'Separate', exact: true }).click()
+    const bar = page.getByRole('progressbar', { name: 'Separation progress' })
+    await bar.waitFor({ state: 'visible', timeout: 60_000 })
+    await expect.poll(() => bar.getAttribute('value'), { timeout: 60_000 }).not.toBe('0')
+    await shot('09a-separating-progress')
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click()
+    await bar.waitFor({ state: 'hidden', timeout: 60_000 })
+    expect(await page.getByRole('alert').count()).toBe(0)
+
     const ts = await pageNow(page)
     await page.getByRole('button', { name: 'Separate', exact: true }).click()
     const strips = page.getByRole('list', { name: 'Sources list' }).getByRole('listitem')
@@ -134,7 +144,7 @@ describe.skipIf(!ready)('the editor in Chromium over the test bridge (real engin
     const kMs = overlay - tk
     console.log(`3-min song: k 3 -> 2, overlay updated in ${kMs.toFixed(0)} ms (target <= 1000)`)
     measured['3-min song: k change -> overlay updated (target <= 1000 ms)'] = `${kMs.toFixed(0)} ms`
-    await shot('09-song-3min-two-sources')
+    await shot('09b-song-3min-two-sources')
   })
 
   it('measures long tasks while a 30-minute file loads and scrolls', async () => {
