@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { syntheticAnalysis } from '../../../test/engine/synthetic'
 import { clusterSources } from '../cluster/cluster'
-import { sourceMasks } from './masks'
+import { maskRows, sourceMasks } from './masks'
+import { makeRng } from '../cluster/random'
 
 describe('sourceMasks', () => {
   for (const mode of ['hard', 'soft'] as const) {
@@ -49,4 +50,32 @@ describe('sourceMasks', () => {
     expect(agree).toBe(50 * 17)
     expect(sharper).toBe(50 * 17)
   })
+
+  for (const k of [2, 3, 4, 5]) {
+    it(`soft masks equal softmax(beta cos) computed naively, k=${k}`, () => {
+      const d = 20
+      const n = 333
+      const rng = makeRng(40 + k)
+      const emb = new Int8Array(n * d).map(() => Math.round(rng() * 254 - 127))
+      emb.fill(0, 0, d) // a zero row: uniform
+      const cents = new Float32Array(k * d).map(() => rng() - 0.5)
+      for (let c = 0; c < k; c++) {
+        const norm = Math.hypot(...cents.subarray(c * d, c * d + d))
+        for (let j = 0; j < d; j++) cents[c * d + j] /= norm
+      }
+      const out = Array.from({ length: k }, () => new Float32Array(n))
+      maskRows(emb, d, cents, k, 'soft', 5, 0, n, out)
+      for (let i = 0; i < n; i++) {
+        const norm = Math.hypot(...emb.subarray(i * d, i * d + d)) || 1
+        const cos = Array.from({ length: k }, (_, c) => {
+          let s = 0
+          for (let j = 0; j < d; j++) s += emb[i * d + j] * cents[c * d + j]
+          return s / norm
+        })
+        const e = cos.map((v) => Math.exp(5 * v))
+        const z = e.reduce((a, b) => a + b)
+        for (let c = 0; c < k; c++) expect(Math.abs(out[c][i] - e[c] / z)).toBeLessThan(1e-6)
+      }
+    })
+  }
 })

@@ -83,8 +83,9 @@ export function maskRows(
 }
 
 /**
- * Soft masks for 2..4 sources in one pass per row: the row's norm and its 4 dot products share one
- * loop over the int8 coordinates; exp() only for the sources that are not the nearest.
+ * Soft masks for 2..4 sources, two rows per pass: the rows' norms and their dot products with the
+ * 4 (padded) centroids share one loop over the int8 coordinates; exp() only for the sources that are
+ * not the nearest.
  */
 function softRows4(
   emb: Int8Array,
@@ -97,40 +98,86 @@ function softRows4(
   out: Float32Array[],
   outOffset: number,
 ): void {
-  const o0 = out[0]
-  const o1 = out[1]
-  const o2 = k > 2 ? out[2] : out[1]
-  const o3 = k > 3 ? out[3] : out[1]
-  for (let i = start, w = outOffset; i < end; i++, w++) {
+  let i = start
+  for (; i + 1 < end; i += 2) {
+    const o = i * d
+    const o2 = o + d
+    let a0 = 0
+    let a1 = 0
+    let a2 = 0
+    let a3 = 0
+    let an = 0
+    let b0 = 0
+    let b1 = 0
+    let b2 = 0
+    let b3 = 0
+    let bn = 0
+    for (let j = 0, b = 0; j < d; j++, b += 4) {
+      const c0 = ct[b]
+      const c1 = ct[b + 1]
+      const c2 = ct[b + 2]
+      const c3 = ct[b + 3]
+      const p = emb[o + j]
+      const q = emb[o2 + j]
+      an += p * p
+      a0 += p * c0
+      a1 += p * c1
+      a2 += p * c2
+      a3 += p * c3
+      bn += q * q
+      b0 += q * c0
+      b1 += q * c1
+      b2 += q * c2
+      b3 += q * c3
+    }
+    softmax4(a0, a1, a2, a3, an, k, beta, out, i - start + outOffset)
+    softmax4(b0, b1, b2, b3, bn, k, beta, out, i + 1 - start + outOffset)
+  }
+  for (; i < end; i++) {
     const o = i * d
     let a0 = 0
     let a1 = 0
     let a2 = 0
     let a3 = 0
-    let nn = 0
+    let an = 0
     for (let j = 0, b = 0; j < d; j++, b += 4) {
       const p = emb[o + j]
-      nn += p * p
+      an += p * p
       a0 += p * ct[b]
       a1 += p * ct[b + 1]
       a2 += p * ct[b + 2]
       a3 += p * ct[b + 3]
     }
-    const g = nn > 0 ? beta / Math.sqrt(nn) : 0
-    let m = a0
-    if (a1 > m) m = a1
-    if (k > 2 && a2 > m) m = a2
-    if (k > 3 && a3 > m) m = a3
-    const e0 = a0 === m ? 1 : Math.exp(g * (a0 - m))
-    const e1 = a1 === m ? 1 : Math.exp(g * (a1 - m))
-    const e2 = k > 2 ? (a2 === m ? 1 : Math.exp(g * (a2 - m))) : 0
-    const e3 = k > 3 ? (a3 === m ? 1 : Math.exp(g * (a3 - m))) : 0
-    const inv = 1 / (e0 + e1 + e2 + e3)
-    o0[w] = e0 * inv
-    o1[w] = e1 * inv
-    if (k > 2) o2[w] = e2 * inv
-    if (k > 3) o3[w] = e3 * inv
+    softmax4(a0, a1, a2, a3, an, k, beta, out, i - start + outOffset)
   }
+}
+
+/** out[s][w] = softmax over s < k of beta * a_s / sqrt(nn) (a zero row gives uniform masks). */
+function softmax4(
+  a0: number,
+  a1: number,
+  a2: number,
+  a3: number,
+  nn: number,
+  k: number,
+  beta: number,
+  out: Float32Array[],
+  w: number,
+): void {
+  const g = nn > 0 ? beta / Math.sqrt(nn) : 0
+  let m = a0
+  if (a1 > m) m = a1
+  if (k > 2 && a2 > m) m = a2
+  if (k > 3 && a3 > m) m = a3
+  const e0 = a0 === m ? 1 : Math.exp(g * (a0 - m))
+  const e1 = a1 === m ? 1 : Math.exp(g * (a1 - m))
+  const e2 = k > 2 ? (a2 === m ? 1 : Math.exp(g * (a2 - m))) : 0
+  const e3 = k > 3 ? (a3 === m ? 1 : Math.exp(g * (a3 - m))) : 0
+  const inv = 1 / (e0 + e1 + e2 + e3)
+  out[0][w] = e0 * inv
+  out[1][w] = e1 * inv
+  if (k > 2) out[2][w] = e2 * inv
+  if (k > 3) out[3][w] = e3 * inv
 }
 
 /** One mask per source on the model grid; the k masks of every bin (silent ones too) sum to 1. */
