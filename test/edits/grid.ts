@@ -17,10 +17,16 @@ export function randomSoftMasks(k: number, frames: number, bins: number, seed = 
 }
 
 /** Hard masks from a label per bin. */
-export function hardMasks(k: number, frames: number, bins: number, label: (t: number, f: number) => number): SourceMasks {
+export function hardMasks(
+  k: number,
+  frames: number,
+  bins: number,
+  label: (t: number, f: number) => number,
+): SourceMasks {
   const n = frames * bins
   const masks = Array.from({ length: k }, () => new Float32Array(n))
-  for (let t = 0; t < frames; t++) for (let f = 0; f < bins; f++) masks[label(t, f)][t * bins + f] = 1
+  for (let t = 0; t < frames; t++)
+    for (let f = 0; f < bins; f++) masks[label(t, f)][t * bins + f] = 1
   return { k, sampleRate: 16000, nFft: 512, hop: 256, frames, bins, masks }
 }
 

@@ -5,7 +5,14 @@
  * fixture (random weights: PLUMBING only, no quality claim).
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analyse, clusterSources, sourceMasks } from '../../src/engine/index'
@@ -37,7 +44,10 @@ const fresh = (): string => {
   return d
 }
 const cli = (...args: string[]): { status: number | null; stdout: string; stderr: string } => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, UNWEAVE_MODEL: '' } })
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, UNWEAVE_MODEL: '' },
+  })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -58,7 +68,9 @@ beforeAll(async () => {
   const rng = makeRng(5)
   const len = RATE * SEC
   const chans = [0, 1].map((c) =>
-    new Float32Array(len).map((_, i) => 0.3 * Math.sin((2 * Math.PI * (330 + 97 * c) * i) / RATE) + 0.1 * (rng() * 2 - 1)),
+    new Float32Array(len).map(
+      (_, i) => 0.3 * Math.sin((2 * Math.PI * (330 + 97 * c) * i) / RATE) + 0.1 * (rng() * 2 - 1),
+    ),
   )
   writeFloatWav(audioPath, chans, RATE)
   const { metadata, onnxPath } = await loadModel(TINY)
@@ -78,7 +90,11 @@ beforeAll(async () => {
   const ed = projectEditor(plain)
   ed.edit({
     action: { type: 'assign', to: 2 },
-    selection: rectangleSelection(ed.masks, { frame: EDIT.frameStart, bin: 20 }, { frame: EDIT.frameEnd - 1, bin: 120 }),
+    selection: rectangleSelection(
+      ed.masks,
+      { frame: EDIT.frameStart, bin: 20 },
+      { frame: EDIT.frameEnd - 1, bin: 120 },
+    ),
   })
   edited = withEditorState(plain, ed)
   editedFile = join(dir, 'edited.unweave')
@@ -97,7 +113,9 @@ describe.skipIf(!existsSync(TINY))('unweave separate --project', () => {
     expect(r.status).toBe(0)
     const rep = JSON.parse(r.stdout)
     expect(rep.edits).toBe(1)
-    expect(rep.sources.map((s: { path: string }) => s.path)).toEqual(projectStemPaths(edited, out, 'wav'))
+    expect(rep.sources.map((s: { path: string }) => s.path)).toEqual(
+      projectStemPaths(edited, out, 'wav'),
+    )
     const input = await read32f(audioPath)
     const stems = await Promise.all(rep.sources.map((s: { path: string }) => read32f(s.path)))
     let worst = 0
@@ -110,15 +128,23 @@ describe.skipIf(!existsSync(TINY))('unweave separate --project', () => {
     // The app's path: open the project and call the same export in process.
     const app = fresh()
     const opened = await openProject(editedFile)
-    const res = await exportProjectStems(opened.project, { outDir: app, format: 'wav', bits: '32f' })
+    const res = await exportProjectStems(opened.project, {
+      outDir: app,
+      format: 'wav',
+      bits: '32f',
+    })
     for (let s = 0; s < 3; s++)
       expect(readFileSync(res.files[s].path).equals(readFileSync(rep.sources[s].path))).toBe(true)
     // FLAC 16 too.
     const f1 = fresh()
     const f2 = fresh()
-    expect(cli('separate', '--project', editedFile, '--out', f1, '--format', 'flac', '--bits', '16').status).toBe(0)
+    expect(
+      cli('separate', '--project', editedFile, '--out', f1, '--format', 'flac', '--bits', '16')
+        .status,
+    ).toBe(0)
     await exportProjectStems(opened.project, { outDir: f2, format: 'flac', bits: 16 })
-    for (const f of readdirSync(f1)) expect(readFileSync(join(f1, f)).equals(readFileSync(join(f2, f)))).toBe(true)
+    for (const f of readdirSync(f1))
+      expect(readFileSync(join(f1, f)).equals(readFileSync(join(f2, f)))).toBe(true)
   })
 
   it('an edit changes the samples only around the frames it touched', async () => {

@@ -3,7 +3,16 @@
  * fail with InputError; a missing or changed recording is reported as data; saving is atomic.
  * Synthetic masks (plumbing).
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -39,14 +48,21 @@ const fresh = (): string => {
   return d
 }
 const same = (a: Float32Array[], b: Float32Array[]): boolean =>
-  a.length === b.length && a.every((x, s) => Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(b[s].buffer, b[s].byteOffset, b[s].byteLength)))
+  a.length === b.length &&
+  a.every((x, s) =>
+    Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(
+      Buffer.from(b[s].buffer, b[s].byteOffset, b[s].byteLength),
+    ),
+  )
 
 function writeAudio(path: string, seed = 1): void {
   const rng = makeRng(seed)
   writeFloatWav(path, [new Float32Array(16000).map(() => rng() - 0.5)], 16000)
 }
 
-async function editedProject(dir: string): Promise<{ project: ProjectData; editor: EditableMasks }> {
+async function editedProject(
+  dir: string,
+): Promise<{ project: ProjectData; editor: EditableMasks }> {
   const audioPath = join(dir, 'song.wav')
   writeAudio(audioPath)
   const base = await createProject({
@@ -63,11 +79,22 @@ async function editedProject(dir: string): Promise<{ project: ProjectData; edito
     const p = { frame: rng() * 63, bin: rng() * 257 }
     const st = editor.beginStroke({ type: 'assign', to: i % 3 })
     st.add(brushSelection(editor.masks, [p], { radius: 4, softness: 0.5 }))
-    st.add(brushSelection(editor.masks, [p, { frame: p.frame + 5, bin: p.bin + 9 }], { radius: 4, softness: 0.5 }))
+    st.add(
+      brushSelection(editor.masks, [p, { frame: p.frame + 5, bin: p.bin + 9 }], {
+        radius: 4,
+        softness: 0.5,
+      }),
+    )
     st.end()
   }
-  editor.edit({ action: { type: 'move', from: 0, to: 2 }, selection: timeRangeSelection(editor.masks, 10, 20) })
-  editor.edit({ action: { type: 'restore' }, selection: rectangleSelection(editor.masks, { frame: 0, bin: 0 }, { frame: 5, bin: 100 }) })
+  editor.edit({
+    action: { type: 'move', from: 0, to: 2 },
+    selection: timeRangeSelection(editor.masks, 10, 20),
+  })
+  editor.edit({
+    action: { type: 'restore' },
+    selection: rectangleSelection(editor.masks, { frame: 0, bin: 0 }, { frame: 5, bin: 100 }),
+  })
   editor.undo()
   editor.undo()
   const project = withEditorState(base, editor)
@@ -119,7 +146,12 @@ describe('project files', () => {
       masks.masks[0][i] = h
       masks.masks[1][i] = 1 - h
     }
-    const project = await createProject({ audioPath, model: { name: 'm', version: '1' }, settings: { mask: 'hard' }, masks })
+    const project = await createProject({
+      audioPath,
+      model: { name: 'm', version: '1' },
+      settings: { mask: 'hard' },
+      masks,
+    })
     const bytes = await encodeProject(project)
     const man = JSON.parse(strFromU8(unzipSync(bytes)['manifest.json']))
     expect(man.masks.encoding).toBe('labels-u8')
@@ -139,12 +171,48 @@ describe('project files', () => {
       ['truncated', good.subarray(0, Math.floor(good.length / 2)), /not a valid Unweave project/],
       ['no manifest', zipSync({ 'masks.bin': files['masks.bin'] }), /no manifest/],
       ['bad json', rezip({ 'manifest.json': strToU8('{"format": ') }), /not valid JSON/],
-      ['foreign', rezip({ 'manifest.json': strToU8(JSON.stringify({ ...man, format: 'other' })) }), /format 'unweave-project'/],
-      ['newer', rezip({ 'manifest.json': strToU8(JSON.stringify({ ...man, version: 99 })) }), /newer Unweave.*format 99/],
-      ['bad grid', rezip({ 'manifest.json': strToU8(JSON.stringify({ ...man, grid: { ...man.grid, frames: 64 } })) }), /do not fit|bytes, expected|not a valid/],
-      ['flipped mask byte', rezip({ 'masks.bin': files['masks.bin'].map((b, i) => (i === 100 ? b ^ 1 : b)) }), /checksum/],
-      ['bad history', rezip({ 'manifest.json': strToU8(JSON.stringify({ ...man, history: { ...man.history, undo: [{ ...man.history.undo[0], action: { type: 'assign', to: 7 } }] } })) }), /undo\[0\].*source 7/],
-      ['missing sources', rezip({ 'manifest.json': strToU8(JSON.stringify({ ...man, sources: [] })) }), /name and colour/],
+      [
+        'foreign',
+        rezip({ 'manifest.json': strToU8(JSON.stringify({ ...man, format: 'other' })) }),
+        /format 'unweave-project'/,
+      ],
+      [
+        'newer',
+        rezip({ 'manifest.json': strToU8(JSON.stringify({ ...man, version: 99 })) }),
+        /newer Unweave.*format 99/,
+      ],
+      [
+        'bad grid',
+        rezip({
+          'manifest.json': strToU8(JSON.stringify({ ...man, grid: { ...man.grid, frames: 64 } })),
+        }),
+        /do not fit|bytes, expected|not a valid/,
+      ],
+      [
+        'flipped mask byte',
+        rezip({ 'masks.bin': files['masks.bin'].map((b, i) => (i === 100 ? b ^ 1 : b)) }),
+        /checksum/,
+      ],
+      [
+        'bad history',
+        rezip({
+          'manifest.json': strToU8(
+            JSON.stringify({
+              ...man,
+              history: {
+                ...man.history,
+                undo: [{ ...man.history.undo[0], action: { type: 'assign', to: 7 } }],
+              },
+            }),
+          ),
+        }),
+        /undo\[0\].*source 7/,
+      ],
+      [
+        'missing sources',
+        rezip({ 'manifest.json': strToU8(JSON.stringify({ ...man, sources: [] })) }),
+        /name and colour/,
+      ],
     ]
     for (const [name, bytes, re] of cases) {
       const file = join(dir, `${name.replace(/ /g, '-')}.unweave`)
@@ -175,7 +243,9 @@ describe('project files', () => {
     expect(opened.audio).toMatchObject({ status: 'missing' })
     expect(opened.audio.status === 'missing' && opened.audio.message).toMatch(/missing.*Locate/)
     // Locate: a file with other content is refused, the original accepted.
-    expect((await relocateAudio(opened.project, join(dir, 'other.wav'))).audio.status).toBe('changed')
+    expect((await relocateAudio(opened.project, join(dir, 'other.wav'))).audio.status).toBe(
+      'changed',
+    )
     const loc = await relocateAudio(opened.project, join(dir, 'orig.wav'))
     expect(loc.audio.status).toBe('ok')
     expect(loc.project.audio.path).toBe(join(dir, 'orig.wav'))
