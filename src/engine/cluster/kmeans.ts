@@ -177,6 +177,10 @@ function assignPoints(
   const ct = packCentroids(centroids, k, d)
   const groups = ct.length / (4 * d)
   const n = labels.length
+  if (groups === 1) {
+    assignPoints4(points, d, ct, k, labels, sims)
+    return
+  }
   for (let i = 0; i < n; i++) {
     const o = i * d
     let best = 0
@@ -213,6 +217,81 @@ function assignPoints(
     }
     labels[i] = best
     sims[i] = bs
+  }
+}
+
+/** assignPoints for k <= 4, two points per pass (they share the centroid loads). */
+function assignPoints4(
+  points: Float32Array,
+  d: number,
+  ct: Float64Array,
+  k: number,
+  labels: Uint8Array,
+  sims: Float32Array,
+): void {
+  const n = labels.length
+  let i = 0
+  for (; i < n; i += 2) {
+    const o = i * d
+    const o2 = i + 1 < n ? o + d : o // odd count: the last point twice
+    let a0 = 0
+    let a1 = 0
+    let a2 = 0
+    let a3 = 0
+    let b0 = 0
+    let b1 = 0
+    let b2 = 0
+    let b3 = 0
+    for (let j = 0, b = 0; j < d; j++, b += 4) {
+      const c0 = ct[b]
+      const c1 = ct[b + 1]
+      const c2 = ct[b + 2]
+      const c3 = ct[b + 3]
+      const p = points[o + j]
+      const q = points[o2 + j]
+      a0 += p * c0
+      a1 += p * c1
+      a2 += p * c2
+      a3 += p * c3
+      b0 += q * c0
+      b1 += q * c1
+      b2 += q * c2
+      b3 += q * c3
+    }
+    let best = 0
+    let bs = a0
+    if (a1 > bs) {
+      bs = a1
+      best = 1
+    }
+    if (k > 2 && a2 > bs) {
+      bs = a2
+      best = 2
+    }
+    if (k > 3 && a3 > bs) {
+      bs = a3
+      best = 3
+    }
+    labels[i] = best
+    sims[i] = bs
+    if (i + 1 < n) {
+      best = 0
+      bs = b0
+      if (b1 > bs) {
+        bs = b1
+        best = 1
+      }
+      if (k > 2 && b2 > bs) {
+        bs = b2
+        best = 2
+      }
+      if (k > 3 && b3 > bs) {
+        bs = b3
+        best = 3
+      }
+      labels[i + 1] = best
+      sims[i + 1] = bs
+    }
   }
 }
 
