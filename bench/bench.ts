@@ -233,7 +233,7 @@ async function references(): Promise<RefRow[]> {
       oursSec: ours,
       refSec: ref,
       reference: 'Speex WASM SIMD quality 10',
-      note: `ours: 90 dB Kaiser, zero delay; Speex q7 ${ref7.toFixed(3)} s`,
+      note: `ours: the analysis setting (flat to ${ANALYSIS_RESAMPLE.passband} of Nyquist, ${ANALYSIS_RESAMPLE.attenuationDb} dB), zero delay; Speex q7 ${ref7.toFixed(3)} s`,
     })
   }
   // k-means: 100k unit points, D = 20, k = 3, 4 restarts, <= 30 iterations.
