@@ -330,6 +330,19 @@ export class EditableMasks {
     return this.#redo.slice()
   }
 
+  /** Bytes held by the undo stack (pre-images + selections), for a memory cap in the app. */
+  get historyBytes(): number {
+    let b = 0
+    for (const r of this.#undo)
+      b +=
+        r.indices.byteLength +
+        r.prev.byteLength +
+        r.prevW.byteLength +
+        r.command.selection.weights.byteLength
+    for (const c of this.#redo) b += c.selection.weights.byteLength
+    return b
+  }
+
   get canUndo(): boolean {
     return this.#undo.length > 0
   }
