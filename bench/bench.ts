@@ -293,7 +293,7 @@ async function references(): Promise<RefRow[]> {
 function runChild(args: string[]): string {
   const r = spawnSync(
     process.execPath,
-    ['--max-old-space-size=4096', 'scripts/run-ts.mjs', 'bench/bench.ts', ...args],
+    ['scripts/run-ts.mjs', 'bench/bench.ts', ...args],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       encoding: 'utf8',
