@@ -5,7 +5,6 @@
 import type { SourceMasks } from '../types'
 import {
   checkAction,
-  dequantizeMasks,
   type EditAction,
   type EditCommand,
   MASK_SCALE,
@@ -98,22 +97,28 @@ export function decodeMasks(enc: EncodedMasks, grid: Omit<SourceMasks, 'masks'>)
     throw new RangeError(`unknown mask encoding '${String(enc.encoding)}'`)
   if (enc.data.length !== 2 * n * Math.max(0, k - 1))
     throw new RangeError(`mask planes: ${enc.data.length} bytes, expected ${2 * n * (k - 1)}`)
-  const q = Array.from({ length: k }, () => new Uint16Array(n))
-  const last = q[k - 1]
-  last.fill(MASK_SCALE)
+  // Straight into float32 (value * (1/65535), as dequantizeMasks does); the last source from the rest.
+  const inv = 1 / MASK_SCALE
+  const masks = Array.from({ length: k }, () => new Float32Array(n))
+  const rest = new Int32Array(n).fill(MASK_SCALE)
+  const data = enc.data
   for (let s = 0; s < k - 1; s++) {
-    const p = q[s]
+    const o = masks[s]
     const hi = 2 * n * s
     const lo = hi + n
     for (let i = 0; i < n; i++) {
-      const v = (enc.data[hi + i] << 8) | enc.data[lo + i]
-      p[i] = v
-      const r = last[i] - v
-      if (r < 0) throw new RangeError(`mask planes: the masks of bin ${i} sum to more than 1`)
-      last[i] = r
+      const v = (data[hi + i] << 8) | data[lo + i]
+      o[i] = v * inv
+      rest[i] -= v
     }
   }
-  return { ...grid, masks: dequantizeMasks(q, k, n) }
+  const last = masks[k - 1]
+  for (let i = 0; i < n; i++) {
+    const r = rest[i]
+    if (r < 0) throw new RangeError(`mask planes: the masks of bin ${i} sum to more than 1`)
+    last[i] = r * inv
+  }
+  return { ...grid, masks }
 }
 
 /** A command's JSON part: the action and its selection box; the weights are at [offset, offset + frames * bins) of `bytes`. */

@@ -536,13 +536,13 @@ export async function decodeProject(
 }
 
 /** The relative path stored with the audio, if any, resolved against the project's folder. */
-function relativeCandidate(projectPath: string, bytes: Uint8Array): string | undefined {
+/** The manifest of a container, or undefined if it cannot be read (decodeProject says why). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function peekManifest(bytes: Uint8Array): any {
   try {
-    const man = JSON.parse(
+    return JSON.parse(
       strFromU8(unzipSync(bytes, { filter: (f) => f.name === 'manifest.json' })['manifest.json']),
     )
-    const rel = man?.audio?.relativePath
-    return typeof rel === 'string' ? resolve(dirname(projectPath), rel) : undefined
   } catch {
     return undefined
   }
@@ -574,12 +574,24 @@ export async function openProject(
       { cause: e },
     )
   }
+  // The recording is hashed while the project decodes (file reads and inflating overlap).
+  const man = peekManifest(bytes)
+  const ref = man?.audio
+  const early =
+    opts.checkAudio !== false && ref && typeof ref.path === 'string' && isAbsolute(ref.path)
+      ? checkAudioRef(ref)
+      : undefined
+  early?.catch(() => undefined)
   const { project, version } = await decodeProject(bytes, p)
   if (opts.checkAudio === false)
     return { project, version, audio: { status: 'ok', path: project.audio.path } }
-  let audio = await checkProjectAudio(project)
+  let audio =
+    early && resolve(ref.path) === resolve(project.audio.path)
+      ? await early
+      : await checkProjectAudio(project)
   if (audio.status === 'missing') {
-    const alt = relativeCandidate(p, bytes)
+    const rel = man?.audio?.relativePath
+    const alt = typeof rel === 'string' ? resolve(dirname(p), rel) : undefined
     if (alt && alt !== project.audio.path) {
       const again = await checkProjectAudio(project, alt)
       if (again.status === 'ok') {
@@ -596,7 +608,15 @@ export async function checkProjectAudio(
   project: ProjectData,
   candidate?: string,
 ): Promise<AudioCheck> {
-  const path = resolve(candidate ?? project.audio.path)
+  return checkAudioRef(project.audio, candidate)
+}
+
+/** checkProjectAudio() on the audio reference alone. */
+async function checkAudioRef(
+  ref: Pick<ProjectAudio, 'path' | 'sha256' | 'size'>,
+  candidate?: string,
+): Promise<AudioCheck> {
+  const path = resolve(candidate ?? ref.path)
   let size: number
   try {
     const st = await stat(path)
@@ -612,12 +632,11 @@ export async function checkProjectAudio(
   const changed = (actual: string): AudioCheck => ({
     status: 'changed',
     path,
-    expectedSha256: project.audio.sha256,
+    expectedSha256: ref.sha256,
     actualSha256: actual,
     message: `The recording ${path} has changed since the project was saved (its content differs). Locate the original file; the edits belong to it.`,
   })
-  if (typeof project.audio.size === 'number' && size !== project.audio.size)
-    return changed('(size differs)')
+  if (typeof ref.size === 'number' && size !== ref.size) return changed('(size differs)')
   let actual: string
   try {
     actual = await sha256File(path)
@@ -628,7 +647,7 @@ export async function checkProjectAudio(
       message: `The recording ${path} cannot be read. Locate the file.`,
     }
   }
-  return actual === project.audio.sha256 ? { status: 'ok', path } : changed(actual)
+  return actual === ref.sha256 ? { status: 'ok', path } : changed(actual)
 }
 
 /** "Locate the file": points the project at `newPath` if that file has the project's content. */
