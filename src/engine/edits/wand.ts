@@ -5,7 +5,7 @@
  * one comparison per bin, so it runs live.
  */
 import type { Analysis } from '../types'
-import { emptySelection, type Selection } from './selection'
+import { emptySelection, type Selection, tightSelection } from './selection'
 
 /** What the wand reads: the analysis grid, its int8 unit embeddings and (optionally) magnitudes. */
 export type EmbeddingGrid = Pick<Analysis, 'frames' | 'bins' | 'dim' | 'embeddings'> &
@@ -141,18 +141,23 @@ export class EmbeddingWand {
     const nB = f1 - f0 + 1
     const weights = new Uint8Array(nF * nB)
     let any = false
+    const frameMax = this.#frameMax
     for (let t = 0; t < nF; t++) {
+      if (frameMax[t0 + t] < threshold) continue // nothing in this frame
       const o = (t0 + t) * bins + f0
       const w = t * nB
-      for (let f = 0; f < nB; f++) {
-        if (sim[o + f] < threshold) continue
-        if (minMag > 0 && mag![o + f] < minMag) continue
-        weights[w + f] = 255
-        any = true
+      any = true // frameMax >= threshold: at least one bin here (before the magnitude gate)
+      if (minMag > 0) {
+        for (let f = 0; f < nB; f++)
+          weights[w + f] = sim[o + f] >= threshold && mag![o + f] >= minMag ? 255 : 0
+      } else {
+        // Branch-free: similarities are noisy, a branch per bin mispredicts often.
+        for (let f = 0; f < nB; f++) weights[w + f] = (sim[o + f] >= threshold ? 1 : 0) * 255
       }
     }
     if (!any) return emptySelection()
-    return { frame0: t0, frames: nF, bin0: f0, bins: nB, weights }
+    const sel = { frame0: t0, frames: nF, bin0: f0, bins: nB, weights }
+    return minMag > 0 ? tightSelection(sel) : sel
   }
 
   /** Number of bins a threshold would select (for a live count beside the slider). */
