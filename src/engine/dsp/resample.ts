@@ -61,15 +61,20 @@ function meanFill(channels: Float32Array[]): Fill {
   const C = channels.length
   const g = 1 / C
   const n = channels[0].length
+  const a = channels[0]
+  const b = channels[1]
   return (dst, from, count) => {
-    for (let i = 0; i < count; i++) {
-      const j = from + i
-      if (j < 0 || j >= n) {
-        dst[i] = 0
-        continue
-      }
+    const i0 = Math.max(0, Math.min(count, -from)) // dst[0 .. i0) and [i1 .. count) lie outside
+    const i1 = Math.max(i0, Math.min(count, n - from))
+    dst.fill(0, 0, i0)
+    dst.fill(0, i1, count)
+    if (C === 2) {
+      for (let i = i0; i < i1; i++) dst[i] = (a[from + i] + b[from + i]) * 0.5
+      return
+    }
+    for (let i = i0; i < i1; i++) {
       let s = 0
-      for (let c = 0; c < C; c++) s += channels[c][j]
+      for (let c = 0; c < C; c++) s += channels[c][from + i]
       dst[i] = s * g
     }
   }
