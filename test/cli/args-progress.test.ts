@@ -112,3 +112,57 @@ describe('ProgressBar', () => {
     expect(out).toEqual([])
   })
 })
+
+describe('parseCommandLine: separate --project', () => {
+  it('parses an edited project export with its output options', () => {
+    expect(
+      parseCommandLine([
+        'separate',
+        '--project',
+        'song.unweave',
+        '--out',
+        'stems',
+        '--format',
+        'flac',
+        '--bits',
+        '16',
+        '--force',
+        '--json',
+      ]),
+    ).toEqual({
+      command: 'separate-project',
+      project: 'song.unweave',
+      out: 'stems',
+      format: 'flac',
+      bits: 16,
+      force: true,
+      json: true,
+    })
+    expect(parseCommandLine(['separate', '-p', 'a.unweave'])).toMatchObject({
+      bits: 24,
+      format: 'wav',
+      force: false,
+    })
+  })
+  it('refuses what does not apply to a project', () => {
+    expect(() => parseCommandLine(['separate', 'in.wav', '--project', 'a.unweave'])).toThrow(
+      /either an input file or --project/,
+    )
+    for (const o of [
+      ['--sources', '3'],
+      ['--mask', 'hard'],
+      ['--model', 'm.json'],
+      ['--device', 'cpu'],
+    ])
+      expect(() => parseCommandLine(['separate', '--project', 'a.unweave', ...o])).toThrow(
+        /does not apply with --project/,
+      )
+    expect(() => parseCommandLine(['separate', '--project', ''])).toThrow(/needs a project file/)
+    expect(() =>
+      parseCommandLine(['separate', '--project', 'a.unweave', '--format', 'flac', '--bits', '32f']),
+    ).toThrow(/FLAC/)
+    expect(() => parseCommandLine(['devices', '--project', 'a.unweave'])).toThrow(
+      /does not apply to 'devices'/,
+    )
+  })
+})
