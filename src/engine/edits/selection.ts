@@ -57,6 +57,8 @@ export function selectionWeight(sel: Selection, frame: number, bin: number): num
 
 /** Checks shape and bounds against a grid; throws RangeError naming the problem. */
 export function checkSelection(sel: Selection, grid: GridSize): void {
+  if (!(sel?.weights instanceof Uint8Array))
+    throw new RangeError('selection weights must be a Uint8Array (frames * bins, 0..255)')
   const ok =
     Number.isInteger(sel.frame0) &&
     Number.isInteger(sel.frames) &&
