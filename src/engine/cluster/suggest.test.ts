@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { syntheticAnalysis } from '../../../test/engine/synthetic'
-import { suggestSourceCount } from './suggest'
+import { suggestSourceCount, symmetricEigenvalues } from './suggest'
 
 describe('suggestSourceCount', () => {
   for (const shares of [
@@ -25,4 +25,21 @@ describe('suggestSourceCount', () => {
       expect(s.confidence).toBeLessThanOrEqual(1)
     })
   }
+
+  it('symmetricEigenvalues matches a known spectrum', () => {
+    // R diag(3, 1, 0.5) R^T for a rotation R.
+    const c = Math.cos(0.7)
+    const s = Math.sin(0.7)
+    const R = [
+      [c, -s, 0],
+      [s * 0.6, c * 0.6, -0.8],
+      [s * 0.8, c * 0.8, 0.6],
+    ]
+    const D = [3, 1, 0.5]
+    const A = R.map((ri) => R.map((rj) => ri.reduce((acc, _v, k) => acc + ri[k] * D[k] * rj[k], 0)))
+    const ev = symmetricEigenvalues(A)
+    expect(ev[0]).toBeCloseTo(3, 10)
+    expect(ev[1]).toBeCloseTo(1, 10)
+    expect(ev[2]).toBeCloseTo(0.5, 10)
+  })
 })

@@ -1,25 +1,25 @@
 import type { Analysis, SourceCountSuggestion } from '../types'
 import { fitSample } from './cluster'
 import { packCentroids } from './dots'
-import { sphericalKMeans } from './kmeans'
 
-/** Options of `suggestSourceCount()` (defaults tuned on the eval splits, see docs/engine.md). */
+/** Options of `suggestSourceCount()` (see docs/engine.md). */
 export interface SuggestOptions {
   /** Active bins sampled. Default 5_000. */
   sampleSize?: number
-  /** Softmax temperature turning scores into the confidence. Default 0.03. */
-  temperature?: number
   /**
-   * One source is suggested when 2 clusters leave more than this fraction of the 1-cluster
-   * inertia (splitting gains little). Default 0.85.
+   * A direction counts as a source when its eigenvalue exceeds this multiple of 1/D, the value
+   * every eigenvalue would have if the embeddings pointed everywhere alike. Default 1.
    */
-  singleSourceRatio?: number
+  threshold?: number
+  /** Softmax temperature turning the per-k margins into the confidence. Default 0.15. */
+  temperature?: number
   seed?: number
 }
 
 /**
  * Weighted simplified silhouette of a clustering, cosine distance: mean over points of
  * (b - a) / max(a, b), a = distance to the own centroid, b = to the nearest other one.
+ * points float32 [n * d] unit rows, centroids float32 [k * d].
  */
 export function simplifiedSilhouette(
   points: Float32Array,
@@ -71,12 +71,50 @@ export function simplifiedSilhouette(
   return den > 0 ? num / den : 0
 }
 
+/** Eigenvalues (descending) of a symmetric matrix [n][n] by cyclic Jacobi rotations. */
+export function symmetricEigenvalues(matrix: number[][]): number[] {
+  const n = matrix.length
+  const a = matrix.map((r) => r.slice())
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let off = 0
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += a[i][j] * a[i][j]
+    if (off < 1e-22) break
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        if (Math.abs(a[p][q]) < 1e-300) continue
+        const theta = (a[q][q] - a[p][p]) / (2 * a[p][q])
+        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1))
+        const c = 1 / Math.sqrt(t * t + 1)
+        const s = t * c
+        for (let k = 0; k < n; k++) {
+          const akp = a[k][p]
+          const akq = a[k][q]
+          a[k][p] = c * akp - s * akq
+          a[k][q] = s * akp + c * akq
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p][k]
+          const aqk = a[q][k]
+          a[p][k] = c * apk - s * aqk
+          a[q][k] = s * apk + c * aqk
+        }
+      }
+    }
+  }
+  return a.map((r, i) => r[i]).sort((x, y) => y - x)
+}
+
 /**
- * Suggests the number of sources (1..maxK) from the embeddings alone. For k >= 2 the score is the
- * weighted simplified silhouette of a spherical k-means on a sample of active bins; k = 1 wins when
- * two clusters reduce the weighted cosine inertia of one by less than 15% (see singleSourceRatio). Bins are weighted by their level above the
- * activity threshold (dB), so quiet sources count by how many bins they own, not only by energy.
- * The confidence is the softmax weight of the best score.
+ * Suggests the number of sources (1..maxK) from the embeddings alone, by the eigenvalues of their
+ * weighted second-moment matrix C = sum w v v^T / sum w (D x D, trace 1) over a sample of active
+ * bins. Deep-clustering training pushes the embeddings of different sources towards orthogonal
+ * directions, so ideally C has one eigenvalue per source (its share of the bins) and the rest ~0;
+ * embeddings spread evenly would give D eigenvalues of 1/D. The suggestion is the number of
+ * eigenvalues above threshold/D (the Kaiser criterion of principal component analysis). Bins are
+ * weighted by their level above the activity threshold (dB), so a quiet source counts by the bins
+ * it owns. scores[k-1] is the margin of k: how far the k-th eigenvalue is above, and the (k+1)-th
+ * below, the threshold (relative to it); positive only for the suggestion. The confidence is the
+ * softmax weight of the suggestion's margin.
  */
 export function suggestSourceCount(
   analysis: Analysis,
@@ -87,39 +125,35 @@ export function suggestSourceCount(
   const sample = fitSample(analysis, opts.sampleSize ?? 5_000, opts.seed ?? 2)
   const d = analysis.dim
   const m = sample.weights.length
-  if (m < 2)
+  if (m < 2) {
     return {
       count: 1,
       confidence: 0,
-      scores: Array.from({ length: kMax }, (_, i) => (i === 0 ? 1 : 0)),
+      scores: Array.from({ length: kMax }, (_, i) => (i === 0 ? 0 : -1)),
     }
-  const w = new Float32Array(m)
-  for (let i = 0; i < m; i++)
-    w[i] = Math.max(1e-3, 20 * Math.log10(sample.weights[i] / sample.threshold))
+  }
+  const C = Array.from({ length: d }, () => new Array<number>(d).fill(0))
+  let W = 0
+  const v = new Float64Array(d)
+  for (let i = 0; i < m; i++) {
+    const w = Math.max(1e-3, 20 * Math.log10(sample.weights[i] / sample.threshold))
+    W += w
+    for (let p = 0; p < d; p++) v[p] = sample.points[i * d + p]
+    for (let p = 0; p < d; p++) {
+      const wp = w * v[p]
+      const row = C[p]
+      for (let q = p; q < d; q++) row[q] += wp * v[q]
+    }
+  }
+  for (let p = 0; p < d; p++) for (let q = p; q < d; q++) C[q][p] = C[p][q] = C[p][q] / W
+  const ev = symmetricEigenvalues(C)
+  const t = (opts.threshold ?? 1) / d
+  const lambda = (k: number): number => (k >= 1 && k <= ev.length ? ev[k - 1] : 0)
   const scores: number[] = []
-  const inertia: number[] = []
-  for (let k = 1; k <= kMax; k++) {
-    const fit = sphericalKMeans(sample.points, w, d, k, {
-      restarts: k === 1 ? 1 : 2,
-      maxIterations: 20,
-      seed: (opts.seed ?? 2) + k,
-    })
-    inertia.push(fit.inertia)
-    scores.push(k === 1 ? 0 : simplifiedSilhouette(sample.points, w, d, fit.centroids, k))
-  }
-  // k = 1: one source if two clusters explain the bins hardly better than one (the inertia drops
-  // by less than 1 - ratio). Its score sits on the silhouette scale: it ties with the best k >= 2
-  // exactly at the ratio, and wins above it.
-  const ratio = opts.singleSourceRatio ?? 0.85
-  if (kMax === 1) scores[0] = 1
-  else {
-    const bestMulti = Math.max(...scores.slice(1))
-    const r = inertia[0] > 0 ? inertia[1] / inertia[0] : 1
-    scores[0] = bestMulti + 4 * (r - ratio)
-  }
+  for (let k = 1; k <= kMax; k++) scores.push(Math.min(lambda(k) - t, t - lambda(k + 1)) / t)
   let best = 0
   for (let k = 1; k < kMax; k++) if (scores[k] > scores[best]) best = k
-  const temp = opts.temperature ?? 0.03
+  const temp = opts.temperature ?? 0.15
   let z = 0
   for (const s of scores) z += Math.exp((s - scores[best]) / temp)
   return { count: best + 1, confidence: 1 / z, scores }
