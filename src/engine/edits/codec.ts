@@ -15,10 +15,11 @@ import {
 export interface EncodedMasks {
   /**
    * 'labels-u8': hard masks, one uint8 source index per bin [n];
-   * 'u16-planes': sources 0..k-2 as uint16 (value * 65535), each plane stored as its n high bytes
-   * then its n low bytes (compresses better); the last source is 65535 minus the others.
+   * 'u12-planes': sources 0..k-2 as 12-bit integers (value * 4095), each plane stored as its n high
+   * bytes (v >> 4) then its n low nibbles packed two per byte (even bin in the low nibble); the
+   * last source is 4095 minus the others.
    */
-  encoding: 'labels-u8' | 'u16-planes'
+  encoding: 'labels-u8' | 'u12-planes'
   data: Uint8Array
 }
 
@@ -44,38 +45,42 @@ export function encodeMasks(masks: SourceMasks): EncodedMasks {
     }
     return { encoding: 'labels-u8', data }
   }
-  const data = new Uint8Array(2 * n * Math.max(0, k - 1))
-  // Canonical masks are multiples of 1/65535 summing to 65535 units: rounding recovers them exactly
+  const pb = planeBytes(n)
+  const data = new Uint8Array(pb * Math.max(0, k - 1))
+  // Canonical masks are multiples of 1/4095 summing to 4095 units: rounding recovers them exactly
   // (checked per bin); anything else goes through quantizeMasks first.
-  let exact = true
+  const q = new Uint16Array(n)
   const rest = new Int32Array(n).fill(MASK_SCALE)
-  for (let s = 0; s < k - 1 && exact; s++) {
+  let exact = true
+  for (let s = 0; s < k - 1; s++) {
     const a = m[s]
-    const hi = 2 * n * s
-    const lo = hi + n
     for (let i = 0; i < n; i++) {
       const v = Math.round(a[i] * MASK_SCALE)
-      data[hi + i] = v >>> 8
-      data[lo + i] = v & 255
+      q[i] = v
       rest[i] -= v
     }
+    writePlane(q, n, data, s * pb)
   }
   const last = m[k - 1]
   for (let i = 0; i < n && exact; i++)
     if (rest[i] < 0 || Math.round(last[i] * MASK_SCALE) !== rest[i]) exact = false
   if (!exact) {
-    const q = quantizeMasks(masks)
-    for (let s = 0; s < k - 1; s++) {
-      const p = q[s]
-      const hi = 2 * n * s
-      const lo = hi + n
-      for (let i = 0; i < n; i++) {
-        data[hi + i] = p[i] >>> 8
-        data[lo + i] = p[i] & 255
-      }
-    }
+    const qs = quantizeMasks(masks)
+    for (let s = 0; s < k - 1; s++) writePlane(qs[s], n, data, s * pb)
   }
-  return { encoding: 'u16-planes', data }
+  return { encoding: 'u12-planes', data }
+}
+
+/** Bytes of one 12-bit plane of n values: n high bytes (v >> 4), then the low nibbles two per byte. */
+function planeBytes(n: number): number {
+  return n + ((n + 1) >> 1)
+}
+
+function writePlane(q: Uint16Array, n: number, data: Uint8Array, off: number): void {
+  const lo = off + n
+  for (let i = 0; i < n; i++) data[off + i] = q[i] >>> 4
+  for (let i = 0; i + 1 < n; i += 2) data[lo + (i >> 1)] = (q[i] & 15) | ((q[i + 1] & 15) << 4)
+  if (n & 1) data[lo + (n >> 1)] = q[n - 1] & 15
 }
 
 /** Decodes masks written by encodeMasks(); throws RangeError if the data does not fit the grid. */
@@ -93,21 +98,23 @@ export function decodeMasks(enc: EncodedMasks, grid: Omit<SourceMasks, 'masks'>)
     }
     return { ...grid, masks }
   }
-  if (enc.encoding !== 'u16-planes')
+  if (enc.encoding !== 'u12-planes')
     throw new RangeError(`unknown mask encoding '${String(enc.encoding)}'`)
-  if (enc.data.length !== 2 * n * Math.max(0, k - 1))
-    throw new RangeError(`mask planes: ${enc.data.length} bytes, expected ${2 * n * (k - 1)}`)
-  // Straight into float32 (value * (1/65535), as dequantizeMasks does); the last source from the rest.
+  const pb = planeBytes(n)
+  if (enc.data.length !== pb * Math.max(0, k - 1))
+    throw new RangeError(`mask planes: ${enc.data.length} bytes, expected ${pb * (k - 1)}`)
+  // Straight into float32 (value * (1/4095), as dequantizeMasks does); the last source from the rest.
   const inv = 1 / MASK_SCALE
   const masks = Array.from({ length: k }, () => new Float32Array(n))
   const rest = new Int32Array(n).fill(MASK_SCALE)
   const data = enc.data
   for (let s = 0; s < k - 1; s++) {
     const o = masks[s]
-    const hi = 2 * n * s
+    const hi = pb * s
     const lo = hi + n
     for (let i = 0; i < n; i++) {
-      const v = (data[hi + i] << 8) | data[lo + i]
+      const nib = data[lo + (i >> 1)]
+      const v = (data[hi + i] << 4) | (i & 1 ? nib >>> 4 : nib & 15)
       o[i] = v * inv
       rest[i] -= v
     }

@@ -52,13 +52,16 @@ interface UndoRecord {
   prevW: Float32Array
 }
 
-/** 16-bit quantisation step of the automatic masks (see canonicalMasks). */
-export const MASK_SCALE = 65535
+/**
+ * Quantisation of the automatic masks (see canonicalMasks): 12 bits, steps of 1/4095 (at most
+ * 1.2e-4 off, ~-78 dB): fine for masks, and what keeps a 10-minute project of 4 soft sources small.
+ */
+export const MASK_SCALE = 4095
 
 /**
- * The automatic masks on the canonical 16-bit grid: each bin's k values are rounded to multiples of
- * 1/65535 with an integer sum of exactly 65535 (largest remainder), stored back as float32. The
- * editor works on these, so the project file can store them exactly (uint16) and the app, the
+ * The automatic masks on the canonical 12-bit grid: each bin's k values are rounded to multiples of
+ * 1/4095 with an integer sum of exactly 4095 (largest remainder), stored back as float32. The
+ * editor works on these, so the project file can store them exactly (12 bits) and the app, the
  * renderer's preview and the CLI start from the same floats. Idempotent.
  */
 export function canonicalMasks(masks: SourceMasks): SourceMasks {
@@ -66,7 +69,7 @@ export function canonicalMasks(masks: SourceMasks): SourceMasks {
   return { ...masks, masks: dequantizeMasks(q, masks.k, masks.frames * masks.bins) }
 }
 
-/** uint16 [k][n] quantised masks whose k values sum to 65535 at every bin. */
+/** uint16 [k][n] quantised masks (0..4095) whose k values sum to 4095 at every bin. */
 export function quantizeMasks(masks: SourceMasks): Uint16Array[] {
   const { k } = masks
   const n = masks.frames * masks.bins
@@ -105,7 +108,7 @@ export function quantizeMasks(masks: SourceMasks): Uint16Array[] {
   return out
 }
 
-/** float32 [k][n] masks from uint16 quantised ones (value / 65535). */
+/** float32 [k][n] masks from quantised ones (value / 4095). */
 export function dequantizeMasks(q: Uint16Array[], k: number, n: number): Float32Array[] {
   const inv = 1 / MASK_SCALE
   return Array.from({ length: k }, (_, s) => {

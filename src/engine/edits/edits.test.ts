@@ -133,12 +133,12 @@ describe('selections', () => {
 })
 
 describe('EditableMasks', () => {
-  it('canonical masks are idempotent and sum to exactly 65535 in uint16', () => {
+  it('canonical masks are idempotent and sum to exactly 4095 units', () => {
     const m = randomSoftMasks(3, 20, 17)
     const c = canonicalMasks(m)
     expect(bitsEqual(canonicalMasks(c).masks, c.masks)).toBe(true)
     const q = quantizeMasks(c)
-    for (let i = 0; i < 20 * 17; i++) expect(q[0][i] + q[1][i] + q[2][i]).toBe(65535)
+    for (let i = 0; i < 20 * 17; i++) expect(q[0][i] + q[1][i] + q[2][i]).toBe(4095)
     expect(maxSumError(c)).toBeLessThan(1e-6)
   })
 
@@ -307,12 +307,12 @@ describe('EditableMasks', () => {
 describe('codec', () => {
   it('masks (soft and hard) and history round-trip exactly', () => {
     for (const m of [
-      canonicalMasks(randomSoftMasks(4, 30, 21)),
+      canonicalMasks(randomSoftMasks(4, 31, 21)),
       hardMasks(3, 30, 21, (t, f) => (t * f) % 3),
     ]) {
       const enc = encodeMasks(m)
       expect(enc.encoding).toBe(
-        m.masks[0].every((v) => v === 0 || v === 1) ? 'labels-u8' : 'u16-planes',
+        m.masks[0].every((v) => v === 0 || v === 1) ? 'labels-u8' : 'u12-planes',
       )
       const { masks: _, ...grid } = m
       expect(bitsEqual(decodeMasks(enc, grid).masks, m.masks)).toBe(true)

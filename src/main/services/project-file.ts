@@ -75,7 +75,7 @@ export interface ProjectData {
   settings: ProjectSettings
   /** One per source (length = automatic.k). */
   sources: ProjectSource[]
-  /** The automatic masks on the canonical 16-bit grid (see canonicalMasks). */
+  /** The automatic masks on the canonical 12-bit grid (see canonicalMasks). */
   automatic: SourceMasks
   /** The clustering's centroids (float32 [k * dim]), if kept. */
   clustering?: { dim: number; centroids: Float32Array }
