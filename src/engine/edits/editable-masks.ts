@@ -143,7 +143,8 @@ export function checkAction(action: EditAction, k: number): void {
  * Writes the edited values of `count` bins: bin indices[c] gets the action with weight qs[c] / 255
  * applied to its previous state prev[c * k + s], prevW[c] (read from these arrays, never from the
  * masks, so a stroke's incremental updates, a one-shot command and a replay run the very same float
- * operations and agree bit for bit). Sums are renormalised in double precision.
+ * operations and agree bit for bit). Sums are renormalised in double precision. One loop per action
+ * (the hot loop of opening a project, which replays its history).
  */
 function applyList(
   m: Float32Array[],
@@ -158,57 +159,90 @@ function applyList(
   prevW: Float32Array,
   tmp: Float64Array,
 ): void {
-  const type = action.type
-  const to = type === 'assign' || type === 'move' ? action.to : -1
-  const from = type === 'move' ? action.from : -1
-  if (type === 'move' && from === to) return
   const invK = 1 / k
-  for (let c = 0; c < count; c++) {
-    const i = indices[c]
-    const q = qs[c]
-    const o = c * k
-    const a = q / 255
-    const b = 1 - a
-    const pw = prevW[c]
-    if (type === 'assign') {
-      if (q === 255) {
-        for (let s = 0; s < k; s++) m[s][i] = s === to ? 1 : 0
-        w[i] = 1
-        continue
+  switch (action.type) {
+    case 'assign': {
+      const to = action.to
+      for (let c = 0; c < count; c++) {
+        const i = indices[c]
+        const q = qs[c]
+        if (q === 255) {
+          for (let s = 0; s < k; s++) m[s][i] = s === to ? 1 : 0
+          w[i] = 1
+          continue
+        }
+        const a = q / 255
+        const b = 1 - a
+        const o = c * k
+        for (let s = 0; s < k; s++) tmp[s] = b * prev[o + s]
+        tmp[to] += a
+        w[i] = 1 - b * (1 - prevW[c])
+        store(m, i, k, tmp, invK)
       }
-      for (let s = 0; s < k; s++) tmp[s] = b * prev[o + s]
-      tmp[to] += a
-      w[i] = 1 - b * (1 - pw)
-    } else if (type === 'move') {
-      for (let s = 0; s < k; s++) tmp[s] = prev[o + s]
-      const x = a * tmp[from]
-      tmp[from] -= x
-      tmp[to] += x
-      w[i] = 1 - b * (1 - pw)
-    } else if (type === 'split') {
-      const u = a * invK
-      for (let s = 0; s < k; s++) tmp[s] = b * prev[o + s] + u
-      w[i] = 1 - b * (1 - pw)
-    } else {
-      const nw = b * pw
-      if (q === 255 || nw === 0) {
-        for (let s = 0; s < k; s++) m[s][i] = auto[s][i]
-        w[i] = 0
-        continue
+      return
+    }
+    case 'move': {
+      const { from, to } = action
+      if (from === to) return
+      for (let c = 0; c < count; c++) {
+        const i = indices[c]
+        const a = qs[c] / 255
+        const o = c * k
+        for (let s = 0; s < k; s++) tmp[s] = prev[o + s]
+        const x = a * tmp[from]
+        tmp[from] -= x
+        tmp[to] += x
+        w[i] = 1 - (1 - a) * (1 - prevW[c])
+        store(m, i, k, tmp, invK)
       }
-      for (let s = 0; s < k; s++) tmp[s] = b * prev[o + s] + a * auto[s][i]
-      w[i] = nw
+      return
     }
-    let sum = 0
-    for (let s = 0; s < k; s++) {
-      if (tmp[s] < 0) tmp[s] = 0
-      sum += tmp[s]
+    case 'split': {
+      for (let c = 0; c < count; c++) {
+        const i = indices[c]
+        const a = qs[c] / 255
+        const b = 1 - a
+        const u = a * invK
+        const o = c * k
+        for (let s = 0; s < k; s++) tmp[s] = b * prev[o + s] + u
+        w[i] = 1 - b * (1 - prevW[c])
+        store(m, i, k, tmp, invK)
+      }
+      return
     }
-    if (sum > 0) {
-      const g = 1 / sum
-      for (let s = 0; s < k; s++) m[s][i] = tmp[s] * g
-    } else for (let s = 0; s < k; s++) m[s][i] = invK
+    case 'restore': {
+      for (let c = 0; c < count; c++) {
+        const i = indices[c]
+        const q = qs[c]
+        const a = q / 255
+        const b = 1 - a
+        const nw = b * prevW[c]
+        if (q === 255 || nw === 0) {
+          for (let s = 0; s < k; s++) m[s][i] = auto[s][i]
+          w[i] = 0
+          continue
+        }
+        const o = c * k
+        for (let s = 0; s < k; s++) tmp[s] = b * prev[o + s] + a * auto[s][i]
+        w[i] = nw
+        store(m, i, k, tmp, invK)
+      }
+      return
+    }
   }
+}
+
+/** Clamps tmp at 0, normalises it to sum 1 (uniform if all zero) and stores it at bin i. */
+function store(m: Float32Array[], i: number, k: number, tmp: Float64Array, invK: number): void {
+  let sum = 0
+  for (let s = 0; s < k; s++) {
+    if (tmp[s] < 0) tmp[s] = 0
+    sum += tmp[s]
+  }
+  if (sum > 0) {
+    const g = 1 / sum
+    for (let s = 0; s < k; s++) m[s][i] = tmp[s] * g
+  } else for (let s = 0; s < k; s++) m[s][i] = invK
 }
 
 /** The selected bins of a (tight) selection with their weights and previous state (sparse pre-image). */
