@@ -101,6 +101,11 @@ export interface ClusterOptions {
   /** Seed of the deterministic PRNG. Default 1. */
   seed?: number
   /**
+   * Weight of a bin in the fit: its magnitude |X| (default), sqrt |X|, its level in dB above the
+   * activity threshold, or 1 ('uniform').
+   */
+  weighting?: 'magnitude' | 'sqrt' | 'db' | 'uniform'
+  /**
    * Assign every bin to its nearest centroid (Clustering.assignment). Default true; false leaves
    * `assignment` empty (length 0), e.g. when only soft masks follow.
    */

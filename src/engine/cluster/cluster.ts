@@ -32,6 +32,25 @@ export function fitSample(analysis: Analysis, size: number, seed: number): FitSa
   return s
 }
 
+/** The k-means weight of each sampled bin from its magnitude (see ClusterOptions.weighting). */
+export function binWeights(
+  sample: FitSample,
+  weighting: NonNullable<ClusterOptions['weighting']>,
+): Float32Array {
+  if (weighting === 'magnitude') return sample.weights
+  const w = new Float32Array(sample.weights.length)
+  for (let i = 0; i < w.length; i++) {
+    const a = sample.weights[i]
+    w[i] =
+      weighting === 'sqrt'
+        ? Math.sqrt(a)
+        : weighting === 'db'
+          ? Math.max(1e-3, 20 * Math.log10(a / sample.threshold))
+          : 1
+  }
+  return w
+}
+
 /**
  * Spherical k-means of the active bins' embeddings (magnitude-weighted, k-means++, restarts) fitted
  * on a sample of up to `sampleSize` active bins, then every bin (silent ones too) assigned to its
@@ -49,7 +68,8 @@ export function clusterSources(
   const sample = fitSample(analysis, opts.sampleSize ?? 100_000, opts.seed ?? 1)
   const d = analysis.dim
   // Restarts on a strided sub-sample (cheap), then the winner refined on the whole sample.
-  const m = sample.weights.length
+  const weights = binWeights(sample, opts.weighting ?? 'magnitude')
+  const m = weights.length
   const subSize = Math.min(m, Math.max(2000, 1250 * k))
   let fit
   if (subSize < m) {
@@ -59,19 +79,19 @@ export function clusterSources(
     for (let i = 0; i < subSize; i++) {
       const j = Math.floor(i * stride)
       subPts.set(sample.points.subarray(j * d, j * d + d), i * d)
-      subW[i] = sample.weights[j]
+      subW[i] = weights[j]
     }
     const coarse = sphericalKMeans(subPts, subW, d, k, {
       restarts: opts.restarts ?? 4,
       maxIterations: Math.min(20, opts.maxIterations ?? 30),
       seed: opts.seed ?? 1,
     })
-    fit = sphericalKMeans(sample.points, sample.weights, d, k, {
+    fit = sphericalKMeans(sample.points, weights, d, k, {
       maxIterations: Math.min(10, opts.maxIterations ?? 30),
       init: coarse.centroids,
     })
   } else {
-    fit = sphericalKMeans(sample.points, sample.weights, d, k, {
+    fit = sphericalKMeans(sample.points, weights, d, k, {
       restarts: opts.restarts ?? 4,
       maxIterations: opts.maxIterations ?? 30,
       seed: opts.seed ?? 1,
@@ -81,8 +101,8 @@ export function clusterSources(
   const share = new Float64Array(k)
   let total = 0
   for (let i = 0; i < fit.labels.length; i++) {
-    share[fit.labels[i]] += sample.weights[i]
-    total += sample.weights[i]
+    share[fit.labels[i]] += weights[i]
+    total += weights[i]
   }
   const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => share[b] - share[a] || a - b)
   const centroids = new Float32Array(k * d)
