@@ -125,6 +125,16 @@ describe('project files', () => {
     expect(Array.from(p.clustering!.centroids)).toEqual(Array.from(project.clustering!.centroids))
     const ed = projectEditor(p)
     expect(same(ed.masks.masks, editor.masks.masks)).toBe(true)
+    // Undo after reopening restores exactly what the original session's undo gives.
+    const ed2 = projectEditor(p)
+    const orig = projectEditor(project)
+    for (let i = 0; i < 5; i++) {
+      ed2.undo()
+      orig.undo()
+    }
+    expect(same(ed2.masks.masks, orig.masks.masks)).toBe(true)
+    while (ed2.undo());
+    expect(same(ed2.masks.masks, p.automatic.masks)).toBe(true)
     // Redo after reopening re-applies exactly what the original redo gives.
     ed.redo()
     editor.redo()
