@@ -177,6 +177,40 @@ describe('synthesizeStems', () => {
     }
   })
 
+  it('keeps model-grid time: a mask switching at 0.5 s switches the stems at 0.5 s', async () => {
+    const rate = 44100
+    const n = rate
+    const x = new Float32Array(n).map((_, i) => 0.5 * Math.sin((2 * Math.PI * 1000 * i) / rate))
+    const hop = 256
+    const frames = Math.floor(16000 / hop) + 1
+    // Model frame t is centred at t * 256 / 16000 s: source 0 before 0.5 s, source 1 after.
+    const masks = gridMasks(2, 16000, 512, hop, frames, (t, _f, s) =>
+      (t * hop) / 16000 < 0.5 === (s === 0) ? 1 : 0,
+    )
+    const sink = new CollectingSink(2, 1, n)
+    await synthesizeStems({ sampleRate: rate, channels: [x] }, masks, sink)
+    const rms = (a: Float32Array, from: number, to: number): number => {
+      let e = 0
+      for (let i = from; i < to; i++) e += a[i] * a[i]
+      return Math.sqrt(e / (to - from))
+    }
+    const half = rate / 2
+    const w = 2048 // one output window either side of the switch may mix
+    expect(rms(sink.stems[0][0], 0, half - w)).toBeGreaterThan(0.3)
+    expect(rms(sink.stems[0][0], half + w, n)).toBeLessThan(1e-3)
+    expect(rms(sink.stems[1][0], 0, half - w)).toBeLessThan(1e-3)
+    expect(rms(sink.stems[1][0], half + w, n)).toBeGreaterThan(0.3)
+    // The crossover itself sits at 0.5 s: equal energy in both stems within a few ms of it.
+    let cross = 0
+    for (let i = half - w; i < half + w; i += 64) {
+      if (rms(sink.stems[1][0], i, i + 256) > rms(sink.stems[0][0], i, i + 256)) {
+        cross = i + 128
+        break
+      }
+    }
+    expect(Math.abs(cross - half) / rate).toBeLessThan(0.006)
+  })
+
   it('stops with an AbortError when aborted', async () => {
     const audio = noiseAudio(16000, 16000, 1)
     const masks = gridMasks(2, 16000, 512, 128, 126, () => 1)
