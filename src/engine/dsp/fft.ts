@@ -120,50 +120,117 @@ export class ComplexFft {
         }
         continue
       }
-      for (let g = 0; g < 2 * m; g += group) {
-        for (let j = 0, tj = 0; j < L2; j += 2, tj += 6) {
-          const w1r = t[tj]
-          const w1i = t[tj + 1] * s
-          const w2r = t[tj + 2]
-          const w2i = t[tj + 3] * s
-          const w3r = t[tj + 4]
-          const w3i = t[tj + 5] * s
-          const ia = g + j
-          const ic = ia + L2
-          const ib = ic + L2
-          const id = ib + L2
-          const ar = x[ia]
-          const ai = x[ia + 1]
-          const xbr = x[ib]
-          const xbi = x[ib + 1]
-          const xcr = x[ic]
-          const xci = x[ic + 1]
-          const xdr = x[id]
-          const xdi = x[id + 1]
-          const br = xbr * w1r - xbi * w1i
-          const bi = xbr * w1i + xbi * w1r
-          const cr = xcr * w2r - xci * w2i
-          const ci = xcr * w2i + xci * w2r
-          const dr = xdr * w3r - xdi * w3i
-          const di = xdr * w3i + xdi * w3r
-          const t0r = ar + cr
-          const t0i = ai + ci
-          const t1r = ar - cr
-          const t1i = ai - ci
-          const t2r = br + dr
-          const t2i = bi + di
-          const t3r = (br - dr) * s
-          const t3i = (bi - di) * s
-          x[ia] = t0r + t2r
-          x[ia + 1] = t0i + t2i
-          x[ib] = t0r - t2r
-          x[ib + 1] = t0i - t2i
-          x[ic] = t1r + t3i
-          x[ic + 1] = t1i - t3r
-          x[id] = t1r - t3i
-          x[id + 1] = t1i + t3r
-        }
-      }
+      if (inverse) radix4Inverse(x, 2 * m, L2, group, t)
+      else radix4Forward(x, 2 * m, L2, group, t)
+    }
+  }
+}
+
+/**
+ * One radix-4 DIT stage (forward): for every twiddle index j (outer, so its twiddles load once)
+ * and every group of 4L (inner): 3 complex multiplies, 8 complex adds.
+ */
+function radix4Forward(
+  x: Float64Array,
+  len: number,
+  L2: number,
+  group: number,
+  t: Float64Array,
+): void {
+  for (let j = 0, tj = 0; j < L2; j += 2, tj += 6) {
+    const w1r = t[tj]
+    const w1i = t[tj + 1]
+    const w2r = t[tj + 2]
+    const w2i = t[tj + 3]
+    const w3r = t[tj + 4]
+    const w3i = t[tj + 5]
+    for (let ia = j; ia < len; ia += group) {
+      const ic = ia + L2
+      const ib = ic + L2
+      const id = ib + L2
+      const ar = x[ia]
+      const ai = x[ia + 1]
+      const xbr = x[ib]
+      const xbi = x[ib + 1]
+      const xcr = x[ic]
+      const xci = x[ic + 1]
+      const xdr = x[id]
+      const xdi = x[id + 1]
+      const br = xbr * w1r - xbi * w1i
+      const bi = xbr * w1i + xbi * w1r
+      const cr = xcr * w2r - xci * w2i
+      const ci = xcr * w2i + xci * w2r
+      const dr = xdr * w3r - xdi * w3i
+      const di = xdr * w3i + xdi * w3r
+      const t0r = ar + cr
+      const t0i = ai + ci
+      const t1r = ar - cr
+      const t1i = ai - ci
+      const t2r = br + dr
+      const t2i = bi + di
+      const t3r = br - dr
+      const t3i = bi - di
+      x[ia] = t0r + t2r
+      x[ia + 1] = t0i + t2i
+      x[ib] = t0r - t2r
+      x[ib + 1] = t0i - t2i
+      x[ic] = t1r + t3i
+      x[ic + 1] = t1i - t3r
+      x[id] = t1r - t3i
+      x[id + 1] = t1i + t3r
+    }
+  }
+}
+
+/** One radix-4 DIT stage with conjugate twiddles (inverse transform). */
+function radix4Inverse(
+  x: Float64Array,
+  len: number,
+  L2: number,
+  group: number,
+  t: Float64Array,
+): void {
+  for (let j = 0, tj = 0; j < L2; j += 2, tj += 6) {
+    const w1r = t[tj]
+    const w1i = -t[tj + 1]
+    const w2r = t[tj + 2]
+    const w2i = -t[tj + 3]
+    const w3r = t[tj + 4]
+    const w3i = -t[tj + 5]
+    for (let ia = j; ia < len; ia += group) {
+      const ic = ia + L2
+      const ib = ic + L2
+      const id = ib + L2
+      const ar = x[ia]
+      const ai = x[ia + 1]
+      const xbr = x[ib]
+      const xbi = x[ib + 1]
+      const xcr = x[ic]
+      const xci = x[ic + 1]
+      const xdr = x[id]
+      const xdi = x[id + 1]
+      const br = xbr * w1r - xbi * w1i
+      const bi = xbr * w1i + xbi * w1r
+      const cr = xcr * w2r - xci * w2i
+      const ci = xcr * w2i + xci * w2r
+      const dr = xdr * w3r - xdi * w3i
+      const di = xdr * w3i + xdi * w3r
+      const t0r = ar + cr
+      const t0i = ai + ci
+      const t1r = ar - cr
+      const t1i = ai - ci
+      const t2r = br + dr
+      const t2i = bi + di
+      const t3r = dr - br
+      const t3i = di - bi
+      x[ia] = t0r + t2r
+      x[ia + 1] = t0i + t2i
+      x[ib] = t0r - t2r
+      x[ib + 1] = t0i - t2i
+      x[ic] = t1r + t3i
+      x[ic + 1] = t1i - t3r
+      x[id] = t1r - t3i
+      x[id + 1] = t1i + t3r
     }
   }
 }
