@@ -9,7 +9,7 @@
  * fixture, whose network timings are not representative)   --json OUT   --no-reference   --device cpu
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { clusterSources, separate, sourceMasks, type StageTimings } from '../src/engine'
@@ -58,6 +58,21 @@ async function best(reps: number, f: () => unknown): Promise<number> {
     b = Math.min(b, (performance.now() - t) / 1000)
   }
   return b
+}
+
+/**
+ * Peak resident memory of this process, bytes: VmHWM from /proc (Linux), else getrusage's maxRSS.
+ * (maxRSS is inherited through fork + exec on Linux, so a child of a big parent would report the
+ * parent's size; VmHWM belongs to this process image only.)
+ */
+function peakRss(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
+    if (m) return Number(m[1]) * 1024
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024
 }
 
 // ---------------------------------------------------------------- child: prepare one input
@@ -131,7 +146,7 @@ async function measure(seconds: number): Promise<CaseResult> {
   const commit = (performance.now() - tc) / 1000
   const fileToStems = (performance.now() - t0) / 1000
   const cpu = cpuSec() - c0
-  const peakRssMB = (process.resourceUsage().maxRSS * 1024) / 2 ** 20
+  const peakRssMB = peakRss() / 2 ** 20
   // Another k, no network: cluster + masks on the model grid.
   const hardK4 = await best(2, () =>
     sourceMasks(res.analysis, clusterSources(res.analysis, 4), 'hard'),
@@ -291,15 +306,11 @@ async function references(): Promise<RefRow[]> {
 
 // ---------------------------------------------------------------- main
 function runChild(args: string[]): string {
-  const r = spawnSync(
-    process.execPath,
-    ['scripts/run-ts.mjs', 'bench/bench.ts', ...args],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    },
-  )
+  const r = spawnSync(process.execPath, ['scripts/run-ts.mjs', 'bench/bench.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  })
   if (r.status !== 0)
     throw new Error(`bench child ${args.join(' ')} failed with status ${r.status}`)
   return r.stdout
