@@ -1,6 +1,6 @@
 import type { ModelMetadata } from '../shared/model'
 import { analyse } from './analyse'
-import { clusterSources } from './cluster/cluster'
+import { clusterSources, FIT_SAMPLE_SIZE, fitSample } from './cluster/cluster'
 import { suggestSourceCount } from './cluster/suggest'
 import type { Embedder } from './embedder'
 import { DEFAULT_BETA, maskRows } from './masks/masks'
@@ -117,6 +117,10 @@ export async function separate(
       throw new RangeError(`sources must be 'auto' or an integer in 1..32, got ${k}`)
   }
   throwIfAborted(opts.signal)
+  onProgress?.({ stage: 'activeBins', fraction: 0.77 })
+  const ta = performance.now()
+  fitSample(analysis, FIT_SAMPLE_SIZE, 1) // the active-bin sample clusterSources fits on (cached)
+  timings.activeBins = (performance.now() - ta) / 1000
   onProgress?.({ stage: 'kmeans', fraction: 0.78 })
   const tk = performance.now()
   const clustering = clusterSources(analysis, k, { assign: settings.mask === 'hard' })

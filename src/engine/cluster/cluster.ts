@@ -13,6 +13,9 @@ export interface FitSample {
   threshold: number
 }
 
+/** Active bins sampled for the k-means fit by default. */
+export const FIT_SAMPLE_SIZE = 100_000
+
 const sampleCache = new WeakMap<Analysis, Map<string, FitSample>>()
 
 /** Up to `size` active bins of the analysis (uniform draw), cached per analysis. */
@@ -65,7 +68,7 @@ export function clusterSources(
 ): Clustering {
   if (!(Number.isInteger(k) && k >= 1 && k <= 255))
     throw new RangeError(`clusterSources: k must be an integer in 1..255, got ${k}`)
-  const sample = fitSample(analysis, opts.sampleSize ?? 100_000, opts.seed ?? 1)
+  const sample = fitSample(analysis, opts.sampleSize ?? FIT_SAMPLE_SIZE, opts.seed ?? 1)
   const d = analysis.dim
   // Restarts on a strided sub-sample (cheap), then the winner refined on the whole sample.
   const weights = binWeights(sample, opts.weighting ?? 'magnitude')
