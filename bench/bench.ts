@@ -372,6 +372,7 @@ async function main(): Promise<void> {
     'features',
     'embed',
     'quantize',
+    'activeBins',
     'kmeans',
     'masks',
     'apply',
