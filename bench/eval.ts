@@ -9,7 +9,7 @@
  *
  * Reads <testsets>/<split>/manifest.json ({ mixtures: [{ id, mix, sources: [...] }] }, paths relative).
  * Options: --testsets DIR (default training/cache/testsets) --model PATH --splits a,b --max N
- *          --mask hard|soft (default hard) --max-k 6 --weighting magnitude|sqrt|db|uniform --json OUT
+ *          --mask hard|soft (default hard) --max-k 6 --weighting magnitude|sqrt|db|uniform --beta 5 --json OUT
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -157,6 +157,7 @@ async function main(): Promise<void> {
   const { embedder, provider } = await createOnnxEmbedder(onnxPath, metadata, { device: 'cpu' })
   const mode = (opt('mask') ?? 'hard') as MaskMode
   const maxK = Number(opt('max-k') ?? 6)
+  const beta = Number(opt('beta') ?? 5)
   const weighting = (opt('weighting') ?? 'magnitude') as 'magnitude' | 'sqrt' | 'db' | 'uniform'
   const limit = Number(opt('max') ?? Infinity)
   console.log(`# Unweave eval — ${new Date().toISOString()}`)
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
       const analysis = await analyse(mix, metadata, embedder)
       const clustering = clusterSources(analysis, k, { assign: mode === 'hard', weighting })
       const sink = memorySink(k, mix.channels.length, n)
-      await synthesizeStems(mix, sourceMasks(analysis, clustering, mode), sink)
+      await synthesizeStems(mix, sourceMasks(analysis, clustering, mode, { beta }), sink)
       rows.seconds += (performance.now() - t0) / 1000
       const refs = sources.map((s) => s.channels)
       rows.model.push(siSdrImprovement(sink.stems, refs, mix.channels))
