@@ -35,6 +35,8 @@ const opt = (name: string): string | undefined => {
 const flag = (name: string): boolean => argv.includes(`--${name}`)
 const RATE = 44100
 const SOURCES = 3
+/** The CLI's default mask mode. */
+const MASK = 'soft' as const
 const workDir = join(tmpdir(), 'unweave-bench')
 
 function modelPath(): string {
@@ -138,7 +140,7 @@ async function measure(seconds: number): Promise<CaseResult> {
     audio,
     metadata,
     embedder,
-    { sources: SOURCES, mask: 'hard' },
+    { sources: SOURCES, mask: MASK },
     { write: (s, block) => writers[s].write(block) },
   )
   const tc = performance.now()
@@ -350,7 +352,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(
-    '\n## File to stems on disk (decode -> separate k=3 hard -> 3 x WAV 32f), one process per case\n',
+    '\n## File to stems on disk (decode -> separate k=3 soft -> 3 x WAV 32f), one process per case\n',
   )
   for (const s of cases) {
     runChild(['--prepare', String(s)])

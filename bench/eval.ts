@@ -9,7 +9,7 @@
  *
  * Reads <testsets>/<split>/manifest.json ({ mixtures: [{ id, mix, sources: [...] }] }, paths relative).
  * Options: --testsets DIR (default training/cache/testsets) --model PATH --splits a,b --max N
- *          --mask hard|soft (default hard) --max-k 6 --weighting magnitude|sqrt|db|uniform --beta 5 --json OUT
+ *          --mask hard|soft (default soft, as the CLI) --max-k 6 --weighting magnitude|sqrt|db|uniform --beta 5 --json OUT
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     opt('model') ?? (existsSync('models/unweave-dc.json') ? 'models/unweave-dc.json' : undefined)
   const { metadata, onnxPath } = await loadModel(modelPath)
   const { embedder, provider } = await createOnnxEmbedder(onnxPath, metadata, { device: 'cpu' })
-  const mode = (opt('mask') ?? 'hard') as MaskMode
+  const mode = (opt('mask') ?? 'soft') as MaskMode
   const maxK = Number(opt('max-k') ?? 6)
   const beta = Number(opt('beta') ?? 5)
   const weighting = (opt('weighting') ?? 'magnitude') as 'magnitude' | 'sqrt' | 'db' | 'uniform'
