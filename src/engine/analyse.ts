@@ -1,3 +1,4 @@
+import { ModelError } from '../shared/errors'
 import type { ModelMetadata } from '../shared/model'
 import { quantizeRows } from './cluster/embeddings'
 import { downmix } from './dsp/downmix'
@@ -153,7 +154,12 @@ export async function analyse(
       ),
     }
     if (done) {
-      keepChunkCentres(done.out, geometry, done.c0, done.nb, embeddings) // float [B, L, F, D] -> int8 rows
+      const bad = keepChunkCentres(done.out, geometry, done.c0, done.nb, embeddings) // float [B, L, F, D] -> int8 rows
+      if (bad > 0) {
+        throw new ModelError(
+          `the model produced ${bad} invalid (NaN) embedding values; it is damaged or does not fit this engine. Use a model exported by Unweave's training.`,
+        )
+      }
       lap('quantize')
       progress('embed', Math.min(1, (done.c0 + done.nb) / chunks))
     }
@@ -212,21 +218,32 @@ function fillFeatures(
   }
 }
 
-/** Quantises the kept centre frames of chunks [c0, c0 + nb) (embedder output [nb, L, F, D]) into emb. */
+/**
+ * Quantises the kept centre frames of chunks [c0, c0 + nb) (embedder output [nb, L, F, D]) into emb;
+ * returns the count of NaN values met.
+ */
 function keepChunkCentres(
   out: Float32Array,
   g: ChunkGeometry,
   c0: number,
   nb: number,
   emb: Int8Array,
-): void {
+): number {
   const { bins, dim, chunkLen, core, chunks, frames } = g
+  let bad = 0
   for (let b = 0; b < nb; b++) {
     const i = c0 + b
     const keepFrom = chunks === 1 ? 0 : i * core
     const keepTo = chunks === 1 ? frames : Math.min(frames, (i + 1) * core)
     const srcRow = b * chunkLen * bins + (keepFrom - chunkStart(g, i)) * bins
     const rows = (keepTo - keepFrom) * bins
-    quantizeRows(out.subarray(srcRow * dim, (srcRow + rows) * dim), emb, dim, keepFrom * bins, rows)
+    bad += quantizeRows(
+      out.subarray(srcRow * dim, (srcRow + rows) * dim),
+      emb,
+      dim,
+      keepFrom * bins,
+      rows,
+    )
   }
+  return bad
 }

@@ -10,6 +10,7 @@ import {
   synthesizeStems,
 } from '../../src/engine'
 import type { PcmAudio, StemSink } from '../../src/engine'
+import { ModelError } from '../../src/shared/errors'
 import { chunkPositionEmbedder, fakeModel, frequencySplitEmbedder } from './fakes'
 
 class MemorySink implements StemSink {
@@ -176,6 +177,16 @@ describe('engine pipeline (plumbing, fake embedder)', () => {
     await expect(
       analyse(mix, fakeModel({ embeddingDim: 8 }), chunkPositionEmbedder(4, 1)),
     ).rejects.toThrow(/embeddingDim/)
+  })
+
+  it('a model that emits NaN embeddings fails with a ModelError', async () => {
+    const { mix } = twoSourceMix(16000, 1)
+    const nanEmbedder = {
+      dim: 8,
+      embed: async (_f: Float32Array, b: number, t: number, f: number) =>
+        new Float32Array(b * t * f * 8).fill(Number.NaN),
+    }
+    await expect(analyse(mix, fakeModel(), nanEmbedder)).rejects.toThrow(ModelError)
   })
 
   it('aborts with an AbortError', async () => {

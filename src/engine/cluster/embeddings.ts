@@ -5,21 +5,31 @@ import { packCentroids } from './dots'
  * them are within ~1e-2 of the float ones, plenty for k-means and masks, at 1/4 of the memory.
  */
 
-/** Quantises `count` unit rows of src (float32 [count * d]) into dst at row offset `row`. */
+/**
+ * Quantises `count` unit rows of src (float32 [count * d]) into dst at row offset `row`; returns how
+ * many values were not finite (stored as 0).
+ */
 export function quantizeRows(
   src: Float32Array,
   dst: Int8Array,
   d: number,
   row: number,
   count: number,
-): void {
+): number {
   const o = row * d
   const len = count * d
+  let bad = 0
   for (let i = 0; i < len; i++) {
     let v = src[i] * 127
-    v = v > 127 ? 127 : v < -127 ? -127 : v === v ? v : 0 // NaN -> 0
+    if (!(v > -128 && v < 128)) {
+      if (v !== v) {
+        bad++
+        v = 0
+      } else v = v > 0 ? 127 : -127
+    }
     dst[o + i] = ((v + 128.5) | 0) - 128 // round half up, without Math.round (5x faster here)
   }
+  return bad
 }
 
 /** Copies the quantised rows at `indices` back to float32 unit vectors [indices.length * d] (zero rows stay zero). */
