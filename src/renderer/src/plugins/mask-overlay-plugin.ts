@@ -223,7 +223,14 @@ export class MaskOverlayPlugin extends BasePlugin<MaskOverlayEvents, MaskOverlay
       if (performance.now() - t0 > SLICE_BUDGET_MS) break
     }
     this.#flush(pending.from, x)
-    this.#frameMs += performance.now() - t0
+    const t1 = performance.now()
+    this.#frameMs += t1 - t0
+    // one entry per slice: the e2e reads how long a brush dab's repaint took
+    performance.measure?.('overlay:slice', {
+      start: t0,
+      end: t1,
+      detail: { columns: x - pending.from },
+    })
     if (x < pending.to) {
       this.#pending = { from: x, to: pending.to }
       this.#frame.schedule()

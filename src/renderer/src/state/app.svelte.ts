@@ -4,6 +4,7 @@ import type { Backend } from '../lib/backend'
 import { Errors } from './errors.svelte'
 import { ExportDialog } from './export-dialog.svelte'
 import { History } from './history.svelte'
+import { MaskEditor } from './mask-editor.svelte'
 import { Playback, type AudioContextLike } from './playback.svelte'
 import { Project } from './project.svelte'
 import { Separation, type SourceCount } from './separation.svelte'
@@ -22,6 +23,7 @@ export class AppState {
   readonly view: View
   readonly errors: Errors
   readonly history: History
+  readonly editor: MaskEditor
   /** 'darwin' | 'win32' | 'linux' | 'other' (Cmd or Ctrl). */
   platform = $state<string>('other')
   /** True in Electron, where native menu accelerators send open/export/undo themselves. */
@@ -43,6 +45,12 @@ export class AppState {
     this.exportDialog = new ExportDialog(backend)
     this.view = new View()
     this.history = new History()
+    this.editor = new MaskEditor(
+      backend,
+      this.history,
+      () => this.separation.names,
+      (context, e) => this.errors.report(context, e),
+    )
     if (typeof navigator !== 'undefined' && /Mac/i.test(navigator.platform))
       this.platform = 'darwin'
   }
@@ -94,6 +102,7 @@ export class AppState {
   }
 
   #fileShown(info: FileInfo): void {
+    this.editor.setMasks(null, null)
     this.separation.setFile(info.fileId)
     this.history.clear()
     this.playback.setMedia(info.fileId, info.sampleRate, info.durationSec)
@@ -139,6 +148,7 @@ export class AppState {
   }
 
   #sourcesChanged(): void {
+    this.editor.setMasks(this.separation.separationId, this.separation.masks)
     this.playback.setSources(this.separation.separationId, this.separation.k)
     void this.playback.prepareStems()
   }
@@ -250,6 +260,7 @@ export class AppState {
       case 'zoom-fit':
         return this.view.zoomToFit()
       case 'close-file':
+        this.editor.setMasks(null, null)
         this.playback.setMedia(null, 0, 0)
         this.separation.setFile(null)
         this.history.clear()
@@ -279,6 +290,7 @@ export class AppState {
     }
     if (e.ctrlKey || e.metaKey || e.altKey || isTextEntry(e.target)) return false
     if (this.exportDialog.open) return false
+    if (this.editor.handleKey(e.key)) return true
     if (e.key === ' ' || e.key === 'Spacebar') {
       if (isButtonLike(e.target)) return false
       if (this.project.isReady) void this.playback.toggle()

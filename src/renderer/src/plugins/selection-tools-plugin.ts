@@ -1,0 +1,292 @@
+import BasePlugin, { type BasePluginEvents } from 'wavesurfer.js/dist/base-plugin.js'
+import type { GridPoint } from '../../../engine/edits/selection'
+import { hzToPosition, type FreqAxis } from '../lib/freq-scale'
+import { timeToX, type TimeWindow } from '../lib/raster'
+import type { BrushPoint, Tool } from '../state/mask-editor.svelte'
+import { fitCanvas, frameCoalescer, visibleWindow } from './timeline-view'
+
+/** The mask grid the tools select on. */
+export interface ToolGrid {
+  sampleRate: number
+  hop: number
+  nFft: number
+  frames: number
+  bins: number
+}
+
+/** Events of the selection tools. */
+export type SelectionToolsEvents = BasePluginEvents & {
+  /** Brush/eraser pressed, dragged, released. */
+  'stroke-start': [p: BrushPoint]
+  'stroke-move': [p: BrushPoint]
+  'stroke-end': []
+  /** A rectangle, lasso, time range or band was drawn: its points on the grid. */
+  shape: [kind: Tool, points: GridPoint[]]
+  /** The wand clicked a bin. */
+  pick: [p: GridPoint]
+}
+
+/** Options of the selection tools. */
+export interface SelectionToolsOptions {
+  /** The spectrogram's host element; the tools' canvas goes over the mask overlay. */
+  container: HTMLElement
+  /** Time (s) under a viewport x and frequency (Hz) under a viewport y (the spectrogram's maths). */
+  timeAt(clientX: number): number
+  hzAt(clientY: number): number
+}
+
+/**
+ * The mask-editing tools on the spectrogram (architecture habit 11): pointer capture, the brush
+ * cursor, the rectangle / lasso / time range / band drawn while dragging, and the current selection's
+ * outline. Emits grid points; the MaskEditor turns them into selections and edits.
+ */
+export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, SelectionToolsOptions> {
+  #canvas: HTMLCanvasElement
+  #ctx: CanvasRenderingContext2D | null
+  #tool: Tool | null = null
+  #grid: ToolGrid | null = null
+  #axis: FreqAxis = 'log'
+  #maxHz = 22050
+  #brushPx = 12
+  #pointer: { x: number; y: number } | null = null
+  #drag: { points: GridPoint[]; pointerId: number } | null = null
+  #selection: { kind: Tool; points: GridPoint[] } | null = null
+  #frame = frameCoalescer(() => this.drawNow())
+  #cleanup: (() => void)[] = []
+
+  constructor(options: SelectionToolsOptions) {
+    super(options)
+    this.#canvas = options.container.ownerDocument.createElement('canvas')
+    this.#canvas.className = 'uw-selection-tools'
+    this.#canvas.setAttribute('aria-hidden', 'true')
+    Object.assign(this.#canvas.style, {
+      position: 'absolute',
+      left: '0',
+      top: '0',
+      width: '100%',
+      height: '100%',
+      zIndex: '2',
+      pointerEvents: 'none',
+    })
+    this.#ctx = this.#canvas.getContext('2d')
+  }
+
+  protected override onInit(): void {
+    const ws = this.wavesurfer
+    if (!ws) return
+    const c = this.options.container
+    c.append(this.#canvas)
+    const redraw = () => this.#frame.schedule()
+    this.subscriptions.push(ws.on('scroll', redraw), ws.on('zoom', redraw), ws.on('resize', redraw))
+    const down = (e: PointerEvent) => this.#down(e)
+    const move = (e: PointerEvent) => this.#move(e)
+    const up = (e: PointerEvent) => this.#up(e)
+    const leave = () => {
+      this.#pointer = null
+      this.#frame.schedule()
+    }
+    c.addEventListener('pointerdown', down)
+    c.addEventListener('pointermove', move)
+    c.addEventListener('pointerup', up)
+    c.addEventListener('pointercancel', up)
+    c.addEventListener('pointerleave', leave)
+    this.#cleanup.push(() => {
+      c.removeEventListener('pointerdown', down)
+      c.removeEventListener('pointermove', move)
+      c.removeEventListener('pointerup', up)
+      c.removeEventListener('pointercancel', up)
+      c.removeEventListener('pointerleave', leave)
+    })
+  }
+
+  /** The active tool (null: the tools do nothing, clicks seek). */
+  setTool(tool: Tool | null): void {
+    this.#tool = tool
+    this.options.container.style.cursor = tool ? 'none' : ''
+    if (tool === null) this.#drag = null
+    this.#frame.schedule()
+  }
+
+  setGrid(grid: ToolGrid | null): void {
+    this.#grid = grid
+  }
+
+  setAxis(axis: FreqAxis, maxHz: number): void {
+    this.#axis = axis
+    this.#maxHz = maxHz
+    this.#frame.schedule()
+  }
+
+  setBrushSize(px: number): void {
+    this.#brushPx = px
+    this.#frame.schedule()
+  }
+
+  /** The selection outline to show (grid points of its shape), or none. */
+  setSelection(shape: { kind: Tool; points: GridPoint[] } | null): void {
+    this.#selection = shape
+    this.#frame.schedule()
+  }
+
+  /** The grid point under a viewport position, with the brush radius there. */
+  pointAt(clientX: number, clientY: number): BrushPoint | null {
+    const g = this.#grid
+    if (!g) return null
+    const framesPerSec = g.sampleRate / g.hop
+    const binsPerHz = g.nFft / g.sampleRate
+    const r = this.#brushPx
+    const t = this.options.timeAt(clientX)
+    const tr = this.options.timeAt(clientX + r)
+    const hz = this.options.hzAt(clientY)
+    const hzTop = this.options.hzAt(clientY - r)
+    const hzBottom = this.options.hzAt(clientY + r)
+    return {
+      frame: t * framesPerSec,
+      bin: hz * binsPerHz,
+      radiusFrames: Math.max(0.5, (tr - t) * framesPerSec),
+      radiusBins: Math.max(0.5, ((hzTop - hzBottom) * binsPerHz) / 2),
+    }
+  }
+
+  #down(e: PointerEvent): void {
+    const tool = this.#tool
+    if (!tool || e.button !== 0 || !this.#grid) return
+    const p = this.pointAt(e.clientX, e.clientY)
+    if (!p) return
+    e.preventDefault()
+    e.stopPropagation()
+    if (tool === 'wand') {
+      this.emit('pick', { frame: p.frame, bin: p.bin })
+      return
+    }
+    try {
+      this.options.container.setPointerCapture?.(e.pointerId)
+    } catch {
+      // synthetic events have no active pointer
+    }
+    this.#drag = { points: [{ frame: p.frame, bin: p.bin }], pointerId: e.pointerId }
+    if (tool === 'brush' || tool === 'eraser') this.emit('stroke-start', p)
+    this.#frame.schedule()
+  }
+
+  #move(e: PointerEvent): void {
+    if (!this.#tool) return
+    const rect = this.options.container.getBoundingClientRect()
+    this.#pointer = { x: e.clientX - rect.left, y: e.clientY - rect.top }
+    const d = this.#drag
+    if (d && d.pointerId === e.pointerId) {
+      const p = this.pointAt(e.clientX, e.clientY)
+      if (p) {
+        const gp = { frame: p.frame, bin: p.bin }
+        if (this.#tool === 'lasso' || this.#tool === 'brush' || this.#tool === 'eraser')
+          d.points.push(gp)
+        else d.points = [d.points[0], gp]
+        if (this.#tool === 'brush' || this.#tool === 'eraser') this.emit('stroke-move', p)
+      }
+    }
+    this.#frame.schedule()
+  }
+
+  #up(e: PointerEvent): void {
+    const d = this.#drag
+    const tool = this.#tool
+    if (!d || d.pointerId !== e.pointerId || !tool) return
+    this.#drag = null
+    try {
+      this.options.container.releasePointerCapture?.(d.pointerId)
+    } catch {
+      // not captured
+    }
+    if (tool === 'brush' || tool === 'eraser') this.emit('stroke-end')
+    else if (d.points.length > 1) this.emit('shape', tool, d.points)
+    this.#frame.schedule()
+  }
+
+  /** Draws the cursor, the shape being dragged and the selection outline now. */
+  drawNow(): void {
+    const ws = this.wavesurfer
+    const ctx = this.#ctx
+    if (!ws || !ctx) return
+    const c = this.options.container
+    fitCanvas(this.#canvas, c.clientWidth, c.clientHeight)
+    const w = this.#canvas.width
+    const h = this.#canvas.height
+    ctx.clearRect(0, 0, w, h)
+    const win = visibleWindow(ws)
+    const g = this.#grid
+    if (g) {
+      if (this.#selection) this.#shape(ctx, this.#selection.kind, this.#selection.points, win, g)
+      if (this.#drag && this.#tool && this.#tool !== 'brush' && this.#tool !== 'eraser')
+        this.#shape(ctx, this.#tool, this.#drag.points, win, g, true)
+    }
+    const p = this.#pointer
+    if (p && this.#tool) {
+      const sx = w / Math.max(1, c.clientWidth)
+      ctx.strokeStyle = 'rgba(255,255,255,0.9)'
+      ctx.lineWidth = 1
+      ctx.beginPath()
+      if (this.#tool === 'brush' || this.#tool === 'eraser') {
+        ctx.arc(p.x * sx, p.y * sx, this.#brushPx * sx, 0, Math.PI * 2)
+        if (this.#tool === 'eraser') ctx.setLineDash([3, 3])
+      } else {
+        ctx.moveTo(p.x * sx - 6, p.y * sx)
+        ctx.lineTo(p.x * sx + 6, p.y * sx)
+        ctx.moveTo(p.x * sx, p.y * sx - 6)
+        ctx.lineTo(p.x * sx, p.y * sx + 6)
+      }
+      ctx.stroke()
+      ctx.setLineDash([])
+    }
+  }
+
+  #shape(
+    ctx: CanvasRenderingContext2D,
+    kind: Tool,
+    points: GridPoint[],
+    win: TimeWindow,
+    g: ToolGrid,
+    live = false,
+  ): void {
+    const w = this.#canvas.width
+    const h = this.#canvas.height
+    const x = (frame: number) => timeToX((frame * g.hop) / g.sampleRate, w, win)
+    const y = (bin: number) =>
+      (1 - hzToPosition((bin * g.sampleRate) / g.nFft, this.#axis, this.#maxHz)) * h
+    ctx.save()
+    ctx.strokeStyle = live ? 'rgba(255,255,255,0.95)' : 'rgba(255,230,120,0.95)'
+    ctx.fillStyle = live ? 'rgba(255,255,255,0.08)' : 'rgba(255,230,120,0.10)'
+    ctx.setLineDash([5, 4])
+    ctx.lineWidth = 1
+    ctx.beginPath()
+    const a = points[0]
+    const b = points[points.length - 1]
+    if (kind === 'lasso') {
+      points.forEach((p, i) =>
+        i ? ctx.lineTo(x(p.frame), y(p.bin)) : ctx.moveTo(x(p.frame), y(p.bin)),
+      )
+      ctx.closePath()
+    } else if (kind === 'time') {
+      ctx.rect(x(Math.min(a.frame, b.frame)), 0, Math.abs(x(b.frame) - x(a.frame)), h)
+    } else if (kind === 'band') {
+      const y0 = Math.min(y(a.bin), y(b.bin))
+      ctx.rect(0, y0, w, Math.abs(y(b.bin) - y(a.bin)))
+    } else {
+      const x0 = Math.min(x(a.frame), x(b.frame))
+      const y0 = Math.min(y(a.bin), y(b.bin))
+      ctx.rect(x0, y0, Math.abs(x(b.frame) - x(a.frame)), Math.abs(y(b.bin) - y(a.bin)))
+    }
+    ctx.fill()
+    ctx.stroke()
+    ctx.restore()
+  }
+
+  /** Removes the canvas and the pointer listeners. */
+  override destroy(): void {
+    this.#frame.cancel()
+    for (const off of this.#cleanup) off()
+    this.#cleanup = []
+    this.options.container.style.cursor = ''
+    this.#canvas.remove()
+    super.destroy()
+  }
+}

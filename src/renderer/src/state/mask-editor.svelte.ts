@@ -1,0 +1,485 @@
+/**
+ * Hand editing of the source masks (issue 5): the tool, brush size and softness, the target
+ * source, the current selection, and the edit actions. Edits run through the engine's
+ * `EditableMasks` (src/engine/edits, the code main uses for playback and export), updated in place
+ * so the overlay repaints only the touched columns; every finished edit is sent to main and is one
+ * undoable change in the app's History.
+ */
+import {
+  EditableMasks,
+  type EditAction,
+  type EditCommand,
+  type Stroke,
+  type TouchedRange,
+} from '../../../engine/edits/editable-masks'
+import {
+  brushSelection,
+  emptySelection,
+  frequencyBandSelection,
+  isEmptySelection,
+  lassoSelection,
+  rectangleSelection,
+  selectedCount,
+  timeRangeSelection,
+  type GridPoint,
+  type Selection,
+} from '../../../engine/edits/selection'
+import type { SourceMasks } from '../../../engine/types'
+import type { Backend } from '../lib/backend'
+import { callEdit, hasEditChannel, type EditOp } from '../lib/edit-backend'
+import type { DisplayMasks } from '../lib/raster'
+import type { History } from './history.svelte'
+
+/** The selection tools. */
+export type Tool = 'brush' | 'eraser' | 'rect' | 'lasso' | 'time' | 'band' | 'wand'
+
+/** The tools in palette order, with their names and keyboard shortcuts. */
+export const TOOLS: { tool: Tool; label: string; key: string }[] = [
+  { tool: 'brush', label: 'Brush', key: 'B' },
+  { tool: 'eraser', label: 'Eraser', key: 'E' },
+  { tool: 'rect', label: 'Rectangle', key: 'R' },
+  { tool: 'lasso', label: 'Lasso', key: 'L' },
+  { tool: 'time', label: 'Time range', key: 'T' },
+  { tool: 'band', label: 'Frequency band', key: 'F' },
+  { tool: 'wand', label: 'Wand', key: 'W' },
+]
+
+/** A point under the pointer on the mask grid, with the brush radius there in frames and bins. */
+export interface BrushPoint extends GridPoint {
+  radiusFrames: number
+  radiusBins: number
+}
+
+/** Touched frames, for the overlay and playback (seconds of the file). */
+export interface EditTouch {
+  range: TouchedRange
+  startSec: number
+  endSec: number
+  /** 'local': the renderer's masks changed (repaint); 'main': main has it too (re-read audio). */
+  phase: 'local' | 'main'
+}
+
+/** Time per pointer event of a brush stroke (ms): applying the edit. */
+export interface StrokeStats {
+  events: number
+  maxMs: number
+  meanMs: number
+}
+
+/**
+ * Masks from main (uint8, value * scale) as float SourceMasks; the editor makes them canonical.
+ */
+export function sourceMasksFromDisplay(d: DisplayMasks): SourceMasks {
+  const n = d.frames * d.bins
+  const masks = d.masks.map((m) => {
+    if (m instanceof Float32Array && d.scale === 1) return m.slice()
+    const o = new Float32Array(n)
+    const s = d.scale
+    for (let i = 0; i < n; i++) o[i] = m[i] * s
+    return o
+  })
+  return {
+    k: d.k,
+    sampleRate: d.sampleRate,
+    nFft: d.nFft,
+    hop: d.hop,
+    frames: d.frames,
+    bins: d.bins,
+    masks,
+  }
+}
+
+/** Words for an action ("Assign to Source 2"), given the sources' names. */
+export function describeAction(a: EditAction, names: string[]): string {
+  const n = (i: number) => names[i] ?? `Source ${i + 1}`
+  switch (a.type) {
+    case 'assign':
+      return `Assign to ${n(a.to)}`
+    case 'move':
+      return `Move ${n(a.from)} → ${n(a.to)}`
+    case 'split':
+      return 'Split evenly'
+    case 'restore':
+      return 'Return to automatic'
+  }
+}
+
+export class MaskEditor {
+  /** The active tool; null = the pointer seeks and selects loops as before. */
+  tool = $state<Tool | null>(null)
+  /** Brush radius in screen pixels. */
+  brushSize = $state(12)
+  /** 0 hard edge .. 1 soft. */
+  softness = $state(0.5)
+  /** Source the brush paints and "Assign" gives to (0-based). */
+  target = $state(0)
+  /** Source "Move" takes from (0-based). */
+  moveFrom = $state(0)
+  /** Cosine similarity threshold of the wand, -1..1. */
+  wandThreshold = $state(0.8)
+  /** The current selection (replaced, never mutated); null = none. */
+  selection = $state.raw<Selection | null>(null)
+  /** Shape of the selection on screen (for the tool layer), in grid units. */
+  selectionShape = $state.raw<{ kind: Tool; points: GridPoint[] } | null>(null)
+  /** The automatic masks of the separation being edited (its grid for the tools). */
+  grid = $state.raw<DisplayMasks | null>(null)
+  /** The masks the overlay shows once editing started: the edited masks (Float32, updated in place). */
+  display = $state.raw<DisplayMasks | null>(null)
+  /** Bumped on every change of the edited masks. */
+  revision = $state(0)
+  /** Last stroke's pointer-event timings. */
+  strokeStats = $state.raw<StrokeStats | null>(null)
+  /** Stroke end -> main has the edit and playback re-reads the touched range (ms), last edit. */
+  syncMs = $state<number | null>(null)
+  /** Whether main has the editing channels (else edits are shown, not heard/exported). */
+  readonly mainEdits: boolean
+  readonly mainWand: boolean
+
+  #backend: Backend
+  #history: History
+  #editable: EditableMasks | null = null
+  #separationId: string | null = null
+  #names: () => string[]
+  #listeners: ((t: EditTouch) => void)[] = []
+  #stroke: Stroke | null = null
+  #last: BrushPoint | null = null
+  #times: number[] = []
+  #wandSeed: { frame: number; bin: number } | { selection: Selection } | null = null
+  /** Edits sent to main one after another, in order. */
+  #queue: Promise<unknown> = Promise.resolve()
+  #onError: (context: string, e: unknown) => void
+
+  constructor(
+    backend: Backend,
+    history: History,
+    names: () => string[],
+    onError: (context: string, e: unknown) => void = () => {},
+  ) {
+    this.#backend = backend
+    this.#history = history
+    this.#names = names
+    this.#onError = onError
+    this.mainEdits = hasEditChannel(backend, 'editMasks')
+    this.mainWand = hasEditChannel(backend, 'wandSelect')
+  }
+
+  readonly hasSelection = $derived(this.selection !== null && !isEmptySelection(this.selection))
+  readonly selectionBins = $derived(this.selection ? selectedCount(this.selection) : 0)
+  readonly k = $derived(this.grid?.k ?? 0)
+
+  /** The engine's editor (tests, save); made on first use. */
+  get editable(): EditableMasks | null {
+    return this.#ensure()
+  }
+
+  /** New automatic masks of a separation (or none): editing starts over on them. */
+  setMasks(separationId: string | null, masks: DisplayMasks | null): void {
+    this.#stroke?.cancel()
+    this.#stroke = null
+    this.#separationId = separationId
+    this.selection = null
+    this.selectionShape = null
+    this.#wandSeed = null
+    this.#editable = null
+    this.display = null
+    this.grid = masks
+    if (!masks) return
+    if (this.target >= masks.k) this.target = 0
+    if (this.moveFrom >= masks.k) this.moveFrom = 0
+    if (this.tool) this.#ensure()
+    this.revision++
+  }
+
+  /** The engine's editor over the automatic masks, made when editing starts (not per clustering). */
+  #ensure(): EditableMasks | null {
+    if (this.#editable) return this.#editable
+    const masks = this.grid
+    if (!masks) return null
+    const t0 = performance.now()
+    const e = new EditableMasks(sourceMasksFromDisplay(masks))
+    performance.measure?.('edit:prepare', { start: t0, end: performance.now() })
+    this.#editable = e
+    this.display = { ...e.masks, scale: 1 }
+    return e
+  }
+
+  /** Subscribes to touched ranges (overlay repaint, playback reload). Returns the unsubscribe. */
+  onTouched(cb: (t: EditTouch) => void): () => void {
+    this.#listeners = [...this.#listeners, cb]
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== cb)
+    }
+  }
+
+  /** Picks a tool (the same tool again puts it down). */
+  setTool(tool: Tool | null): void {
+    this.tool = this.tool === tool ? null : tool
+    if (this.tool) this.#ensure()
+  }
+
+  /** Keyboard: B E R L T F W pick tools, Escape drops the selection/tool. True when used. */
+  handleKey(key: string): boolean {
+    if (key === 'Escape') {
+      if (this.#stroke) this.cancelStroke()
+      else if (this.selection) this.clearSelection()
+      else if (this.tool) this.tool = null
+      else return false
+      return true
+    }
+    const t = TOOLS.find((x) => x.key === key.toUpperCase())
+    if (!t || !this.grid) return false
+    this.setTool(t.tool)
+    return true
+  }
+
+  // ------------------------------------------------------------------ brush strokes
+
+  /** Starts a brush (assign to target) or eraser (restore) stroke at a point. */
+  beginStroke(p: BrushPoint): void {
+    const e = this.#ensure()
+    if (!e || this.#stroke) return
+    const action: EditAction =
+      this.tool === 'eraser' ? { type: 'restore' } : { type: 'assign', to: this.target }
+    this.#stroke = e.beginStroke(action)
+    this.#last = null
+    this.#times = []
+    this.strokeAt(p)
+  }
+
+  /** Adds the segment from the last point to `p` to the stroke; the overlay is told at once. */
+  strokeAt(p: BrushPoint): void {
+    const e = this.#editable
+    const s = this.#stroke
+    if (!e || !s) return
+    const t0 = performance.now()
+    const pts = this.#last ? [this.#last, p] : [p]
+    const sel = brushSelection(e.masks, pts, {
+      radius: { frames: p.radiusFrames, bins: p.radiusBins },
+      softness: this.softness,
+    })
+    this.#last = p
+    const touched = sel.frames > 0 ? s.add(sel) : null
+    if (touched) this.#emit(touched)
+    const ms = performance.now() - t0
+    this.#times.push(ms)
+    performance.measure?.('edit:pointer', { start: t0, end: t0 + ms })
+  }
+
+  /** Ends the stroke: one undoable edit, sent to main. */
+  endStroke(): void {
+    const s = this.#stroke
+    if (!s) return
+    this.#stroke = null
+    this.#last = null
+    const t = this.#times
+    if (t.length)
+      this.strokeStats = {
+        events: t.length,
+        maxMs: Math.max(...t),
+        meanMs: t.reduce((a, b) => a + b, 0) / t.length,
+      }
+    const done = s.end()
+    if (!done) return
+    this.revision++
+    this.#recorded(done.command, done.touched)
+  }
+
+  /** Drops the stroke in progress (Escape): the masks go back as they were. */
+  cancelStroke(): void {
+    const s = this.#stroke
+    if (!s) return
+    this.#stroke = null
+    this.#last = null
+    const r = s.cancel()
+    if (r) this.#emit(r)
+  }
+
+  get stroking(): boolean {
+    return this.#stroke !== null
+  }
+
+  // ------------------------------------------------------------------ selections
+
+  /** Selection from a shape of the rectangle, lasso, time-range or band tool (grid units). */
+  selectShape(kind: Tool, points: GridPoint[]): void {
+    const e = this.#ensure()
+    if (!e || points.length === 0) return
+    const g = e.masks
+    const a = points[0]
+    const b = points[points.length - 1]
+    let sel: Selection = emptySelection()
+    if (kind === 'rect') sel = rectangleSelection(g, a, b)
+    else if (kind === 'lasso') sel = lassoSelection(g, points)
+    else if (kind === 'time')
+      sel = timeRangeSelection(
+        g,
+        Math.floor(Math.min(a.frame, b.frame)),
+        Math.ceil(Math.max(a.frame, b.frame)) + 1,
+      )
+    else if (kind === 'band')
+      sel = frequencyBandSelection(
+        g,
+        Math.floor(Math.min(a.bin, b.bin)),
+        Math.ceil(Math.max(a.bin, b.bin)) + 1,
+      )
+    this.setSelection(isEmptySelection(sel) ? null : sel, { kind, points })
+  }
+
+  /** Replaces the selection. */
+  setSelection(
+    sel: Selection | null,
+    shape: { kind: Tool; points: GridPoint[] } | null = null,
+  ): void {
+    this.selection = sel
+    this.selectionShape = sel ? shape : null
+  }
+
+  clearSelection(): void {
+    this.setSelection(null)
+    this.#wandSeed = null
+  }
+
+  /** The wand from a bin (or from the selection when `fromSelection`): asks main (embeddings live there). */
+  async wandAt(seed: GridPoint | 'selection'): Promise<void> {
+    if (!this.#separationId) return
+    if (seed === 'selection') {
+      if (!this.selection) return
+      this.#wandSeed = { selection: this.selection }
+    } else this.#wandSeed = { frame: Math.round(seed.frame), bin: Math.round(seed.bin) }
+    await this.#wand()
+  }
+
+  /** Moves the wand's threshold; re-selects live from the same seed. */
+  async setWandThreshold(v: number): Promise<void> {
+    this.wandThreshold = Math.min(1, Math.max(-1, v))
+    if (this.#wandSeed) await this.#wand()
+  }
+
+  async #wand(): Promise<void> {
+    const id = this.#separationId
+    const seed = this.#wandSeed
+    if (!id || !seed) return
+    if (!this.mainWand) {
+      this.#onError(
+        'The wand',
+        new Error('this build of the app has no embedding wand in main yet'),
+      )
+      return
+    }
+    try {
+      const sel = await callEdit(this.#backend, 'wandSelect', {
+        separationId: id,
+        seed,
+        threshold: this.wandThreshold,
+      })
+      if (sel && id === this.#separationId)
+        this.setSelection(isEmptySelection(sel) ? null : sel, {
+          kind: 'wand',
+          points: [
+            { frame: sel.frame0, bin: sel.bin0 },
+            { frame: sel.frame0 + sel.frames - 1, bin: sel.bin0 + sel.bins - 1 },
+          ],
+        })
+    } catch (e) {
+      this.#onError('The wand', e)
+    }
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  /** Applies an action to the selection: one undoable edit. False when nothing was selected. */
+  act(action: EditAction): boolean {
+    const e = this.#ensure()
+    const sel = this.selection
+    if (!e || !sel || isEmptySelection(sel)) return false
+    const command: EditCommand = { action, selection: sel }
+    const touched = e.edit(command)
+    if (!touched) return false
+    this.revision++
+    this.#emit(touched)
+    this.#recorded(command, touched)
+    return true
+  }
+
+  assign(to = this.target): boolean {
+    return this.act({ type: 'assign', to })
+  }
+  move(from = this.moveFrom, to = this.target): boolean {
+    return this.act({ type: 'move', from, to })
+  }
+  split(): boolean {
+    return this.act({ type: 'split' })
+  }
+  restore(): boolean {
+    return this.act({ type: 'restore' })
+  }
+
+  /** Undo/redo of the engine's editor, used by the History entries. */
+  #undo(e: EditableMasks): void {
+    if (e !== this.#editable) return
+    const r = e.undo()
+    this.revision++
+    if (r) this.#emit(r)
+    this.#send({ type: 'undo' }, r)
+  }
+
+  #redo(e: EditableMasks): void {
+    if (e !== this.#editable) return
+    const r = e.redo()
+    this.revision++
+    if (r) this.#emit(r)
+    this.#send({ type: 'redo' }, r)
+  }
+
+  #recorded(command: EditCommand, touched: TouchedRange): void {
+    const e = this.#editable!
+    const label = `${describeAction(command.action, this.#names())} (${formatRange(touched, e.masks)})`
+    this.#history.push({ label, undo: () => this.#undo(e), redo: () => this.#redo(e) })
+    this.#send({ type: 'apply', command }, touched)
+  }
+
+  /** Sends an op to main (in order); then playback re-reads the touched range. */
+  #send(op: EditOp, touched: TouchedRange | null): void {
+    const id = this.#separationId
+    const t0 = performance.now()
+    if (!id || !this.mainEdits) return
+    this.#queue = this.#queue
+      .then(() => callEdit(this.#backend, 'editMasks', { separationId: id, op }))
+      .then(() => {
+        if (id !== this.#separationId) return
+        if (touched) this.#emit(touched, 'main')
+        this.syncMs = performance.now() - t0
+        performance.measure?.('edit:main-synced', { start: t0, end: performance.now() })
+      })
+      .catch((err: unknown) => this.#onError('Sending the edit', err))
+  }
+
+  #emit(range: TouchedRange, phase: 'local' | 'main' = 'local'): void {
+    const g = this.#editable?.masks
+    if (!g) return
+    const secPerFrame = g.hop / g.sampleRate
+    const pad = g.nFft / g.sampleRate
+    const touch: EditTouch = {
+      range,
+      startSec: Math.max(0, range.frameStart * secPerFrame - pad),
+      endSec: range.frameEnd * secPerFrame + pad,
+      phase,
+    }
+    for (const l of this.#listeners) l(touch)
+  }
+
+  /** Waits until main has every edit sent so far (tests, save). */
+  async flush(): Promise<void> {
+    await this.#queue
+  }
+}
+
+/** "0:12.3–0:14.0" of a touched range. */
+function formatRange(r: TouchedRange, g: { hop: number; sampleRate: number }): string {
+  const f = (frame: number) => {
+    const s = (frame * g.hop) / g.sampleRate
+    const m = Math.floor(s / 60)
+    return `${m}:${(s - m * 60).toFixed(1).padStart(4, '0')}`
+  }
+  return `${f(r.frameStart)}–${f(r.frameEnd)}`
+}
