@@ -6,11 +6,28 @@
  */
 import type { EditCommand, TouchedRange } from '../../../engine/edits/editable-masks'
 import type { Selection } from '../../../engine/edits/selection'
-import type { IpcResult } from '../../../shared/ipc'
+import type { FileInfo, IpcResult, SeparationSummary } from '../../../shared/ipc'
 import { BackendError, type Backend } from './backend'
 
 /** What main is told to do with its copy of the edited masks. */
 export type EditOp = { type: 'apply'; command: EditCommand } | { type: 'undo' } | { type: 'redo' }
+
+/** A source's name and colour as a project keeps them. */
+export interface ProjectSourceInfo {
+  name: string
+  colour: string
+}
+
+/** What opening a project gives (requested of the shell). */
+export interface OpenedProjectInfo {
+  projectPath: string
+  audio: { status: 'ok' | 'missing' | 'changed'; path: string; message?: string }
+  /** null unless the audio is ok. */
+  file: FileInfo | null
+  separation: SeparationSummary | null
+  sources: ProjectSourceInfo[]
+  history: { undo: EditCommand[]; redo: EditCommand[] }
+}
 
 /** The editing channels, as requested of the shell. */
 export interface EditChannels {
@@ -23,6 +40,29 @@ export interface EditChannels {
     seed: { frame: number; bin: number } | { selection: Selection }
     threshold: number
   }): Promise<IpcResult<Selection>>
+  reclusterWithEdits(args: {
+    separationId: string
+    taskId?: string
+  }): Promise<IpcResult<SeparationSummary>>
+  saveProject(args: {
+    separationId: string
+    path?: string
+    sources: ProjectSourceInfo[]
+  }): Promise<IpcResult<{ path: string; sizeBytes: number } | null>>
+  openProjectDialog(args?: Record<never, never>): Promise<IpcResult<OpenedProjectInfo | null>>
+  openProject(args: { path: string }): Promise<IpcResult<OpenedProjectInfo>>
+  locateProjectAudio(args: {
+    projectPath: string
+    path?: string
+  }): Promise<IpcResult<OpenedProjectInfo | null>>
+  autosaveProject(args: {
+    separationId: string
+    sources: ProjectSourceInfo[]
+  }): Promise<IpcResult<{ path: string }>>
+  getRecovery(
+    args?: Record<never, never>,
+  ): Promise<IpcResult<{ path: string; audioName: string; savedAt: string } | null>>
+  discardRecovery(args?: Record<never, never>): Promise<IpcResult<null>>
 }
 
 /** Calls an editing channel if main has it; undefined when it does not (local-only editing). */

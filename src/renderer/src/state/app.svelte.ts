@@ -5,6 +5,8 @@ import { Errors } from './errors.svelte'
 import { ExportDialog } from './export-dialog.svelte'
 import { History } from './history.svelte'
 import { MaskEditor } from './mask-editor.svelte'
+import { ProjectFile } from './project-file.svelte'
+import { callEdit, hasEditChannel } from '../lib/edit-backend'
 import { Playback, type AudioContextLike } from './playback.svelte'
 import { Project } from './project.svelte'
 import { Separation, type SourceCount } from './separation.svelte'
@@ -24,6 +26,7 @@ export class AppState {
   readonly errors: Errors
   readonly history: History
   readonly editor: MaskEditor
+  readonly projectFile: ProjectFile
   /** 'darwin' | 'win32' | 'linux' | 'other' (Cmd or Ctrl). */
   platform = $state<string>('other')
   /** True in Electron, where native menu accelerators send open/export/undo themselves. */
@@ -51,6 +54,7 @@ export class AppState {
       () => this.separation.names,
       (context, e) => this.errors.report(context, e),
     )
+    this.projectFile = new ProjectFile(this)
     if (typeof navigator !== 'undefined' && /Mac/i.test(navigator.platform))
       this.platform = 'darwin'
   }
@@ -69,7 +73,35 @@ export class AppState {
       })
       .catch(() => {})
     void this.refreshRecent()
-    return off
+    const stopProject = this.projectFile.start()
+    return () => {
+      off()
+      stopProject()
+    }
+  }
+
+  /** Whether main can re-cluster with the user's edits as constraints. */
+  get canReclusterWithEdits(): boolean {
+    return hasEditChannel(this.backend, 'reclusterWithEdits')
+  }
+
+  /** "Re-cluster with my edits": main's constrained k-means; the edits are replayed on the result. */
+  async reclusterWithEdits(): Promise<void> {
+    const id = this.separation.separationId
+    if (!id || !this.canReclusterWithEdits) return
+    try {
+      await this.editor.flush()
+      const { undo, redo } = this.editor.historyStacks()
+      const sources = this.separation.sources.map((s) => ({ name: s.name, colour: s.colour }))
+      const summary = await callEdit(this.backend, 'reclusterWithEdits', {
+        separationId: id,
+        taskId: this.backend.taskId('recluster-edits'),
+      })
+      if (!summary || this.separation.separationId !== id) return
+      if (await this.separation.adopt(summary, sources)) this.editor.loadHistory(undo, redo)
+    } catch (e) {
+      this.errors.report('Re-clustering with your edits', e)
+    }
   }
 
   /** Reads the recent-files list from main. */
@@ -283,6 +315,8 @@ export class AppState {
       if (this.nativeMenus) return false
       const key = e.key.toLowerCase()
       if (key === 'o') return (void this.open(), true)
+      if (key === 's' && this.projectFile.available)
+        return (void this.projectFile.save(e.shiftKey), true)
       if (key === 'e') return (this.showExport(), true)
       if (key === 'z' && !e.shiftKey) return (void this.undo(), true)
       if ((key === 'z' && e.shiftKey) || key === 'y') return (void this.redo(), true)

@@ -57,6 +57,12 @@ export class History {
     }
   }
 
+  /** Replaces both stacks (a project opened with its history). */
+  restore(done: Change[], undone: Change[]): void {
+    this.done = [...done]
+    this.undone = [...undone]
+  }
+
   /** Forgets everything (a new file). */
   clear(): void {
     this.done = []

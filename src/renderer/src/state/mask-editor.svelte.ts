@@ -203,6 +203,41 @@ export class MaskEditor {
     return e
   }
 
+  /**
+   * Edits saved with a project (or kept across a re-clustering with edits): replays the undo stack
+   * over the automatic masks (the engine's own replay) and rebuilds the History from both stacks.
+   */
+  loadHistory(undo: EditCommand[], redo: EditCommand[]): void {
+    const masks = this.grid
+    if (!masks) return
+    const e = EditableMasks.fromHistory(sourceMasksFromDisplay(masks), undo, redo)
+    this.#editable = e
+    this.display = { ...e.masks, scale: 1 }
+    const names = this.#names()
+    const change = (c: EditCommand) => {
+      const touched = {
+        frameStart: c.selection.frame0,
+        frameEnd: c.selection.frame0 + c.selection.frames,
+        binStart: c.selection.bin0,
+        binEnd: c.selection.bin0 + c.selection.bins,
+      }
+      return {
+        label: `${describeAction(c.action, names)} (${formatRange(touched, e.masks)})`,
+        undo: () => this.#undo(e),
+        redo: () => this.#redo(e),
+      }
+    }
+    // the redo stack keeps the next redo last, as History.undone does
+    this.#history.restore(undo.map(change), redo.map(change))
+    this.revision++
+  }
+
+  /** The edits so far (undo stack oldest first, redo stack next-redo last). */
+  historyStacks(): { undo: EditCommand[]; redo: EditCommand[] } {
+    const e = this.#editable
+    return e ? { undo: e.undoStack, redo: e.redoStack } : { undo: [], redo: [] }
+  }
+
   /** Subscribes to touched ranges (overlay repaint, playback reload). Returns the unsubscribe. */
   onTouched(cb: (t: EditTouch) => void): () => void {
     this.#listeners = [...this.#listeners, cb]

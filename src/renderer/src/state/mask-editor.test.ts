@@ -186,4 +186,30 @@ describe('MaskEditor', () => {
     await app.history.undo() // the stale edit
     expect(now[0].length).toBe(ed.editable!.masks.masks[0].length)
   })
+
+  it('re-cluster with my edits: main re-clusters, the edits are replayed on the new masks', async () => {
+    const { app, fake } = await setup(3)
+    const api = fake.api as unknown as Record<string, (a: unknown) => Promise<unknown>>
+    const calls: unknown[] = []
+    api.reclusterWithEdits = async (a: unknown) => {
+      calls.push(a)
+      return api.cluster({ fileId: fake.file.fileId, sourceCount: 3 })
+    }
+    expect(app.canReclusterWithEdits).toBe(true)
+    const ed = app.editor
+    ed.selectShape('rect', [
+      { frame: 1, bin: 1 },
+      { frame: 5, bin: 5 },
+    ])
+    ed.assign(0)
+    const edited = snapshot(ed.editable!.masks.masks)
+    const before = app.separation.separationId
+    await app.reclusterWithEdits()
+    expect(calls).toEqual([{ separationId: before, taskId: expect.any(String) }])
+    expect(app.separation.separationId).not.toBe(before)
+    expect(ed.editable!.masks.masks).toEqual(edited)
+    expect(app.history.done).toHaveLength(1)
+    await app.undo()
+    expect(ed.editable!.override.every((w) => w === 0)).toBe(true)
+  })
 })

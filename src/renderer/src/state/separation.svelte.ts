@@ -147,6 +147,29 @@ export class Separation {
     )
   }
 
+  /**
+   * Shows a separation main already has (an opened project, a re-clustering with edits): fetches
+   * its masks, applies the sources' names and colours. False when superseded.
+   */
+  async adopt(
+    summary: SeparationSummary,
+    sources: { name: string; colour: string }[] = [],
+  ): Promise<boolean> {
+    this.requestedAt = performance.now()
+    const ok = await this.#run(
+      'recluster',
+      async () => summary,
+      (p) => p,
+    )
+    if (ok) {
+      this.#names = sources.map((s, i) =>
+        s.name && s.name !== defaultSourceName(i) ? s.name : undefined,
+      )
+      this.#colours = sources.map((s) => s.colour || undefined)
+    }
+    return ok
+  }
+
   /** Cancels the running job (its call resolves as cancelled). */
   async cancel(): Promise<void> {
     const taskId = this.#taskId

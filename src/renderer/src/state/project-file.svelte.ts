@@ -1,0 +1,149 @@
+/**
+ * Project files (.unweave) from the UI: save, save as, open, "the audio is missing/changed —
+ * locate it", autosave and recovery after a crash. Main reads and writes the files
+ * (src/main/services/project-file.ts); these channels are feature-detected (lib/edit-backend.ts),
+ * so without them the project controls are disabled.
+ */
+import { callEdit, hasEditChannel, type OpenedProjectInfo } from '../lib/edit-backend'
+import type { AppState } from './app.svelte'
+import type { Change } from './history.svelte'
+
+/** Seconds between autosaves while there are unsaved changes. */
+export const AUTOSAVE_SEC = 30
+
+export class ProjectFile {
+  /** The project's file, once saved or opened. */
+  path = $state<string | null>(null)
+  /** A project whose audio is missing or changed: the UI asks to locate it. */
+  needsAudio = $state.raw<OpenedProjectInfo | null>(null)
+  /** An autosaved project found at start (the app did not close cleanly). */
+  recovery = $state.raw<{ path: string; audioName: string; savedAt: string } | null>(null)
+  /** Last save (or autosave) result, for the status line. */
+  lastSaved = $state<string | null>(null)
+  readonly available: boolean
+  #app: AppState
+  #saved: Change[] | null = null
+  #timer: ReturnType<typeof setInterval> | null = null
+
+  constructor(app: AppState) {
+    this.#app = app
+    this.available = hasEditChannel(app.backend, 'saveProject')
+  }
+
+  /** Unsaved edits (the history moved since the last save). */
+  get dirty(): boolean {
+    return this.#app.history.done !== this.#saved && this.#app.history.done.length > 0
+  }
+
+  /** Asks main for a recovery file; starts autosaving. Returns the stop function. */
+  start(): () => void {
+    if (hasEditChannel(this.#app.backend, 'getRecovery'))
+      callEdit(this.#app.backend, 'getRecovery', {})
+        .then((r) => (this.recovery = r ?? null))
+        .catch(() => {})
+    if (hasEditChannel(this.#app.backend, 'autosaveProject'))
+      this.#timer = setInterval(() => void this.autosave(), AUTOSAVE_SEC * 1000)
+    return () => {
+      if (this.#timer) clearInterval(this.#timer)
+      this.#timer = null
+    }
+  }
+
+  #sources() {
+    return this.#app.separation.sources.map((s) => ({ name: s.name, colour: s.colour }))
+  }
+
+  /** Saves to the project's file (Save As when it has none). False when cancelled or impossible. */
+  async save(saveAs = false): Promise<boolean> {
+    const id = this.#app.separation.separationId
+    if (!this.available || !id) return false
+    try {
+      await this.#app.editor.flush()
+      const done = this.#app.history.done
+      const r = await callEdit(this.#app.backend, 'saveProject', {
+        separationId: id,
+        path: saveAs ? undefined : (this.path ?? undefined),
+        sources: this.#sources(),
+      })
+      if (!r) return false
+      this.path = r.path
+      this.#saved = done
+      this.lastSaved = `Saved ${r.path.replace(/^.*[\\/]/, '')} (${(r.sizeBytes / 1e6).toFixed(1)} MB)`
+      return true
+    } catch (e) {
+      this.#app.errors.report('Saving the project', e)
+      return false
+    }
+  }
+
+  /** Writes the recovery file when there are unsaved changes. */
+  async autosave(): Promise<void> {
+    const id = this.#app.separation.separationId
+    if (!id || !this.dirty) return
+    try {
+      await this.#app.editor.flush()
+      await callEdit(this.#app.backend, 'autosaveProject', {
+        separationId: id,
+        sources: this.#sources(),
+      })
+    } catch {
+      // autosave is best effort; a failed one is retried at the next tick
+    }
+  }
+
+  /** Opens a project (dialog when no path). */
+  async open(path?: string): Promise<void> {
+    if (!hasEditChannel(this.#app.backend, 'openProject')) return
+    try {
+      const info = path
+        ? await callEdit(this.#app.backend, 'openProject', { path })
+        : await callEdit(this.#app.backend, 'openProjectDialog', {})
+      if (info) await this.#show(info)
+    } catch (e) {
+      this.#app.errors.report('Opening the project', e)
+    }
+  }
+
+  /** "Locate the audio": main checks the chosen file's content and points the project at it. */
+  async locate(path?: string): Promise<void> {
+    const pending = this.needsAudio
+    if (!pending) return
+    try {
+      const info = await callEdit(this.#app.backend, 'locateProjectAudio', {
+        projectPath: pending.projectPath,
+        path,
+      })
+      if (info) await this.#show(info)
+    } catch (e) {
+      this.#app.errors.report('Locating the audio', e)
+    }
+  }
+
+  /** Opens the recovery file, or forgets it. */
+  async recover(accept: boolean): Promise<void> {
+    const r = this.recovery
+    this.recovery = null
+    if (!r) return
+    if (accept) {
+      await this.open(r.path)
+      this.path = null // a recovered project is saved under a name of the user's choice
+    } else await callEdit(this.#app.backend, 'discardRecovery', {}).catch(() => {})
+  }
+
+  async #show(info: OpenedProjectInfo): Promise<void> {
+    if (info.audio.status !== 'ok' || !info.file) {
+      this.needsAudio = info
+      return
+    }
+    this.needsAudio = null
+    const app = this.#app
+    app.playback.pause()
+    await app.project.load(info.file)
+    if (info.separation) {
+      await app.separation.adopt(info.separation, info.sources)
+      app.editor.loadHistory(info.history.undo, info.history.redo)
+    }
+    this.path = info.projectPath
+    this.#saved = app.history.done
+  }
+}

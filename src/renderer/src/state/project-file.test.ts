@@ -1,0 +1,122 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest'
+import type { EditCommand } from '../../../engine/edits/editable-masks'
+import type { SeparationSummary } from '../../../shared/ipc'
+import { Backend } from '../lib/backend'
+import type { OpenedProjectInfo } from '../lib/edit-backend'
+import { createFakeApi, FakeAudioContext } from '../test/fake-api'
+import { AppState } from './app.svelte'
+
+const ok = <T>(value: T) => Promise.resolve({ type: 'ok' as const, value })
+
+/** An app whose fake main has the project channels; `project` is what opening returns. */
+async function setup() {
+  const fake = createFakeApi()
+  const api = fake.api as unknown as Record<string, unknown>
+  const saved: unknown[] = []
+  let audio: OpenedProjectInfo['audio'] = { status: 'missing', path: '/gone/song.wav' }
+  let history: { undo: EditCommand[]; redo: EditCommand[] } = { undo: [], redo: [] }
+  const summary = async (): Promise<SeparationSummary> => {
+    const r = (await (api.cluster as (a: unknown) => Promise<{ value: SeparationSummary }>)({
+      fileId: fake.file.fileId,
+      sourceCount: 3,
+    })) as { value: SeparationSummary }
+    return r.value
+  }
+  const opened = async (): Promise<OpenedProjectInfo> => ({
+    projectPath: '/p/song.unweave',
+    audio,
+    file: audio.status === 'ok' ? fake.file : null,
+    separation: audio.status === 'ok' ? await summary() : null,
+    sources: [
+      { name: 'Piano', colour: '#112233' },
+      { name: 'Source 2', colour: '#445566' },
+      { name: 'Cello', colour: '#778899' },
+    ],
+    history,
+  })
+  api.editMasks = () => ok({ touched: null, undoDepth: 0, redoDepth: 0 })
+  api.saveProject = (a: { path?: string }) => {
+    saved.push(a)
+    return ok({ path: a.path ?? '/p/chosen.unweave', sizeBytes: 1.5e6 })
+  }
+  api.openProjectDialog = async () => ok(await opened())
+  api.openProject = async () => ok(await opened())
+  api.locateProjectAudio = async () => {
+    audio = { status: 'ok', path: '/found/song.wav' }
+    return ok(await opened())
+  }
+  api.autosaveProject = () => ok({ path: '/recovery.unweave' })
+  api.getRecovery = () => ok({ path: '/recovery.unweave', audioName: 'song.wav', savedAt: 'now' })
+  api.discardRecovery = () => ok(null)
+  const app = new AppState(new Backend(fake.api), () => new FakeAudioContext() as never)
+  app.start()
+  await new Promise((r) => setTimeout(r, 0))
+  return {
+    fake,
+    app,
+    saved,
+    setHistory: (h: typeof history) => (history = h),
+  }
+}
+
+describe('ProjectFile', () => {
+  it('offers recovery at start; save asks for a name once, then saves in place', async () => {
+    const { app, saved } = await setup()
+    expect(app.projectFile.available).toBe(true)
+    expect(app.projectFile.recovery?.audioName).toBe('song.wav')
+    await app.projectFile.recover(false)
+    expect(app.projectFile.recovery).toBeNull()
+    await app.open()
+    await app.separate()
+    app.editor.selectShape('rect', [
+      { frame: 1, bin: 1 },
+      { frame: 4, bin: 6 },
+    ])
+    app.editor.assign(2)
+    expect(app.projectFile.dirty).toBe(true)
+    expect(await app.projectFile.save()).toBe(true)
+    expect(saved[0]).toMatchObject({ path: undefined })
+    expect(app.projectFile.path).toBe('/p/chosen.unweave')
+    expect(app.projectFile.dirty).toBe(false)
+    await app.projectFile.save()
+    expect(saved[1]).toMatchObject({ path: '/p/chosen.unweave' })
+  })
+
+  it('opening a project whose audio is missing asks to locate it, then shows sources and edits', async () => {
+    const { app, setHistory } = await setup()
+    // edits made in another session: replayed exactly by the engine's own code
+    await app.open()
+    await app.separate()
+    const ed = app.editor
+    ed.selectShape('rect', [
+      { frame: 2, bin: 2 },
+      { frame: 6, bin: 9 },
+    ])
+    ed.assign(1)
+    ed.selectShape('time', [
+      { frame: 3, bin: 0 },
+      { frame: 5, bin: 0 },
+    ])
+    ed.split()
+    const expected = ed.editable!.masks.masks.map((m) => m.slice())
+    const stacks = ed.historyStacks()
+    await app.undo()
+    const redo = ed.historyStacks().redo
+    expect(redo).toHaveLength(1)
+    setHistory({ undo: stacks.undo.slice(0, 1), redo })
+
+    await app.projectFile.open()
+    expect(app.projectFile.needsAudio?.audio.status).toBe('missing')
+    await app.projectFile.locate('/found/song.wav')
+    expect(app.projectFile.needsAudio).toBeNull()
+    expect(app.projectFile.path).toBe('/p/song.unweave')
+    expect(app.separation.sources.map((s) => s.name)).toEqual(['Piano', 'Source 2', 'Cello'])
+    expect(app.separation.sources[0].colour).toBe('#112233')
+    expect(app.history.done).toHaveLength(1)
+    expect(app.history.undone).toHaveLength(1)
+    await app.redo()
+    expect(ed.editable!.masks.masks).toEqual(expected)
+    expect(app.projectFile.dirty).toBe(true)
+  })
+})
