@@ -109,7 +109,14 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
     await expect.poll(undoDepth).toBe(1)
     await page.waitForTimeout(300)
     await shot('02-painted-onto-source-2')
-    const pointer = stats(await measures(page, 'edit:pointer', t0))
+    const perEvent = await measures(page, 'edit:pointer', t0)
+    const pointer = stats(perEvent)
+    console.log(
+      `brush: slowest pointer event is #${perEvent.indexOf(pointer.max) + 1} of ${perEvent.length}; first three ${perEvent
+        .slice(0, 3)
+        .map((x) => x.toFixed(1))
+        .join(', ')} ms`,
+    )
     const slices = stats(await measures(page, 'overlay:slice', t0))
     expect(pointer.n).toBeGreaterThan(30)
     console.log(

@@ -197,6 +197,7 @@ export class MaskEditor {
     if (!masks) return null
     const t0 = performance.now()
     const e = new EditableMasks(sourceMasksFromDisplay(masks))
+    warmUp(e)
     performance.measure?.('edit:prepare', { start: t0, end: performance.now() })
     this.#editable = e
     this.display = { ...e.masks, scale: 1 }
@@ -507,6 +508,22 @@ export class MaskEditor {
   async flush(): Promise<void> {
     await this.#queue
   }
+}
+
+/**
+ * Runs the brush path once (a stroke that is cancelled: the masks are restored bit for bit), so
+ * the first real pointer event does not pay for compiling it.
+ */
+function warmUp(e: EditableMasks): void {
+  const g = e.masks
+  const stroke = e.beginStroke({ type: 'assign', to: 0 })
+  const pts = [
+    { frame: 2, bin: 2 },
+    { frame: 6, bin: 4 },
+  ]
+  for (let i = 0; i < 3; i++)
+    stroke.add(brushSelection(g, pts, { radius: { frames: 3, bins: 3 }, softness: 0.5 }))
+  stroke.cancel()
 }
 
 /** "0:12.3–0:14.0" of a touched range. */

@@ -64,6 +64,10 @@ describe('MaskEditor', () => {
     const ed = app.editor
     const e = ed.editable!
     const before = snapshot(e.masks.masks)
+    // the warm-up stroke left no trace: edited == automatic, no overrides, no history
+    expect(before).toEqual(e.automatic.masks)
+    expect(e.override.every((w) => w === 0)).toBe(true)
+    expect(e.canUndo).toBe(false)
     const g = e.masks
     ed.selectShape('rect', [
       { frame: 2, bin: 3 },
