@@ -1,7 +1,7 @@
 import BasePlugin, { type BasePluginEvents } from 'wavesurfer.js/dist/base-plugin.js'
-import type { GridPoint } from '../../../engine/edits/selection'
-import { hzToPosition, type FreqAxis } from '../lib/freq-scale'
-import { timeToX, type TimeWindow } from '../lib/raster'
+import type { GridPoint, Selection } from '../../../engine/edits/selection'
+import { hzToPosition, positionToHz, type FreqAxis } from '../lib/freq-scale'
+import { timeToX, xToTime, type TimeWindow } from '../lib/raster'
 import type { BrushPoint, Tool } from '../state/mask-editor.svelte'
 import { fitCanvas, frameCoalescer, visibleWindow } from './timeline-view'
 
@@ -51,6 +51,8 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
   #pointer: { x: number; y: number } | null = null
   #drag: { points: GridPoint[]; pointerId: number } | null = null
   #selection: { kind: Tool; points: GridPoint[] } | null = null
+  /** Bins of a wand selection, drawn bin by bin (its outline would say little). */
+  #bins: Selection | null = null
   #frame = frameCoalescer(() => this.drawNow())
   #cleanup: (() => void)[] = []
 
@@ -123,8 +125,12 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
   }
 
   /** The selection outline to show (grid points of its shape), or none. */
-  setSelection(shape: { kind: Tool; points: GridPoint[] } | null): void {
+  setSelection(
+    shape: { kind: Tool; points: GridPoint[] } | null,
+    selection: Selection | null = null,
+  ): void {
     this.#selection = shape
+    this.#bins = shape?.kind === 'wand' ? selection : null
     this.#frame.schedule()
   }
 
@@ -215,7 +221,9 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
     const win = visibleWindow(ws)
     const g = this.#grid
     if (g) {
-      if (this.#selection) this.#shape(ctx, this.#selection.kind, this.#selection.points, win, g)
+      if (this.#bins) this.#drawBins(ctx, this.#bins, win, g)
+      else if (this.#selection)
+        this.#shape(ctx, this.#selection.kind, this.#selection.points, win, g)
       if (this.#drag && this.#tool && this.#tool !== 'brush' && this.#tool !== 'eraser')
         this.#shape(ctx, this.#tool, this.#drag.points, win, g, true)
     }
@@ -278,6 +286,34 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
     ctx.fill()
     ctx.stroke()
     ctx.restore()
+  }
+
+  /** Selected bins as a light wash (weight = alpha), pixel by pixel over the visible window. */
+  #drawBins(ctx: CanvasRenderingContext2D, sel: Selection, win: TimeWindow, g: ToolGrid): void {
+    const w = this.#canvas.width
+    const h = this.#canvas.height
+    if (sel.frames === 0 || w === 0 || h === 0) return
+    const img = ctx.createImageData(w, h)
+    const px = new Uint32Array(img.data.buffer)
+    const rowBin = new Int32Array(h)
+    for (let y = 0; y < h; y++)
+      rowBin[y] =
+        Math.round(
+          (positionToHz(1 - (y + 0.5) / h, this.#axis, this.#maxHz) * g.nFft) / g.sampleRate,
+        ) - sel.bin0
+    for (let x = 0; x < w; x++) {
+      const t = Math.round((xToTime(x + 0.5, w, win) * g.sampleRate) / g.hop) - sel.frame0
+      if (t < 0 || t >= sel.frames) continue
+      const o = t * sel.bins
+      for (let y = 0; y < h; y++) {
+        const f = rowBin[y]
+        if (f < 0 || f >= sel.bins) continue
+        const q = sel.weights[o + f]
+        // little-endian RGBA: alpha in the top byte
+        if (q) px[y * w + x] = ((q * 0.45) << 24) | 0xffffff
+      }
+    }
+    ctx.putImageData(img, 0, 0)
   }
 
   /** Removes the canvas and the pointer listeners. */

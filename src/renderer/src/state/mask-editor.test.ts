@@ -216,4 +216,37 @@ describe('MaskEditor', () => {
     await app.undo()
     expect(ed.editable!.override.every((w) => w === 0)).toBe(true)
   })
+
+  it('the wand asks main from a bin or the selection; the threshold slider re-selects from the same seed', async () => {
+    const { app, fake } = await setup(2)
+    const api = fake.api as unknown as Record<string, (a: unknown) => Promise<unknown>>
+    const asked: { seed: unknown; threshold: number }[] = []
+    api.wandSelect = async (a: unknown) => {
+      const { seed, threshold } = a as { seed: unknown; threshold: number }
+      asked.push({ seed, threshold })
+      const n = Math.max(1, Math.round((1 - threshold) * 10))
+      return {
+        type: 'ok',
+        value: { frame0: 0, frames: n, bin0: 0, bins: 2, weights: new Uint8Array(n * 2).fill(255) },
+      }
+    }
+    const fresh = new AppState(new Backend(fake.api), () => new FakeAudioContext() as never)
+    await fresh.open()
+    await fresh.separate()
+    const ed = fresh.editor
+    expect(ed.mainWand).toBe(true)
+    ed.setTool('wand')
+    await ed.wandAt({ frame: 3.4, bin: 7.6 })
+    expect(asked[0]).toEqual({ seed: { frame: 3, bin: 8 }, threshold: 0.8 })
+    expect(ed.selectionBins).toBe(4)
+    expect(ed.selectionShape?.kind).toBe('wand')
+    await ed.setWandThreshold(0.5)
+    expect(asked[1].seed).toEqual({ frame: 3, bin: 8 })
+    expect(ed.selectionBins).toBe(10)
+    await ed.wandAt('selection')
+    expect(asked[2].seed).toMatchObject({ selection: { frames: 5, bins: 2 } })
+    expect(ed.assign(1)).toBe(true)
+    expect(fresh.history.done).toHaveLength(1)
+    void app
+  })
 })
