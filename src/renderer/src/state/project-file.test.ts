@@ -81,6 +81,10 @@ describe('ProjectFile', () => {
     expect(app.projectFile.dirty).toBe(false)
     await app.projectFile.save()
     expect(saved[1]).toMatchObject({ path: '/p/chosen.unweave' })
+    // the native menu's commands
+    app.runCommand('save-project-as' as never)
+    await new Promise((r) => setTimeout(r, 0))
+    expect(saved[2]).toMatchObject({ path: undefined })
   })
 
   it('opening a project whose audio is missing asks to locate it, then shows sources and edits', async () => {
