@@ -278,24 +278,29 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
     const outCli = join(work, 'stems-cli')
     mkdirSync(outApp)
     mkdirSync(outCli)
+    // Save project (the Save dialog answered by the bridge), then Load project… from the UI
+    const dialogs = bridge.dialogs as unknown as Record<string, (string | null)[] | undefined>
+    dialogs.save?.push(projectPath)
+    await page.getByRole('button', { name: 'Save project', exact: true }).click()
+    const status = page.getByRole('status', { name: 'Project status' })
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/edited\.unweave/)
+    await shot('08-project-saved')
+    const historyItems = page.getByRole('list', { name: 'History' }).getByRole('listitem')
+    const itemsBefore = await historyItems.count()
+    dialogs.project?.push(projectPath)
+    const tl = await pageNow(page)
+    await page.getByRole('button', { name: 'Load project…' }).click()
+    await markAfter(page, 'unweave:overlay-updated', tl, 120_000)
+    await expect.poll(() => spec.getAttribute('data-separation-id')).not.toBe(sepId)
+    await expect.poll(() => historyItems.count()).toBe(itemsBefore)
+    await shot('09-project-reopened')
+    const reopenedId = (await spec.getAttribute('data-separation-id'))!
     const exported = await page.evaluate(
-      async ([id, path, folder]) => {
+      async ([id, folder]) => {
         const api = (globalThis as unknown as { api: Record<string, (a: unknown) => Promise<any>> })
           .api
-        const saved = await api.saveProject({
-          separationId: id,
-          path,
-          sources: [
-            { name: 'Source 1', colour: '#4aa3ff' },
-            { name: 'Source 2', colour: '#ff9f1c' },
-          ],
-        })
-        if (saved.type !== 'ok') throw new Error(saved.message)
-        const opened = await api.openProject({ path })
-        if (opened.type !== 'ok') throw new Error(opened.message)
-        const sid = opened.value.separation.separationId
         const r = await api.exportStems({
-          separationId: sid,
+          separationId: id,
           sources: [0, 1],
           folder,
           format: { container: 'wav', bits: '32f' },
@@ -304,14 +309,11 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
           taskId: 'e2e-export-project',
         })
         if (r.type !== 'ok') throw new Error(r.message)
-        return {
-          files: r.value.files.map((f: { path: string }) => f.path),
-          edits: opened.value.history.undo.length,
-        }
+        return { files: r.value.files.map((f: { path: string }) => f.path) }
       },
-      [sepId, projectPath, outApp] as const,
+      [reopenedId, outApp] as const,
     )
-    expect(exported.edits).toBeGreaterThan(0)
+    expect(exported.files).toHaveLength(2)
     const cli = spawnSync(
       process.execPath,
       [
