@@ -135,10 +135,11 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
     if (prep.length)
       measured['editing starts: automatic masks -> editable (once)'] = `${prep[0]!.toFixed(0)} ms`
     const synced = await measures(page, 'edit:main-synced', t0)
-    measured['stroke end -> main has the edit, playback re-reads (target <= 200 ms)'] =
-      synced.length
-        ? `${synced[0]!.toFixed(0)} ms`
-        : 'not measured: main has no editMasks channel yet (requested in .coord/requests.md)'
+    measured[
+      'first stroke (24-px brush at fit zoom, ~50 s of audio) end -> main synced, playback re-reads (target <= 200 ms)'
+    ] = synced.length
+      ? `${synced[0]!.toFixed(0)} ms`
+      : 'not measured: main has no editMasks channel yet (requested in .coord/requests.md)'
 
     // Rectangle: drag, then assign to source 1
     await tools.getByRole('button', { name: 'Rectangle' }).click()
@@ -334,7 +335,7 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
     for (const n of names)
       expect(readFileSync(join(outApp, n)).equals(readFileSync(join(outCli, n))), n).toBe(true)
     console.log(`project export: ${names.join(', ')} byte-identical to unweave separate --project`)
-    measured['stroke end -> main synced, playback re-reads (target <= 200 ms)'] =
+    measured['4-s stroke (6-px brush) end -> main synced, playback re-reads (target <= 200 ms)'] =
       `${synced.toFixed(0)} ms`
     measured['edited project: app export vs unweave separate --project'] = 'byte-identical'
     expect(pageErrors).toEqual([])
