@@ -6,7 +6,13 @@
 import { app, BrowserWindow, dialog, shell } from 'electron'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { EVENT_CHANNEL, LIMITS, type AppEvent, type AppInfo } from '../shared/ipc'
+import {
+  EVENT_CHANNEL,
+  LIMITS,
+  PROJECT_EXTENSION,
+  type AppEvent,
+  type AppInfo,
+} from '../shared/ipc'
 import { fileFromArgv } from './app/argv'
 import { createSession } from './app/compose'
 import { EngineSupervisor } from './app/engine-supervisor'
@@ -64,17 +70,34 @@ async function main(): Promise<void> {
       ? process.platform
       : 'other') as AppInfo['platform'],
     bridge: false,
-    showOpenDialog: async () => {
-      const opts: Electron.OpenDialogOptions = {
-        title: 'Open a recording',
-        properties: ['openFile'],
-        filters: [
-          { name: 'Audio', extensions: [...LIMITS.audioExtensions] },
-          { name: 'All files', extensions: ['*'] },
-        ],
-      }
+    showOpenDialog: async (kind = 'audio') => {
+      const opts: Electron.OpenDialogOptions =
+        kind === 'project'
+          ? {
+              title: 'Load a project',
+              properties: ['openFile'],
+              filters: [{ name: 'Unweave project', extensions: [PROJECT_EXTENSION] }],
+            }
+          : {
+              title: 'Open a recording',
+              properties: ['openFile'],
+              filters: [
+                { name: 'Audio', extensions: [...LIMITS.audioExtensions] },
+                { name: 'All files', extensions: ['*'] },
+              ],
+            }
       const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts)
       return r.canceled || !r.filePaths[0] ? null : r.filePaths[0]
+    },
+    showSaveDialog: async (defaultName) => {
+      const opts: Electron.SaveDialogOptions = {
+        title: 'Save project',
+        defaultPath: defaultName,
+        filters: [{ name: 'Unweave project', extensions: [PROJECT_EXTENSION] }],
+        properties: ['createDirectory', 'showOverwriteConfirmation'],
+      }
+      const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts)
+      return r.canceled || !r.filePath ? null : r.filePath
     },
     showFolderDialog: async (defaultPath) => {
       const opts: Electron.OpenDialogOptions = {

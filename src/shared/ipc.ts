@@ -328,6 +328,90 @@ export interface AppInfo {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Mask editing and projects (issue 5). Structurally the engine's Selection / EditCommand /
+// TouchedRange (src/engine/edits), which main applies with the same code as the renderer.
+
+/**
+ * A selection on the mask (model) grid: frames [frame0, frame0 + frames) x bins [bin0, bin0 + bins),
+ * weights uint8 [frames * bins] (t-major, 255 = fully selected).
+ */
+export interface WireSelection {
+  frame0: number
+  frames: number
+  bin0: number
+  bins: number
+  weights: Uint8Array
+}
+
+/** What an edit does to the selected bins (source indices 0-based). */
+export type WireEditAction =
+  | { type: 'assign'; to: number }
+  | { type: 'move'; from: number; to: number }
+  | { type: 'split' }
+  | { type: 'restore' }
+
+/** One edit: an action over a selection. */
+export interface WireEditCommand {
+  action: WireEditAction
+  selection: WireSelection
+}
+
+/** What `editMasks` does with main's copy of the edited masks. */
+export type EditOp =
+  { type: 'apply'; command: WireEditCommand } | { type: 'undo' } | { type: 'redo' }
+
+/** Model frames [frameStart, frameEnd) and bins [binStart, binEnd) an edit wrote. */
+export interface TouchedRange {
+  frameStart: number
+  frameEnd: number
+  binStart: number
+  binEnd: number
+}
+
+/** The result of an edit, undo or redo in main. */
+export interface EditResult {
+  /** What changed (re-read the stem windows over it); null when nothing did. */
+  touched: TouchedRange | null
+  undoDepth: number
+  redoDepth: number
+}
+
+/** A source's name and colour as a project keeps them. */
+export interface ProjectSourceInfo {
+  name: string
+  /** CSS colour, e.g. '#e0a030'. */
+  colour: string
+}
+
+/** What opening a project gives. */
+export interface OpenedProjectInfo {
+  /** Absolute path of the .unweave file. */
+  projectPath: string
+  /** Whether its recording is where it says and unchanged; offer "locate" unless 'ok'. */
+  audio: { status: 'ok' | 'missing' | 'changed'; path: string; message?: string }
+  /** The recording, opened; null unless audio.status is 'ok'. */
+  file: FileInfo | null
+  /** The project's separation (getMasks gives its AUTOMATIC masks); null unless audio is ok. */
+  separation: SeparationSummary | null
+  sources: ProjectSourceInfo[]
+  /** Undo stack oldest first, redo stack with the next redo last (main has replayed them). */
+  history: { undo: WireEditCommand[]; redo: WireEditCommand[] }
+}
+
+/** An autosaved project left by a session that did not close normally. */
+export interface RecoveryInfo {
+  /** Absolute path of the recovery project (open it with openProject). */
+  path: string
+  /** File name of its recording. */
+  audioName: string
+  /** ISO time of the autosave. */
+  savedAt: string
+}
+
+/** Project files' extension. */
+export const PROJECT_EXTENSION = 'unweave'
+
+// ---------------------------------------------------------------------------------------------
 // Events (main -> renderer)
 
 /** Commands from the native menu that the renderer carries out. */
@@ -341,6 +425,9 @@ export type MenuCommand =
   | 'zoom-out'
   | 'zoom-fit'
   | 'close-file'
+  | 'save-project'
+  | 'save-project-as'
+  | 'open-project'
 
 /** Everything main pushes to the renderer on the one event channel. */
 export type AppEvent =
@@ -422,6 +509,47 @@ export interface IpcContract {
   exportStems: { args: ExportRequest & { taskId: string }; result: ExportOutcome }
   /** Shows a file in the OS file manager. */
   revealInFolder: { args: { path: string }; result: null }
+
+  /** Applies an edit to main's copy of the separation's masks (what playback and export use), or undo/redo. */
+  editMasks: { args: { separationId: string; op: EditOp }; result: EditResult }
+  /**
+   * The embedding wand: bins whose embedding's cosine similarity to the seed is >= threshold
+   * (-1..1). The same seed with a new threshold is cheap (slider). Needs the analysis: a project
+   * opened without one analyses the recording first.
+   */
+  wandSelect: {
+    args: {
+      separationId: string
+      seed: { frame: number; bin: number } | { selection: WireSelection }
+      threshold: number
+    }
+    result: WireSelection
+  }
+  /** Re-clusters with the user's assigned bins as constraints; a new separation, edits replayed. */
+  reclusterWithEdits: { args: { separationId: string; taskId?: string }; result: SeparationSummary }
+  /** Saves the separation as a project; no path = the Save dialog (null when cancelled). */
+  saveProject: {
+    args: { separationId: string; path?: string; sources: ProjectSourceInfo[] }
+    result: { path: string; sizeBytes: number } | null
+  }
+  /** The Open dialog for projects, then openProject; null when cancelled. */
+  openProjectDialog: { args: NoArgs; result: OpenedProjectInfo | null }
+  /** Opens a project: its recording (when found and unchanged), separation and edit history. */
+  openProject: { args: { path: string }; result: OpenedProjectInfo }
+  /** "Locate the audio…" for the last project that could not find it; no path = the dialog. */
+  locateProjectAudio: {
+    args: { projectPath: string; path?: string }
+    result: OpenedProjectInfo | null
+  }
+  /** Saves the separation to the recovery file in the user-data folder. */
+  autosaveProject: {
+    args: { separationId: string; sources: ProjectSourceInfo[] }
+    result: { path: string }
+  }
+  /** The recovery file left by a session that did not end normally, if any. */
+  getRecovery: { args: NoArgs; result: RecoveryInfo | null }
+  /** Deletes the recovery file (after a normal save or close, or when the user discards it). */
+  discardRecovery: { args: NoArgs; result: null }
 }
 
 /** A channel name. */
@@ -451,6 +579,16 @@ export const CHANNELS = [
   'planExport',
   'exportStems',
   'revealInFolder',
+  'editMasks',
+  'wandSelect',
+  'reclusterWithEdits',
+  'saveProject',
+  'openProjectDialog',
+  'openProject',
+  'locateProjectAudio',
+  'autosaveProject',
+  'getRecovery',
+  'discardRecovery',
 ] as const satisfies readonly Channel[]
 
 // Compile-time check that CHANNELS lists every channel of the contract.

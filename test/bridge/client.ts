@@ -11,16 +11,23 @@ import {
   type IpcResult,
   type UnweaveApi,
 } from '../../src/shared/ipc'
-import { decode } from './wire'
+import { decode, encode } from './wire'
 
 const base = '/__bridge'
 
 async function invoke(channel: Channel, args: unknown): Promise<IpcResult<unknown>> {
   try {
+    const { chunks, length } = encode(args ?? {})
+    const body = new Uint8Array(length)
+    let at = 0
+    for (const c of chunks) {
+      body.set(c, at)
+      at += c.length
+    }
     const res = await fetch(`${base}/invoke/${channel}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(args ?? {}),
+      headers: { 'content-type': 'application/octet-stream' },
+      body,
     })
     if (!res.ok) {
       return {

@@ -19,7 +19,7 @@ import type { SessionService, ShellPlatform } from '../../src/main/app/session-s
 import { CHANNELS, type AppEvent, type Channel } from '../../src/shared/ipc'
 import { buildClientScript, buildEngineProcess, repoRoot } from './build'
 import { forkTransport } from './fork-transport'
-import { encode } from './wire'
+import { decode, encode } from './wire'
 
 /** Options of startBridge(). */
 export interface BridgeOptions {
@@ -40,8 +40,16 @@ export interface Bridge {
   url: string
   /** The preload stand-in: pass to context.addInitScript({ content }). */
   clientScript: string
-  /** Answers the native dialogs will give, in order; an empty queue means "cancelled". */
-  dialogs: { open: (string | null)[]; folder: (string | null)[] }
+  /**
+   * Answers the native dialogs will give, in order; an empty queue means "cancelled": `open` for
+   * recordings, `project` for loading projects, `save` for saving them, `folder` for exports.
+   */
+  dialogs: {
+    open: (string | null)[]
+    project: (string | null)[]
+    save: (string | null)[]
+    folder: (string | null)[]
+  }
   /** Paths revealInFolder was asked to show. */
   revealed: string[]
   /** Every event sent to the window. */
@@ -71,7 +79,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const [entry, clientScript] = await Promise.all([buildEngineProcess(), buildClientScript()])
   const csp = contentSecurityPolicy()
   const sse = new Set<ServerResponse>()
-  const dialogs: Bridge['dialogs'] = { open: [], folder: [] }
+  const dialogs: Bridge['dialogs'] = { open: [], project: [], save: [], folder: [] }
   const revealed: string[] = []
   const events: AppEvent[] = []
 
@@ -80,7 +88,9 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     platform:
       (['darwin', 'win32', 'linux'] as const).find((p) => p === process.platform) ?? 'other',
     bridge: true,
-    showOpenDialog: async () => dialogs.open.shift() ?? null,
+    showOpenDialog: async (kind = 'audio') =>
+      (kind === 'project' ? dialogs.project : dialogs.open).shift() ?? null,
+    showSaveDialog: async () => dialogs.save.shift() ?? null,
     showFolderDialog: async () => dialogs.folder.shift() ?? null,
     revealInFolder: (path) => void revealed.push(path),
     emit: (event) => {
@@ -146,7 +156,9 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     if (!(CHANNELS as readonly string[]).includes(channel)) return void res.writeHead(404).end()
     let args: unknown
     try {
-      args = JSON.parse(await readBody(req, 1 << 20))
+      // Arguments come in the wire format too (selections carry Uint8Arrays).
+      const body = await readBody(req, 256 << 20)
+      args = body.length ? decode(Uint8Array.from(body).buffer) : {}
     } catch (e) {
       return void res.writeHead(400).end(`bad request body: ${String(e)}`)
     }
@@ -217,7 +229,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   }
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((ok, fail) => {
     const parts: Buffer[] = []
     let size = 0
@@ -228,7 +240,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
         req.destroy()
       } else parts.push(c)
     })
-    req.on('end', () => ok(Buffer.concat(parts).toString('utf8') || '{}'))
+    req.on('end', () => ok(Buffer.concat(parts)))
     req.on('error', fail)
   })
 }

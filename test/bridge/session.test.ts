@@ -3,7 +3,7 @@
  * real SessionService -> EngineClient -> forked EngineHost -> engine + onnxruntime, on the
  * plumbing model (test/fixtures/tiny-random: random weights, so no quality is asserted).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -12,7 +12,7 @@ import type { ArgsOf, Channel, IpcResult, ResultOf } from '../../src/shared/ipc'
 import { jsMixture, writeWavFloat } from './audio-fixtures'
 import { repoRoot } from './build'
 import { startBridge, type Bridge } from './server'
-import { decode } from './wire'
+import { decode, encode } from './wire'
 
 const dir = mkdtempSync(join(tmpdir(), 'unweave-session-'))
 let bridge: Bridge
@@ -22,10 +22,11 @@ async function call<C extends Channel>(
   args: ArgsOf<C> | Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Promise<IpcResult<ResultOf<C>>> {
+  const { chunks } = encode(args)
   const res = await fetch(`${bridge.url}__bridge/invoke/${channel}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(args),
+    headers: { 'content-type': 'application/octet-stream', ...headers },
+    body: Buffer.concat(chunks),
   })
   if (!res.ok) throw new Error(`HTTP ${res.status}`)
   return decode(await res.arrayBuffer()) as IpcResult<ResultOf<C>>
@@ -63,7 +64,7 @@ describe('test bridge + session service + engine host', () => {
     const evil = await fetch(`${bridge.url}__bridge/invoke/getAppInfo`, {
       method: 'POST',
       headers: { origin: 'http://evil.example' },
-      body: '{}',
+      body: Buffer.concat(encode({}).chunks),
     })
     expect(evil.status).toBe(403)
     expect((await fetch(`${bridge.url}../../etc/passwd`)).status).not.toBe(200)
@@ -222,6 +223,118 @@ describe('test bridge + session service + engine host', () => {
     ).toMatchObject({
       code: 'invalid-argument',
     })
+  })
+
+  it('edits masks, wand, re-clusters with edits, saves/opens projects and recovers autosaves', async () => {
+    const file = await ok('openFile', { path: mixPath })
+    const sep = await ok('cluster', { fileId: file.fileId, sourceCount: 2 })
+    const { frames, bins } = sep.grid
+    const box = { frame0: 10, frames: 40, bin0: 0, bins: 60 }
+    const selection = { ...box, weights: new Uint8Array(box.frames * box.bins).fill(255) }
+    const applied = await ok('editMasks', {
+      separationId: sep.separationId,
+      op: { type: 'apply', command: { action: { type: 'assign', to: 0 }, selection } },
+    })
+    expect(applied.touched).toMatchObject({ frameStart: 10, frameEnd: 50, binStart: 0, binEnd: 60 })
+    expect(applied).toMatchObject({ undoDepth: 1, redoDepth: 0 })
+    // Edited masks still sum to 1: the stems still sum to the input.
+    const stems = await ok('getStemAudio', { separationId: sep.separationId, sources: [0, 1] })
+    let max = 0
+    for (let i = 0; i < input[0]!.length; i++) {
+      const d = Math.abs(
+        stems.stems[0]!.channels[0]![i]! + stems.stems[1]!.channels[0]![i]! - input[0]![i]!,
+      )
+      if (d > max) max = d
+    }
+    expect(max).toBeLessThan(1e-4)
+    expect(
+      await ok('editMasks', { separationId: sep.separationId, op: { type: 'undo' } }),
+    ).toMatchObject({ undoDepth: 0, redoDepth: 1 })
+    expect(
+      await ok('editMasks', { separationId: sep.separationId, op: { type: 'redo' } }),
+    ).toMatchObject({ undoDepth: 1, redoDepth: 0 })
+    // Bad edits are refused with a clear message.
+    const outside = { frame0: frames - 1, frames: 2, bin0: 0, bins: 1, weights: new Uint8Array(2) }
+    expect(
+      await call('editMasks', {
+        separationId: sep.separationId,
+        op: { type: 'apply', command: { action: { type: 'split' }, selection: outside } },
+      }),
+    ).toMatchObject({ type: 'error', code: 'invalid-argument' })
+    expect(
+      await call('editMasks', {
+        separationId: sep.separationId,
+        op: { type: 'apply', command: { action: { type: 'assign', to: 5 }, selection } },
+      }),
+    ).toMatchObject({ type: 'error', code: 'invalid-argument' })
+
+    const wand = await ok('wandSelect', {
+      separationId: sep.separationId,
+      seed: { frame: 20, bin: 10 },
+      threshold: 0.5,
+    })
+    expect(wand.weights).toBeInstanceOf(Uint8Array)
+    expect(wand.weights.length).toBe(wand.frames * wand.bins)
+    expect(wand.frame0 + wand.frames).toBeLessThanOrEqual(frames)
+    expect(wand.bin0 + wand.bins).toBeLessThanOrEqual(bins)
+
+    const again = await ok('reclusterWithEdits', { separationId: sep.separationId, taskId: 're-1' })
+    expect(again.sourceCount).toBe(2)
+    expect(again.separationId).not.toBe(sep.separationId)
+    expect((await ok('getMasks', { separationId: again.separationId })).masks).toHaveLength(2)
+
+    // Projects: Save As (dialog), cancelled save, autosave + recovery, open, locate.
+    const projectPath = join(dir, 'mix.unweave')
+    bridge.dialogs.save.push(join(dir, 'mix'))
+    const sources = [
+      { name: 'Drone', colour: '#4f9dff' },
+      { name: 'Beeps', colour: '#ff9f1c' },
+    ]
+    const saved = await ok('saveProject', { separationId: again.separationId, sources })
+    expect(saved).toMatchObject({ path: projectPath })
+    expect(saved!.sizeBytes).toBeGreaterThan(0)
+    expect(await ok('saveProject', { separationId: again.separationId, sources })).toBeNull()
+    expect(await ok('getRecovery')).toBeNull()
+    const auto = await ok('autosaveProject', { separationId: again.separationId, sources })
+    expect(await ok('getRecovery')).toMatchObject({ path: auto.path, audioName: 'mix.wav' })
+    expect(await ok('discardRecovery')).toBeNull()
+    expect(await ok('getRecovery')).toBeNull()
+
+    bridge.dialogs.project.push(projectPath)
+    const opened = (await ok('openProjectDialog'))!
+    expect(opened.audio.status).toBe('ok')
+    expect(opened.sources.map((x) => x.name)).toEqual(['Drone', 'Beeps'])
+    expect(opened.history.undo).toHaveLength(1)
+    expect(opened.history.undo[0]!.selection.weights).toBeInstanceOf(Uint8Array)
+    expect(opened.file).toMatchObject({ path: mixPath, sampleRate: 44100 })
+    const os = opened.separation!
+    expect(os.sourceCount).toBe(2)
+    // The project's edited masks play and export, and still sum to the input.
+    const ps = await ok('getStemAudio', { separationId: os.separationId, sources: [0, 1] })
+    expect(ps.stems[0]!.channels[0]!.length).toBe(input[0]!.length)
+    expect(
+      await ok('editMasks', { separationId: os.separationId, op: { type: 'undo' } }),
+    ).toMatchObject({ undoDepth: 0, redoDepth: 1 })
+
+    // The recording moved: missing, then located.
+    const moved = join(dir, 'moved.wav')
+    writeWavFloat(moved, input, 44100)
+    const movedProject = join(dir, 'moved.unweave')
+    const f2 = await ok('openFile', { path: moved })
+    const s2 = await ok('cluster', { fileId: f2.fileId, sourceCount: 2 })
+    await ok('saveProject', { separationId: s2.separationId, path: movedProject, sources })
+    rmSync(moved)
+    const missing = await ok('openProject', { path: movedProject })
+    expect(missing).toMatchObject({ audio: { status: 'missing' }, file: null, separation: null })
+    bridge.dialogs.open.push(mixPath) // same content, another place
+    const located = (await ok('locateProjectAudio', { projectPath: movedProject }))!
+    expect(located.audio.status).toBe('ok')
+    expect(located.file?.path).toBe(mixPath)
+    expect(await call('openProject', { path: join(dir, 'nope.unweave') })).toMatchObject({
+      type: 'error',
+      code: 'input',
+    })
+    expect(await call('openProject', { path: mixPath })).toMatchObject({ code: 'invalid-argument' })
   })
 
   it('cancels a running analysis and reports stale ids', async () => {

@@ -83,6 +83,52 @@ describe('channel validators', () => {
     expect(() => validators.planExport(exportArgs)).toThrow(/unknown field 'taskId'/)
   })
 
+  it('validates edits, wand seeds and projects', () => {
+    const selection = { frame0: 1, frames: 2, bin0: 3, bins: 2, weights: new Uint8Array(4) }
+    const apply = (action: unknown, sel: unknown = selection) =>
+      validators.editMasks({
+        separationId: 's',
+        op: { type: 'apply', command: { action, selection: sel } },
+      })
+    expect(apply({ type: 'move', from: 0, to: 1 }).op).toMatchObject({ type: 'apply' })
+    expect(validators.editMasks({ separationId: 's', op: { type: 'undo' } })).toEqual({
+      separationId: 's',
+      op: { type: 'undo' },
+    })
+    expect(() => apply({ type: 'assign', to: 9 })).toThrow(/from 0 to 7/)
+    expect(() => apply({ type: 'paint' })).toThrow(/"assign"/)
+    expect(() => apply({ type: 'split', extra: 1 })).toThrow(/unknown field/)
+    expect(() => apply({ type: 'split' }, { ...selection, weights: [0, 0, 0, 0] })).toThrow(
+      /Uint8Array/,
+    )
+    expect(() => apply({ type: 'split' }, { ...selection, weights: new Uint8Array(3) })).toThrow(
+      /frames \* bins = 4/,
+    )
+    expect(() => validators.editMasks({ separationId: 's', op: { type: 'undo', x: 1 } })).toThrow(
+      /unknown field/,
+    )
+    expect(
+      validators.wandSelect({ separationId: 's', seed: { frame: 1.5, bin: 2 }, threshold: 0.7 })
+        .seed,
+    ).toEqual({ frame: 1.5, bin: 2 })
+    expect(() =>
+      validators.wandSelect({ separationId: 's', seed: { frame: 1, bin: 2 }, threshold: 2 }),
+    ).toThrow(/from -1 to 1/)
+    expect(validators.openProject({ path: '/a/b.unweave' })).toEqual({ path: '/a/b.unweave' })
+    expect(() => validators.openProject({ path: '/a/b.wav' })).toThrow(/\.unweave/)
+    for (const colour of ['#e0a030', 'rgb(1, 2, 3)', 'hsl(10, 50%, 40%)', 'teal']) {
+      expect(() =>
+        validators.saveProject({ separationId: 's', sources: [{ name: 'x', colour }] }),
+      ).not.toThrow()
+    }
+    expect(() =>
+      validators.saveProject({ separationId: 's', sources: [{ name: 'x', colour: 'url(evil)' }] }),
+    ).toThrow(/CSS colour/)
+    expect(() =>
+      validators.saveProject({ separationId: 's', sources: [{ name: 'x', colour: '"><script>' }] }),
+    ).toThrow(/CSS colour/)
+  })
+
   it('checks file-name templates', () => {
     expect(nameTemplate('{name} - {source}')).toBe('{name} - {source}')
     expect(() => nameTemplate('{name}/{index}')).toThrow(/not allowed/)

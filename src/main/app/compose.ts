@@ -37,6 +37,7 @@ export function createSession(opts: SessionOptions): {
     engine,
     opts.platform,
     new RecentFiles(join(opts.userDataDir, 'recent-files.json')),
+    opts.userDataDir,
   )
   ref.service = service
   engine.start()

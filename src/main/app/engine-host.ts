@@ -8,7 +8,14 @@
  * embeddings, so another k is a k-means and not an inference), and the last few separations
  * (clustering + masks); stem audio is synthesized per playback window with the export's code.
  */
-import { analyse, synthesizeStems } from '../../engine/index'
+import { analyse, sourceMasks, synthesizeStems } from '../../engine/index'
+import {
+  EmbeddingWand,
+  EditableMasks,
+  checkSelection,
+  reclusterWithEdits,
+  type TouchedRange,
+} from '../../engine/edits/index'
 import type {
   Analysis,
   Clustering,
@@ -22,6 +29,17 @@ import type { ModelMetadata } from '../../shared/model'
 import { isUnweaveError } from '../../shared/errors'
 import { decodeAudioFile, type DecodedAudio } from '../services/audio-decode'
 import { openStemWriter } from '../services/audio-encode'
+import {
+  DEFAULT_SOURCE_COLOURS,
+  createProject,
+  openProject,
+  projectEditor,
+  relocateAudio,
+  saveProject,
+  withEditorState,
+  type AudioCheck,
+  type ProjectData,
+} from '../services/project-file'
 import { loadModel } from '../services/model-store'
 import { ClusterPool, type JobPriority } from './cluster-pool'
 import { MASKS8_MAX_BYTES, quantise, type ClusterEntry } from './cluster-jobs'
@@ -33,6 +51,7 @@ import type {
   HostOp,
   HostOps,
   HostRange,
+  HostSeparation,
   ToHost,
 } from './engine-protocol'
 
@@ -83,8 +102,16 @@ interface Separation {
   id: string
   fileId: string
   clustering: Clustering
+  /** The automatic masks. */
   masks: SourceMasks
   entry: ClusterEntry
+  mode: MaskMode
+  requestedSources: number | 'auto'
+  suggestion: SourceCountSuggestion
+  /** The user's edits, once there are any: its `.masks` is what playback and export use. */
+  editor?: EditableMasks
+  /** The project this separation was saved as / opened from (audio hash, model), once known. */
+  project?: ProjectData
 }
 
 /** Separations kept per file (the overlay can flip back to a previous k instantly). */
@@ -119,6 +146,10 @@ export class EngineHost {
   #analysis: AnalysisEntry | undefined
   #separations: Separation[] = []
   readonly #clusterCache = new Map<string, Promise<ClusterEntry>>()
+  /** The wand of the last seed (same seed + new threshold = one comparison per bin). */
+  #wandCache: { fileId: string; key: string; wand: EmbeddingWand } | undefined
+  /** A project whose recording was missing or changed, until the user locates it. */
+  #pendingProject: { path: string; project: ProjectData } | undefined
   readonly #pool: ClusterPool
   readonly #running = new Map<number, AbortController>()
   /** Requests running that background work must wait for, and when the last one ended. */
@@ -220,6 +251,18 @@ export class EngineHost {
         return this.#export(args as HostOps['export']['args'], signal, progress)
       case 'status':
         return this.#status
+      case 'edit':
+        return this.#edit(args as HostOps['edit']['args'])
+      case 'wand':
+        return this.#wand(args as HostOps['wand']['args'], signal, progress)
+      case 'recluster':
+        return this.#recluster(args as HostOps['recluster']['args'], signal, progress)
+      case 'saveProject':
+        return this.#saveProject(args as HostOps['saveProject']['args'])
+      case 'openProject':
+        return this.#openProject(args as HostOps['openProject']['args'], progress)
+      case 'locateProject':
+        return this.#locateProject(args as HostOps['locateProject']['args'], progress)
     }
   }
 
@@ -235,6 +278,7 @@ export class EngineHost {
     this.#analysis = undefined
     this.#separations = []
     this.#clusterCache.clear()
+    this.#wandCache = undefined
     progress('decode', 0)
     const t0 = performance.now()
     const audio = await decodeAudioFile(path)
@@ -417,7 +461,16 @@ export class EngineHost {
     const { entry: clusterEntry, cached } = await asked
     if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
     const { clustering, masks, timingsSec } = clusterEntry
-    this.#separations.unshift({ id: separationId, fileId, clustering, masks, entry: clusterEntry })
+    this.#separations.unshift({
+      id: separationId,
+      fileId,
+      clustering,
+      masks,
+      entry: clusterEntry,
+      mode: mask,
+      requestedSources: sourceCount,
+      suggestion,
+    })
     // Keep a few (the overlay can flip back to a previous one).
     this.#separations.length = Math.min(this.#separations.length, KEEP_SEPARATIONS)
     return {
@@ -538,7 +591,7 @@ export class EngineHost {
     if (to > from) {
       await synthesizeStems(
         f.audio,
-        s.masks,
+        this.#masksOf(s),
         {
           write(source, block) {
             const n = block[0]?.length ?? 0
@@ -572,6 +625,260 @@ export class EngineHost {
     }
   }
 
+  /** The masks playback and export use: the edited ones once there are edits. */
+  #masksOf(s: Separation): SourceMasks {
+    return s.editor?.masks ?? s.masks
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Mask editing (issue 5): main keeps the authoritative EditableMasks of each separation.
+
+  #edit({ separationId, op }: HostOps['edit']['args']): HostOps['edit']['result'] {
+    const s = this.#separationById(separationId)
+    const editor = (s.editor ??= new EditableMasks(s.masks))
+    let touched: TouchedRange | null
+    try {
+      touched =
+        op.type === 'apply'
+          ? editor.edit(op.command)
+          : op.type === 'undo'
+            ? editor.undo()
+            : editor.redo()
+    } catch (e) {
+      if (e instanceof RangeError) throw new HostError('invalid-argument', e.message)
+      throw e
+    }
+    return { touched, undoDepth: editor.undoStack.length, redoDepth: editor.redoStack.length }
+  }
+
+  /** The analysis of a separation's file, made if needed (a project keeps masks, not embeddings). */
+  async #analysisOfSeparation(
+    s: Separation,
+    signal: AbortSignal,
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<Analysis> {
+    const { analysis } = await this.#analysisFor(s.fileId, signal, progress)
+    if (analysis.frames !== s.masks.frames || analysis.bins !== s.masks.bins) {
+      throw new HostError(
+        'model',
+        `This project's masks (${s.masks.frames} x ${s.masks.bins}) were made with another model grid than the current model's (${analysis.frames} x ${analysis.bins}); separate again to use the wand or re-clustering.`,
+      )
+    }
+    return analysis
+  }
+
+  async #wand(
+    { separationId, seed, threshold }: HostOps['wand']['args'],
+    signal: AbortSignal,
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<HostOps['wand']['result']> {
+    const s = this.#separationById(separationId)
+    const analysis = await this.#analysisOfSeparation(s, signal, progress)
+    const key =
+      'selection' in seed
+        ? `sel:${seed.selection.frame0}:${seed.selection.frames}:${seed.selection.bin0}:${seed.selection.bins}:${checksum(seed.selection.weights)}`
+        : `bin:${Math.round(seed.frame)}:${Math.round(seed.bin)}`
+    let w = this.#wandCache
+    if (!w || w.fileId !== s.fileId || w.key !== key) {
+      const wand = new EmbeddingWand(analysis)
+      if ('selection' in seed) {
+        try {
+          checkSelection(seed.selection, s.masks)
+        } catch (e) {
+          throw new HostError('invalid-argument', (e as Error).message)
+        }
+        wand.seedFromSelection(seed.selection)
+      } else {
+        wand.seedFromBin(seed.frame, seed.bin)
+      }
+      w = { fileId: s.fileId, key, wand }
+      this.#wandCache = w
+    }
+    return w.wand.select(threshold)
+  }
+
+  async #recluster(
+    { separationId, newSeparationId }: HostOps['recluster']['args'],
+    signal: AbortSignal,
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<HostOps['recluster']['result']> {
+    const s = this.#separationById(separationId)
+    if (s.clustering.dim === 0 || s.clustering.centroids.length === 0) {
+      throw new HostError(
+        'invalid-argument',
+        'This project was saved without its clustering; separate again to re-cluster with edits.',
+      )
+    }
+    const analysis = await this.#analysisOfSeparation(s, signal, (st, fr) => progress(st, 0.8 * fr))
+    progress('kmeans', 0.8)
+    const editor = s.editor ?? new EditableMasks(s.masks)
+    const t0 = performance.now()
+    const clustering = reclusterWithEdits(analysis, s.clustering, editor.assignedBins())
+    const t1 = performance.now()
+    await yieldTurn()
+    const masks = sourceMasks(analysis, clustering, s.mode)
+    const t2 = performance.now()
+    if (this.#file?.id !== s.fileId) throw new HostError('stale', 'That file is no longer open.')
+    const timingsSec = { kmeans: (t1 - t0) / 1000, masks: (t2 - t1) / 1000 }
+    const next: Separation = {
+      id: newSeparationId,
+      fileId: s.fileId,
+      clustering,
+      masks,
+      entry: { clustering, masks, timingsSec },
+      mode: s.mode,
+      requestedSources: s.requestedSources,
+      suggestion: s.suggestion,
+      // The same history over the new automatic masks (commands address sources by index).
+      editor: EditableMasks.fromHistory(masks, editor.undoStack, editor.redoStack),
+      ...(s.project ? { project: s.project } : {}),
+    }
+    this.#separations.unshift(next)
+    this.#separations.length = Math.min(this.#separations.length, KEEP_SEPARATIONS)
+    return this.#hostSeparation(next, timingsSec)
+  }
+
+  #hostSeparation(s: Separation, timingsSec: Record<string, number>): HostSeparation {
+    const m = s.masks
+    return {
+      sourceCount: m.k,
+      auto: s.requestedSources === 'auto',
+      suggestion: s.suggestion,
+      mask: s.mode,
+      grid: { sampleRate: m.sampleRate, nFft: m.nFft, hop: m.hop, frames: m.frames, bins: m.bins },
+      energyShares: s.clustering.weightShares.slice(),
+      timingsSec,
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Projects
+
+  async #saveProject({
+    separationId,
+    path,
+    sources,
+  }: HostOps['saveProject']['args']): Promise<HostOps['saveProject']['result']> {
+    const s = this.#separationById(separationId)
+    const f = this.#fileById(s.fileId)
+    if (!s.project) {
+      const { metadata } = await this.#loadModel()
+      s.project = await createProject({
+        audioPath: f.path,
+        audioInfo: {
+          sampleRate: f.audio.sampleRate,
+          channels: f.audio.channels.length,
+          durationSec: f.audio.durationSec,
+        },
+        model: { name: metadata.name, version: metadata.version },
+        settings: { mask: s.mode, requestedSources: s.requestedSources },
+        masks: s.masks,
+        clustering: { dim: s.clustering.dim, centroids: s.clustering.centroids },
+      })
+    }
+    const k = s.masks.k
+    const named = Array.from(
+      { length: k },
+      (_, i) =>
+        sources[i] ?? {
+          name: `Source ${i + 1}`,
+          colour: DEFAULT_SOURCE_COLOURS[i % DEFAULT_SOURCE_COLOURS.length]!,
+        },
+    )
+    const base: ProjectData = { ...s.project, sources: named }
+    const project = s.editor ? withEditorState(base, s.editor) : base
+    return saveProject(path, project)
+  }
+
+  async #openProject(
+    { path, fileId, separationId }: HostOps['openProject']['args'],
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<HostOps['openProject']['result']> {
+    progress('project', 0)
+    const opened = await openProject(path)
+    return this.#projectOpened(path, opened.project, opened.audio, fileId, separationId, progress)
+  }
+
+  async #locateProject(
+    { projectPath, path, fileId, separationId }: HostOps['locateProject']['args'],
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<HostOps['locateProject']['result']> {
+    const pending = this.#pendingProject
+    if (!pending || pending.path !== projectPath) {
+      throw new HostError('stale', 'Open the project again, then locate its recording.')
+    }
+    const { project, audio } = await relocateAudio(pending.project, path)
+    return this.#projectOpened(projectPath, project, audio, fileId, separationId, progress)
+  }
+
+  /** Opens the project's recording (when its check is ok) and its separation with the history. */
+  async #projectOpened(
+    projectPath: string,
+    project: ProjectData,
+    audio: AudioCheck,
+    fileId: string,
+    separationId: string,
+    progress: (stage: string, fraction: number) => void,
+  ): Promise<HostOps['openProject']['result']> {
+    const sources = project.sources.map((x) => ({ name: x.name, colour: x.colour }))
+    const check = {
+      status: audio.status,
+      path: audio.path,
+      ...(audio.status !== 'ok' ? { message: audio.message } : {}),
+    }
+    if (audio.status !== 'ok') {
+      // The open file stays as it is until the user locates the recording.
+      this.#pendingProject = { path: projectPath, project }
+      return {
+        projectPath,
+        audio: check,
+        file: null,
+        separation: null,
+        sources,
+        history: { undo: [], redo: [] },
+      }
+    }
+    this.#pendingProject = undefined
+    const file = await this.#open({ fileId, path: audio.path }, progress)
+    const masks = project.automatic
+    const editor = projectEditor(project)
+    const n = masks.frames * masks.bins
+    const shares = masks.masks.map((m) => {
+      let sum = 0
+      for (let i = 0; i < m.length; i++) sum += m[i]!
+      return sum / Math.max(1, n)
+    })
+    const clustering: Clustering = {
+      k: masks.k,
+      dim: project.clustering?.dim ?? 0,
+      centroids: project.clustering?.centroids ?? new Float32Array(0),
+      assignment: new Uint8Array(0),
+      weightShares: shares,
+      inertia: 0,
+    }
+    const sep: Separation = {
+      id: separationId,
+      fileId,
+      clustering,
+      masks,
+      entry: { clustering, masks, timingsSec: { kmeans: 0, masks: 0 } },
+      mode: project.settings.mask,
+      requestedSources: project.settings.requestedSources ?? masks.k,
+      suggestion: { count: masks.k, confidence: 0, scores: [] },
+      editor,
+      project,
+    }
+    this.#separations.unshift(sep)
+    return {
+      projectPath,
+      audio: check,
+      file,
+      separation: this.#hostSeparation(sep, {}),
+      sources,
+      history: { undo: editor.undoStack, redo: editor.redoStack },
+    }
+  }
+
   async #export(
     { separationId, targets, format, bits, force }: HostOps['export']['args'],
     signal: AbortSignal,
@@ -602,7 +909,7 @@ export class EngineHost {
       const byIndex = new Map(targets.map((t, i) => [t.index, writers[i]!]))
       await synthesizeStems(
         f.audio,
-        s.masks,
+        this.#masksOf(s),
         { write: (source, block) => byIndex.get(source)?.write(block) },
         { signal, onProgress: (pr) => progress('synthesize', pr.fraction) },
       )
@@ -624,6 +931,13 @@ export class EngineHost {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** A quick 32-bit checksum of bytes (FNV-1a), to recognise a seed selection again. */
+function checksum(b: Uint8Array): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 16777619)
+  return h >>> 0
+}
 
 /** out[2p], out[2p+1] = min, max of x over block p, for p in [p0, p1). */
 function minMax(x: Float32Array, block: number, p0: number, p1: number, out: Float32Array): void {

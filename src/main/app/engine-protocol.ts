@@ -7,6 +7,11 @@
 import type {
   AudioPage,
   BulkMessage,
+  EditOp,
+  EditResult,
+  ProjectSourceInfo,
+  WireEditCommand,
+  WireSelection,
   EngineStatus,
   IpcErrorCode,
   MaskGrid,
@@ -56,6 +61,17 @@ export interface HostSeparation {
   timingsSec: Record<string, number>
 }
 
+/** What the host returns after opening a project. */
+export interface HostOpenedProject {
+  projectPath: string
+  audio: { status: 'ok' | 'missing' | 'changed'; path: string; message?: string }
+  /** Set when the recording was opened (audio ok). */
+  file: HostFileInfo | null
+  separation: HostSeparation | null
+  sources: ProjectSourceInfo[]
+  history: { undo: WireEditCommand[]; redo: WireEditCommand[] }
+}
+
 /** A stem file the host writes. */
 export interface HostExportTarget {
   index: number
@@ -90,6 +106,30 @@ export interface HostOps {
     result: { timingsSec: Record<string, number> }
   }
   status: { args: Record<never, never>; result: EngineStatus }
+  edit: { args: { separationId: string; op: EditOp }; result: EditResult }
+  wand: {
+    args: {
+      separationId: string
+      seed: { frame: number; bin: number } | { selection: WireSelection }
+      threshold: number
+    }
+    result: WireSelection
+  }
+  recluster: { args: { separationId: string; newSeparationId: string }; result: HostSeparation }
+  saveProject: {
+    args: { separationId: string; path: string; sources: ProjectSourceInfo[] }
+    result: { path: string; bytes: number }
+  }
+  /** Opens a project; with its audio ok, also the recording (dropping the open file). */
+  openProject: {
+    args: { path: string; fileId: string; separationId: string }
+    result: HostOpenedProject
+  }
+  /** Points the last project that missed its audio at `path`, then opens as openProject. */
+  locateProject: {
+    args: { projectPath: string; path: string; fileId: string; separationId: string }
+    result: HostOpenedProject
+  }
 }
 
 /** An operation name. */

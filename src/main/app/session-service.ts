@@ -5,8 +5,8 @@
  * `invoke`, so the end-to-end test exercises this very code. No Electron import here: what is
  * platform-specific (dialogs, reveal, events to the window) comes in through `ShellPlatform`.
  */
-import { lstat } from 'node:fs/promises'
-import { basename, extname, join } from 'node:path'
+import { lstat, mkdir, readFile, stat, unlink } from 'node:fs/promises'
+import { basename, dirname, extname, join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type {
   AppEvent,
@@ -19,13 +19,17 @@ import type {
   IpcError,
   IpcErrorCode,
   IpcResult,
+  OpenedProjectInfo,
   Range,
+  RecoveryInfo,
   ResultOf,
   SeparationSummary,
+  WireSelection,
 } from '../../shared/ipc'
+import { PROJECT_EXTENSION } from '../../shared/ipc'
 import { EngineClient, EngineRequestError } from './engine-client'
-import type { HostRange } from './engine-protocol'
-import type { RecentFiles } from './recent-files'
+import type { HostFileInfo, HostOpenedProject, HostRange, HostSeparation } from './engine-protocol'
+import { writeFileAtomic, type RecentFiles } from './recent-files'
 import { ArgumentError, PathError, checkAudioPath, checkFolder, validators } from './validate'
 
 /** What differs between Electron and the test bridge. */
@@ -34,8 +38,10 @@ export interface ShellPlatform {
   platform: AppInfo['platform']
   /** True in the test bridge. */
   bridge: boolean
-  /** The native open dialog: an absolute path, or null when cancelled. */
-  showOpenDialog(): Promise<string | null>
+  /** The native open dialog for a recording or a project: an absolute path, or null when cancelled. */
+  showOpenDialog(kind?: 'audio' | 'project'): Promise<string | null>
+  /** The native save dialog for a project, starting at `defaultName`; null when cancelled. */
+  showSaveDialog(defaultName: string): Promise<string | null>
   /** The native folder picker. */
   showFolderDialog(defaultPath?: string): Promise<string | null>
   /** Shows the file in the OS file manager. */
@@ -71,10 +77,24 @@ export class SessionService {
   /** Files written by exports in this session: the only ones revealInFolder shows. */
   readonly #exported = new Set<string>()
 
-  constructor(engine: EngineClient, platform: ShellPlatform, recent: RecentFiles) {
+  readonly #userDataDir: string
+
+  constructor(
+    engine: EngineClient,
+    platform: ShellPlatform,
+    recent: RecentFiles,
+    userDataDir: string,
+  ) {
     this.#engine = engine
     this.#platform = platform
     this.#recent = recent
+    this.#userDataDir = userDataDir
+  }
+
+  /** The autosave project and its note (audio name, time) in the user-data folder. */
+  get #recovery(): { project: string; note: string } {
+    const dir = join(this.#userDataDir, 'recovery')
+    return { project: join(dir, `autosave.${PROJECT_EXTENSION}`), note: join(dir, 'autosave.json') }
   }
 
   /** The open file, if any. */
@@ -188,17 +208,7 @@ export class SessionService {
             { fileId, separationId, sourceCount, mask: mask ?? 'soft' },
             { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) },
           )
-          .then((s) => ({
-            separationId,
-            fileId,
-            sourceCount: s.sourceCount,
-            auto: s.auto,
-            suggestion: s.suggestion,
-            mask: s.mask,
-            grid: s.grid,
-            sources: s.energyShares.map((energyShare, index) => ({ index, energyShare })),
-            timingsSec: s.timingsSec,
-          }))
+          .then((s) => summaryOf(separationId, fileId, s))
       const summary = taskId !== undefined ? await this.#task(taskId, run) : await run()
       if (this.#file !== f) throw staleFile()
       f.separations.set(separationId, { summary })
@@ -256,6 +266,103 @@ export class SessionService {
       for (const f of files) this.#exported.add(f.path)
       return { status: 'written' as const, files, timingsSec: r.timingsSec }
     },
+    editMasks: async ({ separationId, op }) => {
+      const s = this.#separationById(separationId)
+      if (op.type === 'apply') {
+        checkSelectionGrid(op.command.selection, s.summary.grid)
+        const a = op.command.action
+        checkSources(
+          'to' in a ? [a.to, ...('from' in a ? [a.from] : [])] : [],
+          s.summary.sourceCount,
+        )
+      }
+      return this.#engine.request('edit', { separationId, op })
+    },
+    wandSelect: async ({ separationId, seed, threshold }) => {
+      const s = this.#separationById(separationId)
+      if ('selection' in seed) checkSelectionGrid(seed.selection, s.summary.grid)
+      return this.#engine.request('wand', { separationId, seed, threshold })
+    },
+    reclusterWithEdits: async ({ separationId, taskId }) => {
+      const f = this.#file
+      const s = this.#separationById(separationId)
+      const newSeparationId = `s-${randomUUID()}`
+      const run = (signal?: AbortSignal, onProgress?: ProgressFn): Promise<SeparationSummary> =>
+        this.#engine
+          .request(
+            'recluster',
+            { separationId, newSeparationId },
+            { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) },
+          )
+          .then((h) => summaryOf(newSeparationId, s.summary.fileId, h))
+      const summary = taskId !== undefined ? await this.#task(taskId, run) : await run()
+      if (this.#file !== f || !f) throw staleFile()
+      f.separations.set(newSeparationId, { summary })
+      return summary
+    },
+    saveProject: async ({ separationId, path, sources }) => {
+      const s = this.#separationById(separationId)
+      let target = path
+      if (target === undefined) {
+        const stem = basename(this.#file!.info.name, extname(this.#file!.info.name))
+        const chosen = await this.#platform.showSaveDialog(`${stem}.${PROJECT_EXTENSION}`)
+        if (chosen === null) return null
+        target = chosen.toLowerCase().endsWith(`.${PROJECT_EXTENSION}`)
+          ? chosen
+          : `${chosen}.${PROJECT_EXTENSION}`
+        target = validators.openProject({ path: target }).path
+      }
+      await checkFolder(dirname(target))
+      const r = await this.#engine.request('saveProject', {
+        separationId: s.summary.separationId,
+        path: target,
+        sources,
+      })
+      // A normal save makes the autosave moot.
+      await this.#discardRecovery()
+      return { path: r.path, sizeBytes: r.bytes }
+    },
+    openProjectDialog: async () => {
+      const path = await this.#platform.showOpenDialog('project')
+      return path === null ? null : this.#openProject(validators.openProject({ path }).path)
+    },
+    openProject: async ({ path }) => this.#openProject(path),
+    locateProjectAudio: async ({ projectPath, path }) => {
+      const chosen = path ?? (await this.#platform.showOpenDialog('audio'))
+      if (chosen === null) return null
+      await checkAudioPath(chosen)
+      return this.#projectOpened((fileId, separationId) =>
+        this.#engine.request('locateProject', { projectPath, path: chosen, fileId, separationId }),
+      )
+    },
+    autosaveProject: async ({ separationId, sources }) => {
+      this.#separationById(separationId)
+      const { project, note } = this.#recovery
+      await mkdir(dirname(project), { recursive: true })
+      const r = await this.#engine.request('saveProject', { separationId, path: project, sources })
+      const info: RecoveryInfo = {
+        path: r.path,
+        audioName: this.#file?.info.name ?? '',
+        savedAt: new Date().toISOString(),
+      }
+      await writeFileAtomic(note, `${JSON.stringify(info)}\n`)
+      return { path: r.path }
+    },
+    getRecovery: async () => {
+      const { project, note } = this.#recovery
+      try {
+        const info = JSON.parse(await readFile(note, 'utf8')) as Partial<RecoveryInfo>
+        const st = await stat(project)
+        if (!st.isFile() || typeof info.savedAt !== 'string') return null
+        return { path: project, audioName: String(info.audioName ?? ''), savedAt: info.savedAt }
+      } catch {
+        return null
+      }
+    },
+    discardRecovery: async () => {
+      await this.#discardRecovery()
+      return null
+    },
     revealInFolder: async ({ path }) => {
       if (!this.#exported.has(path)) {
         throw new ArgumentError('revealInFolder: only files exported in this session can be shown')
@@ -276,24 +383,49 @@ export class SessionService {
     this.#file = undefined
     const h = await this.#engine.request('open', { fileId, path })
     if (seq !== this.#openSeq) throw staleFile()
-    const info: FileInfo = {
-      fileId,
-      path,
-      name: basename(path),
-      format: h.format,
-      ...(h.bitDepth !== undefined ? { bitDepth: h.bitDepth } : {}),
-      sampleRate: h.sampleRate,
-      channels: h.channels,
-      length: h.length,
-      durationSec: h.durationSec,
-      spectrogram: h.spectrogram,
-      timingsSec: h.timingsSec,
-    }
+    const info = fileInfoOf(fileId, path, h)
     this.#file = { info, separations: new Map() }
     await this.#recent.add(path).catch(() => undefined) // a read-only profile must not stop opening
     this.#platform.onRecentChanged?.()
     this.#platform.onFileOpened?.(info)
     return info
+  }
+
+  async #openProject(path: string): Promise<OpenedProjectInfo> {
+    const st = await stat(path).catch(() => undefined)
+    if (!st?.isFile()) throw new PathError(`${path} does not exist or is not a file.`, 'input')
+    return this.#projectOpened((fileId, separationId) =>
+      this.#engine.request('openProject', { path, fileId, separationId }),
+    )
+  }
+
+  /** Runs a host project open/locate with fresh ids; on success the recording becomes the open file. */
+  async #projectOpened(
+    run: (fileId: string, separationId: string) => Promise<HostOpenedProject>,
+  ): Promise<OpenedProjectInfo> {
+    const fileId = `f-${randomUUID()}`
+    const separationId = `s-${randomUUID()}`
+    const seq = ++this.#openSeq
+    const h = await run(fileId, separationId)
+    const base = {
+      projectPath: h.projectPath,
+      audio: h.audio,
+      sources: h.sources,
+      history: h.history,
+    }
+    if (!h.file || !h.separation) return { ...base, file: null, separation: null }
+    if (seq !== this.#openSeq) throw staleFile()
+    this.cancelAll()
+    const info = fileInfoOf(fileId, h.audio.path, h.file)
+    const summary = summaryOf(separationId, fileId, h.separation)
+    this.#file = { info, separations: new Map([[separationId, { summary }]]) }
+    this.#platform.onFileOpened?.(info)
+    return { ...base, file: info, separation: summary }
+  }
+
+  async #discardRecovery(): Promise<void> {
+    const { project, note } = this.#recovery
+    await Promise.all([unlink(project), unlink(note)].map((p) => p.catch(() => undefined)))
   }
 
   #fileById(fileId: string): OpenFile {
@@ -395,6 +527,47 @@ export function stemFileName(
   if (!trimmed) throw new ArgumentError('template: the file name would be empty')
   if (trimmed.length > 200) throw new ArgumentError('template: the file name would be too long')
   return `${trimmed}.${v.ext}`
+}
+
+/** FileInfo from what the host said about a decoded file. */
+function fileInfoOf(fileId: string, path: string, h: HostFileInfo): FileInfo {
+  return {
+    fileId,
+    path,
+    name: basename(path),
+    format: h.format,
+    ...(h.bitDepth !== undefined ? { bitDepth: h.bitDepth } : {}),
+    sampleRate: h.sampleRate,
+    channels: h.channels,
+    length: h.length,
+    durationSec: h.durationSec,
+    spectrogram: h.spectrogram,
+    timingsSec: h.timingsSec,
+  }
+}
+
+/** SeparationSummary from what the host said about a clustering. */
+function summaryOf(separationId: string, fileId: string, h: HostSeparation): SeparationSummary {
+  return {
+    separationId,
+    fileId,
+    sourceCount: h.sourceCount,
+    auto: h.auto,
+    suggestion: h.suggestion,
+    mask: h.mask,
+    grid: h.grid,
+    sources: h.energyShares.map((energyShare, index) => ({ index, energyShare })),
+    timingsSec: h.timingsSec,
+  }
+}
+
+/** A selection must fit the separation's mask grid. */
+function checkSelectionGrid(sel: WireSelection, grid: { frames: number; bins: number }): void {
+  if (sel.frame0 + sel.frames > grid.frames || sel.bin0 + sel.bins > grid.bins) {
+    throw new ArgumentError(
+      `selection: ${sel.frame0}+${sel.frames} x ${sel.bin0}+${sel.bins} does not fit the ${grid.frames} x ${grid.bins} mask grid`,
+    )
+  }
 }
 
 function bulk(bulkId: string | undefined): { bulkId?: string } {

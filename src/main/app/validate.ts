@@ -8,8 +8,18 @@
 import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { extname, isAbsolute } from 'node:path'
-import type { ArgsOf, Channel, ExportFormat, ExportRequest, Range } from '../../shared/ipc'
-import { LIMITS } from '../../shared/ipc'
+import type {
+  ArgsOf,
+  Channel,
+  EditOp,
+  ExportFormat,
+  ExportRequest,
+  ProjectSourceInfo,
+  Range,
+  WireEditAction,
+  WireSelection,
+} from '../../shared/ipc'
+import { LIMITS, PROJECT_EXTENSION } from '../../shared/ipc'
 
 /** A bad argument from the renderer (a bug in the caller, or an attack). */
 export class ArgumentError extends Error {
@@ -185,6 +195,98 @@ function exportRequest(raw: unknown, withTask: boolean): ExportRequest & { taskI
   return out
 }
 
+/** Most bins one selection may carry (a 30-min file's whole grid is ~58M). */
+const MAX_SELECTION_BINS = 64 * 1024 * 1024
+
+/** A selection: integer box and uint8 weights of exactly frames * bins. */
+export function selection(v: unknown, field: string): WireSelection {
+  const r = record(v, field, ['frame0', 'frames', 'bin0', 'bins', 'weights'])
+  const big = 1 << 30
+  const out: WireSelection = {
+    frame0: int(r.frame0, `${field}.frame0`, 0, big),
+    frames: int(r.frames, `${field}.frames`, 0, big),
+    bin0: int(r.bin0, `${field}.bin0`, 0, big),
+    bins: int(r.bins, `${field}.bins`, 0, big),
+    weights: r.weights as Uint8Array,
+  }
+  if (!(r.weights instanceof Uint8Array)) {
+    throw new ArgumentError(`${field}.weights: expected a Uint8Array`)
+  }
+  if (out.frames * out.bins > MAX_SELECTION_BINS || out.weights.length !== out.frames * out.bins) {
+    throw new ArgumentError(
+      `${field}.weights: expected frames * bins = ${out.frames * out.bins} weights, got ${out.weights.length}`,
+    )
+  }
+  return out
+}
+
+function editAction(v: unknown, field: string): WireEditAction {
+  const type = oneOf((v as { type?: unknown } | null)?.type, `${field}.type`, [
+    'assign',
+    'move',
+    'split',
+    'restore',
+  ] as const)
+  const src = (x: unknown, f: string): number => int(x, f, 0, LIMITS.maxSources - 1)
+  switch (type) {
+    case 'assign': {
+      const r = record(v, field, ['type', 'to'])
+      return { type, to: src(r.to, `${field}.to`) }
+    }
+    case 'move': {
+      const r = record(v, field, ['type', 'from', 'to'])
+      return { type, from: src(r.from, `${field}.from`), to: src(r.to, `${field}.to`) }
+    }
+    default:
+      record(v, field, ['type'])
+      return { type }
+  }
+}
+
+function editOp(v: unknown): EditOp {
+  const type = oneOf((v as { type?: unknown } | null)?.type, 'op.type', [
+    'apply',
+    'undo',
+    'redo',
+  ] as const)
+  if (type !== 'apply') {
+    record(v, 'op', ['type'])
+    return { type }
+  }
+  const r = record(v, 'op', ['type', 'command'])
+  const c = record(r.command, 'op.command', ['action', 'selection'])
+  return {
+    type,
+    command: {
+      action: editAction(c.action, 'op.command.action'),
+      selection: selection(c.selection, 'op.command.selection'),
+    },
+  }
+}
+
+function projectSources(v: unknown): ProjectSourceInfo[] {
+  if (!Array.isArray(v) || v.length > LIMITS.maxSources) {
+    throw new ArgumentError(`sources: expected a list of at most ${LIMITS.maxSources} sources`)
+  }
+  return v.map((x, i) => {
+    const r = record(x, `sources[${i}]`, ['name', 'colour'])
+    const colour = text(r.colour, `sources[${i}].colour`, 64)
+    if (!/^(#[0-9a-fA-F]{3,8}|(rgb|rgba|hsl|hsla)\([0-9.,%\s]+\)|[a-zA-Z]{1,30})$/.test(colour)) {
+      throw new ArgumentError(`sources[${i}].colour: expected a CSS colour such as #e0a030`)
+    }
+    return { name: text(r.name, `sources[${i}].name`, 100, true), colour }
+  })
+}
+
+/** An absolute path ending in .unweave. */
+function projectPath(v: unknown, field: string): string {
+  const p = absolutePath(v, field)
+  if (!p.toLowerCase().endsWith(`.${PROJECT_EXTENSION}`)) {
+    throw new ArgumentError(`${field}: a project file ends in .${PROJECT_EXTENSION}`)
+  }
+  return p
+}
+
 type Validators = { [C in Channel]: (raw: unknown) => ArgsOf<C> }
 
 /** One validator per channel of the contract. */
@@ -259,6 +361,58 @@ export const validators: Validators = {
   revealInFolder: (raw) => ({
     path: absolutePath(record(raw, 'revealInFolder', ['path']).path, 'path'),
   }),
+  editMasks: (raw) => {
+    const r = record(raw, 'editMasks', ['separationId', 'op'])
+    return { separationId: id(r.separationId, 'separationId'), op: editOp(r.op) }
+  },
+  wandSelect: (raw) => {
+    const r = record(raw, 'wandSelect', ['separationId', 'seed', 'threshold'])
+    const seedRaw = r.seed as Record<string, unknown> | null
+    let seed: ArgsOf<'wandSelect'>['seed']
+    if (seedRaw && typeof seedRaw === 'object' && 'selection' in seedRaw) {
+      seed = {
+        selection: selection(record(seedRaw, 'seed', ['selection']).selection, 'seed.selection'),
+      }
+    } else {
+      const sr = record(seedRaw, 'seed', ['frame', 'bin'])
+      seed = { frame: num(sr.frame, 'seed.frame', 0, 1e9), bin: num(sr.bin, 'seed.bin', 0, 1e6) }
+    }
+    return {
+      separationId: id(r.separationId, 'separationId'),
+      seed,
+      threshold: num(r.threshold, 'threshold', -1, 1),
+    }
+  },
+  reclusterWithEdits: (raw) => {
+    const r = record(raw, 'reclusterWithEdits', ['separationId', 'taskId'])
+    return {
+      separationId: id(r.separationId, 'separationId'),
+      ...(r.taskId !== undefined ? { taskId: id(r.taskId, 'taskId') } : {}),
+    }
+  },
+  saveProject: (raw) => {
+    const r = record(raw, 'saveProject', ['separationId', 'path', 'sources'])
+    return {
+      separationId: id(r.separationId, 'separationId'),
+      ...(r.path !== undefined ? { path: projectPath(r.path, 'path') } : {}),
+      sources: projectSources(r.sources),
+    }
+  },
+  openProjectDialog: (raw) => (record(raw, 'openProjectDialog', []), {}),
+  openProject: (raw) => ({ path: projectPath(record(raw, 'openProject', ['path']).path, 'path') }),
+  locateProjectAudio: (raw) => {
+    const r = record(raw, 'locateProjectAudio', ['projectPath', 'path'])
+    return {
+      projectPath: projectPath(r.projectPath, 'projectPath'),
+      ...(r.path !== undefined ? { path: absolutePath(r.path, 'path') } : {}),
+    }
+  },
+  autosaveProject: (raw) => {
+    const r = record(raw, 'autosaveProject', ['separationId', 'sources'])
+    return { separationId: id(r.separationId, 'separationId'), sources: projectSources(r.sources) }
+  },
+  getRecovery: (raw) => (record(raw, 'getRecovery', []), {}),
+  discardRecovery: (raw) => (record(raw, 'discardRecovery', []), {}),
 }
 
 /** Checks that `path` is an existing regular file with an audio extension we open. */
