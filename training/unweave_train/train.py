@@ -130,7 +130,8 @@ def evaluate_loss(model, batches) -> float:
 def training_sources(cache: str) -> list[str]:
     """Human-readable list of the training material (for the metadata and the card)."""
     return [
-        "FluidSynth renders with FluidR3_GM.sf2 (fluid-soundfont-gm) of the train pieces of "
+        "FluidSynth renders with FluidR3_GM.sf2 (fluid-soundfont-gm; MuseScore_General.sf3 for "
+        "part of the trio) of the train pieces of "
         "simutrans-data, openttd-openmsx, mma, planetblupi-music-midi (split by piece)",
         "speech: fillets-ng-data-cs (actors m, v, minor voices), festvox-ru (msu_ru_nsh), "
         "tuxpaint-stamps-default descriptions (be bg ca es fr lt ro ru readers)",
