@@ -167,7 +167,12 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     const { chunks, length } = encode(result)
     if (process.env.UNWEAVE_BRIDGE_LOG) {
       const ms = (performance.now() - t0).toFixed(0)
-      const what = result.type === 'error' ? `${result.code}: ${result.message}` : 'ok'
+      const what =
+        result.type === 'error'
+          ? `${result.code}: ${result.message}`
+          : length < 300
+            ? `ok ${JSON.stringify(result.value)}`
+            : 'ok'
       console.log(
         `[bridge] ${channel} ${JSON.stringify(args).slice(0, 120)} -> ${what}, ${length} B, ${ms} ms`,
       )

@@ -459,6 +459,8 @@ export class EngineHost {
     // a k change is usually a cache hit.
     this.#precompute(fileId, analysis, [k - 1, k + 1, suggestion.count], mask)
     const { entry: clusterEntry, cached } = await asked
+    // The k-means ran on a worker and stays cached; a cancelled call still reports 'cancelled'.
+    signal.throwIfAborted()
     if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
     const { clustering, masks, timingsSec } = clusterEntry
     this.#separations.unshift({
@@ -718,6 +720,7 @@ export class EngineHost {
     await yieldTurn()
     const masks = sourceMasks(analysis, clustering, s.mode)
     const t2 = performance.now()
+    signal.throwIfAborted()
     if (this.#file?.id !== s.fileId) throw new HostError('stale', 'That file is no longer open.')
     const timingsSec = { kmeans: (t1 - t0) / 1000, masks: (t2 - t1) / 1000 }
     const next: Separation = {
