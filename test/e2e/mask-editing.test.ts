@@ -6,7 +6,7 @@
  * Screenshots under test-results/e2e-edit/.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- page-side code reads untyped window fields */
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -55,6 +55,8 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
 
   beforeAll(async () => {
     buildApp()
+    // the CLI too: the project export is compared with `unweave separate --project`
+    execFileSync(process.execPath, [join(repoRoot, 'scripts/build-cli.mjs')], { stdio: 'ignore' })
     const model = chooseModel()
     bridge = await startBridge({
       userDataDir: join(work, 'user-data'),
