@@ -66,14 +66,14 @@ describe.skipIf(!ready)('the editor in Chromium over the test bridge (real engin
   afterAll(async () => {
     await context?.close()
     await bridge?.close()
+    const [l1] = loadavg()
+    measured['machine load while measuring (1-min load average / cores)'] =
+      `${l1!.toFixed(1)} / ${cpus().length}`
     mkdirSync(resultsDir, { recursive: true })
     writeFileSync(
       join(resultsDir, 'e2e-measurements.json'),
       `${JSON.stringify(measured, null, 2)}\n`,
     )
-    const [l1] = loadavg()
-    measured['machine load while measuring (1-min load average / cores)'] =
-      `${l1!.toFixed(1)} / ${cpus().length}`
     console.log('\n=== measured (issue 4 targets) ===')
     for (const [k, v] of Object.entries(measured)) console.log(`${k}: ${v}`)
   })
