@@ -26,7 +26,7 @@ export class BackendError extends Error {
 }
 
 /** Arguments of a call: none for channels that take none. */
-type CallArgs<C extends Channel> = [keyof ArgsOf<C>] extends [never] ? [] : [args: ArgsOf<C>]
+export type CallArgs<C extends Channel> = [keyof ArgsOf<C>] extends [never] ? [] : [args: ArgsOf<C>]
 
 /** The typed, throwing face of window.api. */
 export class Backend {

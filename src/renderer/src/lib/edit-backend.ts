@@ -1,89 +1,45 @@
 /**
- * The editing channels main offers for issue 5 (requested in .coord/requests.md, not in the
- * contract yet): feature-detected on `window.api`, so the renderer edits locally (overlay) and
- * sends each finished edit to main as soon as main has the channel. Same shapes as the engine's
- * EditCommand / Selection / TouchedRange (src/engine/edits), which main applies with the same code.
+ * The editing and project channels of the contract (src/shared/ipc.ts, issue 5), feature-detected
+ * on `window.api`: where main lacks them (an older main, a test's fake api) the renderer edits
+ * locally (overlay only) and the project controls disable themselves. Main applies the same
+ * engine code (src/engine/edits) to the commands the renderer sends.
  */
-import type { EditCommand, TouchedRange } from '../../../engine/edits/editable-masks'
-import type { Selection } from '../../../engine/edits/selection'
-import type { FileInfo, IpcResult, SeparationSummary } from '../../../shared/ipc'
-import { BackendError, type Backend } from './backend'
+import type { Channel, ResultOf } from '../../../shared/ipc'
+import type { Backend, CallArgs } from './backend'
 
-/** What main is told to do with its copy of the edited masks. */
-export type EditOp = { type: 'apply'; command: EditCommand } | { type: 'undo' } | { type: 'redo' }
+export type {
+  EditOp,
+  OpenedProjectInfo,
+  ProjectSourceInfo,
+  RecoveryInfo,
+} from '../../../shared/ipc'
 
-/** A source's name and colour as a project keeps them. */
-export interface ProjectSourceInfo {
-  name: string
-  colour: string
+/** The channels of issue 5. */
+export type EditChannel = Extract<
+  Channel,
+  | 'editMasks'
+  | 'wandSelect'
+  | 'reclusterWithEdits'
+  | 'saveProject'
+  | 'openProjectDialog'
+  | 'openProject'
+  | 'locateProjectAudio'
+  | 'autosaveProject'
+  | 'getRecovery'
+  | 'discardRecovery'
+>
+
+/** True when main offers the channel. */
+export function hasEditChannel(backend: Backend, channel: EditChannel): boolean {
+  return typeof (backend.api as unknown as Record<string, unknown>)[channel] === 'function'
 }
 
-/** What opening a project gives (requested of the shell). */
-export interface OpenedProjectInfo {
-  projectPath: string
-  audio: { status: 'ok' | 'missing' | 'changed'; path: string; message?: string }
-  /** null unless the audio is ok. */
-  file: FileInfo | null
-  separation: SeparationSummary | null
-  sources: ProjectSourceInfo[]
-  history: { undo: EditCommand[]; redo: EditCommand[] }
-}
-
-/** The editing channels, as requested of the shell. */
-export interface EditChannels {
-  editMasks(args: {
-    separationId: string
-    op: EditOp
-  }): Promise<IpcResult<{ touched: TouchedRange | null; undoDepth: number; redoDepth: number }>>
-  wandSelect(args: {
-    separationId: string
-    seed: { frame: number; bin: number } | { selection: Selection }
-    threshold: number
-  }): Promise<IpcResult<Selection>>
-  reclusterWithEdits(args: {
-    separationId: string
-    taskId?: string
-  }): Promise<IpcResult<SeparationSummary>>
-  saveProject(args: {
-    separationId: string
-    path?: string
-    sources: ProjectSourceInfo[]
-  }): Promise<IpcResult<{ path: string; sizeBytes: number } | null>>
-  openProjectDialog(args?: Record<never, never>): Promise<IpcResult<OpenedProjectInfo | null>>
-  openProject(args: { path: string }): Promise<IpcResult<OpenedProjectInfo>>
-  locateProjectAudio(args: {
-    projectPath: string
-    path?: string
-  }): Promise<IpcResult<OpenedProjectInfo | null>>
-  autosaveProject(args: {
-    separationId: string
-    sources: ProjectSourceInfo[]
-  }): Promise<IpcResult<{ path: string }>>
-  getRecovery(
-    args?: Record<never, never>,
-  ): Promise<IpcResult<{ path: string; audioName: string; savedAt: string } | null>>
-  discardRecovery(args?: Record<never, never>): Promise<IpcResult<null>>
-}
-
-/** Calls an editing channel if main has it; undefined when it does not (local-only editing). */
-export async function callEdit<C extends keyof EditChannels>(
+/** Calls the channel if main has it (throws main's message like Backend.call); undefined if not. */
+export async function callEdit<C extends EditChannel>(
   backend: Backend,
   channel: C,
-  args: Parameters<EditChannels[C]>[0],
-): Promise<
-  Awaited<ReturnType<EditChannels[C]>> extends IpcResult<infer T> ? T | undefined : never
-> {
-  const fn = (backend.api as unknown as Partial<EditChannels>)[channel] as
-    ((a: unknown) => Promise<IpcResult<unknown>>) | undefined
-  if (typeof fn !== 'function') return undefined as never
-  const start = performance.now()
-  const result = await fn.call(backend.api, args)
-  performance.measure?.(`ipc:${channel}`, { start, end: performance.now() })
-  if (result.type === 'error') throw new BackendError(result.code, result.message)
-  return result.value as never
-}
-
-/** True when main offers an editing channel. */
-export function hasEditChannel(backend: Backend, channel: keyof EditChannels): boolean {
-  return typeof (backend.api as unknown as Record<string, unknown>)[channel] === 'function'
+  ...args: CallArgs<C>
+): Promise<ResultOf<C> | undefined> {
+  if (!hasEditChannel(backend, channel)) return undefined
+  return backend.call(channel, ...args)
 }

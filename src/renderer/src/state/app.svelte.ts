@@ -273,11 +273,6 @@ export class AppState {
   /** Carries out a menu command. */
   runCommand(c: MenuCommand): void {
     const d = this.project.durationSec
-    // project commands (issue 5; compared as strings so this builds before and after the contract has them)
-    const name = c as string
-    if (name === 'save-project') return void this.projectFile.save()
-    if (name === 'save-project-as') return void this.projectFile.save(true)
-    if (name === 'open-project') return void this.projectFile.open()
     switch (c) {
       case 'export':
         return this.showExport()
@@ -290,6 +285,12 @@ export class AppState {
         return
       case 'separate':
         return void this.separate()
+      case 'save-project':
+        return void this.projectFile.save()
+      case 'save-project-as':
+        return void this.projectFile.save(true)
+      case 'open-project':
+        return void this.projectFile.open()
       case 'zoom-in':
         return this.view.zoomIn(d)
       case 'zoom-out':

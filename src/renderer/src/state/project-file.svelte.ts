@@ -38,7 +38,7 @@ export class ProjectFile {
   /** Asks main for a recovery file; starts autosaving. Returns the stop function. */
   start(): () => void {
     if (hasEditChannel(this.#app.backend, 'getRecovery'))
-      callEdit(this.#app.backend, 'getRecovery', {})
+      callEdit(this.#app.backend, 'getRecovery')
         .then((r) => (this.recovery = r ?? null))
         .catch(() => {})
     if (hasEditChannel(this.#app.backend, 'autosaveProject'))
@@ -97,7 +97,7 @@ export class ProjectFile {
     try {
       const info = path
         ? await callEdit(this.#app.backend, 'openProject', { path })
-        : await callEdit(this.#app.backend, 'openProjectDialog', {})
+        : await callEdit(this.#app.backend, 'openProjectDialog')
       if (info) await this.#show(info)
     } catch (e) {
       this.#app.errors.report('Opening the project', e)
@@ -127,7 +127,7 @@ export class ProjectFile {
     if (accept) {
       await this.open(r.path)
       this.path = null // a recovered project is saved under a name of the user's choice
-    } else await callEdit(this.#app.backend, 'discardRecovery', {}).catch(() => {})
+    } else await callEdit(this.#app.backend, 'discardRecovery').catch(() => {})
   }
 
   async #show(info: OpenedProjectInfo): Promise<void> {

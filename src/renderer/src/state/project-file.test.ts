@@ -82,7 +82,7 @@ describe('ProjectFile', () => {
     await app.projectFile.save()
     expect(saved[1]).toMatchObject({ path: '/p/chosen.unweave' })
     // the native menu's commands
-    app.runCommand('save-project-as' as never)
+    app.runCommand('save-project-as')
     await new Promise((r) => setTimeout(r, 0))
     expect(saved[2]).toMatchObject({ path: undefined })
   })
