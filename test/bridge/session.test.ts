@@ -338,7 +338,10 @@ describe('test bridge + session service + engine host', () => {
   })
 
   it('cancels a running analysis and reports stale ids', async () => {
-    const file = await ok('openFile', { path: mixPath })
+    // Long enough that the analysis is still running when the cancel arrives.
+    const longPath = join(dir, 'long.wav')
+    writeWavFloat(longPath, jsMixture(120, 44100), 44100)
+    const file = await ok('openFile', { path: longPath })
     const pending = call('analyse', { fileId: file.fileId, taskId: 'an-1' })
     await vi.waitFor(() =>
       expect(bridge.events.some((e) => e.type === 'progress' && e.taskId === 'an-1')).toBe(true),

@@ -433,6 +433,7 @@ export class EngineHost {
     progress: (stage: string, fraction: number) => void,
   ): Promise<HostOps['analyse']['result']> {
     const { analysis, entry } = await this.#analysisFor(fileId, signal, progress)
+    signal.throwIfAborted()
     const { metadata } = await this.#loadModel()
     const { provider } = await this.#loadEmbedder()
     return {

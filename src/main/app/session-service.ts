@@ -454,9 +454,13 @@ export class SessionService {
     const controller = new AbortController()
     this.#tasks.set(taskId, controller)
     try {
-      return await fn(controller.signal, (stage, fraction, etaSec) =>
+      const value = await fn(controller.signal, (stage, fraction, etaSec) =>
         this.#platform.emit({ type: 'progress', taskId, stage, fraction, etaSec }),
       )
+      // Cancelled after the work finished but before the answer arrived: honour the cancel, so
+      // cancelTask() === true always means the call resolves as cancelled.
+      if (controller.signal.aborted) throw new EngineRequestError('cancelled', 'Cancelled.')
+      return value
     } finally {
       this.#tasks.delete(taskId)
     }
