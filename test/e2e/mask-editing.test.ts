@@ -340,6 +340,22 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
     measured['4-s stroke (6-px brush) end -> main synced, playback re-reads (target <= 200 ms)'] =
       `${synced.toFixed(0)} ms`
     measured['edited project: app export vs unweave separate --project'] = 'byte-identical'
+
+    // Re-cluster with my edits: a new separation (constrained k-means in main), the edits kept
+    const tr = await pageNow(page)
+    const beforeRecluster = await spec.getAttribute('data-separation-id')
+    await page.getByRole('button', { name: 'Re-cluster with my edits' }).click()
+    await markAfter(page, 'unweave:overlay-updated', tr, 120_000)
+    await expect.poll(() => spec.getAttribute('data-separation-id')).not.toBe(beforeRecluster)
+    await expect.poll(() => historyItems.count()).toBe(itemsBefore)
+    const reMs = (await pageNow(page)) - tr
+    // a reopened project has no analysis yet: main runs the network first
+    console.log(
+      `re-cluster with my edits (reopened project: analyse + constrained k-means) -> overlay ${reMs.toFixed(0)} ms`,
+    )
+    measured['re-cluster with my edits on a reopened project (incl. analysis)'] =
+      `${(reMs / 1000).toFixed(1)} s`
+    await shot('10-reclustered-with-edits')
     expect(pageErrors).toEqual([])
   })
 })
