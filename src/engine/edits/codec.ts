@@ -104,24 +104,20 @@ export function decodeMasks(enc: EncodedMasks, grid: Omit<SourceMasks, 'masks'>)
   if (enc.data.length !== pb * Math.max(0, k - 1))
     throw new RangeError(`mask planes: ${enc.data.length} bytes, expected ${pb * (k - 1)}`)
   // Straight into float32 (value * (1/4095), as dequantizeMasks does); the last source from the rest.
+  // One pass over the bins (no temporary plane: fresh memory is what opening a big project costs).
   const inv = 1 / MASK_SCALE
   const masks = Array.from({ length: k }, () => new Float32Array(n))
-  const rest = new Int32Array(n).fill(MASK_SCALE)
   const data = enc.data
-  for (let s = 0; s < k - 1; s++) {
-    const o = masks[s]
-    const hi = pb * s
-    const lo = hi + n
-    for (let i = 0; i < n; i++) {
-      const nib = data[lo + (i >> 1)]
-      const v = (data[hi + i] << 4) | (i & 1 ? nib >>> 4 : nib & 15)
-      o[i] = v * inv
-      rest[i] -= v
-    }
-  }
   const last = masks[k - 1]
   for (let i = 0; i < n; i++) {
-    const r = rest[i]
+    let r = MASK_SCALE
+    const odd = i & 1
+    for (let s = 0, hi = i, lo = n + (i >> 1); s < k - 1; s++, hi += pb, lo += pb) {
+      const nib = data[lo]
+      const v = (data[hi] << 4) | (odd ? nib >>> 4 : nib & 15)
+      masks[s][i] = v * inv
+      r -= v
+    }
     if (r < 0) throw new RangeError(`mask planes: the masks of bin ${i} sum to more than 1`)
     last[i] = r * inv
   }

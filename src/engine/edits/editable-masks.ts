@@ -17,7 +17,13 @@
  * store the history and replay it to the very same floats.
  */
 import type { SourceMasks } from '../types'
-import { checkSelection, type Selection, tightSelection } from './selection'
+import {
+  brushSelection,
+  checkSelection,
+  type GridPoint,
+  type Selection,
+  tightSelection,
+} from './selection'
 
 /** What an edit does to the selected bins. */
 export type EditAction =
@@ -40,16 +46,19 @@ export interface TouchedRange {
   binEnd: number
 }
 
-/** Sparse pre-image of the bins one command wrote. */
+/**
+ * Sparse pre-image of the bins one command wrote. The written bins are the non-zero weights of the
+ * command's (tight) selection, frame by frame, so their indices are not stored. A bin whose override
+ * weight was 0 held exactly the automatic masks (an invariant of this class), so only the bins that
+ * had been edited before keep their previous masks: a first edit costs 4 bytes per bin, not 4k + 9.
+ */
 interface UndoRecord {
   command: EditCommand
   touched: TouchedRange
-  /** Linear bin indices (t * bins + f), ascending. */
-  indices: Uint32Array
-  /** Previous masks, float32 [count * k] (bin-major). */
-  prev: Float32Array
-  /** Previous override weights, float32 [count]. */
+  /** Previous override weight of every written bin, float32 [count]. */
   prevW: Float32Array
+  /** Previous masks of the written bins with prevW != 0, in the same order, float32 [edited * k]. */
+  prevEdited: Float32Array
 }
 
 /**
@@ -65,8 +74,68 @@ export const MASK_SCALE = 4095
  * renderer's preview and the CLI start from the same floats. Idempotent.
  */
 export function canonicalMasks(masks: SourceMasks): SourceMasks {
-  const q = quantizeMasks(masks)
-  return { ...masks, masks: dequantizeMasks(q, masks.k, masks.frames * masks.bins) }
+  const n = masks.frames * masks.bins
+  const out = Array.from({ length: masks.k }, () => new Float32Array(n))
+  canonicalRange(masks.masks, out, null, 0, n, new Float64Array(masks.k))
+  return { ...masks, masks: out }
+}
+
+/**
+ * The canonical values of bins [from, to) of `m` (see quantizeMasks), as float32 (value / 4095),
+ * into `out` and, when given, the same into `copy`. Bit-identical to dequantizeMasks(quantizeMasks()).
+ */
+function canonicalRange(
+  m: Float32Array[],
+  out: Float32Array[],
+  copy: Float32Array[] | null,
+  from: number,
+  to: number,
+  frac: Float64Array,
+): void {
+  const k = m.length
+  const inv = 1 / MASK_SCALE
+  const q = new Int32Array(k)
+  for (let i = from; i < to; i++) {
+    if (k === 1) q[0] = MASK_SCALE
+    else quantizeBin(m, i, k, q, frac)
+    for (let s = 0; s < k; s++) {
+      const v = q[s] * inv
+      out[s][i] = v
+      if (copy) copy[s][i] = v
+    }
+  }
+}
+
+/** quantizeMasks() of bin i into q (k units summing to 4095; largest remainders, ties to the lower index). */
+function quantizeBin(
+  m: Float32Array[],
+  i: number,
+  k: number,
+  q: Int32Array,
+  frac: Float64Array,
+): void {
+  let sum = 0
+  for (let s = 0; s < k; s++) {
+    const v = m[s][i]
+    sum += v > 0 ? v : 0
+  }
+  let total = 0
+  for (let s = 0; s < k; s++) {
+    const v = m[s][i]
+    const x = sum > 0 ? ((v > 0 ? v : 0) / sum) * MASK_SCALE : MASK_SCALE / k
+    const fl = Math.floor(x)
+    q[s] = fl
+    frac[s] = x - fl
+    total += fl
+  }
+  let missing = MASK_SCALE - total
+  while (missing > 0) {
+    let best = 0
+    for (let s = 1; s < k; s++) if (frac[s] > frac[best]) best = s
+    q[best]++
+    frac[best] = -1
+    missing--
+  }
 }
 
 /** uint16 [k][n] quantised masks (0..4095) whose k values sum to 4095 at every bin. */
@@ -74,36 +143,15 @@ export function quantizeMasks(masks: SourceMasks): Uint16Array[] {
   const { k } = masks
   const n = masks.frames * masks.bins
   const out = Array.from({ length: k }, () => new Uint16Array(n))
-  const m = masks.masks
   if (k === 1) {
     out[0].fill(MASK_SCALE)
     return out
   }
   const frac = new Float64Array(k)
+  const q = new Int32Array(k)
   for (let i = 0; i < n; i++) {
-    let sum = 0
-    for (let s = 0; s < k; s++) {
-      const v = m[s][i]
-      sum += v > 0 ? v : 0
-    }
-    let total = 0
-    for (let s = 0; s < k; s++) {
-      const v = m[s][i]
-      const x = sum > 0 ? ((v > 0 ? v : 0) / sum) * MASK_SCALE : MASK_SCALE / k
-      const fl = Math.floor(x)
-      out[s][i] = fl
-      frac[s] = x - fl
-      total += fl
-    }
-    // Largest remainders get the missing units (ties to the lower source index).
-    let missing = MASK_SCALE - total
-    while (missing > 0) {
-      let best = 0
-      for (let s = 1; s < k; s++) if (frac[s] > frac[best]) best = s
-      out[best][i]++
-      frac[best] = -1
-      missing--
-    }
+    quantizeBin(masks.masks, i, k, q, frac)
+    for (let s = 0; s < k; s++) out[s][i] = q[s]
   }
   return out
 }
@@ -216,7 +264,8 @@ function applyList(
         const q = qs[c]
         const a = q / 255
         const b = 1 - a
-        const nw = b * prevW[c]
+        // rounded as stored: a weight that underflows float32 is a full restore (w = 0 <=> M = A)
+        const nw = Math.fround(b * prevW[c])
         if (q === 255 || nw === 0) {
           for (let s = 0; s < k; s++) m[s][i] = auto[s][i]
           w[i] = 0
@@ -245,19 +294,37 @@ function store(m: Float32Array[], i: number, k: number, tmp: Float64Array, invK:
   } else for (let s = 0; s < k; s++) m[s][i] = invK
 }
 
-/** The selected bins of a (tight) selection with their weights and previous state (sparse pre-image). */
+/** Reusable working arrays of an editor (grown, never shrunk): no fresh memory per edit or dab. */
+class Scratch {
+  indices = new Uint32Array(0)
+  qs = new Uint8Array(0)
+  prev = new Float32Array(0)
+  prevW = new Float32Array(0)
+
+  /** Makes room for `count` bins of k sources. */
+  reserve(count: number, k: number): this {
+    if (this.indices.length < count) {
+      const n = Math.max(count, Math.ceil(this.indices.length * 1.5), 4096)
+      this.indices = new Uint32Array(n)
+      this.qs = new Uint8Array(n)
+      this.prevW = new Float32Array(n)
+    }
+    if (this.prev.length < count * k) this.prev = new Float32Array(this.indices.length * k)
+    return this
+  }
+}
+
+/**
+ * The selected bins of a (tight) selection with their weights and previous state, into the scratch
+ * arrays (frame by frame, bins ascending: the order undo walks the selection in). Returns the count.
+ */
 function gather(
   sel: Selection,
   bins: number,
   m: Float32Array[],
   w: Float32Array,
-): {
-  count: number
-  indices: Uint32Array
-  qs: Uint8Array
-  prev: Float32Array
-  prevW: Float32Array
-} {
+  sc: Scratch,
+): number {
   const weights = sel.weights
   const nF = sel.frames
   const nB = sel.bins
@@ -267,10 +334,7 @@ function gather(
   let count = 0
   for (let i = 0; i < len; i++) if (weights[i] !== 0) count++
   const k = m.length
-  const indices = new Uint32Array(count)
-  const qs = new Uint8Array(count)
-  const prev = new Float32Array(count * k)
-  const prevW = new Float32Array(count)
+  const { indices, qs, prev, prevW } = sc.reserve(count, k)
   let c = 0
   for (let t = 0; t < nF; t++) {
     const so = t * nB
@@ -288,7 +352,24 @@ function gather(
     const ms = m[s]
     for (let c2 = 0, o = s; c2 < count; c2++, o += k) prev[o] = ms[indices[c2]]
   }
-  return { count, indices, qs, prev, prevW }
+  return count
+}
+
+/** The undo record's arrays from a gathered pre-image: prevW, and the masks of previously edited bins. */
+function preImage(
+  count: number,
+  k: number,
+  prev: Float32Array,
+  prevW: Float32Array,
+): { prevW: Float32Array; prevEdited: Float32Array } {
+  let edited = 0
+  for (let c = 0; c < count; c++) if (prevW[c] !== 0) edited++
+  const pe = new Float32Array(edited * k)
+  for (let c = 0, j = 0; c < count; c++) {
+    if (prevW[c] === 0) continue
+    for (let s = 0, o = c * k; s < k; s++) pe[j++] = prev[o + s]
+  }
+  return { prevW: prevW.slice(0, count), prevEdited: pe }
 }
 
 /** An in-progress brush stroke: dabs merge by per-bin maximum; one undo step when ended. */
@@ -301,17 +382,31 @@ export interface Stroke {
   cancel(): TouchedRange | null
 }
 
-/** Per-frame column of a stroke in progress. */
-interface StrokeColumn {
+/** Frames per block of a stroke's state. */
+const STROKE_BLOCK = 64
+
+/**
+ * The state of a stroke in progress over 64 frames: the stroke's weight of each bin (0 = not
+ * touched yet) and the bin's masks and weight from before the stroke, captured when the stroke
+ * first touches it. Blocks come from the editor's pool, so a stroke allocates nothing once warm.
+ */
+interface StrokeBlock {
+  /** uint8 [STROKE_BLOCK * bins] */
   q: Uint8Array
+  /** float32 [STROKE_BLOCK * bins * k], bin-major */
   pre: Float32Array
+  /** float32 [STROKE_BLOCK * bins] */
   preW: Float32Array
 }
 
-/** The stroke in progress. */
+/** The stroke in progress: its blocks by index (frame >> 6) and the range it has written. */
 interface StrokeState {
   action: EditAction
-  cols: Map<number, StrokeColumn>
+  blocks: Map<number, StrokeBlock>
+  t0: number
+  t1: number
+  f0: number
+  f1: number
 }
 
 /**
@@ -330,14 +425,32 @@ export class EditableMasks {
   #redo: EditCommand[] = []
   #stroke: StrokeState | null = null
   readonly #tmp: Float64Array
+  readonly #scratch = new Scratch()
+  /** Stroke blocks not in use (see reserveStroke). */
+  readonly #blockPool: StrokeBlock[] = []
 
   /** Starts from the automatic masks (quantised to the canonical grid unless `canonical` says they are). */
-  constructor(automatic: SourceMasks, opts: { canonical?: boolean } = {}) {
-    const auto = opts.canonical ? automatic : canonicalMasks(automatic)
-    this.automatic = auto
-    this.masks = { ...auto, masks: auto.masks.map((m) => m.slice()) }
-    this.override = new Float32Array(auto.frames * auto.bins)
-    this.#tmp = new Float64Array(auto.k)
+  constructor(
+    automatic: SourceMasks,
+    opts: { canonical?: boolean; working?: Float32Array[] } = {},
+  ) {
+    const n = automatic.frames * automatic.bins
+    if (opts.working) {
+      // adopted from an EditablePreparation: automatic is canonical, working a copy of it
+      this.automatic = automatic
+      this.masks = { ...automatic, masks: opts.working }
+    } else if (opts.canonical) {
+      this.automatic = automatic
+      this.masks = { ...automatic, masks: automatic.masks.map((m) => m.slice()) }
+    } else {
+      const auto = Array.from({ length: automatic.k }, () => new Float32Array(n))
+      const work = Array.from({ length: automatic.k }, () => new Float32Array(n))
+      canonicalRange(automatic.masks, auto, work, 0, n, new Float64Array(automatic.k))
+      this.automatic = { ...automatic, masks: auto }
+      this.masks = { ...automatic, masks: work }
+    }
+    this.override = new Float32Array(n)
+    this.#tmp = new Float64Array(automatic.k)
   }
 
   /** Rebuilds an editor from saved history: the undo stack is replayed, the redo stack kept. */
@@ -371,11 +484,7 @@ export class EditableMasks {
   get historyBytes(): number {
     let b = 0
     for (const r of this.#undo)
-      b +=
-        r.indices.byteLength +
-        r.prev.byteLength +
-        r.prevW.byteLength +
-        r.command.selection.weights.byteLength
+      b += r.prevW.byteLength + r.prevEdited.byteLength + r.command.selection.weights.byteLength
     for (const c of this.#redo) b += c.selection.weights.byteLength
     return b
   }
@@ -406,7 +515,9 @@ export class EditableMasks {
     if (sel.frames === 0) return null
     const m = this.masks.masks
     const w = this.override
-    const { count, indices, qs, prev, prevW } = gather(sel, bins, m, w)
+    const sc = this.#scratch
+    const count = gather(sel, bins, m, w, sc)
+    const { indices, qs, prev, prevW } = sc
     applyList(
       m,
       w,
@@ -424,9 +535,7 @@ export class EditableMasks {
     this.#undo.push({
       command: { action: command.action, selection: sel },
       touched,
-      indices,
-      prev,
-      prevW,
+      ...preImage(count, k, prev, prevW),
     })
     return touched
   }
@@ -436,12 +545,25 @@ export class EditableMasks {
     if (this.#stroke) this.cancelStroke()
     const r = this.#undo.pop()
     if (!r) return null
-    const { k } = this.masks
+    const { k, bins } = this.masks
     const m = this.masks.masks
-    for (let c = 0; c < r.indices.length; c++) {
-      const i = r.indices[c]
-      for (let s = 0; s < k; s++) m[s][i] = r.prev[c * k + s]
-      this.override[i] = r.prevW[c]
+    const auto = this.automatic.masks
+    const w = this.override
+    const { frame0, frames, bin0, bins: nB, weights } = r.command.selection
+    const { prevW, prevEdited } = r
+    let c = 0
+    let j = 0
+    for (let t = 0; t < frames; t++) {
+      const base = (frame0 + t) * bins + bin0
+      const so = t * nB
+      for (let f = 0; f < nB; f++) {
+        if (weights[so + f] === 0) continue
+        const i = base + f
+        const pw = prevW[c++]
+        w[i] = pw
+        if (pw === 0) for (let s = 0; s < k; s++) m[s][i] = auto[s][i]
+        else for (let s = 0; s < k; s++) m[s][i] = prevEdited[j++]
+      }
     }
     this.#redo.push(r.command)
     return r.touched
@@ -459,7 +581,14 @@ export class EditableMasks {
   beginStroke(action: EditAction): Stroke {
     if (this.#stroke) throw new Error('EditableMasks: a stroke is in progress already')
     checkAction(action, this.k)
-    const st = { action, cols: new Map<number, StrokeColumn>() }
+    const st: StrokeState = {
+      action,
+      blocks: new Map(),
+      t0: Infinity,
+      t1: -1,
+      f0: Infinity,
+      f1: -1,
+    }
     this.#stroke = st
     return {
       add: (sel) => this.#strokeAdd(st, sel),
@@ -473,6 +602,57 @@ export class EditableMasks {
     return this.#stroke ? this.#strokeCancel(this.#stroke) : null
   }
 
+  /**
+   * Gets the stroke path ready before the user paints, so the first dab of a wide brush costs what
+   * the later ones do: stroke blocks for `frames` frames in the pool with their memory touched, and
+   * the brush code run (JIT-compiled) on a stroke that is cancelled — the masks come back bit for
+   * bit. `point` makes the dab centres the way the caller's pointer code does (same object shape:
+   * a different one makes the compiled code bail out on the first real dab).
+   */
+  warmStrokes(
+    frames: number,
+    point: (frame: number, bin: number) => GridPoint = (frame, bin) => ({ frame, bin }),
+  ): void {
+    if (this.#stroke) return
+    const want = Math.ceil(frames / STROKE_BLOCK) + 1
+    while (this.#blockPool.length < want) {
+      const b = this.#newBlock()
+      b.pre.fill(0) // fresh memory is paid for here, not on the first dab
+      b.preW.fill(0)
+      this.#blockPool.push(b)
+    }
+    const g = this.masks
+    const rx = Math.max(1, Math.min(64, g.frames / 4))
+    const ry = Math.max(1, Math.min(12, g.bins / 4))
+    const radius = { frames: rx, bins: ry }
+    for (const action of [{ type: 'assign', to: 0 }, { type: 'restore' }] as const) {
+      const stroke = this.beginStroke(action)
+      let last = point(rx + 0.37, ry + 0.61)
+      stroke.add(brushSelection(g, [last], { radius, softness: 0.5 })) // a stroke's first dab
+      // fractional centres that wander and overlap (first touches and re-touches), like a hand
+      for (let i = 1; i <= 48; i++) {
+        const p = point(rx + 0.37 + (i % 7) * 1.3, ry + 0.61 + (i % 5) * 0.7)
+        stroke.add(brushSelection(g, [last, p], { radius, softness: (i % 3) / 2 }))
+        last = p
+      }
+      stroke.cancel()
+    }
+  }
+
+  #newBlock(): StrokeBlock {
+    const n = STROKE_BLOCK * this.masks.bins
+    return { q: new Uint8Array(n), pre: new Float32Array(n * this.k), preW: new Float32Array(n) }
+  }
+
+  /** Hands a finished stroke's blocks back to the pool (weights cleared). */
+  #releaseBlocks(st: StrokeState): void {
+    for (const b of st.blocks.values()) {
+      b.q.fill(0)
+      this.#blockPool.push(b)
+    }
+    st.blocks.clear()
+  }
+
   #strokeAdd(st: StrokeState, sel: Selection): TouchedRange | null {
     if (this.#stroke !== st) throw new Error('EditableMasks: this stroke has ended')
     checkSelection(sel, this.masks)
@@ -484,40 +664,36 @@ export class EditableMasks {
     let t1 = -1
     let f0 = Infinity
     let f1 = -1
-    const len = sel.weights.length
-    const indices = new Uint32Array(len)
-    const qs = new Uint8Array(len)
-    const prev = new Float32Array(len * k)
-    const prevW = new Float32Array(len)
+    const { indices, qs, prev, prevW } = this.#scratch.reserve(sel.weights.length, k)
     let c = 0
     for (let t = 0; t < sel.frames; t++) {
       const frame = sel.frame0 + t
       const so = t * sel.bins
-      let col = st.cols.get(frame)
+      const bi = Math.floor(frame / STROKE_BLOCK)
+      let blk = st.blocks.get(bi)
+      const ro = (frame - bi * STROKE_BLOCK) * bins
       for (let f = 0; f < sel.bins; f++) {
         const q = sel.weights[so + f]
         if (q === 0) continue
-        if (!col) {
-          col = {
-            q: new Uint8Array(bins),
-            pre: new Float32Array(bins * k),
-            preW: new Float32Array(bins),
-          }
-          const base = frame * bins
-          for (let s = 0; s < k; s++) {
-            const ms = m[s]
-            for (let bb = 0, o = s; bb < bins; bb++, o += k) col.pre[o] = ms[base + bb]
-          }
-          col.preW.set(w.subarray(base, base + bins))
-          st.cols.set(frame, col)
+        if (!blk) {
+          blk = this.#blockPool.pop() ?? this.#newBlock()
+          st.blocks.set(bi, blk)
         }
         const bin = sel.bin0 + f
-        if (q <= col.q[bin]) continue
-        col.q[bin] = q
-        indices[c] = frame * bins + bin
+        const j = ro + bin
+        const old = blk.q[j]
+        if (q <= old) continue
+        const i = frame * bins + bin
+        if (old === 0) {
+          // first touch by this stroke: the bin's state from before the stroke
+          for (let s = 0; s < k; s++) blk.pre[j * k + s] = m[s][i]
+          blk.preW[j] = w[i]
+        }
+        blk.q[j] = q
+        indices[c] = i
         qs[c] = q
-        for (let s = 0; s < k; s++) prev[c * k + s] = col.pre[bin * k + s]
-        prevW[c] = col.preW[bin]
+        for (let s = 0; s < k; s++) prev[c * k + s] = blk.pre[j * k + s]
+        prevW[c] = blk.preW[j]
         c++
         if (frame < t0) t0 = frame
         if (frame > t1) t1 = frame
@@ -526,52 +702,49 @@ export class EditableMasks {
       }
     }
     applyList(m, w, auto, k, st.action, c, indices, qs, prev, prevW, this.#tmp)
-    return t1 < 0 ? null : { frameStart: t0, frameEnd: t1 + 1, binStart: f0, binEnd: f1 + 1 }
+    if (t1 < 0) return null
+    st.t0 = Math.min(st.t0, t0)
+    st.t1 = Math.max(st.t1, t1)
+    st.f0 = Math.min(st.f0, f0)
+    st.f1 = Math.max(st.f1, f1)
+    return { frameStart: t0, frameEnd: t1 + 1, binStart: f0, binEnd: f1 + 1 }
   }
 
   #strokeEnd(st: StrokeState): { command: EditCommand; touched: TouchedRange } | null {
     if (this.#stroke !== st) throw new Error('EditableMasks: this stroke has ended')
     this.#stroke = null
-    const { k, bins } = this.masks
-    const frames = [...st.cols.keys()].sort((a, b) => a - b)
-    if (frames.length === 0) return null
-    let f0 = bins
-    let f1 = -1
-    let count = 0
-    for (const t of frames) {
-      const q = st.cols.get(t)!.q
-      for (let b = 0; b < bins; b++)
-        if (q[b] !== 0) {
-          count++
-          if (b < f0) f0 = b
-          if (b > f1) f1 = b
-        }
+    if (st.t1 < 0) {
+      this.#releaseBlocks(st)
+      return null
     }
-    const frame0 = frames[0]
-    const nF = frames[frames.length - 1] - frame0 + 1
-    const nB = f1 - f0 + 1
+    const { k, bins } = this.masks
+    const { t0, f0 } = st
+    const nF = st.t1 - t0 + 1
+    const nB = st.f1 - f0 + 1
     const weights = new Uint8Array(nF * nB)
-    const indices = new Uint32Array(count)
-    const prev = new Float32Array(count * k)
-    const prevW = new Float32Array(count)
+    const { prev, prevW } = this.#scratch.reserve(nF * nB, k)
     let c = 0
-    for (const t of frames) {
-      const col = st.cols.get(t)!
-      const o = (t - frame0) * nB - f0
-      for (let b = f0; b <= f1; b++) {
-        const q = col.q[b]
+    for (let t = t0; t <= st.t1; t++) {
+      const bi = Math.floor(t / STROKE_BLOCK)
+      const blk = st.blocks.get(bi)
+      if (!blk) continue
+      const ro = (t - bi * STROKE_BLOCK) * bins
+      const o = (t - t0) * nB - f0
+      for (let b = f0; b <= st.f1; b++) {
+        const j = ro + b
+        const q = blk.q[j]
         if (q === 0) continue
         weights[o + b] = q
-        indices[c] = t * bins + b
-        for (let s = 0; s < k; s++) prev[c * k + s] = col.pre[b * k + s]
-        prevW[c] = col.preW[b]
+        for (let s = 0; s < k; s++) prev[c * k + s] = blk.pre[j * k + s]
+        prevW[c] = blk.preW[j]
         c++
       }
     }
-    const selection: Selection = { frame0, frames: nF, bin0: f0, bins: nB, weights }
+    this.#releaseBlocks(st)
+    const selection: Selection = { frame0: t0, frames: nF, bin0: f0, bins: nB, weights }
     const command: EditCommand = { action: st.action, selection }
     const touched = rangeOf(selection)
-    this.#undo.push({ command, touched, indices, prev, prevW })
+    this.#undo.push({ command, touched, ...preImage(c, k, prev, prevW) })
     this.#redo = []
     return { command, touched }
   }
@@ -581,19 +754,19 @@ export class EditableMasks {
     this.#stroke = null
     const { k, bins } = this.masks
     const m = this.masks.masks
-    let t0 = Infinity
-    let t1 = -1
-    for (const [t, col] of st.cols) {
-      const base = t * bins
-      for (let b = 0; b < bins; b++) {
-        if (col.q[b] === 0) continue
-        for (let s = 0; s < k; s++) m[s][base + b] = col.pre[b * k + s]
-        this.override[base + b] = col.preW[b]
+    const n = STROKE_BLOCK * bins
+    for (const [bi, blk] of st.blocks) {
+      const base = bi * n
+      for (let j = 0; j < n; j++) {
+        if (blk.q[j] === 0) continue
+        for (let s = 0; s < k; s++) m[s][base + j] = blk.pre[j * k + s]
+        this.override[base + j] = blk.preW[j]
       }
-      if (t < t0) t0 = t
-      if (t > t1) t1 = t
     }
-    return t1 < 0 ? null : { frameStart: t0, frameEnd: t1 + 1, binStart: 0, binEnd: bins }
+    this.#releaseBlocks(st)
+    return st.t1 < 0
+      ? null
+      : { frameStart: st.t0, frameEnd: st.t1 + 1, binStart: st.f0, binEnd: st.f1 + 1 }
   }
 
   /**
@@ -660,5 +833,56 @@ export function mergeRanges(a: TouchedRange | null, b: TouchedRange | null): Tou
     frameEnd: Math.max(a.frameEnd, b.frameEnd),
     binStart: Math.min(a.binStart, b.binStart),
     binEnd: Math.max(a.binEnd, b.binEnd),
+  }
+}
+
+/**
+ * An EditableMasks made a slice of bins at a time (idle work of the app, so the first edit of a
+ * separation finds its editor ready), or finished at once when an edit needs it now.
+ */
+export class EditablePreparation {
+  readonly #source: SourceMasks
+  readonly #auto: Float32Array[]
+  readonly #work: Float32Array[]
+  readonly #frac: Float64Array
+  #next = 0
+  #editor: EditableMasks | undefined
+
+  /** Starts preparing an editor over `automatic` (made canonical here, slice by slice). */
+  constructor(automatic: SourceMasks) {
+    const n = automatic.frames * automatic.bins
+    this.#source = automatic
+    this.#auto = Array.from({ length: automatic.k }, () => new Float32Array(n))
+    this.#work = Array.from({ length: automatic.k }, () => new Float32Array(n))
+    this.#frac = new Float64Array(automatic.k)
+  }
+
+  /** Whether every bin is done. */
+  get done(): boolean {
+    return this.#next >= this.#source.frames * this.#source.bins
+  }
+
+  /** Prepares about `ms` milliseconds' worth of bins (at least one slice); true when all are done. */
+  step(ms: number): boolean {
+    const n = this.#source.frames * this.#source.bins
+    const end = performance.now() + ms
+    do {
+      const to = Math.min(n, this.#next + 65536)
+      canonicalRange(this.#source.masks, this.#auto, this.#work, this.#next, to, this.#frac)
+      this.#next = to
+    } while (this.#next < n && performance.now() < end)
+    return this.done
+  }
+
+  /** The editor: the remaining bins are prepared now. The same editor on every call. */
+  finish(): EditableMasks {
+    if (!this.#editor) {
+      while (!this.step(1e9));
+      this.#editor = new EditableMasks(
+        { ...this.#source, masks: this.#auto },
+        { working: this.#work },
+      )
+    }
+    return this.#editor
   }
 }

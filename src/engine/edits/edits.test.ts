@@ -6,6 +6,8 @@ import {
   brushSelection,
   canonicalMasks,
   decodeHistory,
+  dequantizeMasks,
+  EditablePreparation,
   decodeMasks,
   EditableMasks,
   encodeHistory,
@@ -142,6 +144,53 @@ describe('EditableMasks', () => {
     expect(maxSumError(c)).toBeLessThan(1e-6)
   })
 
+  it('canonical masks equal dequantize(quantize()); a prepared editor (slice by slice) equals the constructor', () => {
+    for (const k of [1, 2, 3, 5]) {
+      const m = randomSoftMasks(k, 40, 33, k)
+      const ref = dequantizeMasks(quantizeMasks(m), k, 40 * 33)
+      expect(bitsEqual(canonicalMasks(m).masks, ref)).toBe(true)
+      const direct = new EditableMasks(m)
+      expect(bitsEqual(direct.automatic.masks, ref)).toBe(true)
+      expect(bitsEqual(direct.masks.masks, ref)).toBe(true)
+      const prep = new EditablePreparation(m)
+      let steps = 0
+      while (!prep.step(0)) steps++
+      expect(steps).toBe(0) // 1,320 bins: one slice
+      const ed = prep.finish()
+      expect(prep.finish()).toBe(ed)
+      expect(bitsEqual(ed.automatic.masks, ref)).toBe(true)
+      expect(bitsEqual(ed.masks.masks, ref)).toBe(true)
+      expect(ed.masks.masks[0]).not.toBe(ed.automatic.masks[0]) // a working copy, not the same array
+      // and it edits like the other
+      const cmd: EditCommand = {
+        action: { type: 'assign', to: 0 },
+        selection: rectangleSelection(m, { frame: 3, bin: 2 }, { frame: 20, bin: 30 }, 0.5),
+      }
+      direct.edit(cmd)
+      ed.edit(cmd)
+      expect(bitsEqual(ed.masks.masks, direct.masks.masks)).toBe(true)
+    }
+    // a grid of several slices, finished half way
+    const big = randomSoftMasks(3, 600, 257, 9)
+    const prep = new EditablePreparation(big)
+    expect(prep.step(0)).toBe(false)
+    expect(prep.done).toBe(false)
+    const ed = prep.finish()
+    expect(prep.done).toBe(true)
+    expect(bitsEqual(ed.masks.masks, canonicalMasks(big).masks)).toBe(true)
+  })
+
+  it('undo memory: a first edit keeps 4 bytes per written bin, a re-edit 4 + 4k', () => {
+    const k = 3
+    const ed = new EditableMasks(randomSoftMasks(k, 100, 64, 5))
+    const sel = rectangleSelection(ed.masks, { frame: 10, bin: 0 }, { frame: 60, bin: 64 })
+    const n = selectedCount(sel)
+    ed.edit({ action: { type: 'assign', to: 1 }, selection: sel })
+    expect(ed.historyBytes).toBe(4 * n + sel.weights.length)
+    ed.edit({ action: { type: 'assign', to: 2 }, selection: sel })
+    expect(ed.historyBytes).toBe(4 * n + (4 + 4 * k) * n + 2 * sel.weights.length)
+  })
+
   it('property: any random edit sequence keeps masks summing to 1, writes only its range, undoes and redoes exactly', () => {
     for (const seed of [1, 2, 3, 4]) {
       const rng = makeRng(seed)
@@ -163,6 +212,10 @@ describe('EditableMasks', () => {
         }
         const r = ed.edit(cmd)
         expect(maxSumError(ed.masks)).toBeLessThan(2e-6)
+        // Undo relies on it: a bin with override weight 0 holds exactly the automatic masks.
+        for (let i = 0; i < frames * bins; i++)
+          if (ed.override[i] === 0)
+            for (let s = 0; s < k; s++) expect(ed.masks.masks[s][i]).toBe(ed.automatic.masks[s][i])
         // Nothing outside the touched range changed.
         for (let s = 0; s < k; s++)
           for (let t = 0; t < frames; t++)

@@ -6,6 +6,7 @@
 export * from './selection'
 export {
   EditableMasks,
+  EditablePreparation,
   canonicalMasks,
   quantizeMasks,
   dequantizeMasks,

@@ -12,6 +12,7 @@ import { analyse, sourceMasks, synthesizeStems } from '../../engine/index'
 import {
   EmbeddingWand,
   EditableMasks,
+  EditablePreparation,
   checkSelection,
   reclusterWithEdits,
   type TouchedRange,
@@ -110,6 +111,8 @@ interface Separation {
   suggestion: SourceCountSuggestion
   /** The user's edits, once there are any: its `.masks` is what playback and export use. */
   editor?: EditableMasks
+  /** The editor being made in idle time (newest separation only), so the first edit finds it ready. */
+  preparation?: EditablePreparation
   /** The project this separation was saved as / opened from (audio hash, model), once known. */
   project?: ProjectData
 }
@@ -120,6 +123,8 @@ const KEEP_SEPARATIONS = 4
 const KEEP_CLUSTERINGS = 5
 /** Neighbouring counts are precomputed only while their masks stay under this size. */
 const PRECOMPUTE_MAX_BYTES = 256 * 1024 * 1024
+/** Editors are prepared ahead (idle time) while the masks take at most this much (k x frames x bins x 4). */
+const PREPARE_EDITOR_MAX_BYTES = 160 * 1024 * 1024
 /** Background work starts only after requests have left the host alone this long (ms). */
 const IDLE_GRACE_MS = 120
 /** Requests that do not hold background work back (stem synthesis yields often by itself). */
@@ -476,6 +481,7 @@ export class EngineHost {
     })
     // Keep a few (the overlay can flip back to a previous one).
     this.#separations.length = Math.min(this.#separations.length, KEEP_SEPARATIONS)
+    this.#prepareEditor(this.#separations[0]!)
     return {
       sourceCount: k,
       auto: sourceCount === 'auto',
@@ -636,9 +642,38 @@ export class EngineHost {
   // -------------------------------------------------------------------------------------------
   // Mask editing (issue 5): main keeps the authoritative EditableMasks of each separation.
 
+  /**
+   * Makes the newest separation's editor in idle time, a slice at a time (a 3-minute song's masks
+   * take a few hundred ms to put on the canonical grid on a slow machine: not while the user waits
+   * for the first stroke to sound). Older separations drop theirs (memory).
+   */
+  #prepareEditor(s: Separation): void {
+    for (const o of this.#separations) if (o !== s) delete o.preparation
+    const m = s.masks
+    if (s.editor || s.preparation || m.k * m.frames * m.bins * 4 > PREPARE_EDITOR_MAX_BYTES) return
+    const prep = new EditablePreparation(m)
+    s.preparation = prep
+    void (async () => {
+      for (;;) {
+        await this.#idle()
+        if (s.preparation !== prep || !this.#separations.includes(s)) return
+        if (prep.step(YIELD_EVERY_MS)) return
+      }
+    })()
+  }
+
+  /** The separation's editor, made now if there is none yet (finishing its preparation, if any). */
+  #editorOf(s: Separation): EditableMasks {
+    if (!s.editor) {
+      s.editor = s.preparation ? s.preparation.finish() : new EditableMasks(s.masks)
+      delete s.preparation
+    }
+    return s.editor
+  }
+
   #edit({ separationId, op }: HostOps['edit']['args']): HostOps['edit']['result'] {
     const s = this.#separationById(separationId)
-    const editor = (s.editor ??= new EditableMasks(s.masks))
+    const editor = this.#editorOf(s)
     let touched: TouchedRange | null
     try {
       touched =
@@ -714,7 +749,8 @@ export class EngineHost {
     }
     const analysis = await this.#analysisOfSeparation(s, signal, (st, fr) => progress(st, 0.8 * fr))
     progress('kmeans', 0.8)
-    const editor = s.editor ?? new EditableMasks(s.masks)
+    // (without edits: no constraints; the prepared editor, if any, serves)
+    const editor = s.editor ?? s.preparation?.finish() ?? new EditableMasks(s.masks)
     const t0 = performance.now()
     const clustering = reclusterWithEdits(analysis, s.clustering, editor.assignedBins())
     const t1 = performance.now()

@@ -7,6 +7,7 @@
  */
 import {
   EditableMasks,
+  EditablePreparation,
   type EditAction,
   type EditCommand,
   type Stroke,
@@ -138,6 +139,8 @@ export class MaskEditor {
   #backend: Backend
   #history: History
   #editable: EditableMasks | null = null
+  /** The editor of the current masks being made in idle time (adopted when editing starts). */
+  #ready: IdleEditor | null = null
   #separationId: string | null = null
   #names: () => string[]
   #listeners: ((t: EditTouch) => void)[] = []
@@ -181,13 +184,34 @@ export class MaskEditor {
     this.selectionShape = null
     this.#wandSeed = null
     this.#editable = null
+    this.#ready = null
     this.display = null
     this.grid = masks
     if (!masks) return
     if (this.target >= masks.k) this.target = 0
     if (this.moveFrom >= masks.k) this.moveFrom = 0
     if (this.tool) this.#ensure()
+    else this.#prepareIdle(masks)
     this.revision++
+  }
+
+  /**
+   * Makes the editor of new masks in idle slices (a 3-minute song's take ~0.5 s on a slow machine),
+   * so picking a tool finds it ready, warm-up included.
+   */
+  #prepareIdle(masks: DisplayMasks): void {
+    const ready: IdleEditor = { masks, prep: null, editor: null }
+    this.#ready = ready
+    const slice = (): void => {
+      if (this.#ready !== ready || this.#editable) return
+      if (!ready.prep) ready.prep = new EditablePreparation(sourceMasksFromDisplay(masks))
+      else if (ready.prep.step(8)) {
+        ready.editor = warmed(ready.prep.finish(), masks.frames)
+        return
+      }
+      whenIdle(slice)
+    }
+    whenIdle(slice)
   }
 
   /** The engine's editor over the automatic masks, made when editing starts (not per clustering). */
@@ -196,8 +220,11 @@ export class MaskEditor {
     const masks = this.grid
     if (!masks) return null
     const t0 = performance.now()
-    const e = new EditableMasks(sourceMasksFromDisplay(masks))
-    warmUp(e)
+    const r = this.#ready?.masks === masks ? this.#ready : null
+    this.#ready = null
+    const e =
+      r?.editor ??
+      warmed(r?.prep?.finish() ?? new EditableMasks(sourceMasksFromDisplay(masks)), masks.frames)
     performance.measure?.('edit:prepare', { start: t0, end: performance.now() })
     this.#editable = e
     this.display = { ...e.masks, scale: 1 }
@@ -510,20 +537,29 @@ export class MaskEditor {
   }
 }
 
-/**
- * Runs the brush path once (a stroke that is cancelled: the masks are restored bit for bit), so
- * the first real pointer event does not pay for compiling it.
- */
-function warmUp(e: EditableMasks): void {
-  const g = e.masks
-  const stroke = e.beginStroke({ type: 'assign', to: 0 })
-  const pts = [
-    { frame: 2, bin: 2 },
-    { frame: 6, bin: 4 },
-  ]
-  for (let i = 0; i < 3; i++)
-    stroke.add(brushSelection(g, pts, { radius: { frames: 3, bins: 3 }, softness: 0.5 }))
-  stroke.cancel()
+/** An editor being made in idle time for these masks. */
+interface IdleEditor {
+  masks: DisplayMasks
+  prep: EditablePreparation | null
+  editor: EditableMasks | null
+}
+
+/** The editor with its stroke path warmed up (see EditableMasks.warmStrokes). */
+function warmed(e: EditableMasks, frames: number): EditableMasks {
+  // the first dab of a wide brush at fit zoom spans ~500 frames: have its memory and code ready
+  e.warmStrokes(Math.min(frames, 1024), (frame, bin): BrushPoint => ({
+    frame,
+    bin,
+    radiusFrames: 8,
+    radiusBins: 4,
+  }))
+  return e
+}
+
+/** Runs `cb` when the page is idle (or soon, where there is no requestIdleCallback). */
+function whenIdle(cb: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(cb, { timeout: 500 })
+  else setTimeout(cb, 16)
 }
 
 /** "0:12.3–0:14.0" of a touched range. */
