@@ -231,6 +231,19 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
         },
         [a, b] as const,
       )
+    const xA = box.x + (box.width * 90) / duration
+    const xB = box.x + (box.width * 94) / duration
+    const y = box.y + box.height * 0.7
+    // Listen while painting: no tool (a click seeks), playhead at 90 s, play, solo source 2 (key 2)
+    for (let i = 0; i < 3 && (await spec.getAttribute('data-tool')); i++)
+      await page.locator('body').press('Escape')
+    await expect.poll(() => spec.getAttribute('data-tool')).toBeFalsy()
+    await page.mouse.click(xA, y)
+    await page.getByRole('button', { name: 'Play' }).click()
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Play' }).getAttribute('aria-pressed'))
+      .toBe('true')
+    await page.locator('body').press('2')
     await page
       .getByRole('toolbar', { name: 'Mask tools' })
       .getByRole('button', { name: 'Brush' })
@@ -238,9 +251,6 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
     await page.getByRole('combobox', { name: 'Target source' }).selectOption('1')
     await page.getByLabel('Brush size').fill('6')
     await read('before')
-    const xA = box.x + (box.width * 90) / duration
-    const xB = box.x + (box.width * 94) / duration
-    const y = box.y + box.height * 0.7
     const t0 = await pageNow(page)
     await page.mouse.move(xA, y)
     await page.mouse.down()
@@ -251,6 +261,35 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
     console.log(
       `stroke end -> main has the edit, playback re-reads: ${synced.toFixed(0)} ms (target <= 200)`,
     )
+    // ... and the soloed source sounds edited: the first stems scheduled after the edit's restart
+    const audible = async () =>
+      page.evaluate((after) => {
+        const end = performance
+          .getEntriesByName('edit:main-synced', 'measure')
+          .find((e) => e.startTime > after)
+        const mark = (
+          performance.getEntriesByName('playback:stems', 'mark') as unknown as {
+            startTime: number
+            detail: unknown
+          }[]
+        )
+          .filter((m) => end && m.startTime > end.startTime)
+          .find((m) => (m.detail as { afterEdit: boolean }).afterEdit)
+        if (!end || !mark) return null
+        const d = mark.detail as { audibleAt: number; fileSec: number }
+        return { ms: d.audibleAt - end.startTime, fileSec: d.fileSec }
+      }, t0)
+    await expect.poll(audible, { timeout: 10_000 }).not.toBeNull()
+    const heard = (await audible())!
+    console.log(
+      `stroke end -> the soloed source plays the edited mask (scheduled at ${heard.fileSec.toFixed(2)} s of the song): ${heard.ms.toFixed(0)} ms (target <= 200)`,
+    )
+    expect(heard.fileSec).toBeGreaterThan(89)
+    expect(heard.fileSec).toBeLessThan(100)
+    await page.getByRole('button', { name: 'Play' }).click() // pause
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Play' }).getAttribute('aria-pressed'))
+      .toBe('false')
     await read('after')
     await shot('06-main-edit')
     const d = await diff('before', 'after')
@@ -339,6 +378,9 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
     console.log(`project export: ${names.join(', ')} byte-identical to unweave separate --project`)
     measured['4-s stroke (6-px brush) end -> main synced, playback re-reads (target <= 200 ms)'] =
       `${synced.toFixed(0)} ms`
+    measured[
+      '4-s stroke end -> the soloed source, playing, is scheduled with the edited mask (target <= 200 ms)'
+    ] = `${heard.ms.toFixed(0)} ms`
     measured['edited project: app export vs unweave separate --project'] = 'byte-identical'
 
     // Re-cluster with my edits: a new separation (constrained k-means in main), the edits kept

@@ -35,6 +35,8 @@ export type AudioContextLike = Pick<
 export const BLOCK_SEC = 2
 /** Seconds scheduled ahead of the playhead. */
 export const LOOKAHEAD_SEC = 1.5
+/** How far ahead of the audio clock a (re)started segment is scheduled, seconds. */
+const START_LEAD_SEC = 0.02
 /** Cached blocks kept at most. */
 const MAX_CACHED_BLOCKS = 24
 /** Gain ramp time constant for click-free changes, seconds. */
@@ -103,6 +105,8 @@ export class Playback {
   #cache = new Map<number, Promise<Block>>()
   #generation = 0
   #playToken = 0
+  /** An edit restarted playback: the next stems scheduled carry the edit. */
+  #afterEdit = false
   #segments: Segment[] = []
   #scheduledUntil = 0
   #nextFileSec = 0
@@ -204,12 +208,44 @@ export class Playback {
     void this.#backend.call('cancelTask', { taskId }).catch(() => {})
   }
 
-  /** The stems changed between these times (an edit): blocks there are read again. */
+  /**
+   * The stems changed between these times (an edit): blocks there are read again, and what is
+   * already scheduled there is replaced from the playhead on (an edit elsewhere leaves the sound
+   * alone). The first stems scheduled after such a restart are marked `playback:stems` with
+   * `detail.afterEdit` (the e2e measures edit -> audible with it).
+   */
   invalidate(startSec = 0, endSec = Infinity): void {
     const first = Math.floor(startSec / BLOCK_SEC)
     const last = Math.floor(Math.min(endSec, this.durationSec) / BLOCK_SEC)
-    for (const i of [...this.#cache.keys()]) if (i >= first && i <= last) this.#cache.delete(i)
-    if (this.playing) this.#restart(this.currentTime())
+    // the mixture does not change with an edit: cached blocks keep it and read the stems again
+    for (const [i, old] of [...this.#cache]) {
+      if (i < first || i > last) continue
+      const next = old.then(
+        (b) => this.#readBlock(i, b.mixture),
+        () => this.#readBlock(i),
+      )
+      next.catch(() => this.#cache.delete(i))
+      this.#cache.set(i, next)
+    }
+    if (!this.playing) return
+    const now = this.currentTime()
+    const heard = this.#segments.some(
+      (g) => g.fileStart + g.duration > Math.max(now, startSec) && g.fileStart < endSec,
+    )
+    if (!heard) return
+    // the old sound plays on until the new stems at the playhead are here, then they take over
+    const token = this.#playToken
+    const at = Math.floor(Math.min(now, this.durationSec - 1e-6) / BLOCK_SEC)
+    void this.#block(at)
+      .then((b) => b.sourcesReady)
+      .then(
+        () => {
+          if (token !== this.#playToken || !this.playing) return
+          this.#afterEdit = true
+          this.#restart(this.currentTime() + START_LEAD_SEC, START_LEAD_SEC)
+        },
+        () => {}, // a failed read is reported when the pump reaches it
+      )
   }
 
   /** Starts playing from the playhead (from the start when at the end, or the loop start when looping). */
@@ -402,7 +438,8 @@ export class Playback {
     return p
   }
 
-  async #readBlock(index: number): Promise<Block> {
+  /** Reads block `index` (the mixture too, unless given: an edit changes only the stems). */
+  async #readBlock(index: number, mixture?: AudioBuffer): Promise<Block> {
     const ctx = this.#ensureContext()
     const sr = this.#sampleRate
     const blockLen = Math.round(BLOCK_SEC * sr)
@@ -429,8 +466,8 @@ export class Playback {
             range,
           })
         : Promise.resolve(null)
-    const mixture = await this.#backend.call('getAudio', { fileId, range })
-    const mix = toBuffer(mixture.channels)
+    const mix =
+      mixture ?? toBuffer((await this.#backend.call('getAudio', { fileId, range })).channels)
     const block: Block = {
       length: mix.length,
       mixture: mix,
@@ -451,8 +488,9 @@ export class Playback {
     return block
   }
 
-  #restart(fromSec: number): void {
-    this.#stopNodes()
+  /** Plays from `fromSec`; what is playing stops at once, or `stopInSec` from now (a seamless switch). */
+  #restart(fromSec: number, stopInSec = 0): void {
+    this.#stopNodes(stopInSec)
     this.fallback = false
     this.#applyGains()
     const token = ++this.#playToken
@@ -463,16 +501,27 @@ export class Playback {
     void this.#pump(token)
   }
 
-  #stopNodes(): void {
+  /** Marks stems scheduled to sound at context time `when` (file time `fileSec`). */
+  #markStems(ctx: AudioContextLike, when: number, fileSec: number): void {
+    const audibleAt = performance.now() + Math.max(0, when - ctx.currentTime) * 1000
+    performance.mark?.('playback:stems', {
+      detail: { audibleAt, fileSec, afterEdit: this.#afterEdit },
+    })
+    this.#afterEdit = false
+  }
+
+  /** Stops every scheduled segment now, or `inSec` from now (left connected until then). */
+  #stopNodes(inSec = 0): void {
     this.#playToken++
+    const at = inSec > 0 && this.#ctx ? this.#ctx.currentTime + inSec : 0
     for (const s of this.#segments) {
       for (const n of s.nodes) {
         try {
-          n.stop()
+          n.stop(at)
         } catch {
           /* not started */
         }
-        n.disconnect()
+        if (at === 0) n.disconnect()
       }
     }
     this.#segments = []
@@ -515,7 +564,7 @@ export class Playback {
         // read the next block while this one plays
         if ((span.block + 1) * BLOCK_SEC < this.durationSec)
           void this.#block(span.block + 1).catch(() => {})
-        const when = Math.max(this.#scheduledUntil, ctx.currentTime + 0.02)
+        const when = Math.max(this.#scheduledUntil, ctx.currentTime + START_LEAD_SEC)
         const offset = span.start - span.block * BLOCK_SEC
         const duration = Math.min(span.end - span.start, block.length / this.#sampleRate - offset)
         if (duration <= 0) {
@@ -535,6 +584,7 @@ export class Playback {
           block.sources.forEach((b, i) => {
             if (this.#sourceGains[i]) startNode(b, this.#sourceGains[i])
           })
+          this.#markStems(ctx, when, span.start)
         } else {
           // stems still being built: the mixture plays meanwhile, the stems join when they come
           this.#setFallback(true)
@@ -552,6 +602,7 @@ export class Playback {
                   n.start(late, offset + skip, duration - skip)
                   nodes.push(n)
                 })
+                this.#markStems(ctx, late, span.start + skip)
               }
               this.#setFallback(false, late)
             },

@@ -184,4 +184,41 @@ describe('transport', () => {
     await p
     expect(pb.preparing).toBeNull()
   })
+
+  it('an edit under the playhead re-reads and restarts (marked afterEdit); an edit elsewhere leaves the sound alone', async () => {
+    const { fake, ctx, pb } = setup()
+    pb.setSources('sep-1', 2)
+    await pb.play()
+    await flush()
+    const started = ctx.started.length
+    const reads = () => fake.callsTo('getStemAudio').length
+    // far from what is scheduled (0..~2-4 s): nothing restarts
+    const r0 = reads()
+    pb.invalidate(8, 9)
+    await flush()
+    expect(ctx.started.length).toBe(started)
+    expect(reads()).toBe(r0)
+    // under the playhead: the stems (not the mixture) are read again; the old sound plays on until
+    // they are here, then the block is scheduled anew, marked as carrying the edit
+    performance.clearMarks('playback:stems')
+    const mixReads = fake.callsTo('getAudio').length
+    const stopped = ctx.stopped
+    const release = fake.hold('getStemAudio')
+    pb.invalidate(0.2, 0.6)
+    await flush()
+    expect(reads()).toBeGreaterThan(r0)
+    expect(ctx.stopped).toBe(stopped)
+    expect(ctx.started.length).toBe(started)
+    release()
+    await flush()
+    await new Promise((r) => setTimeout(r, 40))
+    expect(ctx.stopped).toBeGreaterThan(stopped)
+    expect(ctx.started.length).toBeGreaterThan(started)
+    expect(fake.callsTo('getAudio').length).toBe(mixReads)
+    const marks = performance.getEntriesByName('playback:stems', 'mark') as PerformanceMark[]
+    expect(marks.length).toBeGreaterThanOrEqual(1)
+    expect((marks[0].detail as { afterEdit: boolean }).afterEdit).toBe(true)
+    expect(marks.slice(1).every((m) => !(m.detail as { afterEdit: boolean }).afterEdit)).toBe(true)
+    pb.pause()
+  })
 })
