@@ -103,6 +103,9 @@ export class Playback {
   // a private cache, not state: nothing renders from it
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #cache = new Map<number, Promise<Block>>()
+  /** Blocks an edit made stale: their mixture is kept, their stems are read again when needed. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  #stemsStale = new Map<number, Promise<Block>>()
   #generation = 0
   #playToken = 0
   /** An edit restarted playback: the next stems scheduled carry the edit. */
@@ -217,15 +220,12 @@ export class Playback {
   invalidate(startSec = 0, endSec = Infinity): void {
     const first = Math.floor(startSec / BLOCK_SEC)
     const last = Math.floor(Math.min(endSec, this.durationSec) / BLOCK_SEC)
-    // the mixture does not change with an edit: cached blocks keep it and read the stems again
+    // the mixture does not change with an edit: those blocks keep it and read the stems again
+    // when they are next needed
     for (const [i, old] of [...this.#cache]) {
       if (i < first || i > last) continue
-      const next = old.then(
-        (b) => this.#readBlock(i, b.mixture),
-        () => this.#readBlock(i),
-      )
-      next.catch(() => this.#cache.delete(i))
-      this.#cache.set(i, next)
+      this.#cache.delete(i)
+      this.#stemsStale.set(i, old)
     }
     if (!this.playing) return
     const now = this.currentTime()
@@ -420,6 +420,7 @@ export class Playback {
   #invalidateAll(): void {
     this.#generation++
     this.#cache.clear()
+    this.#stemsStale.clear()
   }
 
   #block(index: number): Promise<Block> {
@@ -430,7 +431,14 @@ export class Playback {
       this.#cache.set(index, p)
       return p
     }
-    p = this.#readBlock(index)
+    const stale = this.#stemsStale.get(index)
+    this.#stemsStale.delete(index)
+    p = stale
+      ? stale.then(
+          (b) => this.#readBlock(index, b.mixture),
+          () => this.#readBlock(index),
+        )
+      : this.#readBlock(index)
     this.#cache.set(index, p)
     p.catch(() => this.#cache.delete(index))
     while (this.#cache.size > MAX_CACHED_BLOCKS)
