@@ -20,6 +20,7 @@ import type { SourceMasks } from '../types'
 import {
   brushSelection,
   checkSelection,
+  selectedCount,
   type GridPoint,
   type Selection,
   tightSelection,
@@ -50,14 +51,16 @@ export interface TouchedRange {
  * Sparse pre-image of the bins one command wrote. The written bins are the non-zero weights of the
  * command's (tight) selection, frame by frame, so their indices are not stored. A bin whose override
  * weight was 0 held exactly the automatic masks (an invariant of this class), so only the bins that
- * had been edited before keep their previous masks: a first edit costs 4 bytes per bin, not 4k + 9.
+ * had been edited before are kept: a first edit of a bin costs nothing, a re-edit 8 + 4k bytes.
  */
 interface UndoRecord {
   command: EditCommand
   touched: TouchedRange
-  /** Previous override weight of every written bin, float32 [count]. */
+  /** Positions (in the written order) of the written bins that had been edited before, ascending. */
+  editedAt: Uint32Array
+  /** Their previous override weights, float32 [edited]. */
   prevW: Float32Array
-  /** Previous masks of the written bins with prevW != 0, in the same order, float32 [edited * k]. */
+  /** Their previous masks, float32 [edited * k]. */
   prevEdited: Float32Array
 }
 
@@ -355,21 +358,58 @@ function gather(
   return count
 }
 
-/** The undo record's arrays from a gathered pre-image: prevW, and the masks of previously edited bins. */
-function preImage(
-  count: number,
-  k: number,
-  prev: Float32Array,
-  prevW: Float32Array,
-): { prevW: Float32Array; prevEdited: Float32Array } {
-  let edited = 0
-  for (let c = 0; c < count; c++) if (prevW[c] !== 0) edited++
-  const pe = new Float32Array(edited * k)
-  for (let c = 0, j = 0; c < count; c++) {
-    if (prevW[c] === 0) continue
-    for (let s = 0, o = c * k; s < k; s++) pe[j++] = prev[o + s]
+/**
+ * Collects an undo record's pre-image from gathered pieces (the bins edited before, prevW != 0,
+ * only), in the written order.
+ */
+class PreImage {
+  #at: Uint32Array
+  #w: Float32Array
+  #m: Float32Array
+  #n = 0
+  readonly #k: number
+
+  /** `capacity`: at most this many bins (the selection's count: pages never written cost nothing). */
+  constructor(k: number, capacity: number) {
+    this.#k = k
+    const n = Math.max(16, capacity)
+    this.#at = new Uint32Array(n)
+    this.#w = new Float32Array(n)
+    this.#m = new Float32Array(n * k)
   }
-  return { prevW: prevW.slice(0, count), prevEdited: pe }
+
+  /** Adds `count` gathered bins whose positions in the written order start at `c0`. */
+  add(c0: number, count: number, prev: Float32Array, prevW: Float32Array): void {
+    const k = this.#k
+    for (let c = 0; c < count; c++) {
+      if (prevW[c] === 0) continue
+      const j = this.#n++
+      this.#at[j] = c0 + c
+      this.#w[j] = prevW[c]
+      for (let s = 0, o = c * k, d = j * k; s < k; s++) this.#m[d + s] = prev[o + s]
+    }
+  }
+
+  /**
+   * The record's arrays: copies of the used part when that is under half the capacity, else views
+   * (a big buffer's unused pages were never touched, so they hold no memory).
+   */
+  finish(): { editedAt: Uint32Array; prevW: Float32Array; prevEdited: Float32Array } {
+    const n = this.#n
+    const k = this.#k
+    const copy = n * 2 < this.#at.length
+    return copy
+      ? {
+          editedAt: this.#at.slice(0, n),
+          prevW: this.#w.slice(0, n),
+          prevEdited: this.#m.slice(0, n * k),
+        }
+      : {
+          editedAt: this.#at.subarray(0, n),
+          prevW: this.#w.subarray(0, n),
+          prevEdited: this.#m.subarray(0, n * k),
+        }
+  }
 }
 
 /** An in-progress brush stroke: dabs merge by per-bin maximum; one undo step when ended. */
@@ -484,7 +524,11 @@ export class EditableMasks {
   get historyBytes(): number {
     let b = 0
     for (const r of this.#undo)
-      b += r.prevW.byteLength + r.prevEdited.byteLength + r.command.selection.weights.byteLength
+      b +=
+        r.editedAt.byteLength +
+        r.prevW.byteLength +
+        r.prevEdited.byteLength +
+        r.command.selection.weights.byteLength
     for (const c of this.#redo) b += c.selection.weights.byteLength
     return b
   }
@@ -516,26 +560,32 @@ export class EditableMasks {
     const m = this.masks.masks
     const w = this.override
     const sc = this.#scratch
-    const count = gather(sel, bins, m, w, sc)
-    const { indices, qs, prev, prevW } = sc
-    applyList(
-      m,
-      w,
-      this.automatic.masks,
-      k,
-      command.action,
-      count,
-      indices,
-      qs,
-      prev,
-      prevW,
-      this.#tmp,
-    )
+    const auto = this.automatic.masks
+    const pre = new PreImage(k, selectedCount(sel))
+    // frame by frame: the working arrays stay in cache (this is the loop that opening a project
+    // with a long history spends its time in)
+    const row: Selection = {
+      frame0: 0,
+      frames: 1,
+      bin0: sel.bin0,
+      bins: sel.bins,
+      weights: sel.weights,
+    }
+    let c0 = 0
+    for (let t = 0; t < sel.frames; t++) {
+      row.frame0 = sel.frame0 + t
+      row.weights = sel.weights.subarray(t * sel.bins, (t + 1) * sel.bins)
+      const count = gather(row, bins, m, w, sc)
+      const { indices, qs, prev, prevW } = sc
+      applyList(m, w, auto, k, command.action, count, indices, qs, prev, prevW, this.#tmp)
+      pre.add(c0, count, prev, prevW)
+      c0 += count
+    }
     const touched = rangeOf(sel)
     this.#undo.push({
       command: { action: command.action, selection: sel },
       touched,
-      ...preImage(count, k, prev, prevW),
+      ...pre.finish(),
     })
     return touched
   }
@@ -550,19 +600,26 @@ export class EditableMasks {
     const auto = this.automatic.masks
     const w = this.override
     const { frame0, frames, bin0, bins: nB, weights } = r.command.selection
-    const { prevW, prevEdited } = r
+    const { editedAt, prevW, prevEdited } = r
     let c = 0
     let j = 0
+    let next = editedAt.length > 0 ? editedAt[0] : -1
     for (let t = 0; t < frames; t++) {
       const base = (frame0 + t) * bins + bin0
       const so = t * nB
       for (let f = 0; f < nB; f++) {
         if (weights[so + f] === 0) continue
         const i = base + f
-        const pw = prevW[c++]
-        w[i] = pw
-        if (pw === 0) for (let s = 0; s < k; s++) m[s][i] = auto[s][i]
-        else for (let s = 0; s < k; s++) m[s][i] = prevEdited[j++]
+        if (c++ !== next) {
+          // not edited before this command: back to the automatic masks
+          w[i] = 0
+          for (let s = 0; s < k; s++) m[s][i] = auto[s][i]
+          continue
+        }
+        w[i] = prevW[j]
+        for (let s = 0, o = j * k; s < k; s++) m[s][i] = prevEdited[o + s]
+        j++
+        next = j < editedAt.length ? editedAt[j] : -1
       }
     }
     this.#redo.push(r.command)
@@ -744,7 +801,9 @@ export class EditableMasks {
     const selection: Selection = { frame0: t0, frames: nF, bin0: f0, bins: nB, weights }
     const command: EditCommand = { action: st.action, selection }
     const touched = rangeOf(selection)
-    this.#undo.push({ command, touched, ...preImage(c, k, prev, prevW) })
+    const pre = new PreImage(k, c)
+    pre.add(0, c, prev, prevW)
+    this.#undo.push({ command, touched, ...pre.finish() })
     this.#redo = []
     return { command, touched }
   }

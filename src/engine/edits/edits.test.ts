@@ -180,15 +180,15 @@ describe('EditableMasks', () => {
     expect(bitsEqual(ed.masks.masks, canonicalMasks(big).masks)).toBe(true)
   })
 
-  it('undo memory: a first edit keeps 4 bytes per written bin, a re-edit 4 + 4k', () => {
+  it('undo memory: a first edit of a bin keeps nothing but its selection, a re-edit 8 + 4k bytes', () => {
     const k = 3
     const ed = new EditableMasks(randomSoftMasks(k, 100, 64, 5))
     const sel = rectangleSelection(ed.masks, { frame: 10, bin: 0 }, { frame: 60, bin: 64 })
     const n = selectedCount(sel)
     ed.edit({ action: { type: 'assign', to: 1 }, selection: sel })
-    expect(ed.historyBytes).toBe(4 * n + sel.weights.length)
+    expect(ed.historyBytes).toBe(sel.weights.length)
     ed.edit({ action: { type: 'assign', to: 2 }, selection: sel })
-    expect(ed.historyBytes).toBe(4 * n + (4 + 4 * k) * n + 2 * sel.weights.length)
+    expect(ed.historyBytes).toBe((8 + 4 * k) * n + 2 * sel.weights.length)
   })
 
   it('property: any random edit sequence keeps masks summing to 1, writes only its range, undoes and redoes exactly', () => {
