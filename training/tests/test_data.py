@@ -89,3 +89,28 @@ def test_sequential_midi_puts_each_voice_in_its_own_section(tmp_path):
         if not m.is_meta and m.type == "note_on":
             sec = tick / TICKS_PER_SECOND
             assert m.channel * section <= sec <= m.channel * section + 5.0 + 1e-6
+
+
+def test_speaker_weights_uniform_keeps_draw_and_weights_bias_it(synthetic_cache, tmp_path):
+    """Equal stream weights keep the original uniform speaker draw (test sets unchanged); a
+    "weight" in a stream's metadata biases how often that speaker is drawn."""
+    import json
+    import shutil
+
+    s = MixtureSampler(synthetic_cache, "train")
+    assert s.speaker_p is None
+    cache = str(tmp_path / "c")
+    shutil.copytree(os.path.join(synthetic_cache, "speech"), os.path.join(cache, "speech"))
+    meta_path = os.path.join(cache, "speech", "cs_a.json")
+    with open(meta_path) as f:
+        meta = json.load(f)
+    meta["weight"] = 20.0
+    with open(meta_path, "w") as f:
+        json.dump(meta, f)
+    w = MixtureSampler(cache, "train", music_banks=(), trio_banks=())
+    assert w.speaker_p is not None and abs(w.speaker_p.sum() - 1) < 1e-9
+    assert w.speaker_p[w.speakers.index("cs:a")] > 0.8
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        x = w.sample(rng, "speech", 16000, k=2)
+        assert x.shape == (2, 16000)

@@ -34,3 +34,16 @@ def test_resume_gives_the_same_weights_as_an_uninterrupted_run(synthetic_cache, 
     for k in wa:
         assert torch.allclose(wa[k], wb[k], atol=1e-6), k
     assert os.path.exists(os.path.join(b, "best.pt"))
+
+
+def test_lr_factor_warmup_and_linear_decay():
+    from unweave_train.config import TrainConfig
+    from unweave_train.train import lr_factor
+
+    t = TrainConfig(warmup_steps=10, lr_decay=[100, 200, 0.1])
+    assert lr_factor(TrainConfig(), {}, 5) == 1.0
+    assert abs(lr_factor(t, {"warmup_from": 50}, 50) - 0.1) < 1e-9
+    assert lr_factor(t, {"warmup_from": 50}, 59) == 1.0
+    assert lr_factor(t, {}, 100) == 1.0
+    assert abs(lr_factor(t, {}, 150) - 0.55) < 1e-9
+    assert abs(lr_factor(t, {}, 250) - 0.1) < 1e-9

@@ -60,7 +60,15 @@ class TrainConfig:
     mix_probs: dict = field(
         default_factory=lambda: {"trio": 0.3, "music": 0.45, "speech": 0.25}
     )
+    # Mixture recipe of the fixed validation batches (None: mix_probs); keeping it fixed keeps
+    # validation losses comparable when the training mix changes.
+    val_mix_probs: dict = None
     lr_halve_patience: int = 4  # validations without improvement before halving the lr
+    # Steps of linear learning-rate warm-up after starting a fresh optimiser (--init-from).
+    warmup_steps: int = 0
+    # Optional linear decay [start_step, end_step, final_factor]: the learning rate is multiplied
+    # by a factor going from 1 at start_step to final_factor at end_step (and after).
+    lr_decay: list = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -46,6 +46,19 @@ def chunk_for_step(cfg: TrainConfig, step: int) -> tuple[int, int]:
     return int(stage[0]), int(stage[2]) if len(stage) > 2 else cfg.batch_size
 
 
+def lr_factor(tcfg: TrainConfig, state: dict, step: int) -> float:
+    """Multiplier of the (plateau-halved) learning rate at `step`: warm-up x linear decay."""
+    f = 1.0
+    w0 = state.get("warmup_from")
+    if w0 is not None and tcfg.warmup_steps > 0:
+        f *= min(1.0, (step - w0 + 1) / tcfg.warmup_steps)
+    if tcfg.lr_decay:
+        a, b, final = float(tcfg.lr_decay[0]), float(tcfg.lr_decay[1]), float(tcfg.lr_decay[2])
+        t = min(1.0, max(0.0, (step - a) / max(1.0, b - a)))
+        f *= 1.0 + (final - 1.0) * t
+    return f
+
+
 def batch_tensors(sources: np.ndarray, mcfg: ModelConfig, weighting: str):
     """features [B,T,F], labels Y [B,T,F,C], weights w [B,T,F] from sources [B,C,n]."""
     s = torch.from_numpy(sources)
@@ -112,7 +125,7 @@ def validation_set(sampler, tcfg: TrainConfig, mcfg: ModelConfig, frames: int = 
     n = samples_for_frames(frames, mcfg.hop)
     out = []
     for _ in range(tcfg.val_batches):
-        src, _ = batch_sources(sampler, rng, 4, n, tcfg.mix_probs)
+        src, _ = batch_sources(sampler, rng, 4, n, tcfg.val_mix_probs or tcfg.mix_probs)
         out.append(batch_tensors(src, mcfg, tcfg.weighting))
     return out
 
@@ -135,7 +148,25 @@ def training_sources(cache: str) -> list[str]:
         "simutrans-data, openttd-openmsx, mma, planetblupi-music-midi (split by piece)",
         "speech: fillets-ng-data-cs (actors m, v, minor voices), festvox-ru (msu_ru_nsh), "
         "tuxpaint-stamps-default descriptions (be bg ca es fr lt ro ru readers)",
-    ]
+    ] + extra_speaker_sources(cache)
+
+
+def extra_speaker_sources(cache: str) -> list[str]:
+    """A line for the extra training speakers of data.extra_speakers, when the cache has them."""
+    d = os.path.join(cache, "speech")
+    kinds = {}
+    if os.path.isdir(d):
+        for name in os.listdir(d):
+            if name.endswith(".json"):
+                with open(os.path.join(d, name)) as f:
+                    k = json.load(f).get("kind")
+                if k:
+                    kinds[k] = kinds.get(k, 0) + 1
+    if not kinds:
+        return []
+    return [f"extra training speakers: {kinds.get('speed', 0)} speed-perturbed copies (x0.89, "
+            f"x1.12) of the real training voices, {kinds.get('espeak', 0)} espeak-ng voices "
+            "reading tuxpaint-stamps-default descriptions (together half of the talker draws)"]
 
 
 class Stopper:
@@ -184,6 +215,7 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         load_weights(model, ck)
         state["step"] = int(ck.get("step", 0))
         state["train_seconds"] = float(ck.get("train_seconds", 0.0))
+        state["warmup_from"] = state["step"]
         log(f"initialised from weights {init_from} at step {state['step']} (fresh optimiser)")
     else:
         mean, std = compute_normalisation(sampler, tcfg, mcfg)
@@ -194,6 +226,9 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
     log(f"model: {count_parameters(model)} parameters")
     val = validation_set(val_sampler, tcfg, mcfg)
     info = {"sources": training_sources(cache), "recipe": recipe.get("name", "")}
+    if init_from and not os.path.exists(last):
+        log(json.dumps({"step": state["step"], "val_loss_of_init": evaluate_loss(model, val),
+                        "time": time.strftime("%H:%M:%S")}))
 
     def checkpoint(tag: str = "last") -> None:
         chunk, _ = chunk_for_step(tcfg, state["step"])
@@ -217,6 +252,9 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         src, _ = batch_sources(sampler, rng, bsz, samples_for_frames(frames, mcfg.hop), tcfg.mix_probs)
         feats, Y, w = batch_tensors(src, mcfg, tcfg.weighting)
         loss = dpcl_loss(model(feats), Y, w)
+        lr_now = state["lr"] * lr_factor(tcfg, state, step)
+        for g in opt.param_groups:
+            g["lr"] = lr_now
         opt.zero_grad()
         loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(model.parameters(), tcfg.grad_clip)
@@ -229,7 +267,7 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         losses.append(float(loss))
         if state["step"] % 20 == 0:
             rec = {"step": state["step"], "loss": float(np.mean(losses)), "frames": frames,
-                   "lr": state["lr"], "hours": round(state["train_seconds"] / 3600, 4),
+                   "lr": round(lr_now, 8), "hours": round(state["train_seconds"] / 3600, 4),
                    "time": time.strftime("%H:%M:%S")}
             logf.write(json.dumps(rec) + "\n")
             logf.flush()

@@ -74,6 +74,11 @@ class MixtureSampler:
         streams = speech_mod.load_streams(cache, speech_split or split)
         self.speakers = sorted(streams)
         self.streams = [np.load(streams[s], mmap_mode="r") for s in self.speakers]
+        # Per-speaker draw weights (stream metadata "weight", default 1): extra (speed-perturbed
+        # or synthetic) training speakers can be added without outnumbering the real voices.
+        w = np.array(speech_mod.stream_weights(cache, speech_split or split, self.speakers),
+                     dtype=np.float64)
+        self.speaker_p = None if np.all(w == w[0]) or len(w) == 0 else w / w.sum()
 
     def available(self) -> dict:
         return {"trio": sum(len(p) for p in self.trio), "music": sum(len(p) for p in self.music),
@@ -119,7 +124,10 @@ class MixtureSampler:
     def _speech(self, rng, n, k) -> np.ndarray:
         k = min(k, len(self.speakers))
         for _ in range(200):
-            who = rng.choice(len(self.speakers), size=k, replace=False)
+            if self.speaker_p is None:  # all weights equal: the original (uniform) draw
+                who = rng.choice(len(self.speakers), size=k, replace=False)
+            else:
+                who = rng.choice(len(self.speakers), size=k, replace=False, p=self.speaker_p)
             srcs = []
             for w in who:
                 s = self.streams[int(w)]

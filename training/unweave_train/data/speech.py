@@ -115,6 +115,20 @@ def load_streams(cache: str, split: str) -> dict[str, str]:
     return out
 
 
+def stream_weights(cache: str, split: str, speakers: list[str]) -> list[float]:
+    """Draw weight of each speaker's stream (metadata "weight", default 1.0)."""
+    d = os.path.join(cache, "speech")
+    by = {}
+    if os.path.isdir(d):
+        for name in os.listdir(d):
+            if name.endswith(".json"):
+                with open(os.path.join(d, name)) as f:
+                    meta = json.load(f)
+                if meta["split"] == split:
+                    by[meta["speaker"]] = float(meta.get("weight", 1.0))
+    return [by.get(s, 1.0) for s in speakers]
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description="Build the per-speaker speech streams")
     p.add_argument("--cache", default=corpus.CACHE)
