@@ -7,7 +7,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- page-side code reads untyped window fields */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -52,6 +52,16 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
   let page: Page
   const pageErrors: string[] = []
   const measured: Record<string, string> = {}
+  /** The song, the project saved by the second test and its number of edits. */
+  let songPath = ''
+  let savedProject = ''
+  let savedEdits = 0
+  const watch = (p: Page): void => {
+    p.on('pageerror', (e) => pageErrors.push(String(e)))
+    p.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`)
+    })
+  }
 
   beforeAll(async () => {
     buildApp()
@@ -65,10 +75,7 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
     })
     context = await launchChromium(join(work, 'profile'), [bridge.clientScript])
     page = context.pages()[0] ?? (await context.newPage())
-    page.on('pageerror', (e) => pageErrors.push(String(e)))
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`)
-    })
+    watch(page)
     await page.goto(bridge.url)
   })
 
@@ -83,7 +90,8 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
 
   it('paints onto another source, assigns a rectangle, undoes and redoes (3-minute song)', async () => {
     const shot = shooter(page, 'e2e-edit')
-    bridge.dialogs.open.push(soxMixture(work, 'song-3min', 180))
+    songPath = soxMixture(work, 'song-3min', 180)
+    bridge.dialogs.open.push(songPath)
     await page.getByRole('button', { name: /^open/i }).click()
     await markAfter(page, 'unweave:spectrogram-shown', 0)
     await page.getByLabel('Sources', { exact: true }).selectOption('2')
@@ -329,6 +337,8 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
     await shot('08-project-saved')
     const historyItems = page.getByRole('list', { name: 'History' }).getByRole('listitem')
     const itemsBefore = await historyItems.count()
+    savedProject = projectPath
+    savedEdits = itemsBefore
     dialogs.project?.push(projectPath)
     const tl = await pageNow(page)
     await page.getByRole('button', { name: 'Load project…' }).click()
@@ -398,6 +408,68 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
     measured['re-cluster with my edits on a reopened project (incl. analysis)'] =
       `${(reMs / 1000).toFixed(1)} s`
     await shot('10-reclustered-with-edits')
+    expect(pageErrors).toEqual([])
+  })
+
+  it('after a crash the autosave is offered and recovers the edits; a moved recording is found with "Locate the audio…"', async () => {
+    if (!savedProject) {
+      console.log('skipped: needs the project saved by the previous test')
+      return
+    }
+    const dialogs = bridge.dialogs as unknown as Record<string, (string | null)[] | undefined>
+    const history = (p: Page) => p.getByRole('list', { name: 'History' }).getByRole('listitem')
+    const spec = page.getByTestId('spectrogram')
+    const box = (await spec.boundingBox())!
+    // one more stroke: unsaved changes (the brush may still be in hand: picking it again puts it down)
+    if ((await spec.getAttribute('data-tool')) !== 'brush')
+      await page
+        .getByRole('toolbar', { name: 'Mask tools' })
+        .getByRole('button', { name: 'Brush' })
+        .click()
+    await expect.poll(() => spec.getAttribute('data-tool')).toBe('brush')
+    const before = await history(page).count()
+    const y = box.y + box.height * 0.5
+    await page.mouse.move(box.x + (box.width * 30) / 180, y)
+    await page.mouse.down()
+    for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + (box.width * (30 + i / 2)) / 180, y)
+    await page.mouse.up()
+    await expect.poll(() => history(page).count()).toBe(before + 1)
+    // the autosave tick (every 30 s while there are unsaved changes) writes the recovery file
+    const autosaved = join(work, 'user-data', 'recovery', 'autosave.unweave')
+    await expect.poll(() => existsSync(autosaved), { timeout: 60_000, interval: 1000 }).toBe(true)
+    // a crash: the window goes without saving; a new one starts on the same user data
+    await page.close({ runBeforeUnload: false })
+    page = await context.newPage()
+    watch(page)
+    await page.goto(bridge.url)
+    const shot = shooter(page, 'e2e-edit')
+    const offer = page.getByRole('alertdialog', { name: 'Recover unsaved project?' })
+    await offer.waitFor({ state: 'visible', timeout: 30_000 })
+    await shot('11-recovery-offered')
+    const tr = await pageNow(page)
+    await offer.getByRole('button', { name: 'Recover' }).click()
+    await markAfter(page, 'unweave:overlay-updated', tr, 120_000)
+    await expect.poll(() => history(page).count()).toBe(before + 1)
+    await shot('12-recovered')
+    console.log(`recovered after a crash: ${before + 1} edits, as autosaved`)
+
+    // the recording moves: opening the saved project says so, and locating it opens the project
+    const moved = join(work, 'moved', 'song-3min.wav')
+    mkdirSync(join(work, 'moved'))
+    renameSync(songPath, moved)
+    dialogs.project?.push(savedProject)
+    await page.getByRole('button', { name: 'Load project…' }).click()
+    const missing = page.getByRole('alertdialog', { name: 'Audio file not found' })
+    await missing.waitFor({ state: 'visible', timeout: 30_000 })
+    await shot('13-audio-missing')
+    dialogs.open?.push(moved)
+    const tl = await pageNow(page)
+    await missing.getByRole('button', { name: 'Locate the audio…' }).click()
+    await markAfter(page, 'unweave:overlay-updated', tl, 120_000)
+    await missing.waitFor({ state: 'hidden', timeout: 30_000 })
+    await expect.poll(() => history(page).count()).toBe(savedEdits)
+    await shot('14-audio-located')
+    measured['crash recovery and "locate the audio" in the UI'] = 'recovered; located'
     expect(pageErrors).toEqual([])
   })
 })
