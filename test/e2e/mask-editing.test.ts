@@ -342,7 +342,10 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
     dialogs.project?.push(projectPath)
     const tl = await pageNow(page)
     await page.getByRole('button', { name: 'Load project…' }).click()
-    await markAfter(page, 'unweave:overlay-updated', tl, 120_000)
+    const reopenedAt = await markAfter(page, 'unweave:overlay-updated', tl, 120_000)
+    measured[
+      `Load project… (3-min song, ${itemsBefore} edits) -> edited overlay shown (whole app: audio, masks, history replay)`
+    ] = `${(reopenedAt - tl).toFixed(0)} ms`
     await expect.poll(() => spec.getAttribute('data-separation-id')).not.toBe(sepId)
     await expect.poll(() => historyItems.count()).toBe(itemsBefore)
     await shot('09-project-reopened')
