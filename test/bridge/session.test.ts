@@ -225,6 +225,29 @@ describe('test bridge + session service + engine host', () => {
     })
   })
 
+  it('an edit gives the same stems whether main prepared the editor in idle time or makes it at once', async () => {
+    const file = await ok('openFile', { path: mixPath })
+    const box = { frame0: 5, frames: 30, bin0: 3, bins: 50 }
+    const selection = { ...box, weights: new Uint8Array(box.frames * box.bins).fill(200) }
+    const edit = { type: 'apply', command: { action: { type: 'assign', to: 1 }, selection } }
+    // at once: the edit comes straight after the separation
+    const a = await ok('cluster', { fileId: file.fileId, sourceCount: 3 })
+    await ok('editMasks', { separationId: a.separationId, op: edit })
+    // after idle time: main has prepared the editor (same k: the same cached masks)
+    const b = await ok('cluster', { fileId: file.fileId, sourceCount: 3 })
+    await new Promise((r) => setTimeout(r, 1500))
+    await ok('editMasks', { separationId: b.separationId, op: edit })
+    const stems = async (id: string) =>
+      (await ok('getStemAudio', { separationId: id, sources: [0, 1, 2] })).stems
+    const sa = await stems(a.separationId)
+    const sb = await stems(b.separationId)
+    for (let j = 0; j < 3; j++)
+      for (let c = 0; c < sa[j]!.channels.length; c++)
+        expect(
+          Buffer.from(sb[j]!.channels[c]!.buffer).equals(Buffer.from(sa[j]!.channels[c]!.buffer)),
+        ).toBe(true)
+  })
+
   it('edits masks, wand, re-clusters with edits, saves/opens projects and recovers autosaves', async () => {
     const file = await ok('openFile', { path: mixPath })
     const sep = await ok('cluster', { fileId: file.fileId, sourceCount: 2 })
