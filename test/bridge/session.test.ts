@@ -370,8 +370,11 @@ describe('test bridge + session service + engine host', () => {
       expect(bridge.events.some((e) => e.type === 'progress' && e.taskId === 'an-1')).toBe(true),
     )
     expect(await ok('cancelTask', { taskId: 'an-1' })).toBe(true)
+    // Separate again at once, while the cancelled run is still winding down: a run of its own
+    const rerun = call('analyse', { fileId: file.fileId, taskId: 'an-2' })
     expect(await pending).toMatchObject({ type: 'error', code: 'cancelled' })
     expect(await ok('cancelTask', { taskId: 'an-1' })).toBe(false)
+    expect(await rerun).toMatchObject({ type: 'ok' })
     const again = await ok('openFile', { path: mixPath })
     expect(await call('getFileInfo', { fileId: file.fileId })).toMatchObject({ code: 'stale' })
     expect(await ok('getFileInfo', { fileId: again.fileId })).toMatchObject({

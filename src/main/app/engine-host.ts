@@ -94,6 +94,8 @@ interface OpenFile {
 interface AnalysisEntry {
   fileId: string
   promise: Promise<Analysis>
+  /** The signal of the request that started it (its Cancel stops the run). */
+  signal: AbortSignal
   suggestion?: SourceCountSuggestion
   /** The suggestion while the worker computes it (shared by concurrent callers). */
   suggesting?: Promise<SourceCountSuggestion>
@@ -403,24 +405,37 @@ export class EngineHost {
     progress: (stage: string, fraction: number) => void,
   ): Promise<{ analysis: Analysis; entry: AnalysisEntry }> {
     const f = this.#fileById(fileId)
-    let entry = this.#analysis
-    if (!entry || entry.fileId !== fileId) {
-      const run = async (): Promise<Analysis> => {
-        const { metadata } = await this.#loadModel()
-        const { embedder } = await this.#loadEmbedder()
-        return analyse(f.audio, metadata, embedder, {
-          signal,
-          onProgress: (p) => progress(p.stage, p.fraction),
+    let entry: AnalysisEntry
+    let analysis: Analysis
+    for (;;) {
+      const current = this.#analysis
+      // A run whose request was cancelled is winding down: not one to wait for.
+      if (current && current.fileId === fileId && !current.signal.aborted) entry = current
+      else {
+        const run = async (): Promise<Analysis> => {
+          const { metadata } = await this.#loadModel()
+          const { embedder } = await this.#loadEmbedder()
+          return analyse(f.audio, metadata, embedder, {
+            signal,
+            onProgress: (p) => progress(p.stage, p.fraction),
+          })
+        }
+        const created: AnalysisEntry = { fileId, promise: run(), signal }
+        entry = created
+        this.#analysis = created
+        created.promise.catch(() => {
+          if (this.#analysis === created) this.#analysis = undefined
         })
       }
-      const created: AnalysisEntry = { fileId, promise: run() }
-      entry = created
-      this.#analysis = created
-      created.promise.catch(() => {
-        if (this.#analysis === created) this.#analysis = undefined
-      })
+      try {
+        analysis = await entry.promise
+        break
+      } catch (e) {
+        // the run this request joined was cancelled by the request that started it: run again
+        if (entry.signal !== signal && entry.signal.aborted && !signal.aborted) continue
+        throw e
+      }
     }
-    const analysis = await entry.promise
     if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
     if (!entry.suggestion) {
       this.#pool.setAnalysis(fileId, analysis)
@@ -812,7 +827,9 @@ export class EngineHost {
         },
         model: { name: metadata.name, version: metadata.version },
         settings: { mask: s.mode, requestedSources: s.requestedSources },
-        masks: s.masks,
+        // an editor's automatic masks are canonical already (a full pass less on the first save)
+        masks: s.editor?.automatic ?? s.masks,
+        canonical: !!s.editor,
         clustering: { dim: s.clustering.dim, centroids: s.clustering.centroids },
       })
     }
