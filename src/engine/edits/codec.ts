@@ -3,13 +3,8 @@
  * compression are the caller's): exact, so a decoded project replays to the very same floats.
  */
 import type { SourceMasks } from '../types'
-import {
-  checkAction,
-  type EditAction,
-  type EditCommand,
-  MASK_SCALE,
-  quantizeMasks,
-} from './editable-masks'
+import { checkAction, type EditAction, type EditCommand, quantizeMasks } from './editable-masks'
+import { checkPacked, lazyMasks, MASK_SCALE, packedFor, planeBytes } from './planes'
 
 /** Encoded canonical automatic masks. */
 export interface EncodedMasks {
@@ -27,6 +22,8 @@ export interface EncodedMasks {
 export function encodeMasks(masks: SourceMasks): EncodedMasks {
   const { k } = masks
   const n = masks.frames * masks.bins
+  const packed = packedFor(masks)
+  if (packed) return encodePacked(packed)
   const m = masks.masks
   let hard = true
   for (let s = 0; s < k && hard; s++) {
@@ -71,16 +68,33 @@ export function encodeMasks(masks: SourceMasks): EncodedMasks {
   return { encoding: 'u12-planes', data }
 }
 
-/** Bytes of one 12-bit plane of n values: n high bytes (v >> 4), then the low nibbles two per byte. */
-function planeBytes(n: number): number {
-  return n + ((n + 1) >> 1)
-}
-
 function writePlane(q: Uint16Array, n: number, data: Uint8Array, off: number): void {
   const lo = off + n
   for (let i = 0; i < n; i++) data[off + i] = q[i] >>> 4
   for (let i = 0; i + 1 < n; i += 2) data[lo + (i >> 1)] = (q[i] & 15) | ((q[i + 1] & 15) << 4)
   if (n & 1) data[lo + (n >> 1)] = q[n - 1] & 15
+}
+
+/** The encoding of packed planes as they are: labels when every bin is all one source's. */
+function encodePacked(p: { k: number; n: number; data: Uint8Array }): EncodedMasks {
+  const { k, n, data } = p
+  const pb = planeBytes(n)
+  const labels = new Uint8Array(n)
+  for (let i = 0; i < n; i++) {
+    let rest = MASK_SCALE
+    let label = k - 1
+    const odd = i & 1
+    for (let s = 0, hi = i, lo = n + (i >> 1); s < k - 1; s++, hi += pb, lo += pb) {
+      const nib = data[lo]
+      const v = (data[hi] << 4) | (odd ? nib >>> 4 : nib & 15)
+      if (v !== 0 && v !== MASK_SCALE) return { encoding: 'u12-planes', data }
+      if (v === MASK_SCALE) label = s
+      rest -= v
+    }
+    if (rest !== 0 && rest !== MASK_SCALE) return { encoding: 'u12-planes', data }
+    labels[i] = label
+  }
+  return { encoding: 'labels-u8', data: labels }
 }
 
 /** Decodes masks written by encodeMasks(); throws RangeError if the data does not fit the grid. */
@@ -103,25 +117,10 @@ export function decodeMasks(enc: EncodedMasks, grid: Omit<SourceMasks, 'masks'>)
   const pb = planeBytes(n)
   if (enc.data.length !== pb * Math.max(0, k - 1))
     throw new RangeError(`mask planes: ${enc.data.length} bytes, expected ${pb * (k - 1)}`)
-  // Straight into float32 (value * (1/4095), as dequantizeMasks does); the last source from the rest.
-  // One pass over the bins (no temporary plane: fresh memory is what opening a big project costs).
-  const inv = 1 / MASK_SCALE
-  const masks = Array.from({ length: k }, () => new Float32Array(n))
-  const data = enc.data
-  const last = masks[k - 1]
-  for (let i = 0; i < n; i++) {
-    let r = MASK_SCALE
-    const odd = i & 1
-    for (let s = 0, hi = i, lo = n + (i >> 1); s < k - 1; s++, hi += pb, lo += pb) {
-      const nib = data[lo]
-      const v = (data[hi] << 4) | (odd ? nib >>> 4 : nib & 15)
-      masks[s][i] = v * inv
-      r -= v
-    }
-    if (r < 0) throw new RangeError(`mask planes: the masks of bin ${i} sum to more than 1`)
-    last[i] = r * inv
-  }
-  return { ...grid, masks }
+  // Checked now (a damaged file fails on opening); the float arrays are made only if read.
+  const packed = { k, n, data: enc.data }
+  checkPacked(packed)
+  return lazyMasks(grid, packed)
 }
 
 /** A command's JSON part: the action and its selection box; the weights are at [offset, offset + frames * bins) of `bytes`. */

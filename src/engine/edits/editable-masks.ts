@@ -18,6 +18,17 @@
  */
 import type { SourceMasks } from '../types'
 import {
+  DEQ,
+  lazyMasks,
+  MASK_SCALE,
+  packBinQ,
+  packedFor,
+  packedMasks,
+  unpackBin,
+  unpackRange,
+  type PackedMasks,
+} from './planes'
+import {
   brushSelection,
   checkSelection,
   selectedCount,
@@ -64,11 +75,7 @@ interface UndoRecord {
   prevEdited: Float32Array
 }
 
-/**
- * Quantisation of the automatic masks (see canonicalMasks): 12 bits, steps of 1/4095 (at most
- * 1.2e-4 off, ~-78 dB): fine for masks, and what keeps a 10-minute project of 4 soft sources small.
- */
-export const MASK_SCALE = 4095
+export { MASK_SCALE }
 
 /**
  * The automatic masks on the canonical 12-bit grid: each bin's k values are rounded to multiples of
@@ -106,6 +113,40 @@ function canonicalRange(
       out[s][i] = v
       if (copy) copy[s][i] = v
     }
+  }
+}
+
+/**
+ * The canonical values of bins [from, to) of `m` (see quantizeMasks) packed into `p`, and as float32
+ * into `work` (the same floats canonicalRange gives).
+ */
+function canonicalPack(
+  m: Float32Array[],
+  p: PackedMasks,
+  work: Float32Array[],
+  from: number,
+  to: number,
+  frac: Float64Array,
+  q: Int32Array,
+): void {
+  const k = m.length
+  for (let i = from; i < to; i++) {
+    if (k === 1) q[0] = MASK_SCALE
+    else quantizeBin(m, i, k, q, frac)
+    packBinQ(p, i, q)
+    for (let s = 0; s < k; s++) work[s][i] = DEQ[q[s]]
+  }
+}
+
+/** The grid of masks without their arrays (never spread a SourceMasks: its arrays may be lazy). */
+function gridOf(m: SourceMasks): Omit<SourceMasks, 'masks'> {
+  return {
+    k: m.k,
+    sampleRate: m.sampleRate,
+    nFft: m.nFft,
+    hop: m.hop,
+    frames: m.frames,
+    bins: m.bins,
   }
 }
 
@@ -200,7 +241,7 @@ export function checkAction(action: EditAction, k: number): void {
 function applyList(
   m: Float32Array[],
   w: Float32Array,
-  auto: Float32Array[],
+  auto: AutoReader,
   k: number,
   action: EditAction,
   count: number,
@@ -269,18 +310,38 @@ function applyList(
         const b = 1 - a
         // rounded as stored: a weight that underflows float32 is a full restore (w = 0 <=> M = A)
         const nw = Math.fround(b * prevW[c])
+        const at = auto.bin(i)
         if (q === 255 || nw === 0) {
-          for (let s = 0; s < k; s++) m[s][i] = auto[s][i]
+          for (let s = 0; s < k; s++) m[s][i] = at[s]
           w[i] = 0
           continue
         }
         const o = c * k
-        for (let s = 0; s < k; s++) tmp[s] = b * prev[o + s] + a * auto[s][i]
+        for (let s = 0; s < k; s++) tmp[s] = b * prev[o + s] + a * at[s]
         w[i] = nw
         store(m, i, k, tmp, invK)
       }
       return
     }
+  }
+}
+
+/** Reads the automatic masks of one bin from their packed planes (restore and undo need them). */
+class AutoReader {
+  readonly packed: PackedMasks
+  readonly #out: Float64Array
+  readonly #q: Int32Array
+
+  constructor(packed: PackedMasks) {
+    this.packed = packed
+    this.#out = new Float64Array(packed.k)
+    this.#q = new Int32Array(packed.k)
+  }
+
+  /** The k float32 values of bin i (valid until the next call). */
+  bin(i: number): Float64Array {
+    unpackBin(this.packed, i, this.#out, this.#q)
+    return this.#out
   }
 }
 
@@ -455,8 +516,12 @@ interface StrokeState {
  * weights (frames x bins float32) and the sparse pre-images of the undo stack.
  */
 export class EditableMasks {
-  /** The automatic masks (canonical, see canonicalMasks); never written by edits. */
+  /**
+   * The automatic masks (canonical, see canonicalMasks); never written by edits. Kept as packed
+   * 12-bit planes: its float arrays are made only if something reads `automatic.masks`.
+   */
   automatic: SourceMasks
+  #auto: AutoReader
   /** The edited masks: what preview, playback and export use. Updated in place. */
   readonly masks: SourceMasks
   /** Override weight w of every bin, float32 [frames * bins] (0 = automatic). */
@@ -469,28 +534,22 @@ export class EditableMasks {
   /** Stroke blocks not in use (see reserveStroke). */
   readonly #blockPool: StrokeBlock[] = []
 
-  /** Starts from the automatic masks (quantised to the canonical grid unless `canonical` says they are). */
+  /**
+   * Starts from the automatic masks (quantised to the canonical grid unless `canonical` says they
+   * are). Masks made from packed planes (a project file's, another editor's `automatic`) are used
+   * as they are: only the working copy is made.
+   */
   constructor(
     automatic: SourceMasks,
-    opts: { canonical?: boolean; working?: Float32Array[] } = {},
+    opts: { canonical?: boolean; working?: Float32Array[]; packed?: PackedMasks } = {},
   ) {
-    const n = automatic.frames * automatic.bins
-    if (opts.working) {
-      // adopted from an EditablePreparation: automatic is canonical, working a copy of it
-      this.automatic = automatic
-      this.masks = { ...automatic, masks: opts.working }
-    } else if (opts.canonical) {
-      this.automatic = automatic
-      this.masks = { ...automatic, masks: automatic.masks.map((m) => m.slice()) }
-    } else {
-      const auto = Array.from({ length: automatic.k }, () => new Float32Array(n))
-      const work = Array.from({ length: automatic.k }, () => new Float32Array(n))
-      canonicalRange(automatic.masks, auto, work, 0, n, new Float64Array(automatic.k))
-      this.automatic = { ...automatic, masks: auto }
-      this.masks = { ...automatic, masks: work }
-    }
-    this.override = new Float32Array(n)
-    this.#tmp = new Float64Array(automatic.k)
+    const grid = gridOf(automatic)
+    const { packed, work } = canonicalOf(automatic, opts)
+    this.automatic = packedFor(automatic) === packed ? automatic : lazyMasks(grid, packed)
+    this.#auto = new AutoReader(packed)
+    this.masks = { ...grid, masks: opts.working ?? work! }
+    this.override = new Float32Array(grid.frames * grid.bins)
+    this.#tmp = new Float64Array(grid.k)
   }
 
   /** Rebuilds an editor from saved history: the undo stack is replayed, the redo stack kept. */
@@ -560,7 +619,7 @@ export class EditableMasks {
     const m = this.masks.masks
     const w = this.override
     const sc = this.#scratch
-    const auto = this.automatic.masks
+    const auto = this.#auto
     const pre = new PreImage(k, selectedCount(sel))
     // frame by frame: the working arrays stay in cache (this is the loop that opening a project
     // with a long history spends its time in)
@@ -597,7 +656,7 @@ export class EditableMasks {
     if (!r) return null
     const { k, bins } = this.masks
     const m = this.masks.masks
-    const auto = this.automatic.masks
+    const auto = this.#auto
     const w = this.override
     const { frame0, frames, bin0, bins: nB, weights } = r.command.selection
     const { editedAt, prevW, prevEdited } = r
@@ -613,7 +672,8 @@ export class EditableMasks {
         if (c++ !== next) {
           // not edited before this command: back to the automatic masks
           w[i] = 0
-          for (let s = 0; s < k; s++) m[s][i] = auto[s][i]
+          const at = auto.bin(i)
+          for (let s = 0; s < k; s++) m[s][i] = at[s]
           continue
         }
         w[i] = prevW[j]
@@ -715,7 +775,7 @@ export class EditableMasks {
     checkSelection(sel, this.masks)
     const { k, bins } = this.masks
     const m = this.masks.masks
-    const auto = this.automatic.masks
+    const auto = this.#auto
     const w = this.override
     let t0 = Infinity
     let t1 = -1
@@ -834,15 +894,17 @@ export class EditableMasks {
    */
   setAutomatic(automatic: SourceMasks, opts: { canonical?: boolean } = {}): TouchedRange {
     if (this.#stroke) this.cancelStroke()
-    const auto = opts.canonical ? automatic : canonicalMasks(automatic)
     const g = this.masks
-    if (auto.k !== g.k || auto.frames !== g.frames || auto.bins !== g.bins)
+    if (automatic.k !== g.k || automatic.frames !== g.frames || automatic.bins !== g.bins)
       throw new RangeError(
-        `setAutomatic: masks ${auto.k} x ${auto.frames} x ${auto.bins} do not match ${g.k} x ${g.frames} x ${g.bins}`,
+        `setAutomatic: masks ${automatic.k} x ${automatic.frames} x ${automatic.bins} do not match ${g.k} x ${g.frames} x ${g.bins}`,
       )
     const commands = this.undoStack
-    this.automatic = auto
-    for (let s = 0; s < g.k; s++) g.masks[s].set(auto.masks[s])
+    // the working masks are rewritten in place from the new canonical masks
+    const { packed } = canonicalOf(automatic, opts, g.masks)
+    this.automatic =
+      packedFor(automatic) === packed ? automatic : lazyMasks(gridOf(automatic), packed)
+    this.#auto = new AutoReader(packed)
     this.override.fill(0)
     this.#undo = []
     for (const c of commands) this.apply(c)
@@ -901,9 +963,10 @@ export function mergeRanges(a: TouchedRange | null, b: TouchedRange | null): Tou
  */
 export class EditablePreparation {
   readonly #source: SourceMasks
-  readonly #auto: Float32Array[]
+  readonly #packed: PackedMasks
   readonly #work: Float32Array[]
   readonly #frac: Float64Array
+  readonly #q: Int32Array
   #next = 0
   #editor: EditableMasks | undefined
 
@@ -911,9 +974,10 @@ export class EditablePreparation {
   constructor(automatic: SourceMasks) {
     const n = automatic.frames * automatic.bins
     this.#source = automatic
-    this.#auto = Array.from({ length: automatic.k }, () => new Float32Array(n))
+    this.#packed = packedMasks(automatic.k, n)
     this.#work = Array.from({ length: automatic.k }, () => new Float32Array(n))
     this.#frac = new Float64Array(automatic.k)
+    this.#q = new Int32Array(automatic.k)
   }
 
   /** Whether every bin is done. */
@@ -925,9 +989,10 @@ export class EditablePreparation {
   step(ms: number): boolean {
     const n = this.#source.frames * this.#source.bins
     const end = performance.now() + ms
+    const m = this.#source.masks
     do {
       const to = Math.min(n, this.#next + 65536)
-      canonicalRange(this.#source.masks, this.#auto, this.#work, this.#next, to, this.#frac)
+      canonicalPack(m, this.#packed, this.#work, this.#next, to, this.#frac, this.#q)
       this.#next = to
     } while (this.#next < n && performance.now() < end)
     return this.done
@@ -937,11 +1002,37 @@ export class EditablePreparation {
   finish(): EditableMasks {
     if (!this.#editor) {
       while (!this.step(1e9));
-      this.#editor = new EditableMasks(
-        { ...this.#source, masks: this.#auto },
-        { working: this.#work },
-      )
+      this.#editor = new EditableMasks(lazyMasks(gridOf(this.#source), this.#packed), {
+        packed: this.#packed,
+        working: this.#work,
+      })
     }
     return this.#editor
   }
+}
+
+/**
+ * The packed canonical planes of `automatic` and, unless given `into` or `opts.working`, a fresh
+ * float32 working copy: from the planes it was made from when it has them (and is canonical), else
+ * quantised from its floats.
+ */
+function canonicalOf(
+  automatic: SourceMasks,
+  opts: { canonical?: boolean; working?: Float32Array[]; packed?: PackedMasks },
+  into?: Float32Array[],
+): { packed: PackedMasks; work: Float32Array[] | undefined } {
+  const { k } = automatic
+  const n = automatic.frames * automatic.bins
+  const fresh = (): Float32Array[] => Array.from({ length: k }, () => new Float32Array(n))
+  const known = opts.packed ?? (opts.canonical ? packedFor(automatic) : undefined)
+  if (known) {
+    if (opts.working) return { packed: known, work: undefined }
+    const work = into ?? fresh()
+    unpackRange(known, work, 0, n)
+    return { packed: known, work }
+  }
+  const packed = packedMasks(k, n)
+  const work = opts.working ?? into ?? fresh()
+  canonicalPack(automatic.masks, packed, work, 0, n, new Float64Array(k), new Int32Array(k))
+  return { packed, work }
 }

@@ -8,6 +8,7 @@ import {
   decodeHistory,
   dequantizeMasks,
   EditablePreparation,
+  packedFor,
   decodeMasks,
   EditableMasks,
   encodeHistory,
@@ -358,6 +359,47 @@ describe('EditableMasks', () => {
 })
 
 describe('codec', () => {
+  it('packed planes: decoded masks stay packed until read; editors and encodings from them are exact', () => {
+    for (const [k, hard] of [
+      [3, false],
+      [2, true],
+      [1, false],
+    ] as const) {
+      const m = hard
+        ? hardMasks(k, 40, 33, (t, f) => (t + 2 * f) % k)
+        : canonicalMasks(randomSoftMasks(k, 40, 33, k))
+      const { masks: _, ...grid } = m
+      const enc = encodeMasks(m)
+      expect(enc.encoding).toBe(hard || k === 1 ? 'labels-u8' : 'u12-planes')
+      // an editor keeps its automatic masks packed: encoding them is the same bytes, no floats made
+      const ed = new EditableMasks(m)
+      const auto = ed.automatic
+      expect(packedFor(auto)).toBeDefined()
+      const again = encodeMasks(auto)
+      expect(again.encoding).toBe(enc.encoding)
+      expect(Buffer.from(again.data).equals(Buffer.from(enc.data))).toBe(true)
+      if (enc.encoding === 'u12-planes') {
+        const d = decodeMasks(enc, grid)
+        expect(packedFor(d)).toBeDefined()
+        expect(Object.getOwnPropertyDescriptor(d, 'masks')?.get).toBeTypeOf('function')
+        // an editor over the decoded planes adopts them (same object) and equals one over floats
+        const e2 = new EditableMasks(d, { canonical: true })
+        expect(e2.automatic).toBe(d)
+        expect(bitsEqual(e2.masks.masks, ed.masks.masks)).toBe(true)
+        expect(bitsEqual(d.masks, m.masks)).toBe(true) // read now: the floats, exactly
+        const cmd: EditCommand = {
+          action: { type: 'restore' },
+          selection: rectangleSelection(m, { frame: 2, bin: 1 }, { frame: 30, bin: 20 }, 0.6),
+        }
+        ed.edit({ action: { type: 'assign', to: 0 }, selection: cmd.selection })
+        e2.edit({ action: { type: 'assign', to: 0 }, selection: cmd.selection })
+        ed.edit(cmd)
+        e2.edit(cmd)
+        expect(bitsEqual(e2.masks.masks, ed.masks.masks)).toBe(true)
+      }
+    }
+  })
+
   it('masks (soft and hard) and history round-trip exactly', () => {
     for (const m of [
       canonicalMasks(randomSoftMasks(4, 31, 21)),

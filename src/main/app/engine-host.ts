@@ -17,6 +17,7 @@ import {
   reclusterWithEdits,
   type TouchedRange,
 } from '../../engine/edits/index'
+import { DEQ, mapPacked, meanOfMasks, packedFor } from '../../engine/edits/planes'
 import type {
   Analysis,
   Clustering,
@@ -133,6 +134,9 @@ const IDLE_GRACE_MS = 120
 const BACKGROUND_FRIENDLY: ReadonlySet<HostOp> = new Set(['stems', 'status'])
 /** Long loops give the event loop a turn this often (ms), so cancel and new requests get in. */
 const YIELD_EVERY_MS = 25
+
+/** The 8-bit display value of each 12-bit unit count (the same rounding as quantise()). */
+const DISPLAY_OF_UNITS = quantise(DEQ, 0, 1)
 
 /** A macrotask turn (a resolved promise would only run microtasks). */
 function yieldTurn(): Promise<void> {
@@ -547,7 +551,10 @@ export class EngineHost {
   #masks8(entry: ClusterEntry): Uint8Array[] | undefined {
     const m = entry.masks
     if (!entry.masks8 && m.k * m.frames * m.bins <= MASKS8_MAX_BYTES) {
-      entry.masks8 = m.masks.map((x) => quantise(x, 0, 1))
+      const p = packedFor(m)
+      entry.masks8 = p
+        ? mapPacked(p, 0, p.n, DISPLAY_OF_UNITS)
+        : m.masks.map((x) => quantise(x, 0, 1))
     }
     return entry.masks8
   }
@@ -582,9 +589,12 @@ export class EngineHost {
     const m = s.masks
     const { from, to } = clampRange(range, m.frames)
     const all = this.#masks8(s.entry)
+    const p = all ? undefined : packedFor(m)
     const masks = all
       ? all.map((x) => x.slice(from * m.bins, to * m.bins))
-      : m.masks.map((x) => quantise(x.subarray(from * m.bins, to * m.bins), 0, 1))
+      : p
+        ? mapPacked(p, from * m.bins, to * m.bins, DISPLAY_OF_UNITS)
+        : m.masks.map((x) => quantise(x.subarray(from * m.bins, to * m.bins), 0, 1))
     return {
       separationId,
       grid: { sampleRate: m.sampleRate, nFft: m.nFft, hop: m.hop, frames: m.frames, bins: m.bins },
@@ -852,8 +862,16 @@ export class EngineHost {
     progress: (stage: string, fraction: number) => void,
   ): Promise<HostOps['openProject']['result']> {
     progress('project', 0)
-    const opened = await openProject(path)
-    return this.#projectOpened(path, opened.project, opened.audio, fileId, separationId, progress)
+    const opened = await openProject(path, { editor: true })
+    return this.#projectOpened(
+      path,
+      opened.project,
+      opened.audio,
+      fileId,
+      separationId,
+      progress,
+      opened.editor,
+    )
   }
 
   async #locateProject(
@@ -876,6 +894,7 @@ export class EngineHost {
     fileId: string,
     separationId: string,
     progress: (stage: string, fraction: number) => void,
+    built?: EditableMasks,
   ): Promise<HostOps['openProject']['result']> {
     const sources = project.sources.map((x) => ({ name: x.name, colour: x.colour }))
     const check = {
@@ -898,13 +917,9 @@ export class EngineHost {
     this.#pendingProject = undefined
     const file = await this.#open({ fileId, path: audio.path }, progress)
     const masks = project.automatic
-    const editor = projectEditor(project)
-    const n = masks.frames * masks.bins
-    const shares = masks.masks.map((m) => {
-      let sum = 0
-      for (let i = 0; i < m.length; i++) sum += m[i]!
-      return sum / Math.max(1, n)
-    })
+    const editor = built ?? projectEditor(project)
+    // from the packed planes: a project's automatic masks are not made float for this
+    const shares = meanOfMasks(masks)
     const clustering: Clustering = {
       k: masks.k,
       dim: project.clustering?.dim ?? 0,

@@ -107,6 +107,8 @@ export interface OpenedProject {
   audio: AudioCheck
   /** The format version the file was written in. */
   version: number
+  /** The editor (history replayed), when asked for with `editor: true`. */
+  editor?: EditableMasks
 }
 
 /** Default source colours (cycled). */
@@ -714,11 +716,12 @@ function peekManifest(bytes: Uint8Array): any {
  * Opens and validates a project; checks its recording (missing / changed: see `audio`). Throws
  * InputError for a missing, unreadable, damaged or newer-format file, with a message saying so.
  * If the audio is not at its absolute path but is at the stored relative path (the folder moved),
- * that path is used.
+ * that path is used. `editor: true` also rebuilds the editor (projectEditor), while the recording
+ * is hashed.
  */
 export async function openProject(
   path: string,
-  opts: { checkAudio?: boolean } = {},
+  opts: { checkAudio?: boolean; editor?: boolean } = {},
 ): Promise<OpenedProject> {
   const p = resolve(path)
   let bytes: Uint8Array
@@ -745,8 +748,10 @@ export async function openProject(
       : undefined
   early?.catch(() => undefined)
   const { project, version } = await decodeProject(bytes, p)
+  // The history is replayed while the recording is still being hashed (on another thread).
+  const editor = opts.editor ? { editor: projectEditor(project) } : {}
   if (opts.checkAudio === false)
-    return { project, version, audio: { status: 'ok', path: project.audio.path } }
+    return { project, version, audio: { status: 'ok', path: project.audio.path }, ...editor }
   let audio =
     early && resolve(ref.path) === resolve(project.audio.path)
       ? await early
@@ -762,7 +767,7 @@ export async function openProject(
       }
     }
   }
-  return { project, version, audio }
+  return { project, version, audio, ...editor }
 }
 
 /** Checks that the project's recording (or `candidate`) exists and has the project's sha256. */
