@@ -32,7 +32,7 @@ export type AudioContextLike = Pick<
 >
 
 /** Seconds of audio per block read from main (a fixed grid, so blocks are reused when looping). */
-export const BLOCK_SEC = 2
+export const BLOCK_SEC = 1
 /** Seconds scheduled ahead of the playhead. */
 export const LOOKAHEAD_SEC = 1.5
 /** How far ahead of the audio clock a (re)started segment is scheduled, seconds. */

@@ -123,7 +123,8 @@ describe('transport', () => {
     pb.setLoopEnabled(true)
     await pb.play()
     await flush()
-    expect(ctx.started[0].offset).toBeCloseTo(1) // 3 s = block 1 (2..4 s), offset 1 s
+    // 3 s lies in block floor(3 / BLOCK_SEC): the first segment starts that far into it
+    expect(ctx.started[0].offset).toBeCloseTo(3 - Math.floor(3 / BLOCK_SEC) * BLOCK_SEC)
     // let the audio clock run 8 s: the playhead keeps wrapping inside [3, 6)
     const seen: number[] = []
     for (let i = 0; i < 16; i++) {
