@@ -560,9 +560,16 @@ export class EditableMasks {
     opts: { canonical?: boolean } = {},
   ): EditableMasks {
     const e = new EditableMasks(automatic, opts)
-    for (const c of undo) e.apply(c)
-    e.#redo = redo.slice()
+    e.loadHistory(undo, redo)
     return e
+  }
+
+  /** Replays saved history on an editor that has none yet (undo stack applied, redo stack kept). */
+  loadHistory(undo: EditCommand[], redo: EditCommand[] = []): void {
+    if (this.#undo.length || this.#redo.length || this.#stroke)
+      throw new Error('EditableMasks: loadHistory needs an editor without history')
+    for (const c of undo) this.apply(c)
+    this.#redo = redo.slice()
   }
 
   get k(): number {

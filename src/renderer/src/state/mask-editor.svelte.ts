@@ -238,7 +238,14 @@ export class MaskEditor {
   loadHistory(undo: EditCommand[], redo: EditCommand[]): void {
     const masks = this.grid
     if (!masks) return
-    const e = EditableMasks.fromHistory(sourceMasksFromDisplay(masks), undo, redo)
+    // the editor of these masks (made when a tool was picked, or in idle time), if it has no
+    // history yet: the replay goes onto it
+    const made = this.#ensure()
+    const e =
+      made && made.undoStack.length === 0 && made.redoStack.length === 0
+        ? made
+        : new EditableMasks(sourceMasksFromDisplay(masks))
+    e.loadHistory(undo, redo)
     this.#editable = e
     this.display = { ...e.masks, scale: 1 }
     const names = this.#names()

@@ -138,11 +138,16 @@ export class ProjectFile {
     this.needsAudio = null
     const app = this.#app
     app.playback.pause()
-    await app.project.load(info.file)
+    // the separation comes in beside the rest of the spectrogram: the first page is enough
+    let shown!: () => void
+    const firstPage = new Promise<void>((r) => (shown = r))
+    const loading = app.project.load(info.file, undefined, shown)
+    await Promise.race([firstPage, loading])
     if (info.separation) {
       await app.separation.adopt(info.separation, info.sources)
       app.editor.loadHistory(info.history.undo, info.history.redo)
     }
+    await loading
     this.path = info.projectPath
     this.#saved = app.history.done
   }

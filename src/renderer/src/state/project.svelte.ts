@@ -74,7 +74,8 @@ export class Project {
   }
 
   /** Shows a file main has opened (by us, or by itself: menu, argv, OS): peaks and spectrogram. */
-  async load(info: FileInfo, token = ++this.#token): Promise<void> {
+  /** Opens a file's display data; `onFirstPage` is called once the first page is shown. */
+  async load(info: FileInfo, token = ++this.#token, onFirstPage?: () => void): Promise<void> {
     if (!this.openStartedAt || this.status !== 'opening') this.openStartedAt = performance.now()
     this.status = 'opening'
     const grid = info.spectrogram
@@ -108,6 +109,7 @@ export class Project {
     this.peaks = null
     this.status = 'ready'
     this.firstPageAt = performance.now()
+    onFirstPage?.()
     // then the waveform and the rest of the spectrogram, side by side
     const peaks = this.#backend
       .call('getPeaks', { fileId: info.fileId, peaksPerSecond: peaksPerSecond(info.durationSec) })
