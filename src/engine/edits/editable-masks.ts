@@ -21,6 +21,7 @@ import {
   DEQ,
   lazyMasks,
   MASK_SCALE,
+  maskGrid,
   packBinQ,
   packedFor,
   packedMasks,
@@ -135,18 +136,6 @@ function canonicalPack(
     else quantizeBin(m, i, k, q, frac)
     packBinQ(p, i, q)
     for (let s = 0; s < k; s++) work[s][i] = DEQ[q[s]]
-  }
-}
-
-/** The grid of masks without their arrays (never spread a SourceMasks: its arrays may be lazy). */
-function gridOf(m: SourceMasks): Omit<SourceMasks, 'masks'> {
-  return {
-    k: m.k,
-    sampleRate: m.sampleRate,
-    nFft: m.nFft,
-    hop: m.hop,
-    frames: m.frames,
-    bins: m.bins,
   }
 }
 
@@ -543,7 +532,7 @@ export class EditableMasks {
     automatic: SourceMasks,
     opts: { canonical?: boolean; working?: Float32Array[]; packed?: PackedMasks } = {},
   ) {
-    const grid = gridOf(automatic)
+    const grid = maskGrid(automatic)
     const { packed, work } = canonicalOf(automatic, opts)
     this.automatic = packedFor(automatic) === packed ? automatic : lazyMasks(grid, packed)
     this.#auto = new AutoReader(packed)
@@ -910,7 +899,7 @@ export class EditableMasks {
     // the working masks are rewritten in place from the new canonical masks
     const { packed } = canonicalOf(automatic, opts, g.masks)
     this.automatic =
-      packedFor(automatic) === packed ? automatic : lazyMasks(gridOf(automatic), packed)
+      packedFor(automatic) === packed ? automatic : lazyMasks(maskGrid(automatic), packed)
     this.#auto = new AutoReader(packed)
     this.override.fill(0)
     this.#undo = []
@@ -1009,7 +998,7 @@ export class EditablePreparation {
   finish(): EditableMasks {
     if (!this.#editor) {
       while (!this.step(1e9));
-      this.#editor = new EditableMasks(lazyMasks(gridOf(this.#source), this.#packed), {
+      this.#editor = new EditableMasks(lazyMasks(maskGrid(this.#source), this.#packed), {
         packed: this.#packed,
         working: this.#work,
       })

@@ -22,6 +22,18 @@ export function planeBytes(n: number): number {
   return n + ((n + 1) >> 1)
 }
 
+/** The grid of masks without their arrays (never spread a SourceMasks: its arrays may be lazy). */
+export function maskGrid(m: SourceMasks): Omit<SourceMasks, 'masks'> {
+  return {
+    k: m.k,
+    sampleRate: m.sampleRate,
+    nFft: m.nFft,
+    hop: m.hop,
+    frames: m.frames,
+    bins: m.bins,
+  }
+}
+
 /** Packed canonical masks of k sources over n bins. */
 export interface PackedMasks {
   k: number

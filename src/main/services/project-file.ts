@@ -24,6 +24,7 @@ import {
   EditableMasks,
   encodeHistory,
   encodeMasks,
+  maskGrid,
   type EditCommand,
 } from '../../engine/edits/index'
 import type { MaskMode, SourceMasks } from '../../engine/types'
@@ -368,14 +369,7 @@ export async function encodeProject(
     model: project.model,
     settings: project.settings,
     sources: project.sources,
-    grid: {
-      k: m.k,
-      sampleRate: m.sampleRate,
-      nFft: m.nFft,
-      hop: m.hop,
-      frames: m.frames,
-      bins: m.bins,
-    },
+    grid: maskGrid(m),
     masks: { entry: 'masks.bin', encoding: masks.encoding },
     clustering: project.clustering
       ? { entry: 'centroids.bin', dim: project.clustering.dim, encoding: 'float32le' }
@@ -443,19 +437,22 @@ function writeZip(entries: ZipEntry[]): Uint8Array {
   const dv = new DataView(out.buffer)
   let o = 0
   const offsets: number[] = []
+  /** The fields local and central headers share: version needed .. name length (26 bytes). */
+  const common = (at: number, p: (typeof parts)[number]): void => {
+    dv.setUint16(at, 20, true) // version needed
+    dv.setUint16(at + 2, 0x0800, true) // UTF-8 names
+    dv.setUint16(at + 4, p.method, true)
+    dv.setUint16(at + 6, DOS_TIME, true)
+    dv.setUint16(at + 8, DOS_DATE, true)
+    dv.setUint32(at + 10, p.crc, true)
+    dv.setUint32(at + 14, p.body.length, true)
+    dv.setUint32(at + 18, p.size, true)
+    dv.setUint16(at + 22, p.name.length, true)
+  }
   for (const p of parts) {
     offsets.push(o)
     dv.setUint32(o, 0x04034b50, true)
-    dv.setUint16(o + 4, 20, true) // version needed
-    dv.setUint16(o + 6, 0x0800, true) // UTF-8 names
-    dv.setUint16(o + 8, p.method, true)
-    dv.setUint16(o + 10, DOS_TIME, true)
-    dv.setUint16(o + 12, DOS_DATE, true)
-    dv.setUint32(o + 14, p.crc, true)
-    dv.setUint32(o + 18, p.body.length, true)
-    dv.setUint32(o + 22, p.size, true)
-    dv.setUint16(o + 26, p.name.length, true)
-    dv.setUint16(o + 28, 0, true)
+    common(o + 4, p) // extra length: 0
     out.set(p.name, o + 30)
     out.set(p.body, o + 30 + p.name.length)
     o += 30 + p.name.length + p.body.length
@@ -464,15 +461,7 @@ function writeZip(entries: ZipEntry[]): Uint8Array {
   parts.forEach((p, i) => {
     dv.setUint32(o, 0x02014b50, true)
     dv.setUint16(o + 4, 20, true) // made by
-    dv.setUint16(o + 6, 20, true)
-    dv.setUint16(o + 8, 0x0800, true)
-    dv.setUint16(o + 10, p.method, true)
-    dv.setUint16(o + 12, DOS_TIME, true)
-    dv.setUint16(o + 14, DOS_DATE, true)
-    dv.setUint32(o + 16, p.crc, true)
-    dv.setUint32(o + 20, p.body.length, true)
-    dv.setUint32(o + 24, p.size, true)
-    dv.setUint16(o + 28, p.name.length, true)
+    common(o + 6, p)
     // extra, comment, disk, internal and external attributes: 0
     dv.setUint32(o + 42, offsets[i]!, true)
     out.set(p.name, o + 46)
