@@ -30,9 +30,12 @@ def main(argv=None) -> None:
     p.add_argument("--scores", default=None)
     p.add_argument("--notes", default=None)
     p.add_argument("--checkpoint-only", action="store_true")
+    p.add_argument("--version", default=None, help="model version to ship (default: the checkpoint's)")
     args = p.parse_args(argv)
     ck = torch.load(args.src, map_location="cpu")
     model = load_model(args.src)
+    if args.version:
+        model.cfg.version = args.version
     info = ck.get("info", {})
     step = int(ck.get("step", ck.get("state", {}).get("step", 0)))
     secs = float(ck.get("train_seconds", 0.0))
