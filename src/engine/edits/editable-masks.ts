@@ -85,41 +85,23 @@ export { MASK_SCALE }
  * renderer's preview and the CLI start from the same floats. Idempotent.
  */
 export function canonicalMasks(masks: SourceMasks): SourceMasks {
+  const { k } = masks
   const n = masks.frames * masks.bins
-  const out = Array.from({ length: masks.k }, () => new Float32Array(n))
-  canonicalRange(masks.masks, out, null, 0, n, new Float64Array(masks.k))
-  return { ...masks, masks: out }
-}
-
-/**
- * The canonical values of bins [from, to) of `m` (see quantizeMasks), as float32 (value / 4095),
- * into `out` and, when given, the same into `copy`. Bit-identical to dequantizeMasks(quantizeMasks()).
- */
-function canonicalRange(
-  m: Float32Array[],
-  out: Float32Array[],
-  copy: Float32Array[] | null,
-  from: number,
-  to: number,
-  frac: Float64Array,
-): void {
-  const k = m.length
-  const inv = 1 / MASK_SCALE
+  const m = masks.masks
+  const out = Array.from({ length: k }, () => new Float32Array(n))
   const q = new Int32Array(k)
-  for (let i = from; i < to; i++) {
+  const frac = new Float64Array(k)
+  for (let i = 0; i < n; i++) {
     if (k === 1) q[0] = MASK_SCALE
     else quantizeBin(m, i, k, q, frac)
-    for (let s = 0; s < k; s++) {
-      const v = q[s] * inv
-      out[s][i] = v
-      if (copy) copy[s][i] = v
-    }
+    for (let s = 0; s < k; s++) out[s][i] = DEQ[q[s]]
   }
+  return { ...maskGrid(masks), masks: out }
 }
 
 /**
  * The canonical values of bins [from, to) of `m` (see quantizeMasks) packed into `p`, and as float32
- * into `work` (the same floats canonicalRange gives).
+ * into `work` (the same floats canonicalMasks gives).
  */
 function canonicalPack(
   m: Float32Array[],

@@ -5,6 +5,7 @@
  * editor's own copy of the automatic masks (1.5 (k - 1) bytes a bin instead of 4k as float32).
  */
 import type { SourceMasks } from '../types'
+import { maskGrid } from '../util'
 
 /** Units of the canonical grid: masks are multiples of 1/4095 (at most 1.2e-4 off, ~-78 dB). */
 export const MASK_SCALE = 4095
@@ -22,17 +23,7 @@ export function planeBytes(n: number): number {
   return n + ((n + 1) >> 1)
 }
 
-/** The grid of masks without their arrays (never spread a SourceMasks: its arrays may be lazy). */
-export function maskGrid(m: SourceMasks): Omit<SourceMasks, 'masks'> {
-  return {
-    k: m.k,
-    sampleRate: m.sampleRate,
-    nFft: m.nFft,
-    hop: m.hop,
-    frames: m.frames,
-    bins: m.bins,
-  }
-}
+export { maskGrid }
 
 /** Packed canonical masks of k sources over n bins. */
 export interface PackedMasks {

@@ -1,7 +1,7 @@
 import { RealFft } from '../dsp/fft'
 import { hannWindow } from '../dsp/window'
 import type { PcmAudio, SourceMasks, StemSink, SynthesisOptions, SynthesisResult } from '../types'
-import { throwIfAborted } from '../util'
+import { maskGrid, throwIfAborted } from '../util'
 
 /**
  * Model-grid masks, row by row: row(t, s) is source s's mask for model frame t (float32 [bins]),
@@ -20,12 +20,7 @@ export interface MaskRowSource {
 /** Row access to a materialised SourceMasks (no copies). */
 export function maskRowsOf(m: SourceMasks): MaskRowSource {
   return {
-    k: m.k,
-    sampleRate: m.sampleRate,
-    nFft: m.nFft,
-    hop: m.hop,
-    frames: m.frames,
-    bins: m.bins,
+    ...maskGrid(m),
     row: (t, s) => m.masks[s].subarray(t * m.bins, (t + 1) * m.bins),
   }
 }

@@ -4,6 +4,7 @@
  * length of the file (a 30-minute file draws as fast as a 3-second one).
  */
 import type { Spectrogram, SourceMasks } from '../../../engine/types'
+import { maskGrid } from '../../../engine/util'
 import { rowBinRanges, type FreqAxis } from './freq-scale'
 
 /**
@@ -56,16 +57,7 @@ export function displaySpectrogram(s: Spectrogram): DisplaySpectrogram {
 
 /** The engine's float masks as display data (no copy). */
 export function displayMasks(m: SourceMasks): DisplayMasks {
-  return {
-    k: m.k,
-    sampleRate: m.sampleRate,
-    nFft: m.nFft,
-    hop: m.hop,
-    frames: m.frames,
-    bins: m.bins,
-    masks: m.masks,
-    scale: 1,
-  }
+  return { ...maskGrid(m), masks: m.masks, scale: 1 }
 }
 
 /** The visible window of the timeline, seconds. */
