@@ -29,6 +29,7 @@ from . import dsp
 from .config import ModelConfig, TrainConfig, load_json
 from .data import corpus
 from .data.mixtures import MixtureSampler, batch_sources
+from .data.speech import stream_metadata
 from .losses import dominant_source_labels, dpcl_loss, magnitude_weights, silence_weights
 from .models import DeepClusteringNet, count_parameters
 
@@ -153,15 +154,11 @@ def training_sources(cache: str) -> list[str]:
 
 def extra_speaker_sources(cache: str) -> list[str]:
     """A line for the extra training speakers of data.extra_speakers, when the cache has them."""
-    d = os.path.join(cache, "speech")
     kinds = {}
-    if os.path.isdir(d):
-        for name in os.listdir(d):
-            if name.endswith(".json"):
-                with open(os.path.join(d, name)) as f:
-                    k = json.load(f).get("kind")
-                if k:
-                    kinds[k] = kinds.get(k, 0) + 1
+    for meta in stream_metadata(cache):
+        k = meta.get("kind")
+        if k:
+            kinds[k] = kinds.get(k, 0) + 1
     if not kinds:
         return []
     return [f"extra training speakers: {kinds.get('speed', 0)} speed-perturbed copies (x0.89, "

@@ -115,17 +115,21 @@ def load_streams(cache: str, split: str) -> dict[str, str]:
     return out
 
 
+def stream_metadata(cache: str):
+    """The metadata JSON of every speaker stream in the cache (none when there is no speech yet)."""
+    d = os.path.join(cache, "speech")
+    if not os.path.isdir(d):
+        return
+    for name in sorted(os.listdir(d)):
+        if name.endswith(".json"):
+            with open(os.path.join(d, name)) as f:
+                yield json.load(f)
+
+
 def stream_weights(cache: str, split: str, speakers: list[str]) -> list[float]:
     """Draw weight of each speaker's stream (metadata "weight", default 1.0)."""
-    d = os.path.join(cache, "speech")
-    by = {}
-    if os.path.isdir(d):
-        for name in os.listdir(d):
-            if name.endswith(".json"):
-                with open(os.path.join(d, name)) as f:
-                    meta = json.load(f)
-                if meta["split"] == split:
-                    by[meta["speaker"]] = float(meta.get("weight", 1.0))
+    by = {m["speaker"]: float(m.get("weight", 1.0)) for m in stream_metadata(cache)
+          if m["split"] == split}
     return [by.get(s, 1.0) for s in speakers]
 
 
