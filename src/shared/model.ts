@@ -41,7 +41,10 @@ export interface ModelScore {
   split: string
   mixtures: number
   sources: number
+  /** The model's SI-SDR improvement with the app's soft masks (from 0.3.0; hard masks before). */
   sisdriModel: number
+  /** The same with hard masks (argmax), where measured. */
+  sisdriModelHard?: number
   sisdriIbm: number
   sisdriIrm?: number
   sdriModel?: number

@@ -39,7 +39,8 @@ def synthetic_cache(tmp_path_factory):
     rng = np.random.default_rng(7)
     sr = 16000
     for split, pieces in (("train", 3), ("val", 2), ("test", 2)):
-        for bank, mode, ch in (("fluidr3", "orig", 5), ("fluidr3", "trio", 3), ("timgm6mb", "trio", 3)):
+        for bank, mode, ch in (("fluidr3", "orig", 5), ("fluidr3", "trio", 3), ("timgm6mb", "trio", 3),
+                               ("fluidr3", "lead", 4)):
             d = os.path.join(root, "render", f"{bank}-{mode}")
             os.makedirs(d, exist_ok=True)
             for p in range(pieces):
@@ -64,5 +65,6 @@ TINY_RECIPE = {
     "name": "tiny",
     "model": {"hidden": 8, "layers": 1, "dropout": 0.0, "embedding_dim": 6},
     "train": {"seed": 5, "curriculum": [[20, 2, 3], [40, 100, 2]], "val_every": 3, "val_batches": 1,
-              "checkpoint_minutes": 100.0, "mix_probs": {"trio": 0.3, "music": 0.4, "speech": 0.3}},
+              "checkpoint_minutes": 100.0, "eq_prob": 0.5,
+              "mix_probs": {"trio": 0.3, "music": 0.3, "speech": 0.2, "lead": 0.2}},
 }

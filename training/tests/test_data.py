@@ -114,3 +114,49 @@ def test_speaker_weights_uniform_keeps_draw_and_weights_bias_it(synthetic_cache,
     for _ in range(5):
         x = w.sample(rng, "speech", 16000, k=2)
         assert x.shape == (2, 16000)
+
+
+def test_lead_voices_put_a_guitar_first_and_keep_the_band():
+    from unweave_train.data.render import LEAD_PROGRAMS, lead_voices
+
+    stats = {0: {"notes": 40, "mean_pitch": 90.0}, 1: {"notes": 30, "mean_pitch": 40.0},
+             2: {"notes": 10, "mean_pitch": 60.0}, 9: {"notes": 80, "mean_pitch": 38.0}}
+    seen = set()
+    for pid in ("a", "b", "c", "d", "e", "f", "g", "h"):
+        v = lead_voices(stats, pid)
+        assert v == lead_voices(stats, pid)  # a function of the piece id
+        lead, prog, shift = v[0]
+        assert lead in (0, 1)  # melodic with >= 20 notes: never the drums, never channel 2
+        assert prog in LEAD_PROGRAMS and shift % 12 == 0
+        assert 52 <= stats[lead]["mean_pitch"] + shift <= 76
+        assert sorted(c for c, _, _ in v) == [0, 1, 2, 9]  # everyone else is the band
+        assert all(p is None for _, p, _ in v[1:])
+        seen.add(lead)
+    assert seen == {0, 1}
+    assert lead_voices({9: {"notes": 80, "mean_pitch": 38.0}, 1: {"notes": 5, "mean_pitch": 50.0}}, "a") is None
+
+
+def test_lead_examples_are_the_lead_against_the_sum_of_the_band(synthetic_cache):
+    from unweave_train.data.mixtures import StemPool
+
+    s = MixtureSampler(synthetic_cache, "train")
+    assert s.available()["lead"] == 3
+    # One piece whose channel 0 (the lead) is a 1 kHz tone and whose band is 200/300/400 Hz.
+    t = np.arange(4 * 16000) / 16000
+    arr = np.stack([0.1 * np.sin(2 * np.pi * f * t) for f in (1000, 200, 300, 400)]).astype(np.float16)
+    pool = StemPool.__new__(StemPool)
+    pool.entries, pool.arrays = [{}], [arr]
+    s.lead = [pool]
+    freqs = np.fft.rfftfreq(8000, 1 / 16000)
+    for seed in range(5):
+        src = s.sample(np.random.default_rng(seed), "lead", 8000)
+        assert src.shape == (2, 8000) and np.abs(src.sum(0)).max() <= 0.9 + 1e-6
+        P = np.abs(np.fft.rfft(src.astype(np.float64), axis=1)) ** 2
+        lead_band = P[:, np.abs(freqs - 1000) < 20].sum(1)
+        low_band = P[:, freqs < 450].sum(1)
+        assert lead_band[0] > 1e3 * low_band[0]  # the lead alone
+        assert low_band[1] > 1e3 * lead_band[1]  # the band, without the lead
+        for f in (200, 300, 400):  # every band channel is in the band source
+            assert P[1, np.abs(freqs - f) < 20].sum() > 0.1 * low_band[1]
+        r = np.sqrt((src.astype(np.float64) ** 2).mean(1))
+        assert -9.1 < 20 * np.log10(r[0] / r[1]) < 3.1  # lead 3 dB above to 9 dB below the band

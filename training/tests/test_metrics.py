@@ -35,3 +35,26 @@ def test_kmeans_separates_two_blobs():
     x = np.concatenate([rng.normal(0, 0.1, (100, 3)) + [1, 0, 0], rng.normal(0, 0.1, (80, 3)) - [1, 0, 0]])
     c = kmeans(x, 2, rng)
     assert sorted(np.round(c[:, 0]).tolist()) == [-1.0, 1.0]
+
+
+def test_soft_and_hard_masks_from_centroids():
+    from unweave_train.evaluate import SOFT_BETA, masks_from_centroids
+
+    rng = np.random.default_rng(0)
+    V = rng.standard_normal((7, 5, 4))
+    V /= np.linalg.norm(V, axis=-1, keepdims=True)
+    c = rng.standard_normal((3, 4)) * 0.4  # unnormalised centroids: only the direction counts
+    hard = masks_from_centroids(V, c, "hard")
+    soft = masks_from_centroids(V, c, "soft")
+    assert hard.shape == soft.shape == (3, 7, 5)
+    assert np.allclose(hard.sum(0), 1) and np.allclose(soft.sum(0), 1, atol=1e-6)
+    assert set(np.unique(hard)) <= {0.0, 1.0}
+    assert np.array_equal(soft.argmax(0), hard.argmax(0))
+    assert 0 < soft.min() and soft.max() < 1
+    cu = c / np.linalg.norm(c, axis=1, keepdims=True)
+    cos = V.reshape(-1, 4) @ cu.T
+    e = np.exp(SOFT_BETA * cos)
+    ref = (e / e.sum(1, keepdims=True)).T.reshape(3, 7, 5)
+    assert np.allclose(soft, ref, atol=1e-5)
+    sharp = masks_from_centroids(V, c, "soft", beta=1e4)
+    assert np.allclose(sharp, hard, atol=1e-3)

@@ -47,3 +47,48 @@ def test_lr_factor_warmup_and_linear_decay():
     assert lr_factor(t, {}, 100) == 1.0
     assert abs(lr_factor(t, {}, 150) - 0.55) < 1e-9
     assert abs(lr_factor(t, {}, 250) - 0.1) < 1e-9
+
+
+def test_random_eq_is_smooth_bounded_and_seeded():
+    import numpy as np
+    from unweave_train.train import random_eq
+
+    g = random_eq(np.random.default_rng(3), 257, 16000, 6.0)
+    assert g.shape == (257,) and g.dtype == np.float32
+    db = 20 * np.log10(g)
+    assert np.all(np.abs(db) <= 12.0 + 1e-4)
+    assert np.abs(np.diff(db[8:])).max() < 1.5  # smooth above the lowest bins
+    assert np.array_equal(g, random_eq(np.random.default_rng(3), 257, 16000, 6.0))
+    curves = [random_eq(np.random.default_rng(s), 257, 16000, 6.0) for s in range(20)]
+    assert np.std([20 * np.log10(c[64]) for c in curves]) > 1.0  # they do vary
+
+
+def test_equalised_batches_keep_mixture_labels_and_weights_consistent():
+    import numpy as np
+    from unweave_train import dsp
+    from unweave_train.config import ModelConfig
+    from unweave_train.losses import dominant_source_labels
+    from unweave_train.train import batch_tensors
+
+    rng = np.random.default_rng(0)
+    src = np.zeros((2, 4, 6000), dtype=np.float32)
+    src[:, :2] = 0.1 * rng.standard_normal((2, 2, 6000))
+    cfg = ModelConfig()
+    f0, Y0, _ = batch_tensors(src, cfg, "silence")
+    X = dsp.stft(torch.from_numpy(src.sum(1)), cfg.n_fft, cfg.hop)
+    # no eq: the plain mixture (float32 sums in another order: compare magnitudes)
+    assert torch.allclose(f0.exp(), X.abs() + cfg.eps, rtol=1e-4, atol=1e-5)
+    f1, Y1, w1 = batch_tensors(src, cfg, "silence", np.random.default_rng(1), 1.0, 6.0)
+    assert not torch.allclose(f0, f1, atol=0.1)
+    # Rebuild the equalised sources' STFTs from the same draws: features and labels agree.
+    from unweave_train.train import random_eq
+    er = np.random.default_rng(1)
+    gains = np.ones((2, 4, 1, cfg.bins), dtype=np.float32)
+    for b in range(2):
+        for c in range(4):
+            if er.random() < 1.0:
+                gains[b, c, 0] = random_eq(er, cfg.bins, cfg.sample_rate, 6.0)
+    Xs = dsp.stft(torch.from_numpy(src), cfg.n_fft, cfg.hop) * torch.from_numpy(gains)
+    assert torch.allclose(f1.exp(), Xs.sum(1).abs() + cfg.eps, rtol=1e-4, atol=1e-5)
+    assert torch.equal(Y1, dominant_source_labels(Xs.abs()))
+    assert w1.shape == f1.shape

@@ -69,6 +69,10 @@ class TrainConfig:
     # Optional linear decay [start_step, end_step, final_factor]: the learning rate is multiplied
     # by a factor going from 1 at start_step to final_factor at end_step (and after).
     lr_decay: list = None
+    # Timbre augmentation: probability that a training source gets a random smooth equaliser
+    # curve (see train.random_eq); 0 = off. Validation batches are never equalised.
+    eq_prob: float = 0.0
+    eq_db: float = 6.0
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

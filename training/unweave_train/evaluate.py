@@ -4,8 +4,10 @@
     --testsets cache/testsets --out runs/dc_blstm/eval
 
 k = the true number of sources. Model masks: k-means (k-means++, restarts) on the embeddings of
-the active bins (within silence_db of the maximum), every bin assigned to its nearest centroid,
-hard masks, applied to the mixture STFT, iSTFT. Everything at the model's rate, mono.
+the active bins (within silence_db of the maximum), then, as the app and the CLI do by default,
+soft masks softmax_s(beta * cos(v, c_s)) with beta = 5 (src/engine/masks/masks.ts DEFAULT_BETA);
+also scored: hard masks (every bin to its nearest centroid), the published DPCL's inference.
+Masks are applied to the mixture STFT, iSTFT. Everything at the model's rate, mono.
 """
 
 from __future__ import annotations
@@ -65,9 +67,28 @@ def kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iters: int = 30, res
     return best_c
 
 
+SOFT_BETA = 5.0  # the engine's DEFAULT_BETA
+
+
+def masks_from_centroids(V: np.ndarray, c: np.ndarray, kind: str, beta: float = SOFT_BETA) -> np.ndarray:
+    """Masks [k, T, F] of embeddings V [T, F, D] for centroids c [k, D]: 'hard' (nearest centroid
+    by cosine) or 'soft' (softmax over sources of beta * cosine). Each bin's masks sum to 1."""
+    T, F, D = V.shape
+    k = c.shape[0]
+    cu = c / np.maximum(np.linalg.norm(c, axis=1, keepdims=True), 1e-12)
+    cos = V.reshape(-1, D) @ cu.T  # [T*F, k]
+    if kind == "hard":
+        lab = cos.argmax(1).reshape(T, F)
+        return np.stack([(lab == j) for j in range(k)]).astype(np.float32)
+    z = beta * (cos - cos.max(1, keepdims=True))
+    e = np.exp(z)
+    e /= e.sum(1, keepdims=True)
+    return np.ascontiguousarray(e.T.reshape(k, T, F)).astype(np.float32)
+
+
 def model_masks(model: DeepClusteringNet, X: torch.Tensor, k: int, seed: int = 0,
-                max_points: int = 30000) -> np.ndarray:
-    """Hard masks [k, T, F] from the model's embeddings of the mixture STFT X [T, F]."""
+                max_points: int = 30000, kinds: tuple = ("hard",)) -> dict:
+    """Masks {kind: [k, T, F]} from the model's embeddings of the mixture STFT X [T, F]."""
     cfg = model.cfg
     mag = X.abs()
     with torch.no_grad():
@@ -82,10 +103,9 @@ def model_masks(model: DeepClusteringNet, X: torch.Tensor, k: int, seed: int = 0
         idx = rng.choice(len(pts), max_points, replace=False)
         pts, wts = pts[idx], wts[idx]
     if len(pts) < k:
-        return np.full((k, T, F), 1.0 / k, dtype=np.float32)
+        return {kind: np.full((k, T, F), 1.0 / k, dtype=np.float32) for kind in kinds}
     c = kmeans(pts.astype(np.float64), k, rng, weights=wts.astype(np.float64) + 1e-12)
-    lab = (V.reshape(-1, D) @ c.T).argmax(1).reshape(T, F)  # nearest centroid (cosine)
-    return np.stack([(lab == j) for j in range(k)]).astype(np.float32)
+    return {kind: masks_from_centroids(V, c, kind) for kind in kinds}
 
 
 def oracle_masks(S: np.ndarray, kind: str) -> np.ndarray:
@@ -132,8 +152,9 @@ def evaluate_split(model: Optional[DeepClusteringNet], split_dir: str, cfg: Mode
             with open(opath, "w") as f:
                 json.dump(oracle, f)
         if model is not None:
-            est = apply_masks(X, model_masks(model, X, k, seed=i), cfg, n)
-            row["model"] = score(est, refs, mix, with_sdr, bss)
+            masks = model_masks(model, X, k, seed=i, kinds=("soft", "hard"))
+            row["model"] = score(apply_masks(X, masks["soft"], cfg, n), refs, mix, with_sdr, bss)
+            row["model_hard"] = score(apply_masks(X, masks["hard"], cfg, n), refs, mix, False)
         rows.append(row)
     return {"split": man["split"], "category": man.get("category"), "rows": rows}
 
@@ -142,7 +163,7 @@ def summarise(res: dict) -> dict:
     rows = res["rows"]
     out = {"split": res["split"], "category": res["category"], "mixtures": len(rows),
            "sources": int(np.median([r["k"] for r in rows])) if rows else 0}
-    for m in ("model", "ibm", "irm"):
+    for m in ("model", "model_hard", "ibm", "irm"):
         if rows and m in rows[0]:
             for key in ("sisdri", "sdri"):
                 if key in rows[0][m]:
@@ -153,6 +174,8 @@ def summarise(res: dict) -> dict:
             out["min_sisdri_model"] = float(np.min([r["model"]["sisdri"] for r in rows]))
             if out.get("sisdri_ibm", 0) > 0:
                 out["fraction_of_ibm"] = out["sisdri_model"] / out["sisdri_ibm"]
+                if "sisdri_model_hard" in out:
+                    out["fraction_of_ibm_hard"] = out["sisdri_model_hard"] / out["sisdri_ibm"]
     return out
 
 
@@ -163,6 +186,8 @@ def model_scores(summaries: list[dict]) -> list[dict]:
         e = {"split": s["split"], "mixtures": s["mixtures"], "sources": s["sources"],
              "sisdriModel": round(s.get("sisdri_model", float("nan")), 2),
              "sisdriIbm": round(s["sisdri_ibm"], 2), "sisdriIrm": round(s["sisdri_irm"], 2)}
+        if "sisdri_model_hard" in s:
+            e["sisdriModelHard"] = round(s["sisdri_model_hard"], 2)
         if "sdri_model" in s:
             e["sdriModel"] = round(s["sdri_model"], 2)
         if "sdri_ibm" in s:
@@ -173,15 +198,17 @@ def model_scores(summaries: list[dict]) -> list[dict]:
 
 def markdown_table(summaries: list[dict]) -> str:
     lines = ["| split | category | k | mixtures | mixture SI-SDR | model SI-SDRi | IBM SI-SDRi | "
-             "IRM SI-SDRi | model/IBM | model SDRi | IBM SDRi | IRM SDRi | worst model SI-SDRi |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "IRM SI-SDRi | model/IBM | model SDRi | IBM SDRi | IRM SDRi | worst model SI-SDRi | "
+             "hard-mask SI-SDRi | hard/IBM |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     f = lambda v: "" if v is None else f"{v:.2f}"  # noqa: E731
     for s in summaries:
         lines.append("| " + " | ".join([
             s["split"], str(s["category"]), str(s["sources"]), str(s["mixtures"]), f(s.get("sisdr_mix")),
             f(s.get("sisdri_model")), f(s.get("sisdri_ibm")), f(s.get("sisdri_irm")),
             f(s.get("fraction_of_ibm")), f(s.get("sdri_model")), f(s.get("sdri_ibm")),
-            f(s.get("sdri_irm")), f(s.get("min_sisdri_model"))]) + " |")
+            f(s.get("sdri_irm")), f(s.get("min_sisdri_model")), f(s.get("sisdri_model_hard")),
+            f(s.get("fraction_of_ibm_hard"))]) + " |")
     return "\n".join(lines)
 
 

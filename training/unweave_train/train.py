@@ -28,6 +28,7 @@ import torch  # noqa: E402
 from . import dsp
 from .config import ModelConfig, TrainConfig, load_json
 from .data import corpus
+from .data import render as render_mod
 from .data.mixtures import MixtureSampler, batch_sources
 from .data.speech import stream_metadata
 from .losses import dominant_source_labels, dpcl_loss, magnitude_weights, silence_weights
@@ -60,14 +61,42 @@ def lr_factor(tcfg: TrainConfig, state: dict, step: int) -> float:
     return f
 
 
-def batch_tensors(sources: np.ndarray, mcfg: ModelConfig, weighting: str):
-    """features [B,T,F], labels Y [B,T,F,C], weights w [B,T,F] from sources [B,C,n]."""
+def random_eq(rng: np.random.Generator, bins: int, sr: int, max_db: float) -> np.ndarray:
+    """A smooth random equaliser curve: linear gains [bins]. A tilt of up to +-max_db/4 per
+    octave about 1 kHz plus three bells (0.5-2 octaves wide, +-max_db) at random log-spaced
+    centres between 80 Hz and 0.9 x Nyquist; the total is clipped to +-2 max_db."""
+    f = np.maximum(np.arange(bins) * (sr / 2) / (bins - 1), 20.0)
+    octs = np.log2(f / 1000.0)
+    g = rng.uniform(-max_db / 4, max_db / 4) * octs
+    for _ in range(3):
+        c = rng.uniform(np.log2(80 / 1000), np.log2(0.45 * sr / 1000))
+        width = rng.uniform(0.5, 2.0)
+        g += rng.uniform(-max_db, max_db) * np.exp(-0.5 * ((octs - c) / (width / 2)) ** 2)
+    return (10 ** (np.clip(g, -2 * max_db, 2 * max_db) / 20)).astype(np.float32)
+
+
+def batch_tensors(sources: np.ndarray, mcfg: ModelConfig, weighting: str,
+                  eq_rng: np.random.Generator | None = None, eq_prob: float = 0.0,
+                  eq_db: float = 6.0):
+    """features [B,T,F], labels Y [B,T,F,C], weights w [B,T,F] from sources [B,C,n].
+
+    With eq_rng, each source is equalised with probability eq_prob by a random_eq curve applied
+    to its STFT; the mixture is the sum of the (equalised) source STFTs, so labels, weights and
+    features stay consistent."""
     s = torch.from_numpy(sources)
-    mix = s.sum(dim=1)
-    X = dsp.stft(mix, mcfg.n_fft, mcfg.hop)
+    Xs = dsp.stft(s, mcfg.n_fft, mcfg.hop)  # [B,C,T,F] complex
+    if eq_rng is not None and eq_prob > 0:
+        B, C = sources.shape[:2]
+        gains = np.ones((B, C, 1, mcfg.bins), dtype=np.float32)
+        for b in range(B):
+            for c in range(C):
+                if eq_rng.random() < eq_prob:
+                    gains[b, c, 0] = random_eq(eq_rng, mcfg.bins, mcfg.sample_rate, eq_db)
+        Xs = Xs * torch.from_numpy(gains)
+    X = Xs.sum(dim=1)
     mag = X.abs()
     feats = torch.log(mag + mcfg.eps)
-    S = dsp.stft(s, mcfg.n_fft, mcfg.hop).abs()  # [B,C,T,F]
+    S = Xs.abs()  # [B,C,T,F]
     Y = dominant_source_labels(S)
     if weighting == "magnitude":
         w = magnitude_weights(mag, mcfg.silence_db)
@@ -149,7 +178,16 @@ def training_sources(cache: str) -> list[str]:
         "simutrans-data, openttd-openmsx, mma, planetblupi-music-midi (split by piece)",
         "speech: fillets-ng-data-cs (actors m, v, minor voices), festvox-ru (msu_ru_nsh), "
         "tuxpaint-stamps-default descriptions (be bg ca es fr lt ro ru readers)",
-    ] + extra_speaker_sources(cache)
+    ] + lead_sources(cache) + extra_speaker_sources(cache)
+
+
+def lead_sources(cache: str) -> list[str]:
+    """A line for the lead-guitar-vs-band renders, when the cache has them."""
+    n = sum(len(render_mod.load_rendered(cache, b, "lead", "train")) for b in ("fluidr3", "musescore"))
+    if not n:
+        return []
+    return [f"lead guitar vs band: {n} train pieces re-rendered with FluidR3_GM.sf2, one melodic "
+            "channel as a guitar (GM 25/27/29/30) against the sum of the other channels"]
 
 
 def extra_speaker_sources(cache: str) -> list[str]:
@@ -247,7 +285,7 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         frames, bsz = chunk_for_step(tcfg, step)
         rng = np.random.default_rng([tcfg.seed, step])
         src, _ = batch_sources(sampler, rng, bsz, samples_for_frames(frames, mcfg.hop), tcfg.mix_probs)
-        feats, Y, w = batch_tensors(src, mcfg, tcfg.weighting)
+        feats, Y, w = batch_tensors(src, mcfg, tcfg.weighting, rng, tcfg.eq_prob, tcfg.eq_db)
         loss = dpcl_loss(model(feats), Y, w)
         lr_now = state["lr"] * lr_factor(tcfg, state, step)
         for g in opt.param_groups:

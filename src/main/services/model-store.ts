@@ -240,7 +240,7 @@ export function validateModelMetadata(raw: unknown): string[] {
         check(`scores[${i}].${k}`, o[k], (v) => isInt(v) && v >= 0, 'a non-negative integer')
       for (const k of ['sisdriModel', 'sisdriIbm'])
         check(`scores[${i}].${k}`, o[k], isNum, 'a number (dB)')
-      for (const k of ['sisdriIrm', 'sdriModel', 'sdriIbm'])
+      for (const k of ['sisdriIrm', 'sisdriModelHard', 'sdriModel', 'sdriIbm'])
         if (o[k] !== undefined) check(`scores[${i}].${k}`, o[k], isNum, 'a number (dB)')
     })
   }

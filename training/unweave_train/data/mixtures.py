@@ -14,7 +14,7 @@ import numpy as np
 from . import render as render_mod
 from . import speech as speech_mod
 
-KINDS = ("trio", "music", "speech")
+KINDS = ("trio", "music", "speech", "lead")
 
 
 def _rms(x: np.ndarray) -> float:
@@ -69,8 +69,10 @@ class MixtureSampler:
         self.split = split
         self.music = [StemPool(render_mod.load_rendered(cache, b, "orig", split)) for b in music_banks]
         self.trio = [StemPool(render_mod.load_rendered(cache, b, "trio", split)) for b in trio_banks]
+        self.lead = [StemPool(render_mod.load_rendered(cache, b, "lead", split)) for b in music_banks]
         self.music = [p for p in self.music if len(p)]
         self.trio = [p for p in self.trio if len(p)]
+        self.lead = [p for p in self.lead if len(p)]
         streams = speech_mod.load_streams(cache, speech_split or split)
         self.speakers = sorted(streams)
         self.streams = [np.load(streams[s], mmap_mode="r") for s in self.speakers]
@@ -82,7 +84,8 @@ class MixtureSampler:
 
     def available(self) -> dict:
         return {"trio": sum(len(p) for p in self.trio), "music": sum(len(p) for p in self.music),
-                "speech": len(self.speakers) if len(self.speakers) >= 2 else 0}
+                "speech": len(self.speakers) if len(self.speakers) >= 2 else 0,
+                "lead": sum(len(p) for p in self.lead)}
 
     def sample(self, rng: np.random.Generator, kind: str, n: int,
                k: Optional[int] = None, grouped: Optional[bool] = None) -> np.ndarray:
@@ -95,11 +98,35 @@ class MixtureSampler:
             return self._music(rng, self.music, n, kk, gr)
         if kind == "speech":
             return self._speech(rng, n, k or (2 if rng.random() < 0.85 else 3))
+        if kind == "lead":
+            return self._lead(rng, n)
         raise ValueError(kind)
 
-    def _music(self, rng, pools, n, k, grouped) -> np.ndarray:
+    def _lead(self, rng, n) -> np.ndarray:
+        """Two sources: the guitar lead (channel 0 of a 'lead' render) and the sum of the
+        piece's other active channels (the band), the lead from 3 dB above to 9 dB below the
+        band's RMS."""
+        sizes = np.array([len(p) for p in self.lead], dtype=np.float64)
         for _ in range(200):
-            pool = pools[int(rng.integers(len(pools)))]
+            pool = self.lead[int(rng.choice(len(self.lead), p=sizes / sizes.sum()))]
+            arr = pool.arrays[int(rng.integers(len(pool)))]
+            start = int(rng.integers(0, max(1, arr.shape[1] - n)))
+            seg = _window_sources(arr, start, n)
+            act = active_channels(seg)
+            band = act[act != 0]
+            if 0 not in act or len(band) == 0:
+                continue
+            srcs = np.stack([seg[0], seg[band].sum(axis=0)])
+            srcs = apply_gains(srcs, rng, 0.0)
+            srcs[0] *= 10 ** (-rng.uniform(-3.0, 9.0) / 20)
+            return set_level(srcs, rng)
+        raise RuntimeError("no lead window")
+
+    def _music(self, rng, pools, n, k, grouped) -> np.ndarray:
+        sizes = np.array([len(p) for p in pools], dtype=np.float64)
+        for _ in range(200):
+            # pieces drawn uniformly across the banks (a bank with few renders is drawn rarely)
+            pool = pools[int(rng.choice(len(pools), p=sizes / sizes.sum()))]
             i = int(rng.integers(len(pool)))
             arr = pool.arrays[i]
             if arr.shape[0] < k:

@@ -40,11 +40,39 @@ def fluidsynth_render(midi_path: str, bank_path: str, wav_path: str, sr: int) ->
     )
 
 
-def voices_of(mid, mode: str, max_seconds: float) -> Optional[list[tuple[int, Optional[int], int]]]:
+# "lead" mode: one melodic channel played by a guitar (mostly overdriven or distorted), first in
+# the list, the piece's other channels as they are: "lead guitar vs the band" mixtures.
+LEAD_PROGRAMS = (29, 30, 29, 30, 27, 25)  # overdriven x2, distortion x2, clean electric, steel
+
+
+def lead_voices(stats: dict, piece_id: str, min_notes: int = 20):
+    """[(lead channel, guitar program, transpose)] + [(channel, None, 0) for the others], or
+    None without a melodic channel of min_notes notes and at least one other channel. The lead
+    and its program are a function of the piece id; the lead is moved by octaves into a guitar's
+    range (mean pitch 52..76)."""
+    cands = sorted(c for c, s in stats.items() if c != DRUM_CHANNEL and s["notes"] >= min_notes)
+    others = [c for c in sorted(stats) if stats[c]["notes"] >= 8]
+    if not cands or len(others) < 2:
+        return None
+    h = int(hashlib.sha1(("lead:" + piece_id).encode()).hexdigest(), 16)
+    lead = cands[h % len(cands)]
+    prog = LEAD_PROGRAMS[(h // 7) % len(LEAD_PROGRAMS)]
+    shift, mp = 0, stats[lead]["mean_pitch"]
+    while mp + shift < 52:
+        shift += 12
+    while mp + shift > 76:
+        shift -= 12
+    return [(lead, prog, shift)] + [(c, None, 0) for c in others if c != lead]
+
+
+def voices_of(mid, mode: str, max_seconds: float,
+              piece_id: str = "") -> Optional[list[tuple[int, Optional[int], int]]]:
     """Channels to render: (channel, program or None, transpose)."""
     stats = channel_stats(mid, max_seconds)
     if mode == "trio":
         return trio_voices(stats)
+    if mode == "lead":
+        return lead_voices(stats, piece_id)
     return [(c, None, 0) for c in sorted(stats) if stats[c]["notes"] >= 8]
 
 
@@ -61,7 +89,7 @@ def render_piece(piece: dict, bank: str, mode: str, out_dir: str, sr: int = 1600
         mid = mido.MidiFile(piece["path"])
     except Exception:
         return None
-    voices = voices_of(mid, mode, max_seconds)
+    voices = voices_of(mid, mode, max_seconds, piece["id"])
     if not voices:
         return None
     stems = []
@@ -81,8 +109,8 @@ def render_piece(piece: dict, bank: str, mode: str, out_dir: str, sr: int = 1600
                 continue
             stems.append(x)
             kept.append({"channel": ch, "program": prog, "transpose": tr,
-                         "drums": ch == DRUM_CHANNEL})
-    if len(stems) < 2:
+                         "drums": ch == DRUM_CHANNEL, "lead": mode == "lead" and i == 0})
+    if len(stems) < 2 or (mode == "lead" and not kept[0]["lead"]):
         return None
     n = max(len(s) for s in stems)
     arr = np.zeros((len(stems), n), dtype=np.float16)
@@ -148,7 +176,7 @@ def render_piece_sequential(piece: dict, bank: str, mode: str, out_dir: str, sr:
         mid = mido.MidiFile(piece["path"])
     except Exception:
         return None
-    voices = voices_of(mid, mode, max_seconds)
+    voices = voices_of(mid, mode, max_seconds, piece["id"])
     if not voices:
         return None
     seq, section = sequential_midi(mid, voices, max_seconds)
@@ -165,8 +193,9 @@ def render_piece_sequential(piece: dict, bank: str, mode: str, out_dir: str, sr:
         if np.abs(seg).max(initial=0) < 1e-4:
             continue
         stems.append(np.pad(seg, (0, L - len(seg))))
-        kept.append({"channel": ch, "program": prog, "transpose": tr, "drums": ch == DRUM_CHANNEL})
-    if len(stems) < 2:
+        kept.append({"channel": ch, "program": prog, "transpose": tr, "drums": ch == DRUM_CHANNEL,
+                     "lead": mode == "lead" and i == 0})
+    if len(stems) < 2 or (mode == "lead" and not kept[0]["lead"]):
         return None
     os.makedirs(out_dir, exist_ok=True)
     np.save(npy + ".tmp.npy", np.stack(stems).astype(np.float16))
@@ -233,17 +262,23 @@ def main(argv=None) -> None:
     p.add_argument("--with-musescore", action="store_true",
                    help="also render the training trio with MuseScore_General (slow to load)")
     p.add_argument("--only-musescore", action="store_true")
+    p.add_argument("--only-lead", action="store_true",
+                   help="only the lead-guitar-vs-band renders (mode 'lead')")
     args = p.parse_args(argv)
     jobs = [
         ("fluidr3", "orig", ["train", "val", "test"]),
         ("fluidr3", "trio", ["train", "val", "test"]),
         ("timgm6mb", "trio", ["test"]),
         ("timgm6mb", "orig", ["test"]),
+        ("fluidr3", "lead", ["train", "val"]),
     ]
     if args.with_musescore:
-        jobs += [("musescore", "trio", ["train", "val"]), ("musescore", "orig", ["train", "val"])]
+        jobs += [("musescore", "trio", ["train"]), ("musescore", "orig", ["train"]),
+                 ("musescore", "lead", ["train"])]
     if args.only_musescore:
         jobs = [j for j in jobs if j[0] == "musescore"]
+    if args.only_lead:
+        jobs = [j for j in jobs if j[1] == "lead"]
     build(args.cache, jobs, args.workers, max_seconds=args.max_seconds)
 
 
