@@ -41,7 +41,8 @@ export interface ModelScore {
   split: string
   mixtures: number
   sources: number
-  /** The model's SI-SDR improvement with the app's soft masks (from 0.3.0; hard masks before). */
+  /** The model's SI-SDR improvement with the app's soft masks (scores measured from 2026-12-02,
+   * 0.2.0's included; hard masks before). */
   sisdriModel: number
   /** The same with hard masks (argmax), where measured. */
   sisdriModelHard?: number

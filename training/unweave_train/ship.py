@@ -17,7 +17,7 @@ import torch
 
 from .export import export_model
 from .evaluate import load_model
-from .train import training_sources, weights_only
+from .train import weights_only
 
 TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(TRAINING)
@@ -31,17 +31,12 @@ def main(argv=None) -> None:
     p.add_argument("--notes", default=None)
     p.add_argument("--checkpoint-only", action="store_true")
     p.add_argument("--version", default=None, help="model version to ship (default: the checkpoint's)")
-    p.add_argument("--sources-from-cache", default=None, metavar="CACHE",
-                   help="list the training material of this cache instead of the checkpoint's "
-                        "(for a run whose material grew after it started)")
     args = p.parse_args(argv)
     ck = torch.load(args.src, map_location="cpu")
     model = load_model(args.src)
     if args.version:
         model.cfg.version = args.version
-    info = dict(ck.get("info", {}))
-    if args.sources_from_cache:
-        info["sources"] = training_sources(args.sources_from_cache)
+    info = ck.get("info", {})
     step = int(ck.get("step", ck.get("state", {}).get("step", 0)))
     secs = float(ck.get("train_seconds", 0.0))
     chunk = int(ck.get("chunk_frames", 400))

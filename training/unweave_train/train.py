@@ -170,7 +170,7 @@ def evaluate_loss(model, batches) -> float:
     return tot / max(1, len(batches))
 
 
-def training_sources(cache: str) -> list[str]:
+def training_sources(cache: str, mix_probs: dict) -> list[str]:
     """Human-readable list of the training material (for the metadata and the card)."""
     return [
         "FluidSynth renders with FluidR3_GM.sf2 (fluid-soundfont-gm; MuseScore_General.sf3 for "
@@ -178,7 +178,7 @@ def training_sources(cache: str) -> list[str]:
         "simutrans-data, openttd-openmsx, mma, planetblupi-music-midi (split by piece)",
         "speech: fillets-ng-data-cs (actors m, v, minor voices), festvox-ru (msu_ru_nsh), "
         "tuxpaint-stamps-default descriptions (be bg ca es fr lt ro ru readers)",
-    ] + lead_sources(cache) + extra_speaker_sources(cache)
+    ] + (lead_sources(cache) if mix_probs.get("lead", 0) > 0 else []) + extra_speaker_sources(cache)
 
 
 def lead_sources(cache: str) -> list[str]:
@@ -260,7 +260,7 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         g["lr"] = state["lr"]
     log(f"model: {count_parameters(model)} parameters")
     val = validation_set(val_sampler, tcfg, mcfg)
-    info = {"sources": training_sources(cache), "recipe": recipe.get("name", "")}
+    info = {"sources": training_sources(cache, tcfg.mix_probs), "recipe": recipe.get("name", "")}
     if init_from and not os.path.exists(last):
         log(json.dumps({"step": state["step"], "val_loss_of_init": evaluate_loss(model, val),
                         "time": time.strftime("%H:%M:%S")}))

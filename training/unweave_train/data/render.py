@@ -263,14 +263,14 @@ def main(argv=None) -> None:
                    help="also render the training trio with MuseScore_General (slow to load)")
     p.add_argument("--only-musescore", action="store_true")
     p.add_argument("--only-lead", action="store_true",
-                   help="only the lead-guitar-vs-band renders (mode 'lead')")
+                   help="only the lead-guitar-vs-band renders (mode 'lead'; with --with-musescore "
+                        "also MuseScore's); not part of the default renders")
     args = p.parse_args(argv)
     jobs = [
         ("fluidr3", "orig", ["train", "val", "test"]),
         ("fluidr3", "trio", ["train", "val", "test"]),
         ("timgm6mb", "trio", ["test"]),
         ("timgm6mb", "orig", ["test"]),
-        ("fluidr3", "lead", ["train", "val"]),
     ]
     if args.with_musescore:
         jobs += [("musescore", "trio", ["train"]), ("musescore", "orig", ["train"]),
@@ -278,7 +278,7 @@ def main(argv=None) -> None:
     if args.only_musescore:
         jobs = [j for j in jobs if j[0] == "musescore"]
     if args.only_lead:
-        jobs = [j for j in jobs if j[1] == "lead"]
+        jobs = [("fluidr3", "lead", ["train", "val"])] + [j for j in jobs if j[1] == "lead"]
     build(args.cache, jobs, args.workers, max_seconds=args.max_seconds)
 
 
