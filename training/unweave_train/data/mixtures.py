@@ -61,6 +61,13 @@ def set_level(sources: np.ndarray, rng: np.random.Generator, lo: float = 0.05,
     return (sources * (rng.uniform(lo, hi) / max(peak, 1e-9))).astype(np.float32)
 
 
+def _draw_pool(rng: np.random.Generator, pools: list) -> "StemPool":
+    """One bank's pool, in proportion to its rendered pieces, so that pieces are drawn uniformly
+    across the banks (a bank with few renders is drawn rarely)."""
+    sizes = np.array([len(p) for p in pools], dtype=np.float64)
+    return pools[int(rng.choice(len(pools), p=sizes / sizes.sum()))]
+
+
 class MixtureSampler:
     """Draws examples of one split from the cache (see module doc)."""
 
@@ -106,9 +113,8 @@ class MixtureSampler:
         """Two sources: the guitar lead (channel 0 of a 'lead' render) and the sum of the
         piece's other active channels (the band), the lead from 3 dB above to 9 dB below the
         band's RMS."""
-        sizes = np.array([len(p) for p in self.lead], dtype=np.float64)
         for _ in range(200):
-            pool = self.lead[int(rng.choice(len(self.lead), p=sizes / sizes.sum()))]
+            pool = _draw_pool(rng, self.lead)
             arr = pool.arrays[int(rng.integers(len(pool)))]
             start = int(rng.integers(0, max(1, arr.shape[1] - n)))
             seg = _window_sources(arr, start, n)
@@ -123,10 +129,8 @@ class MixtureSampler:
         raise RuntimeError("no lead window")
 
     def _music(self, rng, pools, n, k, grouped) -> np.ndarray:
-        sizes = np.array([len(p) for p in pools], dtype=np.float64)
         for _ in range(200):
-            # pieces drawn uniformly across the banks (a bank with few renders is drawn rarely)
-            pool = pools[int(rng.choice(len(pools), p=sizes / sizes.sum()))]
+            pool = _draw_pool(rng, pools)
             i = int(rng.integers(len(pool)))
             arr = pool.arrays[i]
             if arr.shape[0] < k:
