@@ -64,6 +64,8 @@ def set_level(sources: np.ndarray, rng: np.random.Generator, lo: float = 0.05,
 def _draw_pool(rng: np.random.Generator, pools: list) -> "StemPool":
     """One bank's pool, in proportion to its rendered pieces, so that pieces are drawn uniformly
     across the banks (a bank with few renders is drawn rarely)."""
+    if not pools:
+        raise RuntimeError("no rendered pieces of this split in the cache (run unweave_train.data.render)")
     sizes = np.array([len(p) for p in pools], dtype=np.float64)
     return pools[int(rng.choice(len(pools), p=sizes / sizes.sum()))]
 
@@ -87,7 +89,7 @@ class MixtureSampler:
         # or synthetic) training speakers can be added without outnumbering the real voices.
         w = np.array(speech_mod.stream_weights(cache, speech_split or split, self.speakers),
                      dtype=np.float64)
-        self.speaker_p = None if np.all(w == w[0]) or len(w) == 0 else w / w.sum()
+        self.speaker_p = None if len(w) == 0 or np.all(w == w[0]) else w / w.sum()
 
     def available(self) -> dict:
         return {"trio": sum(len(p) for p in self.trio), "music": sum(len(p) for p in self.music),
@@ -153,6 +155,9 @@ class MixtureSampler:
         raise RuntimeError("no window with enough active sources")
 
     def _speech(self, rng, n, k) -> np.ndarray:
+        if len(self.speakers) < 2:
+            raise RuntimeError(f"fewer than 2 speakers of split {self.split!r} in the cache "
+                               "(run unweave_train.data.speech)")
         k = min(k, len(self.speakers))
         for _ in range(200):
             if self.speaker_p is None:  # all weights equal: the original (uniform) draw

@@ -38,6 +38,16 @@ SPLITS = [
     ("speech2", "speech", "speech", None, 2, 30, 6.0,
      "two talkers, unseen speakers (fillets-ng-data-nl actors), loudness-normalised, +-5 dB"),
 ]
+# Validation splits, for choosing inference settings (never the test splits): the same recipes
+# on the validation pieces and speakers (corpus.split_of), FluidR3_GM only (the one bank with
+# validation renders). Written by --val to cache/valsets.
+VAL_SPLITS = [
+    ("val_trio", "trio", "trio", "fluidr3", 3, 24, 6.0, "piano/violin/cello trio, validation pieces"),
+    ("val_music2", "other", "music", "fluidr3", 2, 20, 6.0, "2 instruments of validation pieces"),
+    ("val_music3", "other", "music", "fluidr3", 3, 20, 6.0, "3 instruments of validation pieces"),
+    ("val_music4", "other", "music", "fluidr3", 4, 20, 6.0, "4 instruments of validation pieces"),
+    ("val_speech2", "speech", "speech", None, 2, 30, 6.0, "two talkers, validation speakers"),
+]
 FOF_SECONDS = 20.0
 
 
@@ -54,14 +64,15 @@ def _write(dirp: str, mid: str, sources: np.ndarray, sr: int, names: list[str], 
             "category": category}
 
 
-def synthetic_split(cache: str, out: str, spec, seed: int = 2026) -> dict:
+def synthetic_split(cache: str, out: str, spec, seed: int = 2026, split: str = "test") -> dict:
+    """One split of `spec` (SPLITS, VAL_SPLITS) from the pieces and speakers of `split`."""
     name, category, kind, bank, k, count, seconds, desc = spec
     dirp = os.path.join(out, name)
     os.makedirs(dirp, exist_ok=True)
     if kind == "speech":
-        sampler = MixtureSampler(cache, "test", music_banks=(), trio_banks=(), speech_split="test")
+        sampler = MixtureSampler(cache, split, music_banks=(), trio_banks=(), speech_split=split)
     else:
-        sampler = MixtureSampler(cache, "test", music_banks=(bank,), trio_banks=(bank,))
+        sampler = MixtureSampler(cache, split, music_banks=(bank,), trio_banks=(bank,))
     rng = np.random.default_rng([seed, int(corpus.stable_unit(name) * 1e9)])
     n = int(seconds * SR)
     items = []
@@ -113,17 +124,28 @@ def fof_split(out: str, pkgs: str) -> dict:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description="Write the test splits (WAV + manifest.json)")
-    p.add_argument("--out", default=os.path.join(corpus.CACHE, "testsets"))
+    p.add_argument("--out", default=None, help="default: cache/testsets (cache/valsets with --val)")
     p.add_argument("--cache", default=corpus.CACHE)
     p.add_argument("--only", nargs="*", default=None)
+    p.add_argument("--val", action="store_true",
+                   help="write the validation splits instead (default --out: cache/valsets)")
     args = p.parse_args(argv)
+    if args.val:
+        out = args.out or os.path.join(corpus.CACHE, "valsets")
+        for spec in VAL_SPLITS:
+            if args.only and spec[0] not in args.only:
+                continue
+            man = synthetic_split(args.cache, out, spec, split="val")
+            print(spec[0], len(man["mixtures"]), flush=True)
+        return
+    out = args.out or os.path.join(corpus.CACHE, "testsets")
     for spec in SPLITS:
         if args.only and spec[0] not in args.only:
             continue
-        man = synthetic_split(args.cache, args.out, spec)
+        man = synthetic_split(args.cache, out, spec)
         print(spec[0], len(man["mixtures"]), flush=True)
     if not args.only or "fof" in args.only:
-        man = fof_split(args.out, os.path.join(args.cache, "pkgs"))
+        man = fof_split(out, os.path.join(args.cache, "pkgs"))
         print("fof", len(man["mixtures"]), flush=True)
 
 
