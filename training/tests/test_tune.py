@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
+import soundfile as sf
 import torch
 
 from unweave_train import dsp
@@ -15,7 +16,8 @@ from unweave_train.data.mixtures import MixtureSampler
 from unweave_train.evaluate import apply_masks, model_masks
 from unweave_train.metrics import score
 from unweave_train.models import DeepClusteringNet
-from unweave_train.tune import fit_centroids, main as tune_main, tune_split
+from unweave_train.evaluate import fit_centroids
+from unweave_train.tune import main as tune_main, tune_split
 
 SMALL = [("val_music3", "other", "music", "fluidr3", 3, 3, 1.0, "3 instruments"),
          ("val_speech2", "speech", "speech", None, 2, 3, 1.0, "two talkers")]
@@ -43,7 +45,6 @@ def test_val_splits_draw_only_validation_material(synthetic_cache, tmp_path, mon
     for name, _, _, _, k, count, seconds, _ in SMALL:
         man = json.load(open(out / name / "manifest.json"))
         assert len(man["mixtures"]) == count
-        import soundfile as sf
         for item in man["mixtures"]:
             srcs = [sf.read(out / name / s)[0] for s in item["sources"]]
             mix = sf.read(out / name / item["mix"])[0]
@@ -70,7 +71,6 @@ def test_tune_reproduces_the_evaluation_setting_and_scores_every_setting(synthet
     # '40/mag/5' is exactly what evaluate.py scores (same subsample, seed and k-means).
     man = json.load(open(os.path.join(split, "manifest.json")))
     cfg = model.cfg
-    import soundfile as sf
     for i, item in enumerate(man["mixtures"]):
         refs = np.stack([sf.read(os.path.join(split, s), dtype="float32")[0] for s in item["sources"]])
         mix = refs.sum(0)

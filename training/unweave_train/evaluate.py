@@ -86,25 +86,41 @@ def masks_from_centroids(V: np.ndarray, c: np.ndarray, kind: str, beta: float = 
     return np.ascontiguousarray(e.T.reshape(k, T, F)).astype(np.float32)
 
 
+def fit_centroids(V: np.ndarray, mag: np.ndarray, k: int, silence_db: float, weighting: str = "mag",
+                  seed: int = 0, max_points: int = 30000) -> Optional[np.ndarray]:
+    """k-means centroids [k, D] of the embeddings V [T, F, D] of the bins within silence_db of the
+    loudest (a random subsample of max_points at most), weighted by 'mag' (magnitude, as the
+    engine), 'none' or 'logmag' (dB above the threshold). None when fewer than k bins are active."""
+    thr = mag.max() * 10 ** (-silence_db / 20)
+    active = mag > thr
+    pts = V[active]
+    if weighting == "mag":
+        w = mag[active]
+    elif weighting == "none":
+        w = np.ones(len(pts))
+    elif weighting == "logmag":
+        w = 20 * np.log10(mag[active] / thr)
+    else:
+        raise ValueError(weighting)
+    rng = np.random.default_rng(seed)
+    if len(pts) > max_points:
+        idx = rng.choice(len(pts), max_points, replace=False)
+        pts, w = pts[idx], w[idx]
+    if len(pts) < k:
+        return None
+    return kmeans(pts.astype(np.float64), k, rng, weights=w.astype(np.float64) + 1e-12)
+
+
 def model_masks(model: DeepClusteringNet, X: torch.Tensor, k: int, seed: int = 0,
                 max_points: int = 30000, kinds: tuple = ("hard",)) -> dict:
     """Masks {kind: [k, T, F]} from the model's embeddings of the mixture STFT X [T, F]."""
     cfg = model.cfg
-    mag = X.abs()
     with torch.no_grad():
-        V = model(torch.log(mag + cfg.eps)[None])[0].numpy()  # [T, F, D]
-    T, F, D = V.shape
-    m = mag.numpy()
-    active = m > m.max() * 10 ** (-cfg.silence_db / 20)
-    pts = V[active]
-    wts = m[active]
-    rng = np.random.default_rng(seed)
-    if len(pts) > max_points:
-        idx = rng.choice(len(pts), max_points, replace=False)
-        pts, wts = pts[idx], wts[idx]
-    if len(pts) < k:
-        return {kind: np.full((k, T, F), 1.0 / k, dtype=np.float32) for kind in kinds}
-    c = kmeans(pts.astype(np.float64), k, rng, weights=wts.astype(np.float64) + 1e-12)
+        V = model(torch.log(X.abs() + cfg.eps)[None])[0].numpy()  # [T, F, D]
+    m = X.abs().numpy()
+    c = fit_centroids(V, m, k, cfg.silence_db, "mag", seed, max_points)
+    if c is None:
+        return {kind: np.full((k,) + m.shape, 1.0 / k, dtype=np.float32) for kind in kinds}
     return {kind: masks_from_centroids(V, c, kind) for kind in kinds}
 
 
@@ -120,6 +136,16 @@ def apply_masks(X: torch.Tensor, masks: np.ndarray, cfg: ModelConfig, n: int) ->
     return dsp.istft(X[None] * torch.from_numpy(masks), cfg.n_fft, cfg.hop, n).numpy()
 
 
+def load_mixture(split_dir: str, item: dict, cfg: ModelConfig):
+    """One manifest item at the model's rate: sources [k, n], their sum (the mix file is the same
+    up to rounding), the mixture STFT X [T, F] and the sources' STFT magnitudes S [k, T, F]."""
+    refs = np.stack([load_audio(os.path.join(split_dir, s), cfg.sample_rate) for s in item["sources"]])
+    mix = refs.sum(0)
+    X = dsp.stft(torch.from_numpy(mix), cfg.n_fft, cfg.hop)
+    S = dsp.stft(torch.from_numpy(refs), cfg.n_fft, cfg.hop).abs().numpy()
+    return refs, mix, X, S
+
+
 def evaluate_split(model: Optional[DeepClusteringNet], split_dir: str, cfg: ModelConfig,
                    with_sdr: bool = True, limit: Optional[int] = None, log=print) -> dict:
     with open(os.path.join(split_dir, "manifest.json")) as f:
@@ -133,12 +159,8 @@ def evaluate_split(model: Optional[DeepClusteringNet], split_dir: str, cfg: Mode
             oracle = json.load(f)
     rows = []
     for i, item in enumerate(man["mixtures"][:limit]):
-        refs = np.stack([load_audio(os.path.join(split_dir, s), cfg.sample_rate) for s in item["sources"]])
-        mix = refs.sum(0)  # the sum at the model rate (the mix file is the same up to rounding)
-        n = len(mix)
-        X = dsp.stft(torch.from_numpy(mix), cfg.n_fft, cfg.hop)
-        S = dsp.stft(torch.from_numpy(refs), cfg.n_fft, cfg.hop).abs().numpy()
-        k = refs.shape[0]
+        refs, mix, X, S = load_mixture(split_dir, item, cfg)
+        n, k = len(mix), refs.shape[0]
         row = {"id": item["id"], "category": item.get("category", man.get("category")), "k": k}
         bss = None
         if with_sdr and (model is not None or item["id"] not in oracle):

@@ -21,34 +21,9 @@ from typing import Optional
 import numpy as np
 import torch
 
-from . import dsp
-from .evaluate import apply_masks, kmeans, load_audio, load_model, masks_from_centroids, oracle_masks
+from .evaluate import (apply_masks, fit_centroids, load_mixture, load_model, masks_from_centroids,
+                       oracle_masks)
 from .metrics import score
-
-
-def fit_centroids(V: np.ndarray, mag: np.ndarray, k: int, silence_db: float, weighting: str,
-                  seed: int, max_points: int = 30000) -> Optional[np.ndarray]:
-    """k-means centroids [k, D] of the embeddings V [T, F, D] of the bins within silence_db of the
-    loudest, weighted by 'mag' (magnitude, the engine's), 'none' or 'logmag' (dB above the
-    threshold). None when fewer than k bins are active."""
-    thr = mag.max() * 10 ** (-silence_db / 20)
-    active = mag > thr
-    pts = V[active]
-    if weighting == "mag":
-        w = mag[active]
-    elif weighting == "none":
-        w = np.ones(len(pts))
-    elif weighting == "logmag":
-        w = 20 * np.log10(mag[active] / thr)
-    else:
-        raise ValueError(weighting)
-    rng = np.random.default_rng(seed)
-    if len(pts) > max_points:
-        idx = rng.choice(len(pts), max_points, replace=False)
-        pts, w = pts[idx], w[idx]
-    if len(pts) < k:
-        return None
-    return kmeans(pts.astype(np.float64), k, rng, weights=w.astype(np.float64) + 1e-12)
 
 
 def tune_split(model, split_dir: str, betas: list, thresholds: list, weightings: list,
@@ -60,11 +35,8 @@ def tune_split(model, split_dir: str, betas: list, thresholds: list, weightings:
         man = json.load(f)
     out: dict = {"ibm": []}
     for i, item in enumerate(man["mixtures"][:limit]):
-        refs = np.stack([load_audio(os.path.join(split_dir, s), cfg.sample_rate) for s in item["sources"]])
-        mix = refs.sum(0)
+        refs, mix, X, S = load_mixture(split_dir, item, cfg)
         n, k = len(mix), refs.shape[0]
-        X = dsp.stft(torch.from_numpy(mix), cfg.n_fft, cfg.hop)
-        S = dsp.stft(torch.from_numpy(refs), cfg.n_fft, cfg.hop).abs().numpy()
         out["ibm"].append(score(apply_masks(X, oracle_masks(S, "ibm"), cfg, n), refs, mix, False)["sisdri"])
         mag = X.abs().numpy()
         with torch.no_grad():

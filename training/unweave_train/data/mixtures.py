@@ -66,6 +66,10 @@ def _draw_pool(rng: np.random.Generator, pools: list) -> "StemPool":
     across the banks (a bank with few renders is drawn rarely)."""
     if not pools:
         raise RuntimeError("no rendered pieces of this split in the cache (run unweave_train.data.render)")
+    if len(pools) == 1:
+        # No random draw: the one-bank test splits and validation batches stay those of the
+        # sampler before the weighted draw (0.2.0's card was measured on them).
+        return pools[0]
     sizes = np.array([len(p) for p in pools], dtype=np.float64)
     return pools[int(rng.choice(len(pools), p=sizes / sizes.sum()))]
 

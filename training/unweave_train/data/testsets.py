@@ -10,6 +10,10 @@ engine's `npm run eval`).
 Paths are relative to the split folder. Files are float32 WAV; the sources sum to the mix
 exactly (up to float32 rounding). Synthetic splits are 16 kHz mono; Frets on Fire excerpts keep
 the songs' 44.1 kHz stereo.
+
+The splits are regenerated from their seeds on every machine, so the random draws of
+MixtureSampler are part of their definition: a change to them changes the test splits (see
+test_data.py). `--val` writes the validation splits (VAL_SPLITS) to cache/valsets.
 """
 
 from __future__ import annotations
@@ -130,21 +134,14 @@ def main(argv=None) -> None:
     p.add_argument("--val", action="store_true",
                    help="write the validation splits instead (default --out: cache/valsets)")
     args = p.parse_args(argv)
-    if args.val:
-        out = args.out or os.path.join(corpus.CACHE, "valsets")
-        for spec in VAL_SPLITS:
-            if args.only and spec[0] not in args.only:
-                continue
-            man = synthetic_split(args.cache, out, spec, split="val")
-            print(spec[0], len(man["mixtures"]), flush=True)
-        return
-    out = args.out or os.path.join(corpus.CACHE, "testsets")
-    for spec in SPLITS:
+    specs, split, default_out = (VAL_SPLITS, "val", "valsets") if args.val else (SPLITS, "test", "testsets")
+    out = args.out or os.path.join(corpus.CACHE, default_out)
+    for spec in specs:
         if args.only and spec[0] not in args.only:
             continue
-        man = synthetic_split(args.cache, out, spec)
+        man = synthetic_split(args.cache, out, spec, split=split)
         print(spec[0], len(man["mixtures"]), flush=True)
-    if not args.only or "fof" in args.only:
+    if not args.val and (not args.only or "fof" in args.only):
         man = fof_split(out, os.path.join(args.cache, "pkgs"))
         print("fof", len(man["mixtures"]), flush=True)
 
