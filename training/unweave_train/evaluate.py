@@ -115,9 +115,10 @@ def model_masks(model: DeepClusteringNet, X: torch.Tensor, k: int, seed: int = 0
                 max_points: int = 30000, kinds: tuple = ("hard",)) -> dict:
     """Masks {kind: [k, T, F]} from the model's embeddings of the mixture STFT X [T, F]."""
     cfg = model.cfg
+    mag = X.abs()
     with torch.no_grad():
-        V = model(torch.log(X.abs() + cfg.eps)[None])[0].numpy()  # [T, F, D]
-    m = X.abs().numpy()
+        V = model(torch.log(mag + cfg.eps)[None])[0].numpy()  # [T, F, D]
+    m = mag.numpy()
     c = fit_centroids(V, m, k, cfg.silence_db, "mag", seed, max_points)
     if c is None:
         return {kind: np.full((k,) + m.shape, 1.0 / k, dtype=np.float32) for kind in kinds}
@@ -136,14 +137,20 @@ def apply_masks(X: torch.Tensor, masks: np.ndarray, cfg: ModelConfig, n: int) ->
     return dsp.istft(X[None] * torch.from_numpy(masks), cfg.n_fft, cfg.hop, n).numpy()
 
 
-def load_mixture(split_dir: str, item: dict, cfg: ModelConfig):
-    """One manifest item at the model's rate: sources [k, n], their sum (the mix file is the same
-    up to rounding), the mixture STFT X [T, F] and the sources' STFT magnitudes S [k, T, F]."""
-    refs = np.stack([load_audio(os.path.join(split_dir, s), cfg.sample_rate) for s in item["sources"]])
+def mixture_stfts(refs: np.ndarray, cfg: ModelConfig):
+    """Sources [k, n] -> their sum, the mixture STFT X [T, F] and the sources' STFT magnitudes
+    S [k, T, F]."""
     mix = refs.sum(0)
     X = dsp.stft(torch.from_numpy(mix), cfg.n_fft, cfg.hop)
     S = dsp.stft(torch.from_numpy(refs), cfg.n_fft, cfg.hop).abs().numpy()
-    return refs, mix, X, S
+    return mix, X, S
+
+
+def load_mixture(split_dir: str, item: dict, cfg: ModelConfig):
+    """One manifest item at the model's rate: sources [k, n] and mixture_stfts of them (their sum
+    is the mix file up to rounding)."""
+    refs = np.stack([load_audio(os.path.join(split_dir, s), cfg.sample_rate) for s in item["sources"]])
+    return (refs,) + mixture_stfts(refs, cfg)
 
 
 def evaluate_split(model: Optional[DeepClusteringNet], split_dir: str, cfg: ModelConfig,

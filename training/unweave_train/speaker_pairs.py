@@ -16,9 +16,8 @@ import argparse
 import numpy as np
 import torch
 
-from . import dsp
 from .data.mixtures import MixtureSampler
-from .evaluate import apply_masks, load_model, model_masks, oracle_masks
+from .evaluate import apply_masks, load_model, mixture_stfts, model_masks, oracle_masks
 from .metrics import score
 
 
@@ -42,9 +41,7 @@ def score_pair(model, sampler: MixtureSampler, mixtures: int, seconds: float, se
     res, ibm = [], []
     for i in range(mixtures):
         refs = sampler.sample(rng, "speech", n, k=2)
-        mix = refs.sum(0)
-        X = dsp.stft(torch.from_numpy(mix), cfg.n_fft, cfg.hop)
-        S = dsp.stft(torch.from_numpy(refs), cfg.n_fft, cfg.hop).abs().numpy()
+        mix, X, S = mixture_stfts(refs, cfg)
         masks = model_masks(model, X, 2, seed=i, kinds=("soft",))["soft"]
         res.append(score(apply_masks(X, masks, cfg, n), refs, mix, False)["sisdri"])
         ibm.append(score(apply_masks(X, oracle_masks(S, "ibm"), cfg, n), refs, mix, False)["sisdri"])
