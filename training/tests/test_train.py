@@ -1,6 +1,7 @@
 import copy
 import os
 
+import pytest
 import torch
 
 from conftest import TINY_RECIPE
@@ -92,3 +93,24 @@ def test_equalised_batches_keep_mixture_labels_and_weights_consistent():
     assert torch.allclose(f1.exp(), Xs.sum(1).abs() + cfg.eps, rtol=1e-4, atol=1e-5)
     assert torch.equal(Y1, dominant_source_labels(Xs.abs()))
     assert w1.shape == f1.shape
+
+
+@pytest.mark.parametrize("centroids", ["oracle", "kmeans"])
+def test_training_with_a_mask_loss_logs_both_parts_and_learns(synthetic_cache, tmp_path, centroids):
+    import json
+
+    recipe = copy.deepcopy(TINY_RECIPE)
+    recipe["train"].update({"mask_loss_weight": 0.5, "val_every": 20, "lr": 0.01,
+                            "mask_centroids": centroids})
+    run = str(tmp_path / "m")
+    train(recipe, run, synthetic_cache, max_steps=40, log=_quiet)
+    with open(os.path.join(run, "log.jsonl")) as f:
+        recs = [json.loads(line) for line in f]
+    steps = [r for r in recs if "loss" in r]
+    vals = [r for r in recs if "val_loss" in r]
+    assert len(steps) == 2 and len(vals) == 2
+    for r in steps:
+        assert abs(r["loss"] - (r["dc"] + 0.5 * r["mask"])) < 1e-3, r
+    for r in vals:
+        assert abs(r["val_loss"] - (r["val_dc"] + 0.5 * r["val_mask"])) < 1e-4, r
+    assert steps[1]["mask"] < steps[0]["mask"], steps

@@ -17,7 +17,7 @@ from unweave_train.evaluate import apply_masks, model_masks
 from unweave_train.metrics import score
 from unweave_train.models import DeepClusteringNet
 from unweave_train.evaluate import fit_centroids
-from unweave_train.tune import main as tune_main, tune_split
+from unweave_train.tune import main as tune_main, true_partition_centroids, tune_split
 
 SMALL = [("val_music3", "other", "music", "fluidr3", 3, 3, 1.0, "3 instruments"),
          ("val_speech2", "speech", "speech", None, 2, 3, 1.0, "two talkers")]
@@ -84,6 +84,20 @@ def test_tune_reproduces_the_evaluation_setting_and_scores_every_setting(synthet
     assert set(t["splits"]) == {"val_music3", "val_speech2"}
     assert t["best"] in t["mean_fraction"]
     assert t["mean_fraction"][t["best"]] == max(t["mean_fraction"].values())
+    # The true-partition diagnostic is scored beside the settings but never chosen as one.
+    tune_main(["--checkpoint", _save(model, tmp_path), "--valsets", str(out), "--betas", "5",
+               "--out", str(tmp_path / "tune2"), "--threads", "1", "--true-partition"])
+    t2 = json.load(open(tmp_path / "tune2" / "tune.json"))
+    assert set(t2["mean_fraction"]) == {"40/mag/5", "true/5"} and t2["best"] == "40/mag/5"
+
+
+def test_true_partition_centroids_are_the_weighted_means_of_the_dominated_active_bins():
+    S = np.array([[[3.0, 0.0, 1.0, 0.001]], [[1.0, 2.0, 0.0, 0.0]]])  # [k=2, T=1, F=4]
+    mag = S.sum(0)  # bin 3 is 66 dB below the loudest: inactive at 40 dB
+    V = np.array([[[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [-1.0, 0.0]]])  # [T, F, D]
+    c = true_partition_centroids(V, mag, S, 40.0)
+    want0 = (4.0 * np.array([1.0, 0.0]) + 1.0 * np.array([0.6, 0.8])) / 5.0
+    assert np.allclose(c[0], want0) and np.allclose(c[1], [0.0, 1.0])
 
 
 def test_fit_centroids_weightings_and_threshold():

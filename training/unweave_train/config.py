@@ -73,6 +73,13 @@ class TrainConfig:
     # curve (see train.random_eq); 0 = off. Validation batches are never equalised.
     eq_prob: float = 0.0
     eq_db: float = 6.0
+    # Weight of losses.cluster_mask_loss (the app's soft masks through the clustering, scored
+    # against the truncated phase-sensitive target) added to the deep-clustering loss; 0 = off.
+    mask_loss_weight: float = 0.0
+    mask_beta: float = 5.0  # the engine's DEFAULT_BETA
+    # Centroids of that loss: 'oracle' (losses.cluster_mask_loss: the true partition) or 'kmeans'
+    # (losses.kmeans_mask_loss: the partition k-means finds, sources matched by permutation).
+    mask_centroids: str = "oracle"
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

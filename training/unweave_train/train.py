@@ -31,7 +31,8 @@ from .data import corpus
 from .data import render as render_mod
 from .data.mixtures import MixtureSampler, batch_sources
 from .data.speech import stream_metadata
-from .losses import dominant_source_labels, dpcl_loss, magnitude_weights, silence_weights
+from .losses import (cluster_mask_loss, dominant_source_labels, dpcl_loss, kmeans_mask_loss,
+                     magnitude_weights, silence_weights)
 from .models import DeepClusteringNet, count_parameters
 
 
@@ -77,8 +78,9 @@ def random_eq(rng: np.random.Generator, bins: int, sr: int, max_db: float) -> np
 
 def batch_tensors(sources: np.ndarray, mcfg: ModelConfig, weighting: str,
                   eq_rng: np.random.Generator | None = None, eq_prob: float = 0.0,
-                  eq_db: float = 6.0):
-    """features [B,T,F], labels Y [B,T,F,C], weights w [B,T,F] from sources [B,C,n].
+                  eq_db: float = 6.0, with_stfts: bool = False):
+    """features [B,T,F], labels Y [B,T,F,C], weights w [B,T,F] from sources [B,C,n]; with_stfts
+    adds the (equalised) source STFTs [B,C,T,F] and the activity mask [B,T,F] (cluster_mask_loss).
 
     With eq_rng, each source is equalised with probability eq_prob by a random_eq curve applied
     to its STFT; the mixture is the sum of the (equalised) source STFTs, so labels, weights and
@@ -102,7 +104,26 @@ def batch_tensors(sources: np.ndarray, mcfg: ModelConfig, weighting: str,
         w = magnitude_weights(mag, mcfg.silence_db)
     else:
         w = silence_weights(mag, mcfg.silence_db)
+    if with_stfts:
+        return feats, Y, w, Xs, silence_weights(mag, mcfg.silence_db)
     return feats, Y, w
+
+
+def objective(model, batch, tcfg: TrainConfig, seed: int = 0) -> tuple[torch.Tensor, dict]:
+    """The training loss of one batch (from batch_tensors) and its parts; `seed` seeds the
+    k-means of the 'kmeans' mask loss."""
+    V = model(batch[0])
+    dc = dpcl_loss(V, batch[1], batch[2])
+    if tcfg.mask_loss_weight <= 0:
+        return dc, {"dc": float(dc)}
+    if tcfg.mask_centroids == "kmeans":
+        ml = kmeans_mask_loss(V, batch[3], batch[4], tcfg.mask_beta,
+                              torch.Generator().manual_seed(seed))
+    elif tcfg.mask_centroids == "oracle":
+        ml = cluster_mask_loss(V, batch[3], batch[4], tcfg.mask_beta)
+    else:
+        raise ValueError(f"mask_centroids must be 'oracle' or 'kmeans', got {tcfg.mask_centroids!r}")
+    return dc + tcfg.mask_loss_weight * ml, {"dc": float(dc), "mask": float(ml)}
 
 
 def samples_for_frames(frames: int, hop: int) -> int:
@@ -156,18 +177,23 @@ def validation_set(sampler, tcfg: TrainConfig, mcfg: ModelConfig, frames: int = 
     out = []
     for _ in range(tcfg.val_batches):
         src, _ = batch_sources(sampler, rng, 4, n, tcfg.val_mix_probs or tcfg.mix_probs)
-        out.append(batch_tensors(src, mcfg, tcfg.weighting))
+        out.append(batch_tensors(src, mcfg, tcfg.weighting, with_stfts=tcfg.mask_loss_weight > 0))
     return out
 
 
-def evaluate_loss(model, batches) -> float:
+def evaluate_parts(model, batches, tcfg: TrainConfig | None = None) -> dict:
+    """Mean training objective over the validation batches and its parts: {'loss', 'dc'[, 'mask']}
+    (the deep-clustering loss alone unless tcfg turns the mask loss on)."""
+    tcfg = tcfg or TrainConfig()
     model.eval()
-    tot = 0.0
+    acc: dict = {}
     with torch.no_grad():
-        for feats, Y, w in batches:
-            tot += float(dpcl_loss(model(feats), Y, w))
+        for batch in batches:
+            loss, parts = objective(model, batch, tcfg)
+            for key, v in {"loss": float(loss), **parts}.items():
+                acc[key] = acc.get(key, 0.0) + v
     model.train()
-    return tot / max(1, len(batches))
+    return {key: v / max(1, len(batches)) for key, v in acc.items()}
 
 
 def training_sources(cache: str, mix_probs: dict) -> list[str]:
@@ -262,7 +288,7 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
     val = validation_set(val_sampler, tcfg, mcfg)
     info = {"sources": training_sources(cache, tcfg.mix_probs), "recipe": recipe.get("name", "")}
     if init_from and not os.path.exists(last):
-        log(json.dumps({"step": state["step"], "val_loss_of_init": evaluate_loss(model, val),
+        log(json.dumps({"step": state["step"], "val_of_init": evaluate_parts(model, val, tcfg),
                         "time": time.strftime("%H:%M:%S")}))
 
     def checkpoint(tag: str = "last") -> None:
@@ -277,6 +303,7 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
     t_last_ck = time.time()
     t_prev = time.time()
     losses = []
+    part_sums: dict = {}
     logf = open(os.path.join(run_dir, "log.jsonl"), "a")
     while state["step"] < tcfg.max_steps and not stopper.stop:
         if state["train_seconds"] > tcfg.max_hours * 3600:
@@ -285,8 +312,9 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         frames, bsz = chunk_for_step(tcfg, step)
         rng = np.random.default_rng([tcfg.seed, step])
         src, _ = batch_sources(sampler, rng, bsz, samples_for_frames(frames, mcfg.hop), tcfg.mix_probs)
-        feats, Y, w = batch_tensors(src, mcfg, tcfg.weighting, rng, tcfg.eq_prob, tcfg.eq_db)
-        loss = dpcl_loss(model(feats), Y, w)
+        batch = batch_tensors(src, mcfg, tcfg.weighting, rng, tcfg.eq_prob, tcfg.eq_db,
+                              with_stfts=tcfg.mask_loss_weight > 0)
+        loss, parts = objective(model, batch, tcfg, seed=int(rng.integers(2**31)))
         lr_now = state["lr"] * lr_factor(tcfg, state, step)
         for g in opt.param_groups:
             g["lr"] = lr_now
@@ -300,17 +328,25 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         t_prev = now
         state["step"] = step + 1
         losses.append(float(loss))
+        for key, v in parts.items():
+            part_sums[key] = part_sums.get(key, 0.0) + v
         if state["step"] % 20 == 0:
             rec = {"step": state["step"], "loss": float(np.mean(losses)), "frames": frames,
                    "lr": round(lr_now, 8), "hours": round(state["train_seconds"] / 3600, 4),
                    "time": time.strftime("%H:%M:%S")}
+            if len(part_sums) > 1:
+                rec.update({key: round(v / len(losses), 5) for key, v in part_sums.items()})
             logf.write(json.dumps(rec) + "\n")
             logf.flush()
             log(json.dumps(rec))
             losses = []
+            part_sums = {}
         if state["step"] % tcfg.val_every == 0:
-            v = evaluate_loss(model, val)
+            vp = evaluate_parts(model, val, tcfg)
+            v = vp["loss"]
             rec = {"step": state["step"], "val_loss": v, "time": time.strftime("%H:%M:%S")}
+            if len(vp) > 2:
+                rec.update({f"val_{key}": vv for key, vv in vp.items() if key != "loss"})
             state["history"].append(rec)
             logf.write(json.dumps(rec) + "\n")
             logf.flush()

@@ -26,10 +26,25 @@ from .evaluate import (apply_masks, fit_centroids, load_mixture, load_model, mas
 from .metrics import score
 
 
+def true_partition_centroids(V: np.ndarray, mag: np.ndarray, S: np.ndarray, silence_db: float) -> np.ndarray:
+    """Centroids [k, D] that k-means would reach on the true partition: per source, the
+    magnitude-weighted mean embedding of the active bins it dominates (a diagnostic upper bound
+    of the clustering step; losses.cluster_mask_loss trains with them)."""
+    active = mag > mag.max() * 10 ** (-silence_db / 20)
+    lab = S.argmax(0)
+    out = []
+    for j in range(S.shape[0]):
+        sel = active & (lab == j)
+        w = mag[sel]
+        out.append((V[sel] * w[:, None]).sum(0) / max(float(w.sum()), 1e-12))
+    return np.stack(out)
+
+
 def tune_split(model, split_dir: str, betas: list, thresholds: list, weightings: list,
-               limit: Optional[int] = None) -> dict:
+               limit: Optional[int] = None, true_partition: bool = False) -> dict:
     """{setting: [SI-SDRi per mixture]} plus 'ibm'; a setting is 'thr/weighting/beta' (beta
-    'hard' for hard masks)."""
+    'hard' for hard masks); with true_partition also 'true/beta' (true_partition_centroids at
+    the first threshold)."""
     cfg = model.cfg
     with open(os.path.join(split_dir, "manifest.json")) as f:
         man = json.load(f)
@@ -54,6 +69,13 @@ def tune_split(model, split_dir: str, betas: list, thresholds: list, weightings:
                         masks = masks_from_centroids(V, c, "soft", beta=float(b))
                     out.setdefault(key, []).append(
                         score(apply_masks(X, masks, cfg, n), refs, mix, False)["sisdri"])
+        if true_partition:
+            c = true_partition_centroids(V, mag, S, thresholds[0])
+            for b in betas:
+                masks = masks_from_centroids(V, c, "hard" if b == "hard" else "soft",
+                                             beta=5.0 if b == "hard" else float(b))
+                out.setdefault(f"true/{b}", []).append(
+                    score(apply_masks(X, masks, cfg, n), refs, mix, False)["sisdri"])
     return out
 
 
@@ -66,6 +88,8 @@ def main(argv=None) -> None:
     p.add_argument("--thresholds", nargs="*", type=float, default=[40.0])
     p.add_argument("--weightings", nargs="*", default=["mag"])
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--true-partition", action="store_true",
+                   help="also score the centroids of the true partition (diagnostic, not a setting)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
@@ -76,7 +100,7 @@ def main(argv=None) -> None:
     res, frac = {}, {}
     for sp in splits:
         r = tune_split(model, os.path.join(args.valsets, sp), args.betas, args.thresholds,
-                       args.weightings, args.limit)
+                       args.weightings, args.limit, args.true_partition)
         ibm = float(np.mean(r["ibm"]))
         res[sp] = {key: float(np.mean(v)) for key, v in r.items()}
         print(f"## {sp} (IBM {ibm:.2f} dB)")
@@ -85,7 +109,7 @@ def main(argv=None) -> None:
                 frac.setdefault(key, []).append(v / ibm)
                 print(f"  {key:>22}  {v:6.2f} dB  {v / ibm:5.2f} x IBM", flush=True)
     print("## mean fraction of the IBM over splits")
-    best = max(frac, key=lambda key: np.mean(frac[key]))
+    best = max((key for key in frac if not key.startswith("true/")), key=lambda key: np.mean(frac[key]))
     for key, v in frac.items():
         print(f"  {key:>22}  {np.mean(v):5.3f}{'  <- best' if key == best else ''}")
     if args.out:
