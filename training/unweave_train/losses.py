@@ -68,6 +68,15 @@ def dpcl_loss_naive(V: torch.Tensor, Y: torch.Tensor, w: torch.Tensor) -> torch.
     return torch.stack(out).mean()
 
 
+def psa_target(Xs: torch.Tensor) -> torch.Tensor:
+    """Truncated phase-sensitive targets [B, C, T, F] of the source STFTs Xs [B, C, T, F]:
+    clamp(|S| cos(angle S - angle X), 0, |X|) with X their sum; |S| cos(..) = Re(S conj X) / |X|."""
+    X = Xs.sum(dim=1, keepdim=True)
+    mag = X.abs()
+    psa = (Xs * X.conj()).real / mag.clamp_min(1e-8)
+    return torch.minimum(psa.clamp_min(0.0), mag)
+
+
 def cluster_mask_loss(V: torch.Tensor, Xs: torch.Tensor, active: torch.Tensor,
                       beta: float = 5.0) -> torch.Tensor:
     """Mean over the batch of the soft masks' phase-sensitive L1 error, through the clustering.
@@ -93,9 +102,7 @@ def cluster_mask_loss(V: torch.Tensor, Xs: torch.Tensor, active: torch.Tensor,
     logits = beta * torch.einsum("btfd,bcd->btfc", V, cu)
     logits = logits.masked_fill(~present[:, None, None, :], float("-inf"))
     M = torch.softmax(logits, dim=-1)  # [B, T, F, C]
-    # |S| cos(angle S - angle X) = Re(S conj(X)) / |X|
-    psa = (Xs * X.conj().unsqueeze(1)).real / mag.clamp_min(1e-8).unsqueeze(1)
-    target = torch.minimum(psa.clamp_min(0.0), mag.unsqueeze(1)).permute(0, 2, 3, 1)
+    target = psa_target(Xs).permute(0, 2, 3, 1)
     err = (M * mag.unsqueeze(-1) - target).abs() * present[:, None, None, :]
     B = V.shape[0]
     return (err.reshape(B, -1).sum(1) / mag.reshape(B, -1).sum(1).clamp_min(1e-8)).mean()
@@ -139,10 +146,8 @@ def kmeans_mask_loss(V: torch.Tensor, Xs: torch.Tensor, active: torch.Tensor, be
     import itertools
 
     gen = gen if gen is not None else torch.Generator().manual_seed(0)
-    X = Xs.sum(dim=1)
-    mag = X.abs()
-    psa = (Xs * X.conj().unsqueeze(1)).real / mag.clamp_min(1e-8).unsqueeze(1)
-    target = torch.minimum(psa.clamp_min(0.0), mag.unsqueeze(1))  # [B, C, T, F]
+    mag = Xs.sum(dim=1).abs()
+    target = psa_target(Xs)  # [B, C, T, F]
     out = []
     for b in range(V.shape[0]):
         present = [c for c in range(Xs.shape[1]) if float(Xs[b, c].abs().max()) > 0]
