@@ -7,6 +7,8 @@ dominant-source labels, w [B, N] bin weights (N = T*F).
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 
 
@@ -143,8 +145,6 @@ def kmeans_mask_loss(V: torch.Tensor, Xs: torch.Tensor, active: torch.Tensor, be
     of the sources (utterance-level PIT). So the network learns embeddings for which k-means finds
     the sources, the step the deep-clustering loss leaves to chance.
     """
-    import itertools
-
     gen = gen if gen is not None else torch.Generator().manual_seed(0)
     mag = Xs.sum(dim=1).abs()
     target = psa_target(Xs)  # [B, C, T, F]

@@ -105,7 +105,8 @@ def batch_tensors(sources: np.ndarray, mcfg: ModelConfig, weighting: str,
     else:
         w = silence_weights(mag, mcfg.silence_db)
     if with_stfts:
-        return feats, Y, w, Xs, silence_weights(mag, mcfg.silence_db)
+        active = w if weighting != "magnitude" else silence_weights(mag, mcfg.silence_db)
+        return feats, Y, w, Xs, active
     return feats, Y, w
 
 
@@ -181,10 +182,9 @@ def validation_set(sampler, tcfg: TrainConfig, mcfg: ModelConfig, frames: int = 
     return out
 
 
-def evaluate_parts(model, batches, tcfg: TrainConfig | None = None) -> dict:
+def evaluate_parts(model, batches, tcfg: TrainConfig) -> dict:
     """Mean training objective over the validation batches and its parts: {'loss', 'dc'[, 'mask']}
     (the deep-clustering loss alone unless tcfg turns the mask loss on)."""
-    tcfg = tcfg or TrainConfig()
     model.eval()
     acc: dict = {}
     with torch.no_grad():

@@ -72,8 +72,8 @@ def tune_split(model, split_dir: str, betas: list, thresholds: list, weightings:
         if true_partition:
             c = true_partition_centroids(V, mag, S, thresholds[0])
             for b in betas:
-                masks = masks_from_centroids(V, c, "hard" if b == "hard" else "soft",
-                                             beta=5.0 if b == "hard" else float(b))
+                masks = (masks_from_centroids(V, c, "hard") if b == "hard"
+                         else masks_from_centroids(V, c, "soft", beta=float(b)))
                 out.setdefault(f"true/{b}", []).append(
                     score(apply_masks(X, masks, cfg, n), refs, mix, False)["sisdri"])
     return out
