@@ -2,6 +2,7 @@ import os
 
 import mido
 import numpy as np
+import pytest
 
 from unweave_train.data import corpus
 from unweave_train.data.midi import channel_stats, extract_channel, trio_voices
@@ -175,3 +176,34 @@ def test_one_bank_draws_no_random_number_so_the_test_splits_stay_the_same():
     picks = [_draw_pool(rng, [a, b]) for _ in range(400)]
     assert rng.bit_generator.state != before
     assert 0.65 < sum(p is a for p in picks) / 400 < 0.85  # in proportion to the pools' sizes
+
+
+def _have_synths():
+    import shutil
+
+    return (shutil.which("timidity") and shutil.which("fluidsynth")
+            and os.path.exists(corpus.BANKS["freepats"]) and os.path.exists(corpus.BANKS["fluidr3"]))
+
+
+@pytest.mark.skipif(not _have_synths(), reason="needs timidity + freepats and fluidsynth + FluidR3_GM")
+def test_freepats_bank_renders_a_trio_with_timidity_not_fluidsynth(tmp_path):
+    import json
+
+    from unweave_train.data.render import render_piece
+
+    _midi(str(tmp_path / "c.mid"))
+    piece = {"id": "test:c", "path": str(tmp_path / "c.mid"), "split": "train"}
+    stems = {}
+    for bank in ("freepats", "fluidr3"):
+        out = render_piece(piece, bank, "trio", str(tmp_path / bank), sr=16000, max_seconds=5.0)
+        with open(out[:-4] + ".json") as f:
+            meta = json.load(f)
+        assert meta["bank"] == bank and [v["program"] for v in meta["voices"]] == [40, 0, 42]
+        stems[bank] = np.load(out).astype(np.float32)
+        assert stems[bank].shape[0] == 3
+        assert 4.5 * 16000 < stems[bank].shape[1] < 12 * 16000
+        assert np.all(np.sqrt(np.mean(stems[bank] ** 2, axis=1)) > 1e-3)  # every voice sounds
+    # the same notes through another synthesiser and sample set: the waveforms differ
+    n = min(stems["freepats"].shape[1], stems["fluidr3"].shape[1])
+    for a, b in zip(stems["freepats"][:, :n], stems["fluidr3"][:, :n]):
+        assert abs(float(np.dot(a, b))) / (np.linalg.norm(a) * np.linalg.norm(b)) < 0.9

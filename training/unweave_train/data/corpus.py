@@ -20,6 +20,10 @@ BANKS = {
     "fluidr3": "/usr/share/sounds/sf2/FluidR3_GM.sf2",
     "musescore": "/usr/share/sounds/sf3/MuseScore_General.sf3",
     "timgm6mb": "/usr/share/sounds/sf2/TimGM6mb.sf2",
+    # GUS patches (package freepats), rendered by TiMidity++ (package timidity) from this config.
+    # Its piano, violin and cello share no sample with TimGM6mb; A320U.sf2 (denemo-data) is not
+    # usable for training: its violin and cello samples are TimGM6mb's, bit for bit.
+    "freepats": "/etc/timidity/freepats.cfg",
 }
 TRAIN_BANKS = ["fluidr3", "musescore"]
 TEST_BANK = "timgm6mb"

@@ -1,4 +1,5 @@
-"""Render MIDI pieces one channel at a time with FluidSynth into cached stems.
+"""Render MIDI pieces one channel at a time with FluidSynth (SoundFonts) or TiMidity++ (the
+freepats GUS patches) into cached stems.
 
 Cache: <cache>/render/<bank>-<mode>/<key>.npy, float16 [channels, samples] at the model rate,
 and <key>.json ({id, channels: [{channel, program, transpose}], sr}). The stems of a piece sum
@@ -38,6 +39,26 @@ def fluidsynth_render(midi_path: str, bank_path: str, wav_path: str, sr: int) ->
          "-r", str(sr), "-O", "s16", "-T", "wav", "-F", wav_path, bank_path, midi_path],
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+
+
+def timidity_render(midi_path: str, config_path: str, wav_path: str, sr: int) -> None:
+    """Render one MIDI file with TiMidity++ from `config_path` only (its -c replaces the default
+    configuration), mono, reverb and chorus off, to a 16-bit WAV."""
+    subprocess.run(
+        ["timidity", "-c", config_path, "-Ow", "-OwM", "-s", str(sr), "-EFreverb=d", "-EFchorus=d",
+         "-o", wav_path, midi_path],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def synth_render(midi_path: str, bank: str, wav_path: str, sr: int) -> None:
+    """Render with the synthesiser of `bank` (a key of corpus.BANKS): a TiMidity++ config
+    (.cfg) or a SoundFont for FluidSynth."""
+    path = corpus.BANKS[bank]
+    if path.endswith(".cfg"):
+        timidity_render(midi_path, path, wav_path, sr)
+    else:
+        fluidsynth_render(midi_path, path, wav_path, sr)
 
 
 # "lead" mode: one melodic channel played by a guitar (mostly overdriven or distorted), first in
@@ -102,7 +123,7 @@ def render_piece(piece: dict, bank: str, mode: str, out_dir: str, sr: int = 1600
             mp = os.path.join(tmp, f"c{i}.mid")
             wp = os.path.join(tmp, f"c{i}.wav")
             m.save(mp)
-            fluidsynth_render(mp, corpus.BANKS[bank], wp, sr)
+            synth_render(mp, bank, wp, sr)
             x, _ = sf.read(wp, dtype="float32", always_2d=True)
             x = x.mean(axis=1)
             if np.abs(x).max() < 1e-4:
@@ -183,7 +204,7 @@ def render_piece_sequential(piece: dict, bank: str, mode: str, out_dir: str, sr:
     with tempfile.TemporaryDirectory() as tmp:
         mp, wp = os.path.join(tmp, "seq.mid"), os.path.join(tmp, "seq.wav")
         seq.save(mp)
-        fluidsynth_render(mp, corpus.BANKS[bank], wp, sr)
+        synth_render(mp, bank, wp, sr)
         x, _ = sf.read(wp, dtype="float32", always_2d=True)
     x = x.mean(axis=1)
     L = int(section * sr)
@@ -262,6 +283,9 @@ def main(argv=None) -> None:
     p.add_argument("--with-musescore", action="store_true",
                    help="also render the training trio with MuseScore_General (slow to load)")
     p.add_argument("--only-musescore", action="store_true")
+    p.add_argument("--only-freepats", action="store_true",
+                   help="only the training trio from the freepats patches (TiMidity++; packages "
+                        "timidity, freepats); not part of the default renders")
     p.add_argument("--only-lead", action="store_true",
                    help="only the lead-guitar-vs-band renders (mode 'lead'; with --with-musescore "
                         "also MuseScore's); not part of the default renders")
@@ -277,6 +301,8 @@ def main(argv=None) -> None:
                  ("musescore", "lead", ["train"])]
     if args.only_musescore:
         jobs = [j for j in jobs if j[0] == "musescore"]
+    if args.only_freepats:
+        jobs = [("freepats", "trio", ["train"])]
     if args.only_lead:
         jobs = [("fluidr3", "lead", ["train", "val"])] + [j for j in jobs if j[1] == "lead"]
     build(args.cache, jobs, args.workers, max_seconds=args.max_seconds)
