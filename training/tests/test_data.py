@@ -207,3 +207,24 @@ def test_freepats_bank_renders_a_trio_with_timidity_not_fluidsynth(tmp_path):
     n = min(stems["freepats"].shape[1], stems["fluidr3"].shape[1])
     for a, b in zip(stems["freepats"][:, :n], stems["fluidr3"][:, :n]):
         assert abs(float(np.dot(a, b))) / (np.linalg.norm(a) * np.linalg.norm(b)) < 0.9
+
+
+def test_times_extends_the_validation_splits_without_changing_their_first_mixtures(synthetic_cache, tmp_path):
+    import soundfile as sf
+
+    from unweave_train.data.testsets import main as write_splits
+
+    for times in (1, 3):
+        write_splits(["--val", "--only", "val_music2", "val_speech2", "--cache", synthetic_cache,
+                      "--times", str(times), "--out", str(tmp_path / f"x{times}")])
+    for split, count in (("val_music2", 20), ("val_speech2", 30)):
+        one = sorted(f for f in os.listdir(tmp_path / "x1" / split) if f.endswith("_mix.wav"))
+        three = sorted(f for f in os.listdir(tmp_path / "x3" / split) if f.endswith("_mix.wav"))
+        assert len(one) == count and len(three) == 3 * count
+        for f in one:
+            a, _ = sf.read(str(tmp_path / "x1" / split / f))
+            b, _ = sf.read(str(tmp_path / "x3" / split / f))
+            assert np.array_equal(a, b)
+        # the added mixtures are new ones, not copies
+        a, _ = sf.read(str(tmp_path / "x3" / split / three[count]))
+        assert not any(np.array_equal(a, sf.read(str(tmp_path / "x1" / split / f))[0]) for f in one)

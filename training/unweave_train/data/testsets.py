@@ -133,12 +133,17 @@ def main(argv=None) -> None:
     p.add_argument("--only", nargs="*", default=None)
     p.add_argument("--val", action="store_true",
                    help="write the validation splits instead (default --out: cache/valsets)")
+    p.add_argument("--times", type=int, default=1,
+                   help="N times the mixtures of each synthetic split (the first ones are the "
+                        "same as with 1: the draws are sequential); use another --out")
     args = p.parse_args(argv)
     specs, split, default_out = (VAL_SPLITS, "val", "valsets") if args.val else (SPLITS, "test", "testsets")
     out = args.out or os.path.join(corpus.CACHE, default_out)
     for spec in specs:
         if args.only and spec[0] not in args.only:
             continue
+        if args.times != 1:
+            spec = spec[:5] + (spec[5] * args.times,) + spec[6:]
         man = synthetic_split(args.cache, out, spec, split=split)
         print(spec[0], len(man["mixtures"]), flush=True)
     if not args.val and (not args.only or "fof" in args.only):
