@@ -30,13 +30,14 @@ from .metrics import BssEval, score
 from .models import DeepClusteringNet
 
 
-def load_audio(path: str, sr: int) -> np.ndarray:
-    """Mono float32 at sr."""
+def load_audio(path: str, sr: int, mono: bool = True) -> np.ndarray:
+    """float32 at sr: mono [n], or with mono=False every channel [n, channels]."""
     x, fs = sf.read(path, dtype="float32", always_2d=True)
-    x = x.mean(axis=1)
+    if mono:
+        x = x.mean(axis=1)
     if fs != sr:
         g = gcd(int(fs), int(sr))
-        x = resample_poly(x, sr // g, int(fs) // g).astype(np.float32)
+        x = resample_poly(x, sr // g, int(fs) // g, axis=0).astype(np.float32)
     return x
 
 

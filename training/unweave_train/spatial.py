@@ -18,16 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from math import gcd
 from typing import Optional
 
 import numpy as np
-import soundfile as sf
 import torch
-from scipy.signal import resample_poly
 
 from . import dsp
-from .evaluate import fit_centroids, load_model, masks_from_centroids
+from .evaluate import fit_centroids, load_audio, load_model, masks_from_centroids
 from .metrics import score
 
 
@@ -50,15 +47,6 @@ def augmented_masks(V: np.ndarray, feat: np.ndarray, mag: np.ndarray, k: int, la
     return masks_from_centroids(An.astype(np.float32), c, "soft")
 
 
-def _read(path: str, sr: int) -> np.ndarray:
-    """[n, channels] float32 at sr."""
-    x, fs = sf.read(path, dtype="float32", always_2d=True)
-    if fs != sr:
-        g = gcd(int(fs), int(sr))
-        x = resample_poly(x, sr // g, int(fs) // g, axis=0).astype(np.float32)
-    return x
-
-
 def main(argv: Optional[list] = None) -> None:
     p = argparse.ArgumentParser(description="Stereo-cue diagnostic on the Frets on Fire songs")
     p.add_argument("--checkpoint", required=True)
@@ -74,7 +62,8 @@ def main(argv: Optional[list] = None) -> None:
         man = json.load(f)
     scores = {lam: [] for lam in args.lambdas}
     for i, item in enumerate(man["mixtures"]):
-        refs = np.stack([_read(os.path.join(args.split, s), cfg.sample_rate) for s in item["sources"]])
+        refs = np.stack([load_audio(os.path.join(args.split, s), cfg.sample_rate, mono=False)
+                         for s in item["sources"]])
         if refs.shape[2] != 2:
             raise SystemExit(f"{item['id']}: not stereo")
         mono = refs.mean(axis=2)
