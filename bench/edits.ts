@@ -103,6 +103,7 @@ function syntheticAnalysis(sec: number, k: number, seed = 1): Analysis {
     frames,
     bins,
     dim,
+    stereoCue: 0,
     durationSec: sec,
     inputSampleRate: 44100,
     inputLength: Math.round(sec * 44100),

@@ -10,6 +10,8 @@
  * Reads <testsets>/<split>/manifest.json ({ mixtures: [{ id, mix, sources: [...] }] }, paths relative).
  * Options: --testsets DIR (default training/cache/testsets) --model PATH --splits a,b --max N
  *          --mask hard|soft (default soft, as the CLI) --max-k 6 --weighting magnitude|sqrt|db|uniform --beta 5 --json OUT
+ *          --stereo-cue on|off|W (default off, as the CLI; applies to stereo mixtures only)
+ * The stereo validation splits: --testsets training/cache/valsets-stereo (data.testsets --stereo-val).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -160,9 +162,13 @@ async function main(): Promise<void> {
   const beta = Number(opt('beta') ?? 5)
   const weighting = (opt('weighting') ?? 'magnitude') as 'magnitude' | 'sqrt' | 'db' | 'uniform'
   const limit = Number(opt('max') ?? Infinity)
+  const cueText = opt('stereo-cue') ?? 'off'
+  const stereoCue = cueText === 'on' ? true : cueText === 'off' ? false : Number(cueText)
+  if (typeof stereoCue === 'number' && !(stereoCue >= 0 && stereoCue <= 100))
+    throw new Error(`--stereo-cue must be on, off or a weight from 0 to 100, not '${cueText}'`)
   console.log(`# Unweave eval — ${new Date().toISOString()}`)
   console.log(
-    `model: ${metadata.name} ${metadata.version} (${onnxPath}), provider ${provider}, masks ${mode}; k = the split's true source count`,
+    `model: ${metadata.name} ${metadata.version} (${onnxPath}), provider ${provider}, masks ${mode}, stereo cue ${cueText}; k = the split's true source count`,
   )
   console.log('\nSI-SDR improvement, dB (mean over mixtures; median in brackets)\n')
   console.log(
@@ -189,7 +195,7 @@ async function main(): Promise<void> {
       rows.ks.add(k)
       const n = mix.channels[0].length
       const t0 = performance.now()
-      const analysis = await analyse(mix, metadata, embedder)
+      const analysis = await analyse(mix, metadata, embedder, { stereoCue })
       const clustering = clusterSources(analysis, k, { assign: mode === 'hard', weighting })
       const sink = memorySink(k, mix.channels.length, n)
       await synthesizeStems(mix, sourceMasks(analysis, clustering, mode, { beta }), sink)

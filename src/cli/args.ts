@@ -18,6 +18,8 @@ export interface SeparateCommand {
   format: StemFormat
   bits: StemBits
   mask: MaskMode
+  /** The stereo cue for a two-channel input: false (off), true (the model's weight) or a weight. */
+  stereoCue: boolean | number
   model?: string
   device: DeviceChoice
   force: boolean
@@ -62,6 +64,9 @@ Options of separate:
   --format wav|flac    container of the stems (default wav)
   --bits 16|24|32f     sample format (default 24; 32f is WAV only and keeps the stems summing to the input)
   --mask hard|soft     binary or soft masks (default soft)
+  --stereo-cue on|off|W  for a stereo input, let where a sound sits between the speakers (the
+                       left/right level difference) count beside the model's embeddings: on uses
+                       the model's weight, W (0-100) sets it (default off; see models/<name>.md)
   --model PATH         model .json (its .onnx beside it); default models/unweave-dc.json
   --device D           auto|cpu|cuda|directml|coreml (default auto: accelerator if it loads, else CPU)
   --force              overwrite existing stems
@@ -87,6 +92,16 @@ function choice<T extends string>(
   throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, not '${value}'`)
 }
 
+/** --stereo-cue on|off|W -> true | false | W (a weight in 0..100; 0 is off). */
+function parseStereoCue(value: string | undefined): boolean | number {
+  if (value === undefined || value === 'off') return false
+  if (value === 'on') return true
+  const w = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN
+  if (!(w >= 0 && w <= 100))
+    throw new UsageError(`--stereo-cue must be on, off or a weight from 0 to 100, not '${value}'`)
+  return w === 0 ? false : w
+}
+
 /** Parses argv (without node and script). Throws UsageError with a message that says what to fix. */
 export function parseCommandLine(argv: string[]): Command {
   let parsed
@@ -101,6 +116,7 @@ export function parseCommandLine(argv: string[]): Command {
         format: { type: 'string' },
         bits: { type: 'string' },
         mask: { type: 'string' },
+        'stereo-cue': { type: 'string' },
         model: { type: 'string' },
         device: { type: 'string' },
         force: { type: 'boolean', short: 'f' },
@@ -137,6 +153,7 @@ export function parseCommandLine(argv: string[]): Command {
       'format',
       'bits',
       'mask',
+      'stereo-cue',
       'model',
       'device',
       'force',
@@ -157,7 +174,7 @@ export function parseCommandLine(argv: string[]): Command {
       throw new UsageError(
         `give either an input file or --project, not both: --project exports the project's own recording`,
       )
-    for (const k of ['sources', 'mask', 'model', 'device'] as const)
+    for (const k of ['sources', 'mask', 'stereo-cue', 'model', 'device'] as const)
       if (v[k] !== undefined)
         throw new UsageError(
           `--${k} does not apply with --project: the project holds its masks and edits`,
@@ -210,6 +227,7 @@ export function parseCommandLine(argv: string[]): Command {
       `FLAC cannot hold 32-bit float: use --bits 16 or 24 with --format flac, or --format wav for 32f`,
     )
   const mask = choice('mask', v.mask, ['hard', 'soft'] as const, 'soft')
+  const stereoCue = parseStereoCue(v['stereo-cue'])
   const device = choice(
     'device',
     v.device,
@@ -226,6 +244,7 @@ export function parseCommandLine(argv: string[]): Command {
     format,
     bits,
     mask,
+    stereoCue,
     model: v.model,
     device,
     force: !!v.force,

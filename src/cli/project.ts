@@ -51,6 +51,7 @@ export async function runProjectExport(
       channels: res.channels,
       durationSec: round3(res.durationSec),
       device: 'none',
+      stereoCue: project.settings.stereoCue ?? 0,
       sources: res.files.map((f) => ({
         index: f.source + 1,
         path: f.path,

@@ -25,6 +25,8 @@ export interface SeparateReport {
   channels: number
   durationSec: number
   device: string
+  /** Weight of the stereo cue the analysis used (0: none; it needs --stereo-cue and two channels). */
+  stereoCue: number
   sources: { index: number; path: string; energyShare: number }[]
   timingsSec: {
     decode: number
@@ -220,7 +222,7 @@ export async function runSeparate(
         audio,
         model.metadata,
         handle.embedder,
-        { sources: cmd.sources, mask: cmd.mask },
+        { sources: cmd.sources, mask: cmd.mask, stereoCue: cmd.stereoCue },
         sink,
         {
           signal,
@@ -270,6 +272,7 @@ export async function runSeparate(
       channels: audio.channels.length,
       durationSec: round3(audio.durationSec),
       device: handle.provider,
+      stereoCue: result.analysis.stereoCue,
       sources: Array.from({ length: result.k }, (_, s) => ({
         index: s + 1,
         path: paths[s],
@@ -327,8 +330,14 @@ function humanReport(
     cmd.sources === 'auto' && result.suggestion
       ? ` (auto, confidence ${(result.suggestion.confidence * 100).toFixed(0)}%)`
       : ''
+  const cue =
+    r.stereoCue > 0
+      ? `, stereo cue ${r.stereoCue}`
+      : cmd.stereoCue !== false
+        ? `, stereo cue not used (it needs 2 channels)`
+        : ''
   lines.push(
-    `${result.k} source${result.k === 1 ? '' : 's'}${how}, ${cmd.mask} masks, device ${r.device}`,
+    `${result.k} source${result.k === 1 ? '' : 's'}${how}, ${cmd.mask} masks${cue}, device ${r.device}`,
   )
   for (const s of r.sources)
     lines.push(

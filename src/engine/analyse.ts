@@ -6,6 +6,7 @@ import { Resampler } from './dsp/resample'
 import { stftMagnitude } from './dsp/stft'
 import type { Embedder } from './embedder'
 import { checkModelForEngine } from './model-check'
+import { appendCue, DEFAULT_ILD_RANGE_DB, stereoLevelDifference } from './stereo'
 import type { AnalyseOptions, Analysis, PcmAudio, StageTimings } from './types'
 import { throwIfAborted, yieldToEventLoop } from './util'
 
@@ -19,6 +20,23 @@ export const ANALYSIS_RESAMPLE = { passband: 0.85, stopband: 1.0, attenuationDb:
 
 /** Share of analyse()'s progress per stage (the network dominates). */
 const PROGRESS = { downmix: 0.01, resample: 0.04, stft: 0.05, embed: 0.9 } as const
+
+/** The stereo cue's setting for models whose metadata has none: the weight chosen on stereo
+ * validation mixes for unweave-dc 0.2.0 (models/unweave-dc.md, "Stereo cue"). */
+export const DEFAULT_STEREO_CUE = { weight: 2, ildRangeDb: DEFAULT_ILD_RANGE_DB } as const
+
+/** The stereo cue weight analyse() applies to `audio` with option `cue` (0: none). */
+export function stereoCueWeight(
+  audio: PcmAudio,
+  model: ModelMetadata,
+  cue: boolean | number | undefined,
+): number {
+  if (audio.channels.length !== 2 || cue === undefined || cue === false) return 0
+  const w = cue === true ? (model.stereoCue ?? DEFAULT_STEREO_CUE).weight : cue
+  if (!(Number.isFinite(w) && w >= 0 && w <= 100))
+    throw new RangeError(`stereoCue weight must be a number in 0..100, got ${w}`)
+  return w
+}
 
 /** Checks that audio is planar float32 with equal-length channels and a sane rate. */
 export function checkAudio(audio: PcmAudio): void {
@@ -44,6 +62,8 @@ export function checkAudio(audio: PcmAudio): void {
  *                                               features of the next batch and int8 storage of the
  *                                               previous one run while the network works)
  * quantise [T * F * D] float -> int8           (kept in Analysis, so another k needs no network)
+ * stereo   (two channels, stereoCue asked) left, right [m] -> ILD [T * F]; [T * F * D] ->
+ *          [T * F * (D + 1)]: the cue appended, rows renormalised (stereo.ts)
  */
 export async function analyse(
   audio: PcmAudio,
@@ -67,13 +87,36 @@ export async function analyse(
     opts.onProgress?.({ stage, fraction: before + PROGRESS[stage] * fraction })
   }
   const signal = opts.signal
+  const cueWeight = stereoCueWeight(audio, model, opts.stereoCue)
+  const { nFft, hop } = model.stft
 
   throwIfAborted(signal)
   progress('downmix', 0)
   // [C][n] -> [m]: the channels' mean at the model rate. When resampling, the downmix is fused into
   // the resampler's first stage (no mono copy of a long input); 'downmix' then reports ~0.
+  // With the stereo cue, left and right are resampled apart and the mean taken of them (the same
+  // signal: resampling is linear), and their level difference is kept on the model grid.
   let x: Float32Array
-  if (audio.sampleRate === model.sampleRate) {
+  let cue: Float32Array | undefined
+  if (cueWeight > 0) {
+    lap('downmix')
+    progress('resample', 0)
+    await yieldToEventLoop()
+    throwIfAborted(signal)
+    const [l, r] =
+      audio.sampleRate === model.sampleRate
+        ? audio.channels
+        : audio.channels.map((c) =>
+            new Resampler(audio.sampleRate, model.sampleRate, ANALYSIS_RESAMPLE).process(c),
+          )
+    x = downmix([l, r])
+    lap('resample')
+    progress('stft', 0)
+    await yieldToEventLoop()
+    throwIfAborted(signal)
+    cue = stereoLevelDifference(l, r, nFft, hop, (model.stereoCue ?? DEFAULT_STEREO_CUE).ildRangeDb)
+    lap('stft')
+  } else if (audio.sampleRate === model.sampleRate) {
     x = downmix(audio.channels)
     lap('downmix')
   } else {
@@ -89,13 +132,13 @@ export async function analyse(
   progress('stft', 0)
   await yieldToEventLoop()
   throwIfAborted(signal)
-  const { nFft, hop } = model.stft
   const { frames, bins, magnitude } = stftMagnitude(x, nFft, hop) // [m] -> [T * F]
   x = new Float32Array(0) // let the analysis signal go before the embeddings are allocated
   lap('stft')
 
   const dim = model.embeddingDim
-  const embeddings = new Int8Array(frames * bins * dim)
+  // Room for the stereo cue's coordinate: the rows are spread out to D + 1 once all are in.
+  const embeddings = new Int8Array(frames * bins * (cue ? dim + 1 : dim))
   const chunkLen = Math.min(
     frames,
     Math.max(16, opts.chunkFrames ?? Math.max(100, model.trainedChunkFrames || 400)),
@@ -164,6 +207,12 @@ export async function analyse(
       progress('embed', Math.min(1, (done.c0 + done.nb) / chunks))
     }
   }
+  if (cue) {
+    if (cue.length !== frames * bins)
+      throw new RangeError('stereo cue grid differs from the analysis grid')
+    appendCue(embeddings, dim, frames * bins, cue, cueWeight) // int8 [T*F*D] -> [T*F*(D+1)]
+    lap('quantize')
+  }
   timings.total = (performance.now() - tStart) / 1000
   return {
     sampleRate: model.sampleRate,
@@ -171,7 +220,8 @@ export async function analyse(
     hop,
     frames,
     bins,
-    dim,
+    dim: cue ? dim + 1 : dim,
+    stereoCue: cue ? cueWeight : 0,
     durationSec: audio.channels[0].length / audio.sampleRate,
     inputSampleRate: audio.sampleRate,
     inputLength: audio.channels[0].length,

@@ -4,7 +4,14 @@
  */
 export type * from './types'
 export type { Embedder } from './embedder'
-export { analyse, checkAudio, ANALYSIS_RESAMPLE } from './analyse'
+export {
+  analyse,
+  checkAudio,
+  stereoCueWeight,
+  ANALYSIS_RESAMPLE,
+  DEFAULT_STEREO_CUE,
+} from './analyse'
+export { levelDifference, stereoLevelDifference, appendCue, DEFAULT_ILD_RANGE_DB } from './stereo'
 export { checkModelForEngine } from './model-check'
 export { suggestSourceCount, type SuggestOptions } from './cluster/suggest'
 export { clusterSources } from './cluster/cluster'

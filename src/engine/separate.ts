@@ -98,6 +98,7 @@ export async function separate(
   // Progress: analysis 0..0.75, clustering 0.75..0.8, synthesis 0.8..1.
   const analysis = await analyse(audio, model, embedder, {
     signal: opts.signal,
+    stereoCue: settings.stereoCue,
     onProgress: onProgress && ((p) => onProgress({ stage: p.stage, fraction: 0.75 * p.fraction })),
   })
   const timings: StageTimings = { ...analysis.timings }

@@ -55,6 +55,12 @@ export interface AnalyseOptions extends RunOptions {
   overlapFrames?: number
   /** Chunks per embed() call (default 4). */
   batchChunks?: number
+  /**
+   * The stereo cue (src/engine/stereo.ts) for a two-channel input: true uses the model's setting
+   * (metadata stereoCue, else DEFAULT_STEREO_CUE), a number is the weight itself; false, 0 or
+   * absent leave it off. Inputs of other channel counts never get it.
+   */
+  stereoCue?: boolean | number
 }
 
 /**
@@ -69,8 +75,13 @@ export interface Analysis {
   frames: number
   /** nFft/2 + 1. */
   bins: number
-  /** Embedding dimension D. */
+  /**
+   * Dimension of the stored vectors: the model's embedding dimension D, or D + 1 when the stereo
+   * cue was appended (stereoCue > 0).
+   */
   dim: number
+  /** Weight of the stereo cue appended to the embeddings; 0 when none was (mono input, or off). */
+  stereoCue: number
   /** Duration of the input, seconds. */
   durationSec: number
   /** Sample rate of the original input, Hz (the stems' rate). */
@@ -80,7 +91,7 @@ export interface Analysis {
   /** |X| of the analysis signal on the model grid, float32 [frames * bins] (t-major). */
   magnitude: Float32Array
   /**
-   * Unit embeddings quantised to int8: round(127 * v), int8 [frames * bins * dim].
+   * Unit embeddings (with the stereo cue, if any) quantised to int8: round(127 * v), int8 [frames * bins * dim].
    * Dot products of these / 127^2 approximate cosine similarity to ~1e-2.
    */
   embeddings: Int8Array
@@ -198,6 +209,8 @@ export interface SeparationSettings {
   /** Upper bound for 'auto'. Default 6. */
   maxSources?: number
   beta?: number
+  /** The stereo cue for a two-channel input (AnalyseOptions.stereoCue). Default off. */
+  stereoCue?: boolean | number
 }
 
 /** Result of `separate()`. */

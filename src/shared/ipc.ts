@@ -202,6 +202,8 @@ export interface AnalysisSummary {
   model: { name: string; version: string }
   /** Seconds per stage and 'total'. */
   timingsSec: Record<string, number>
+  /** Weight of the stereo cue in the analysis (0: none; see `analyse`'s stereoCue). */
+  stereoCue: number
 }
 
 /** The grid of the masks: the model's analysis grid (not the display grid). */
@@ -235,6 +237,8 @@ export interface SeparationSummary {
   suggestion: SourceCountSuggestion
   mask: MaskMode
   grid: MaskGrid
+  /** Weight of the stereo cue in the analysis the masks came from (0: none). */
+  stereoCue: number
   sources: SourceSummary[]
   timingsSec: Record<string, number>
 }
@@ -480,10 +484,23 @@ export interface IpcContract {
   getAudio: { args: { fileId: string; range?: Range }; result: AudioPage }
 
   /** Runs the network on the file (progress events under taskId); embeddings are cached. */
-  analyse: { args: { taskId: string; fileId: string }; result: AnalysisSummary }
+  /**
+   * stereoCue: let where sounds sit between the speakers count beside the embeddings (a stereo
+   * file only; another setting than the cached analysis's runs the network again).
+   */
+  analyse: {
+    args: { taskId: string; fileId: string; stereoCue?: boolean }
+    result: AnalysisSummary
+  }
   /** k sources from the cached embeddings (k-means, no inference). Analyses first if needed. */
   cluster: {
-    args: { fileId: string; sourceCount: SourceCount; mask?: MaskMode; taskId?: string }
+    args: {
+      fileId: string
+      sourceCount: SourceCount
+      mask?: MaskMode
+      stereoCue?: boolean
+      taskId?: string
+    }
     result: SeparationSummary
   }
   /** Frames [range.from, range.to) of every source's mask on the model grid. */

@@ -72,6 +72,18 @@ export interface ModelMetadata {
   silenceThresholdDb: number
   training?: { sources: string[]; steps: number; hours: number; notes?: string }
   scores?: ModelScore[]
+  /**
+   * The stereo cue's setting for this model (src/engine/stereo.ts), chosen on stereo validation
+   * mixes: `weight` of the coordinate clip(ILD / ildRangeDb, -1, 1) appended to the embeddings of
+   * a two-channel input when the user asks for the cue. Absent: the cue uses DEFAULT_STEREO_CUE.
+   */
+  stereoCue?: ModelStereoCue
+}
+
+/** See ModelMetadata.stereoCue. */
+export interface ModelStereoCue {
+  weight: number
+  ildRangeDb: number
 }
 
 /** Names one field of ModelMetadata whose value is wrong, with expected and actual values. */

@@ -26,6 +26,7 @@ function fakeAnalysis(): Analysis {
     frames,
     bins,
     dim,
+    stereoCue: 0,
     durationSec: (frames * 16) / 16000,
     inputSampleRate: 16000,
     inputLength: frames * 16,

@@ -360,6 +360,51 @@ describe('test bridge + session service + engine host', () => {
     expect(await call('openProject', { path: mixPath })).toMatchObject({ code: 'invalid-argument' })
   })
 
+  it('stereo placement: the cue reaches the analysis, the wand, re-clustering and the project', async () => {
+    const file = await ok('openFile', { path: mixPath })
+    expect(file.channels).toBe(2)
+    const plain = await ok('cluster', { fileId: file.fileId, sourceCount: 2 })
+    expect(plain.stereoCue).toBe(0)
+    const cued = await ok('cluster', { fileId: file.fileId, sourceCount: 2, stereoCue: true })
+    expect(cued.stereoCue).toBe(2) // the fixture's metadata has no stereoCue: the engine default
+    // a count change with the cue re-clusters the same (cued) analysis
+    expect(
+      (await ok('cluster', { fileId: file.fileId, sourceCount: 3, stereoCue: true })).stereoCue,
+    ).toBe(2)
+    const wand = await ok('wandSelect', {
+      separationId: cued.separationId,
+      seed: { frame: 20, bin: 10 },
+      threshold: 0.5,
+    })
+    expect(wand.weights.length).toBe(wand.frames * wand.bins)
+    const again = await ok('reclusterWithEdits', { separationId: cued.separationId })
+    expect(again.stereoCue).toBe(2)
+    const projectPath = join(dir, 'stereo.unweave')
+    await ok('saveProject', { separationId: again.separationId, path: projectPath, sources: [] })
+    // Reopened, the project re-analyses with its own cue: the wand and re-clustering still fit it.
+    await ok('openFile', { path: mixPath }) // another file id: the cued analysis is gone
+    const opened = (await ok('openProject', { path: projectPath }))!
+    const os = opened.separation!
+    expect(os.stereoCue).toBe(2)
+    const re = await ok('reclusterWithEdits', { separationId: os.separationId })
+    expect(re.sourceCount).toBe(2)
+    expect(
+      (
+        await ok('wandSelect', {
+          separationId: re.separationId,
+          seed: { frame: 5, bin: 5 },
+          threshold: 0.5,
+        })
+      ).weights.length,
+    ).toBeGreaterThan(0)
+    expect(
+      await call('cluster', { fileId: file.fileId, sourceCount: 2, stereoCue: 'yes' }),
+    ).toMatchObject({
+      type: 'error',
+      code: 'invalid-argument',
+    })
+  })
+
   it('cancels a running analysis and reports stale ids', async () => {
     // Long enough that the analysis is still running when the cancel arrives.
     const longPath = join(dir, 'long.wav')

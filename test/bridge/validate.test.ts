@@ -31,6 +31,11 @@ describe('channel validators', () => {
       mask: 'hard',
       taskId: 't1',
     })
+    expect(validators.cluster({ fileId: 'f-1', sourceCount: 2, stereoCue: true })).toEqual({
+      fileId: 'f-1',
+      sourceCount: 2,
+      stereoCue: true,
+    })
     expect(validators.getSpectrogram({ fileId: 'f', range: { from: 0, to: 10 } })).toEqual({
       fileId: 'f',
       range: { from: 0, to: 10 },
@@ -50,6 +55,8 @@ describe('channel validators', () => {
     ['cluster', { fileId: 'f', sourceCount: 2.5 }, /integer/],
     ['cluster', { fileId: 'f', sourceCount: 2, mask: 'fuzzy' }, /"hard", "soft"/],
     ['cluster', { fileId: '../../etc', sourceCount: 2 }, /expected an id/],
+    ['cluster', { fileId: 'f', sourceCount: 2, stereoCue: 1 }, /stereoCue: expected true or false/],
+    ['analyse', { taskId: 't', fileId: 'f', stereoCue: 'on' }, /stereoCue: expected true or false/],
     ['getSpectrogram', { fileId: 'f', range: { from: 10, to: 5 } }, /before/],
     ['getSpectrogram', { fileId: 'f', range: { from: -1 } }, /integer/],
     ['getPeaks', { fileId: 'f', peaksPerSecond: 0 }, /from 1 to 1000/],

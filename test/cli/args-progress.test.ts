@@ -15,11 +15,27 @@ describe('parseCommandLine', () => {
       format: 'wav',
       bits: 24,
       mask: 'soft',
+      stereoCue: false,
       model: undefined,
       device: 'auto',
       force: false,
       json: false,
     })
+  })
+
+  it('--stereo-cue on|off|weight', () => {
+    const cue = (v: string) =>
+      (
+        parseCommandLine(['separate', 'x.wav', '-n', '2', `--stereo-cue=${v}`]) as {
+          stereoCue: unknown
+        }
+      ).stereoCue
+    expect([cue('on'), cue('off'), cue('1.5'), cue('0')]).toEqual([true, false, 1.5, false])
+    for (const bad of ['yes', '-1', '101', '2e1', ''])
+      expect(() => cue(bad), bad).toThrow(/--stereo-cue must be on, off or a weight from 0 to 100/)
+    expect(() =>
+      parseCommandLine(['separate', '--project', 'p.unweave', '--stereo-cue', 'on']),
+    ).toThrow(/--stereo-cue does not apply with --project/)
   })
 
   it('every option, in any order, with = or a space', () => {

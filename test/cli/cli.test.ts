@@ -75,6 +75,7 @@ interface Report {
   channels: number
   durationSec: number
   device: string
+  stereoCue: number
   sources: { index: number; path: string; energyShare: number }[]
   timingsSec: Record<'decode' | 'embed' | 'cluster' | 'synthesize' | 'encode' | 'total', number>
 }
@@ -226,8 +227,23 @@ describe('separate: plumbing with the tiny random model (no quality claims)', ()
     expect(r.stdout.trim().split('\n')).toHaveLength(1)
     const report = JSON.parse(r.stdout) as Report
     expect(report.device).toBe('cpu')
+    expect(report.stereoCue).toBe(0)
     await checkStems(report, input, out, 'wav', 3, 1e-4)
     expect(r.stderr).toBe('') // no progress bar when stderr is not a terminal
+  })
+
+  it('--stereo-cue on: the stereo input is analysed with the cue; the stems still sum to it', async () => {
+    const out = join(fresh(), 'stems')
+    const args = ['separate', input, '--sources', '2', '--bits', '32f', '--out', out]
+    const r = cli(...args, '--model', TINY, '--device', 'cpu', '--stereo-cue', 'on', '--json')
+    expect(r.status, r.stderr).toBe(0)
+    const report = JSON.parse(r.stdout) as Report
+    expect(report.channels).toBe(2)
+    expect(report.stereoCue).toBe(2) // the fixture has no stereoCue in its metadata: the default
+    await checkStems(report, input, out, 'wav', 2, 1e-4)
+    const h = cli(...args, '--model', TINY, '--stereo-cue', '0.5', '--force')
+    expect(h.status, h.stderr).toBe(0)
+    expect(h.stdout).toMatch(/soft masks, stereo cue 0\.5, device/)
   })
 
   it('auto, FLAC 24, hard masks: flac -t passes on every stem', async () => {

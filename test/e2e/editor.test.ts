@@ -101,6 +101,25 @@ describe.skipIf(!ready)('the editor in Chromium over the test bridge (real engin
     expect(pageErrors).toEqual([])
   })
 
+  it('stereo placement: the control is enabled for a stereo file and its result says so', async () => {
+    const mix = soxMixture(work, 'stereo-cue', 8)
+    bridge.dialogs.open.push(mix)
+    await page.getByRole('button', { name: /^open/i }).click()
+    const box = page.getByRole('checkbox', { name: 'Stereo placement' })
+    await expect.poll(() => box.isEnabled(), { timeout: 60_000 }).toBe(true)
+    expect(await box.isChecked()).toBe(false)
+    await box.check()
+    await page.getByRole('button', { name: 'Separate', exact: true }).click()
+    const chip = page.getByRole('status', { name: 'Stereo placement in use' })
+    await chip.waitFor({ timeout: 120_000 })
+    expect(await chip.getAttribute('title')).toMatch(/weight \d/)
+    // Off again: Separate runs the network without the cue, and the chip goes.
+    await box.uncheck()
+    await page.getByRole('button', { name: 'Separate', exact: true }).click()
+    await chip.waitFor({ state: 'detached', timeout: 120_000 })
+    expect(pageErrors).toEqual([])
+  })
+
   it('measures a 3-minute 44.1 kHz stereo song: open -> spectrogram, and k change -> overlay', async () => {
     const shot = shooter(page, 'e2e')
     await page.reload()

@@ -65,6 +65,7 @@ export function clusteredAnalysis(
     frames,
     bins,
     dim,
+    stereoCue: 0,
     durationSec: (frames * 256) / 16000,
     inputSampleRate: 16000,
     inputLength: frames * 256,

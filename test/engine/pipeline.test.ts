@@ -189,6 +189,74 @@ describe('engine pipeline (plumbing, fake embedder)', () => {
     await expect(analyse(mix, fakeModel(), nanEmbedder)).rejects.toThrow(ModelError)
   })
 
+  it('the stereo cue parts two panned sources that a timbre-blind embedder cannot', async () => {
+    const rate = 44100
+    const n = rate * 4
+    // A (440 + 880 Hz) mostly left, B (1500 + 3000 Hz) mostly right.
+    const A = [new Float32Array(n), new Float32Array(n)]
+    const B = [new Float32Array(n), new Float32Array(n)]
+    for (let i = 0; i < n; i++) {
+      const t = i / rate
+      const a = 0.3 * Math.sin(2 * Math.PI * 440 * t) + 0.2 * Math.sin(2 * Math.PI * 880 * t)
+      const b = 0.3 * Math.sin(2 * Math.PI * 1500 * t) + 0.2 * Math.sin(2 * Math.PI * 3000 * t)
+      A[0][i] = 0.95 * a
+      A[1][i] = 0.2 * a
+      B[0][i] = 0.2 * b
+      B[1][i] = 0.95 * b
+    }
+    const mix = { sampleRate: rate, channels: [0, 1].map((c) => A[c].map((v, i) => v + B[c][i])) }
+    const model = fakeModel()
+    const blind = chunkPositionEmbedder(model.embeddingDim, 0) // the same vector for every bin
+    const margin = 4096
+    const best = (sink: MemorySink, ref: Float32Array[]): number =>
+      Math.max(
+        ...[0, 1].map((s) =>
+          Math.min(...[0, 1].map((c) => siSdr(sink.stems[s][c], ref[c], margin, n - margin))),
+        ),
+      )
+    const plain = new MemorySink(2, 2, n)
+    const r0 = await separate(mix, model, blind, { sources: 2, mask: 'soft' }, plain)
+    expect(r0.analysis.stereoCue).toBe(0)
+    expect(r0.analysis.dim).toBe(model.embeddingDim)
+    expect(best(plain, A)).toBeLessThan(6) // every stem is about half the mix
+    const cued = new MemorySink(2, 2, n)
+    const r1 = await separate(
+      mix,
+      model,
+      blind,
+      { sources: 2, mask: 'soft', stereoCue: true },
+      cued,
+    )
+    expect(r1.analysis.stereoCue).toBe(2) // DEFAULT_STEREO_CUE: the fake model has no stereoCue
+    expect(r1.analysis.dim).toBe(model.embeddingDim + 1)
+    expect(best(cued, A)).toBeGreaterThan(15)
+    expect(best(cued, B)).toBeGreaterThan(15)
+    // The model's own setting wins over the default; a number is the weight itself.
+    const own = fakeModel({ stereoCue: { weight: 0.7, ildRangeDb: 20 } })
+    expect((await analyse(mix, own, blind, { stereoCue: true })).stereoCue).toBe(0.7)
+    expect((await analyse(mix, own, blind, { stereoCue: 3 })).stereoCue).toBe(3)
+    await expect(analyse(mix, own, blind, { stereoCue: -1 })).rejects.toThrow(RangeError)
+  })
+
+  it('the stereo cue leaves mono and dual-mono inputs as they were', async () => {
+    const rate = 16000
+    const { mix } = twoSourceMix(rate, 2)
+    const model = fakeModel()
+    const embedder = frequencySplitEmbedder(model, 1500)
+    const mono = { sampleRate: rate, channels: [mix.channels[0]] }
+    const m = await analyse(mono, model, embedder, { stereoCue: true })
+    expect([m.stereoCue, m.dim]).toEqual([0, model.embeddingDim])
+    const dual = { sampleRate: rate, channels: [mix.channels[0], mix.channels[0].slice()] }
+    const off = await analyse(dual, model, embedder)
+    const on = await analyse(dual, model, embedder, { stereoCue: true })
+    expect([on.stereoCue, on.dim]).toEqual([2, model.embeddingDim + 1])
+    const a0 = clusterSources(off, 2).assignment
+    const a1 = clusterSources(on, 2).assignment
+    const same = a0.every((v, i) => v === a1[i])
+    const swapped = a0.every((v, i) => v === 1 - a1[i])
+    expect(same || swapped).toBe(true)
+  })
+
   it('aborts with an AbortError', async () => {
     const { mix } = twoSourceMix(16000, 2)
     const ctl = new AbortController()

@@ -122,6 +122,7 @@ export function syntheticAnalysis(opts: {
       frames,
       bins,
       dim,
+      stereoCue: 0,
       durationSec: (frames * (bins - 1)) / 2 / 16000,
       inputSampleRate: 16000,
       inputLength: Math.round((frames - 1) * ((bins - 1) / 2)),

@@ -254,6 +254,15 @@ describe('project files', () => {
         rezip({ 'manifest.json': strToU8(JSON.stringify({ ...man, sources: [] })) }),
         /name and colour/,
       ],
+      [
+        'bad stereo cue',
+        rezip({
+          'manifest.json': strToU8(
+            JSON.stringify({ ...man, settings: { ...man.settings, stereoCue: 'wide' } }),
+          ),
+        }),
+        /stereo cue setting is not a weight/,
+      ],
     ]
     for (const [name, bytes, re] of cases) {
       const file = join(dir, `${name.replace(/ /g, '-')}.unweave`)

@@ -129,6 +129,11 @@ describe('loadModel', () => {
       (m) => (m.scores = [{ split: 'x', mixtures: 1, sources: 2, sisdriModel: 'hi' }]),
       /scores\[0\]\.sisdriModel expected a number \(dB\), got "hi"; scores\[0\]\.sisdriIbm expected/,
     ],
+    [
+      'stereoCue',
+      (m) => (m.stereoCue = { weight: -1, ildRangeDb: 0 }),
+      /stereoCue\.weight expected a number in 0\.\.100, got -1; stereoCue\.ildRangeDb expected a number of dB in \(0, 120\], got 0/,
+    ],
   ]
   for (const [field, mutate, re] of broken) {
     it(`names ${field} with expected and actual values`, async () => {

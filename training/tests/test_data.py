@@ -228,3 +228,39 @@ def test_times_extends_the_validation_splits_without_changing_their_first_mixtur
         # the added mixtures are new ones, not copies
         a, _ = sf.read(str(tmp_path / "x3" / split / three[count]))
         assert not any(np.array_equal(a, sf.read(str(tmp_path / "x1" / split / f))[0]) for f in one)
+
+
+def test_stereo_validation_mixes_pan_each_instrument_and_keep_sources_summing_to_the_mix(synthetic_cache, tmp_path):
+    import json
+
+    import soundfile as sf
+
+    from unweave_train.data.stereo import pan_gains, stereo_sources
+    from unweave_train.data.testsets import main as write_splits
+
+    g = pan_gains(np.array([-1.0, 0.0, 1.0, 0.3]))
+    assert np.allclose((g ** 2).sum(1), 1.0)  # constant power
+    assert np.allclose(g[0], [1, 0]) and np.allclose(g[1], [2 ** -0.5] * 2) and np.allclose(g[2], [0, 1], atol=1e-12)
+    # Two instruments in two sources: each source is its instrument panned plus its reverb only.
+    rng = np.random.default_rng(3)
+    inst = np.stack([np.sin(2 * np.pi * 300 * np.arange(16000) / 16000),
+                     np.zeros(16000)]).astype(np.float32)
+    out = stereo_sources(inst, np.array([0, 1]), 2, rng, 16000)
+    assert out.shape == (2, 16000, 2)
+    assert np.abs(out[1]).max() == 0.0  # a silent instrument sends nothing
+    assert np.sqrt((out[0] ** 2).mean()) > 0.1
+    write_splits(["--stereo-val", "--cache", synthetic_cache, "--out", str(tmp_path / "s"),
+                  "--only", "val_stereo_lead", "val_stereo_band3"])
+    for split, k in (("val_stereo_lead", 2), ("val_stereo_band3", 3)):
+        with open(tmp_path / "s" / split / "manifest.json") as f:
+            man = json.load(f)
+        assert man["category"] == "stereo" and len(man["mixtures"]) > 0
+        for item in man["mixtures"][:3]:
+            mix, sr = sf.read(str(tmp_path / "s" / split / item["mix"]))
+            srcs = np.stack([sf.read(str(tmp_path / "s" / split / s))[0] for s in item["sources"]])
+            assert sr == 16000 and mix.shape[1] == 2 and srcs.shape == (k,) + mix.shape
+            assert np.abs(srcs.sum(0) - mix).max() < 1e-5
+            assert 0.05 - 1e-6 <= np.abs(mix).max() <= 0.9 + 1e-6
+            # the channels differ (panning), and not just by a gain (reverb tails are independent)
+            l, r = mix[:, 0], mix[:, 1]
+            assert abs(np.corrcoef(l, r)[0, 1]) < 0.999

@@ -23,6 +23,9 @@ def check_metadata(meta: dict) -> None:
                                "normalization": "in_graph"}
     assert meta["io"] == {"input": "features", "output": "embeddings", "opset": 17}
     assert {"sources", "steps", "hours"} <= set(meta["training"])
+    if "stereoCue" in meta:
+        assert set(meta["stereoCue"]) == {"weight", "ildRangeDb"}
+        assert 0 <= meta["stereoCue"]["weight"] <= 100 and meta["stereoCue"]["ildRangeDb"] > 0
 
 
 def check_graph(path: str, meta: dict) -> None:
@@ -48,7 +51,19 @@ def test_export_shapes_and_metadata(tmp_path):
         assert json.load(f) == meta
     check_metadata(meta)
     assert meta["embeddingDim"] == 5 and meta["sampleRate"] == 16000
+    assert "stereoCue" not in meta
     check_graph(prefix + ".onnx", meta)
+    # The stereo cue's weight is set afterwards, in the JSON only (atomically), the .onnx untouched.
+    onnx_bytes = open(prefix + ".onnx", "rb").read()
+    from unweave_train.export import main as export_main
+
+    export_main(["--out", prefix, "--stereo-cue-weight", "1.5"])
+    with open(prefix + ".json") as f:
+        after = json.load(f)
+    assert after == {**meta, "stereoCue": {"weight": 1.5, "ildRangeDb": 20.0}}
+    check_metadata(after)
+    assert open(prefix + ".onnx", "rb").read() == onnx_bytes
+    assert not os.path.exists(prefix + ".json.tmp")
 
 
 def test_committed_fixture_obeys_the_contract():

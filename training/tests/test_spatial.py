@@ -4,12 +4,14 @@ from unweave_train.evaluate import fit_centroids, masks_from_centroids
 from unweave_train.spatial import augmented_masks, ild_feature
 
 
-def test_ild_feature_is_zero_when_centred_and_one_when_hard_panned():
-    L = np.array([[1.0, 1.0, 0.01, 1e-6]])
-    R = np.array([[1.0, 0.5, 1.0, 1.0]])
+def test_ild_feature_signed_and_absolute():
+    L = np.array([[1.0, 1.0, 0.01, 1e-6, 0.0]])
+    R = np.array([[1.0, 0.5, 1.0, 1.0, 0.0]])
     f = ild_feature(L, R)
-    assert f[0, 0] == 0.0 and f[0, 2] == 1.0 and f[0, 3] == 1.0
+    assert f[0, 0] == 0.0 and f[0, 2] == -1.0 and f[0, 3] == -1.0 and f[0, 4] == 0.0
     assert abs(f[0, 1] - 20 * np.log10(2) / 20) < 1e-6  # eps 1e-8 in the ratio
+    assert np.array_equal(ild_feature(L, R, signed=False), np.abs(f))
+    assert np.allclose(ild_feature(R, L), -f, atol=1e-12)
 
 
 def _unit(x):

@@ -25,8 +25,10 @@ def metadata(
     trained_chunk_frames: int,
     training: Optional[dict] = None,
     scores: Optional[list] = None,
+    stereo_cue_weight: Optional[float] = None,
 ) -> dict:
-    """The ModelMetadata dictionary of a model."""
+    """The ModelMetadata dictionary of a model; stereo_cue_weight (chosen with
+    unweave_train.spatial on stereo validation splits) adds `stereoCue`."""
     meta = {
         "formatVersion": 1,
         "name": cfg.name,
@@ -42,6 +44,31 @@ def metadata(
         "training": training or {"sources": [], "steps": 0, "hours": 0.0},
         "scores": scores or [],
     }
+    if stereo_cue_weight is not None:
+        meta["stereoCue"] = stereo_cue(stereo_cue_weight)
+    return meta
+
+
+def stereo_cue(weight: float) -> dict:
+    """ModelMetadata.stereoCue for a weight chosen with unweave_train.spatial."""
+    from .spatial import ILD_RANGE_DB
+
+    if not (0.0 <= weight <= 100.0):
+        raise ValueError(f"stereo cue weight must be in [0, 100], got {weight}")
+    return {"weight": float(weight), "ildRangeDb": float(ILD_RANGE_DB)}
+
+
+def set_stereo_cue(json_path: str, weight: float) -> dict:
+    """Sets stereoCue in an exported model's metadata (an inference setting, chosen after the
+    export on stereo validation splits); the .onnx is untouched. Written atomically."""
+    with open(json_path) as f:
+        meta = json.load(f)
+    meta["stereoCue"] = stereo_cue(weight)
+    tmp = json_path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, json_path)
     return meta
 
 
@@ -79,10 +106,11 @@ def export_model(
     trained_chunk_frames: int,
     training: Optional[dict] = None,
     scores: Optional[list] = None,
+    stereo_cue_weight: Optional[float] = None,
 ) -> dict:
     """Write <out_prefix>.onnx and <out_prefix>.json; returns the metadata."""
     export_onnx(model, out_prefix + ".onnx")
-    meta = metadata(model.cfg, trained_chunk_frames, training, scores)
+    meta = metadata(model.cfg, trained_chunk_frames, training, scores, stereo_cue_weight)
     with open(out_prefix + ".json", "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")
@@ -101,11 +129,20 @@ def load_checkpoint_model(path: str) -> tuple[DeepClusteringNet, dict]:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description="Export a checkpoint to ONNX + metadata JSON")
-    p.add_argument("checkpoint")
+    p.add_argument("checkpoint", nargs="?", default=None,
+                   help="omit with --stereo-cue-weight to set only <out>.json's stereoCue")
     p.add_argument("--out", required=True, help="output prefix, e.g. ../models/unweave-dc")
     p.add_argument("--scores", help="JSON file with a list of ModelScore entries")
     p.add_argument("--notes", default=None)
+    p.add_argument("--stereo-cue-weight", type=float, default=None,
+                   help="the stereo cue's weight chosen on stereo validation splits "
+                        "(unweave_train.spatial); written as metadata stereoCue")
     args = p.parse_args(argv)
+    if args.checkpoint is None:
+        if args.stereo_cue_weight is None:
+            p.error("a checkpoint is required (or --stereo-cue-weight alone, to set it in <out>.json)")
+        print(json.dumps(set_stereo_cue(args.out + ".json", args.stereo_cue_weight)["stereoCue"]))
+        return
     model, ck = load_checkpoint_model(args.checkpoint)
     info = ck.get("info", {})
     training = {
@@ -120,7 +157,7 @@ def main(argv=None) -> None:
         with open(args.scores) as f:
             scores = json.load(f)
     chunk = int(ck.get("chunk_frames", 400))
-    meta = export_model(model, args.out, chunk, training, scores)
+    meta = export_model(model, args.out, chunk, training, scores, args.stereo_cue_weight)
     print(json.dumps(meta, indent=2))
 
 

@@ -31,6 +31,8 @@ def main(argv=None) -> None:
     p.add_argument("--notes", default=None)
     p.add_argument("--checkpoint-only", action="store_true")
     p.add_argument("--version", default=None, help="model version to ship (default: the checkpoint's)")
+    p.add_argument("--stereo-cue-weight", type=float, default=None,
+                   help="metadata stereoCue: the weight chosen with unweave_train.spatial")
     args = p.parse_args(argv)
     ck = torch.load(args.src, map_location="cpu")
     model = load_model(args.src)
@@ -56,7 +58,8 @@ def main(argv=None) -> None:
     training = {"sources": info.get("sources", []), "steps": step, "hours": round(secs / 3600, 2)}
     if args.notes:
         training["notes"] = args.notes
-    meta = export_model(model, os.path.join(REPO, "models", args.name), chunk, training, scores)
+    meta = export_model(model, os.path.join(REPO, "models", args.name), chunk, training, scores,
+                        args.stereo_cue_weight)
     print(json.dumps(meta, indent=1))
 
 

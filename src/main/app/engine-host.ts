@@ -8,7 +8,7 @@
  * embeddings, so another k is a k-means and not an inference), and the last few separations
  * (clustering + masks); stem audio is synthesized per playback window with the export's code.
  */
-import { analyse, sourceMasks, synthesizeStems } from '../../engine/index'
+import { analyse, sourceMasks, stereoCueWeight, synthesizeStems } from '../../engine/index'
 import {
   EmbeddingWand,
   EditableMasks,
@@ -94,6 +94,8 @@ interface OpenFile {
 
 interface AnalysisEntry {
   fileId: string
+  /** Weight of the stereo cue in this analysis (0: none). */
+  stereoCue: number
   promise: Promise<Analysis>
   /** The signal of the request that started it (its Cancel stops the run). */
   signal: AbortSignal
@@ -111,6 +113,8 @@ interface Separation {
   entry: ClusterEntry
   mode: MaskMode
   requestedSources: number | 'auto'
+  /** Weight of the stereo cue of the analysis it came from (0: none). */
+  stereoCue: number
   suggestion: SourceCountSuggestion
   /** The user's edits, once there are any: its `.masks` is what playback and export use. */
   editor?: EditableMasks
@@ -137,6 +141,11 @@ const YIELD_EVERY_MS = 25
 
 /** The 8-bit display value of each 12-bit unit count (the same rounding as quantise()). */
 const DISPLAY_OF_UNITS = quantise(DEQ, 0, 1)
+
+/** The cluster pool's and caches' key of a file's analysis with a stereo cue weight. */
+function analysisKey(fileId: string, stereoCue: number): string {
+  return stereoCue > 0 ? `${fileId}#stereo=${stereoCue}` : fileId
+}
 
 /** A macrotask turn (a resolved promise would only run microtasks). */
 function yieldTurn(): Promise<void> {
@@ -403,28 +412,46 @@ export class EngineHost {
     this.#out.post({ type: 'status', status })
   }
 
+  /**
+   * The open file's analysis with the stereo cue `cue` (true: the model's weight; a number: that
+   * weight; false: none), made if needed. One analysis is kept: another cue replaces it.
+   */
   async #analysisFor(
     fileId: string,
+    cue: boolean | number,
     signal: AbortSignal,
     progress: (stage: string, fraction: number) => void,
   ): Promise<{ analysis: Analysis; entry: AnalysisEntry }> {
     const f = this.#fileById(fileId)
+    const { metadata } = await this.#loadModel()
+    let stereoCue: number
+    try {
+      stereoCue = stereoCueWeight(f.audio, metadata, cue)
+    } catch (e) {
+      throw new HostError('invalid-argument', (e as Error).message)
+    }
     let entry: AnalysisEntry
     let analysis: Analysis
     for (;;) {
       const current = this.#analysis
       // A run whose request was cancelled is winding down: not one to wait for.
-      if (current && current.fileId === fileId && !current.signal.aborted) entry = current
+      if (
+        current &&
+        current.fileId === fileId &&
+        current.stereoCue === stereoCue &&
+        !current.signal.aborted
+      )
+        entry = current
       else {
         const run = async (): Promise<Analysis> => {
-          const { metadata } = await this.#loadModel()
           const { embedder } = await this.#loadEmbedder()
           return analyse(f.audio, metadata, embedder, {
             signal,
+            stereoCue,
             onProgress: (p) => progress(p.stage, p.fraction),
           })
         }
-        const created: AnalysisEntry = { fileId, promise: run(), signal }
+        const created: AnalysisEntry = { fileId, stereoCue, promise: run(), signal }
         entry = created
         this.#analysis = created
         created.promise.catch(() => {
@@ -442,7 +469,7 @@ export class EngineHost {
     }
     if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
     if (!entry.suggestion) {
-      this.#pool.setAnalysis(fileId, analysis)
+      this.#pool.setAnalysis(analysisKey(fileId, stereoCue), analysis)
       const e = entry
       e.suggesting ??= this.#pool.suggest(LIMITS.maxSources).finally(() => delete e.suggesting)
       e.suggestion = await e.suggesting
@@ -452,11 +479,11 @@ export class EngineHost {
   }
 
   async #analyse(
-    { fileId }: HostOps['analyse']['args'],
+    { fileId, stereoCue }: HostOps['analyse']['args'],
     signal: AbortSignal,
     progress: (stage: string, fraction: number) => void,
   ): Promise<HostOps['analyse']['result']> {
-    const { analysis, entry } = await this.#analysisFor(fileId, signal, progress)
+    const { analysis, entry } = await this.#analysisFor(fileId, !!stereoCue, signal, progress)
     signal.throwIfAborted()
     const { metadata } = await this.#loadModel()
     const { provider } = await this.#loadEmbedder()
@@ -465,15 +492,16 @@ export class EngineHost {
       provider,
       model: { name: metadata.name, version: metadata.version },
       timingsSec: { ...analysis.timings } as Record<string, number>,
+      stereoCue: analysis.stereoCue,
     }
   }
 
   async #cluster(
-    { fileId, separationId, sourceCount, mask }: HostOps['cluster']['args'],
+    { fileId, separationId, sourceCount, mask, stereoCue }: HostOps['cluster']['args'],
     signal: AbortSignal,
     progress: (stage: string, fraction: number) => void,
   ): Promise<HostOps['cluster']['result']> {
-    const { analysis, entry } = await this.#analysisFor(fileId, signal, (s, fr) =>
+    const { analysis, entry } = await this.#analysisFor(fileId, !!stereoCue, signal, (s, fr) =>
       progress(s, 0.9 * fr),
     )
     const suggestion = entry.suggestion!
@@ -496,6 +524,7 @@ export class EngineHost {
       entry: clusterEntry,
       mode: mask,
       requestedSources: sourceCount,
+      stereoCue: analysis.stereoCue,
       suggestion,
     })
     // Keep a few (the overlay can flip back to a previous one).
@@ -514,6 +543,7 @@ export class EngineHost {
         bins: masks.bins,
       },
       energyShares: clustering.weightShares.slice(),
+      stereoCue: analysis.stereoCue,
       timingsSec: { ...timingsSec, ...(cached ? { cached: 1 } : {}) },
     }
   }
@@ -526,7 +556,8 @@ export class EngineHost {
     mode: MaskMode,
     priority: JobPriority,
   ): Promise<{ entry: ClusterEntry; cached: boolean }> {
-    const key = `${fileId}:${k}:${mode}`
+    const akey = analysisKey(fileId, analysis.stereoCue)
+    const key = `${akey}:${k}:${mode}`
     const hit = this.#clusterCache.get(key)
     if (hit) {
       // Most recently used last.
@@ -534,7 +565,7 @@ export class EngineHost {
       this.#clusterCache.set(key, hit)
       return hit.then((entry) => ({ entry, cached: true }))
     }
-    this.#pool.setAnalysis(fileId, analysis)
+    this.#pool.setAnalysis(akey, analysis)
     const p = this.#pool.run(k, mode, priority).then((entry) => {
       if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
       return entry
@@ -565,7 +596,7 @@ export class EngineHost {
       (k) =>
         k >= LIMITS.minSources &&
         k <= LIMITS.maxSources &&
-        !this.#clusterCache.has(`${fileId}:${k}:${mode}`) &&
+        !this.#clusterCache.has(`${analysisKey(fileId, analysis.stereoCue)}:${k}:${mode}`) &&
         analysis.frames * analysis.bins * k * 4 <= PRECOMPUTE_MAX_BYTES,
     )
     void (async () => {
@@ -720,11 +751,17 @@ export class EngineHost {
     signal: AbortSignal,
     progress: (stage: string, fraction: number) => void,
   ): Promise<Analysis> {
-    const { analysis } = await this.#analysisFor(s.fileId, signal, progress)
+    const { analysis } = await this.#analysisFor(s.fileId, s.stereoCue, signal, progress)
     if (analysis.frames !== s.masks.frames || analysis.bins !== s.masks.bins) {
       throw new HostError(
         'model',
         `This project's masks (${s.masks.frames} x ${s.masks.bins}) were made with another model grid than the current model's (${analysis.frames} x ${analysis.bins}); separate again to use the wand or re-clustering.`,
+      )
+    }
+    if (s.clustering.dim > 0 && s.clustering.dim !== analysis.dim) {
+      throw new HostError(
+        'model',
+        `This project's clustering has ${s.clustering.dim} dimensions, the current model's analysis ${analysis.dim}: it was made with another model; separate again to use the wand or re-clustering.`,
       )
     }
     return analysis
@@ -741,8 +778,9 @@ export class EngineHost {
       'selection' in seed
         ? `sel:${seed.selection.frame0}:${seed.selection.frames}:${seed.selection.bin0}:${seed.selection.bins}:${checksum(seed.selection.weights)}`
         : `bin:${Math.round(seed.frame)}:${Math.round(seed.bin)}`
+    const wandKey = `${s.stereoCue}:${key}`
     let w = this.#wandCache
-    if (!w || w.fileId !== s.fileId || w.key !== key) {
+    if (!w || w.fileId !== s.fileId || w.key !== wandKey) {
       const wand = new EmbeddingWand(analysis)
       if ('selection' in seed) {
         try {
@@ -754,7 +792,7 @@ export class EngineHost {
       } else {
         wand.seedFromBin(seed.frame, seed.bin)
       }
-      w = { fileId: s.fileId, key, wand }
+      w = { fileId: s.fileId, key: wandKey, wand }
       this.#wandCache = w
     }
     return w.wand.select(threshold)
@@ -793,6 +831,7 @@ export class EngineHost {
       entry: { clustering, masks, timingsSec },
       mode: s.mode,
       requestedSources: s.requestedSources,
+      stereoCue: s.stereoCue,
       suggestion: s.suggestion,
       // The same history over the new automatic masks (commands address sources by index).
       editor: EditableMasks.fromHistory(masks, editor.undoStack, editor.redoStack),
@@ -812,6 +851,7 @@ export class EngineHost {
       mask: s.mode,
       grid: { sampleRate: m.sampleRate, nFft: m.nFft, hop: m.hop, frames: m.frames, bins: m.bins },
       energyShares: s.clustering.weightShares.slice(),
+      stereoCue: s.stereoCue,
       timingsSec,
     }
   }
@@ -836,7 +876,11 @@ export class EngineHost {
           durationSec: f.audio.durationSec,
         },
         model: { name: metadata.name, version: metadata.version },
-        settings: { mask: s.mode, requestedSources: s.requestedSources },
+        settings: {
+          mask: s.mode,
+          requestedSources: s.requestedSources,
+          ...(s.stereoCue > 0 ? { stereoCue: s.stereoCue } : {}),
+        },
         // an editor's automatic masks are canonical already (a full pass less on the first save)
         masks: s.editor?.automatic ?? s.masks,
         canonical: !!s.editor,
@@ -936,6 +980,7 @@ export class EngineHost {
       entry: { clustering, masks, timingsSec: { kmeans: 0, masks: 0 } },
       mode: project.settings.mask,
       requestedSources: project.settings.requestedSources ?? masks.k,
+      stereoCue: project.settings.stereoCue ?? 0,
       suggestion: { count: masks.k, confidence: 0, scores: [] },
       editor,
       project,

@@ -48,6 +48,8 @@ export interface HostAnalysis {
   provider: string
   model: { name: string; version: string }
   timingsSec: Record<string, number>
+  /** Weight of the stereo cue in the analysis (0: none). */
+  stereoCue: number
 }
 
 /** What the host returns after clustering. */
@@ -58,6 +60,8 @@ export interface HostSeparation {
   mask: MaskMode
   grid: MaskGrid
   energyShares: number[]
+  /** Weight of the stereo cue in the analysis the masks came from (0: none). */
+  stereoCue: number
   timingsSec: Record<string, number>
 }
 
@@ -85,9 +89,16 @@ export interface HostOps {
   spectrogram: { args: { fileId: string; range: HostRange }; result: SpectrogramPage }
   peaks: { args: { fileId: string; peaksPerSecond: number }; result: WaveformPeaks }
   audio: { args: { fileId: string; range: HostRange }; result: AudioPage }
-  analyse: { args: { fileId: string }; result: HostAnalysis }
+  analyse: { args: { fileId: string; stereoCue?: boolean }; result: HostAnalysis }
   cluster: {
-    args: { fileId: string; separationId: string; sourceCount: number | 'auto'; mask: MaskMode }
+    args: {
+      fileId: string
+      separationId: string
+      sourceCount: number | 'auto'
+      mask: MaskMode
+      /** Ask for the stereo cue (used when the file has two channels). */
+      stereoCue?: boolean
+    }
     result: HostSeparation
   }
   masks: { args: { separationId: string; range: HostRange }; result: MaskPage }

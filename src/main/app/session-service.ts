@@ -191,21 +191,21 @@ export class SessionService {
       return this.#engine.request('audio', { fileId, range: r }, bulk(bulkId))
     },
 
-    analyse: async ({ taskId, fileId }) => {
+    analyse: async ({ taskId, fileId, stereoCue }) => {
       this.#fileById(fileId)
       const a = await this.#task(taskId, (signal, onProgress) =>
-        this.#engine.request('analyse', { fileId }, { signal, onProgress }),
+        this.#engine.request('analyse', { fileId, stereoCue: !!stereoCue }, { signal, onProgress }),
       )
       return { fileId, ...a }
     },
-    cluster: async ({ fileId, sourceCount, mask, taskId }) => {
+    cluster: async ({ fileId, sourceCount, mask, stereoCue, taskId }) => {
       const f = this.#fileById(fileId)
       const separationId = `s-${randomUUID()}`
       const run = (signal?: AbortSignal, onProgress?: ProgressFn): Promise<SeparationSummary> =>
         this.#engine
           .request(
             'cluster',
-            { fileId, separationId, sourceCount, mask: mask ?? 'soft' },
+            { fileId, separationId, sourceCount, mask: mask ?? 'soft', stereoCue: !!stereoCue },
             { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) },
           )
           .then((s) => summaryOf(separationId, fileId, s))
@@ -560,6 +560,7 @@ function summaryOf(separationId: string, fileId: string, h: HostSeparation): Sep
     suggestion: h.suggestion,
     mask: h.mask,
     grid: h.grid,
+    stereoCue: h.stereoCue,
     sources: h.energyShares.map((energyShare, index) => ({ index, energyShare })),
     timingsSec: h.timingsSec,
   }

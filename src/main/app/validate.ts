@@ -83,6 +83,13 @@ export function num(v: unknown, field: string, min: number, max: number): number
   return v
 }
 
+/** A boolean (true or false, nothing else). */
+export function bool(v: unknown, field: string): boolean {
+  if (typeof v !== 'boolean')
+    throw new ArgumentError(`${field}: expected true or false, got ${show(v)}`)
+  return v
+}
+
 /** One of the given strings. */
 export function oneOf<T extends string | number>(
   v: unknown,
@@ -318,11 +325,15 @@ export const validators: Validators = {
     return { fileId: id(r.fileId, 'fileId'), ...(rg ? { range: rg } : {}) }
   },
   analyse: (raw) => {
-    const r = record(raw, 'analyse', ['taskId', 'fileId'])
-    return { taskId: id(r.taskId, 'taskId'), fileId: id(r.fileId, 'fileId') }
+    const r = record(raw, 'analyse', ['taskId', 'fileId', 'stereoCue'])
+    return {
+      taskId: id(r.taskId, 'taskId'),
+      fileId: id(r.fileId, 'fileId'),
+      ...(r.stereoCue !== undefined ? { stereoCue: bool(r.stereoCue, 'stereoCue') } : {}),
+    }
   },
   cluster: (raw) => {
-    const r = record(raw, 'cluster', ['fileId', 'sourceCount', 'mask', 'taskId'])
+    const r = record(raw, 'cluster', ['fileId', 'sourceCount', 'mask', 'stereoCue', 'taskId'])
     const sourceCount =
       r.sourceCount === 'auto'
         ? ('auto' as const)
@@ -331,6 +342,7 @@ export const validators: Validators = {
       fileId: id(r.fileId, 'fileId'),
       sourceCount,
       ...(r.mask !== undefined ? { mask: oneOf(r.mask, 'mask', ['hard', 'soft'] as const) } : {}),
+      ...(r.stereoCue !== undefined ? { stereoCue: bool(r.stereoCue, 'stereoCue') } : {}),
       ...(r.taskId !== undefined ? { taskId: id(r.taskId, 'taskId') } : {}),
     }
   },

@@ -244,5 +244,18 @@ export function validateModelMetadata(raw: unknown): string[] {
         if (o[k] !== undefined) check(`scores[${i}].${k}`, o[k], isNum, 'a number (dB)')
     })
   }
+  if (
+    raw.stereoCue !== undefined &&
+    check('stereoCue', raw.stereoCue, isObj, 'an object {weight, ildRangeDb}')
+  ) {
+    const c = raw.stereoCue as Record<string, unknown>
+    check('stereoCue.weight', c.weight, (v) => isNum(v) && v >= 0 && v <= 100, 'a number in 0..100')
+    check(
+      'stereoCue.ildRangeDb',
+      c.ildRangeDb,
+      (v) => isNum(v) && v > 0 && v <= 120,
+      'a number of dB in (0, 120]',
+    )
+  }
   return out
 }

@@ -59,6 +59,11 @@ export interface ProjectSettings {
   beta?: number
   /** 'auto' or the number asked for (the masks' k is the number of sources). */
   requestedSources?: number | 'auto'
+  /**
+   * Weight of the stereo cue the analysis had (src/engine/stereo.ts); absent or 0: none. The
+   * centroids have its extra coordinate, so re-clustering re-analyses with the same weight.
+   */
+  stereoCue?: number
   /** Anything else the app wants to keep (JSON). */
   [key: string]: unknown
 }
@@ -625,6 +630,11 @@ export async function decodeProject(
   const s = man.settings
   if (!s || (s.mask !== 'hard' && s.mask !== 'soft'))
     throw corrupt(path, 'its engine settings are missing')
+  if (
+    s.stereoCue !== undefined &&
+    !(typeof s.stereoCue === 'number' && s.stereoCue >= 0 && s.stereoCue <= 100)
+  )
+    throw corrupt(path, 'its stereo cue setting is not a weight in 0..100')
   if (
     !Array.isArray(man.sources) ||
     man.sources.length !== g.k ||

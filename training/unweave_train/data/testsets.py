@@ -13,7 +13,8 @@ the songs' 44.1 kHz stereo.
 
 The splits are regenerated from their seeds on every machine, so the random draws of
 MixtureSampler are part of their definition: a change to them changes the test splits (see
-test_data.py). `--val` writes the validation splits (VAL_SPLITS) to cache/valsets.
+test_data.py). `--val` writes the validation splits (VAL_SPLITS) to cache/valsets,
+`--stereo-val` the stereo ones (STEREO_VAL_SPLITS) to cache/valsets-stereo.
 """
 
 from __future__ import annotations
@@ -52,6 +53,17 @@ VAL_SPLITS = [
     ("val_music4", "other", "music", "fluidr3", 4, 20, 6.0, "4 instruments of validation pieces"),
     ("val_speech2", "speech", "speech", None, 2, 30, 6.0, "two talkers, validation speakers"),
 ]
+# Stereo validation splits (--stereo-val, cache/valsets-stereo): validation pieces panned and
+# reverberated by data.stereo, for choosing the engine's stereo cue (Frets on Fire is test).
+# name, sampler kind ('lead' or 'band'), k, mixtures, seconds, description
+STEREO_VAL_SPLITS = [
+    ("val_stereo_lead", "lead", 2, 40, 10.0,
+     "lead guitar vs the band, validation pieces, panned + shared reverb (16 kHz stereo)"),
+    ("val_stereo_band2", "band", 2, 30, 10.0,
+     "every instrument in one of 2 groups, validation pieces, panned + shared reverb"),
+    ("val_stereo_band3", "band", 3, 30, 10.0,
+     "every instrument in one of 3 groups, validation pieces, panned + shared reverb"),
+]
 FOF_SECONDS = 20.0
 
 
@@ -86,6 +98,27 @@ def synthetic_split(cache: str, out: str, spec, seed: int = 2026, split: str = "
         items.append(_write(dirp, f"{name}_{i:03d}", src, SR,
                             names.get(kind, [f"instrument{j+1}" for j in range(k)]), category))
     man = {"split": name, "category": category, "description": desc, "sampleRate": SR,
+           "mixtures": items}
+    with open(os.path.join(dirp, "manifest.json"), "w") as f:
+        json.dump(man, f, indent=1)
+    return man
+
+
+def stereo_split(cache: str, out: str, spec, seed: int = 2026) -> dict:
+    """One stereo validation split of `spec` (STEREO_VAL_SPLITS): sources [k, n, 2] at 16 kHz."""
+    from .stereo import sample_stereo
+
+    name, kind, k, count, seconds, desc = spec
+    dirp = os.path.join(out, name)
+    os.makedirs(dirp, exist_ok=True)
+    sampler = MixtureSampler(cache, "val", music_banks=("fluidr3",), trio_banks=())
+    rng = np.random.default_rng([seed, int(corpus.stable_unit(name) * 1e9)])
+    n = int(seconds * SR)
+    names = ["lead", "band"] if kind == "lead" else [f"group{j+1}" for j in range(k)]
+    items = [_write(dirp, f"{name}_{i:03d}", sample_stereo(sampler, rng, kind, n, k, SR), SR,
+                    names, "stereo")
+             for i in range(count)]
+    man = {"split": name, "category": "stereo", "description": desc, "sampleRate": SR,
            "mixtures": items}
     with open(os.path.join(dirp, "manifest.json"), "w") as f:
         json.dump(man, f, indent=1)
@@ -136,7 +169,16 @@ def main(argv=None) -> None:
     p.add_argument("--times", type=int, default=1,
                    help="N times the mixtures of each synthetic split (the first ones are the "
                         "same as with 1: the draws are sequential); use another --out")
+    p.add_argument("--stereo-val", action="store_true",
+                   help="write the stereo validation splits (STEREO_VAL_SPLITS; default --out: "
+                        "cache/valsets-stereo)")
     args = p.parse_args(argv)
+    if args.stereo_val:
+        out = args.out or os.path.join(corpus.CACHE, "valsets-stereo")
+        for spec in STEREO_VAL_SPLITS:
+            if not args.only or spec[0] in args.only:
+                print(spec[0], len(stereo_split(args.cache, out, spec)["mixtures"]), flush=True)
+        return
     specs, split, default_out = (VAL_SPLITS, "val", "valsets") if args.val else (SPLITS, "test", "testsets")
     out = args.out or os.path.join(corpus.CACHE, default_out)
     for spec in specs:

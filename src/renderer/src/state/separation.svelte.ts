@@ -45,6 +45,13 @@ const MASK_PAGE_BYTES = 32 << 20
 export class Separation {
   /** The cluster-count control's value. */
   requested = $state<SourceCount>('auto')
+  /**
+   * The "stereo placement" control: the next Separate asks the engine for the stereo cue (a stereo
+   * file only). A count change keeps the current result's setting (no new network run).
+   */
+  stereoCue = $state(false)
+  /** Weight of the stereo cue in the current result's analysis (0: none). */
+  resultStereoCue = $state(0)
   /** Number of sources of the current result (0 = none yet). */
   k = $state(0)
   /** Main's id of the current result (for masks, stems and export). */
@@ -64,6 +71,8 @@ export class Separation {
   #backend: Backend
   #fileId: string | null = null
   #analysed = false
+  /** The stereoCue setting of main's cached analysis (valid while #analysed). */
+  #analysedCue = false
   #taskId: string | null = null
   #token = 0
   #onResult: () => void
@@ -92,6 +101,8 @@ export class Separation {
     this.#token++
     this.#fileId = fileId
     this.#analysed = false
+    this.#analysedCue = false
+    this.resultStereoCue = 0
     this.#taskId = null
     this.k = 0
     this.separationId = null
@@ -113,16 +124,24 @@ export class Separation {
   async separate(): Promise<boolean> {
     const fileId = this.#fileId
     if (!fileId) return false
+    const stereoCue = this.stereoCue
+    if (this.#analysed && this.#analysedCue !== stereoCue) this.#analysed = false
     return this.#run(
       'separate',
       async (taskId, report) => {
         if (!this.#analysed) {
-          const analysis = await this.#backend.call('analyse', { taskId, fileId })
+          const analysis = await this.#backend.call('analyse', { taskId, fileId, stereoCue })
           this.suggestion = analysis.suggestion
           this.#analysed = true
+          this.#analysedCue = stereoCue
         }
         report({ stage: 'kmeans', fraction: 0.92, etaSec: null })
-        return this.#backend.call('cluster', { fileId, sourceCount: this.requested, taskId })
+        return this.#backend.call('cluster', {
+          fileId,
+          sourceCount: this.requested,
+          stereoCue,
+          taskId,
+        })
       },
       (p) => (this.#analysed ? 0.92 + 0.08 * p : 0.9 * p),
     )
@@ -139,10 +158,11 @@ export class Separation {
     const k = value === 'auto' ? (this.suggestion?.count ?? null) : value
     if (k === this.k) return false
     const fileId = this.#fileId
+    const stereoCue = this.resultStereoCue > 0
     this.requestedAt = performance.now()
     return this.#run(
       'recluster',
-      (taskId) => this.#backend.call('cluster', { fileId, sourceCount: value, taskId }),
+      (taskId) => this.#backend.call('cluster', { fileId, sourceCount: value, stereoCue, taskId }),
       (p) => p,
     )
   }
@@ -162,6 +182,7 @@ export class Separation {
       (p) => p,
     )
     if (ok) {
+      this.stereoCue = summary.stereoCue > 0 // Separate again reproduces the project's setting
       this.#names = sources.map((s, i) =>
         s.name && s.name !== defaultSourceName(i) ? s.name : undefined,
       )
@@ -275,6 +296,7 @@ export class Separation {
     this.masks = masks
     this.energyShares = s.sources.map((x) => x.energyShare)
     this.k = s.sourceCount
+    this.resultStereoCue = s.stereoCue
     if (this.selected >= s.sourceCount) this.selected = 0
     this.resultAt = performance.now()
     this.#onResult()

@@ -45,6 +45,37 @@ describe('Separation', () => {
     expect(sep.k).toBe(3)
   })
 
+  it('stereo placement: asked of analyse and cluster; a change runs the network again, a count change keeps it', async () => {
+    const { fake, sep } = setup({ channels: 2 })
+    await sep.separate()
+    expect(sep.resultStereoCue).toBe(0)
+    expect(fake.callsTo('analyse')[0].args).toMatchObject({ stereoCue: false })
+    sep.stereoCue = true
+    await sep.separate()
+    expect(fake.callsTo('analyse')).toHaveLength(2) // another setting: the network runs again
+    expect(fake.callsTo('analyse')[1].args).toMatchObject({ stereoCue: true })
+    expect(fake.callsTo('cluster')[1].args).toMatchObject({ stereoCue: true })
+    expect(sep.resultStereoCue).toBe(2)
+    // the control alone changes nothing; a count change keeps the result's setting
+    sep.stereoCue = false
+    expect(await sep.setCount(2)).toBe(true)
+    expect(fake.callsTo('cluster')[2].args).toMatchObject({ sourceCount: 2, stereoCue: true })
+    expect(fake.callsTo('analyse')).toHaveLength(2)
+    expect(sep.resultStereoCue).toBe(2)
+    // the same setting again: no new network run
+    sep.stereoCue = true
+    await sep.separate()
+    expect(fake.callsTo('analyse')).toHaveLength(2)
+  })
+
+  it('stereo placement on a mono file: main reports it was not applied', async () => {
+    const { sep } = setup({ channels: 1 })
+    sep.stereoCue = true
+    await sep.separate()
+    expect(sep.hasResult).toBe(true)
+    expect(sep.resultStereoCue).toBe(0)
+  })
+
   it('before a separation, the count only sets the request; counts are clamped to 1..8', async () => {
     const { fake, sep } = setup()
     expect(await sep.setCount(12)).toBe(false)

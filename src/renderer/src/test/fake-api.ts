@@ -120,7 +120,9 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
   }
 
   const ok = <T>(value: T): IpcResult<T> => ({ type: 'ok', value })
-  const summary = (k: number, auto: boolean): SeparationSummary => ({
+  /** The weight a stereo cue request gets (main applies it to two-channel files only). */
+  const cueOf = (asked: boolean | undefined): number => (asked && file.channels === 2 ? 2 : 0)
+  const summary = (k: number, auto: boolean, stereoCue = 0): SeparationSummary => ({
     separationId: `sep-${++separations}`,
     fileId: file.fileId,
     sourceCount: k,
@@ -132,6 +134,7 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     },
     mask: 'soft',
     grid: maskGrid,
+    stereoCue,
     sources: Array.from({ length: k }, (_, index) => ({ index, energyShare: 1 / k })),
     timingsSec: {},
   })
@@ -193,7 +196,7 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
         channels: Array.from({ length: channels }, () => new Float32Array(to - from)),
       }
     },
-    analyse: (a: { taskId: string }) => {
+    analyse: (a: { taskId: string; stereoCue?: boolean }) => {
       progress(a.taskId, 'embed', 0.5)
       progress(a.taskId, 'embed', 1)
       return {
@@ -202,13 +205,14 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
         provider: 'cpu',
         model: { name: 'fake', version: '0' },
         timingsSec: {},
+        stereoCue: cueOf(a.stereoCue),
       }
     },
-    cluster: (a: { sourceCount: number | 'auto'; taskId?: string }) => {
+    cluster: (a: { sourceCount: number | 'auto'; stereoCue?: boolean; taskId?: string }) => {
       progress(a.taskId, 'kmeans', 0.5)
       const k = a.sourceCount === 'auto' ? suggested : a.sourceCount
       currentK = k
-      return summary(k, a.sourceCount === 'auto')
+      return summary(k, a.sourceCount === 'auto', cueOf(a.stereoCue))
     },
     getMasks: (a: { separationId: string; range?: { from?: number; to?: number } }) => {
       const from = a.range?.from ?? 0
