@@ -8,6 +8,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- page-side code reads untyped window fields */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync } from 'node:fs'
+import { strFromU8, unzipSync } from 'fflate'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -437,9 +438,18 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
     for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + (box.width * (30 + i / 2)) / 180, y)
     await page.mouse.up()
     await expect.poll(() => history(page).count()).toBe(before + 1)
-    // the autosave tick (every 30 s while there are unsaved changes) writes the recovery file
+    // the autosave tick (every 30 s while there are unsaved changes) writes the recovery file; wait
+    // for one that holds the stroke (a tick that began during the stroke saved the edits before it)
     const autosaved = join(work, 'user-data', 'recovery', 'autosave.unweave')
-    await expect.poll(() => existsSync(autosaved), { timeout: 60_000, interval: 1000 }).toBe(true)
+    const autosavedEdits = (): number => {
+      if (!existsSync(autosaved)) return -1
+      const files = unzipSync(readFileSync(autosaved), {
+        filter: (f) => f.name === 'manifest.json',
+      })
+      const h = JSON.parse(strFromU8(files['manifest.json']!)).history ?? {}
+      return (h.undo?.length ?? 0) + (h.redo?.length ?? 0)
+    }
+    await expect.poll(autosavedEdits, { timeout: 75_000, interval: 1000 }).toBe(before + 1)
     // a crash: the window goes without saving; a new one starts on the same user data
     await page.close({ runBeforeUnload: false })
     page = await context.newPage()
