@@ -114,3 +114,37 @@ def test_training_with_a_mask_loss_logs_both_parts_and_learns(synthetic_cache, t
     for r in vals:
         assert abs(r["val_loss"] - (r["val_dc"] + 0.5 * r["val_mask"])) < 1e-4, r
     assert steps[1]["mask"] < steps[0]["mask"], steps
+
+
+def test_mask_loss_kinds_limits_the_mask_loss_to_those_examples_and_keeps_the_draws(synthetic_cache):
+    import numpy as np
+
+    from unweave_train.config import ModelConfig
+    from unweave_train.data.mixtures import MixtureSampler, batch_sources
+    from unweave_train.losses import kmeans_mask_loss
+    from unweave_train.models import DeepClusteringNet
+    from unweave_train.train import batch_tensors, objective
+
+    sampler = MixtureSampler(synthetic_cache, "train")
+    probs = {"trio": 0.3, "music": 0.3, "speech": 0.4}
+    a, ca = batch_sources(sampler, np.random.default_rng(11), 6, 4000, probs)
+    b, cb, kinds = batch_sources(sampler, np.random.default_rng(11), 6, 4000, probs, with_kinds=True)
+    assert np.array_equal(a, b) and np.array_equal(ca, cb) and len(kinds) == 6
+    assert "speech" in kinds and set(kinds) - {"speech"}
+    mcfg = ModelConfig(hidden=8, layers=1, embedding_dim=6, dropout=0.0)
+    torch.manual_seed(0)
+    model = DeepClusteringNet(mcfg).eval()
+    batch = batch_tensors(b, mcfg, "silence", with_stfts=True)
+    tcfg = TrainConfig(mask_loss_weight=0.5, mask_centroids="kmeans", mask_loss_kinds=["trio", "music"])
+    with torch.no_grad():
+        loss, parts = objective(model, batch, tcfg, seed=3, kinds=kinds)
+        sel = [i for i, k in enumerate(kinds) if k != "speech"]
+        V = model(batch[0])
+        want = kmeans_mask_loss(V[sel], batch[3][sel], batch[4][sel], 5.0, torch.Generator().manual_seed(3))
+        assert abs(parts["mask"] - float(want)) < 1e-6
+        _, all_parts = objective(model, batch, TrainConfig(mask_loss_weight=0.5, mask_centroids="kmeans"),
+                                 seed=3, kinds=kinds)
+        assert abs(all_parts["mask"] - parts["mask"]) > 1e-6  # the speech examples were left out
+        loss0, parts0 = objective(model, batch, TrainConfig(mask_loss_weight=0.5, mask_centroids="kmeans",
+                                                            mask_loss_kinds=["lead"]), seed=3, kinds=kinds)
+        assert parts0["mask"] == 0.0 and abs(float(loss0) - parts0["dc"]) < 1e-6

@@ -80,6 +80,9 @@ class TrainConfig:
     # Centroids of that loss: 'oracle' (losses.cluster_mask_loss: the true partition) or 'kmeans'
     # (losses.kmeans_mask_loss: the partition k-means finds, sources matched by permutation).
     mask_centroids: str = "oracle"
+    # Example kinds the mask loss applies to (e.g. ["trio", "music"]); None = every example.
+    # Training batches only: the validation batches' mask part is over every example.
+    mask_loss_kinds: list = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

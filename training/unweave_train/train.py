@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import time
+from typing import Optional
 
 # OpenMP threads that spin while waiting waste most of their CPU when the machine is shared
 # (measured: 2 spinning threads used 7.6x the CPU of 1 thread for the same step); passive
@@ -110,18 +111,26 @@ def batch_tensors(sources: np.ndarray, mcfg: ModelConfig, weighting: str,
     return feats, Y, w
 
 
-def objective(model, batch, tcfg: TrainConfig, seed: int = 0) -> tuple[torch.Tensor, dict]:
+def objective(model, batch, tcfg: TrainConfig, seed: int = 0,
+              kinds: Optional[list] = None) -> tuple[torch.Tensor, dict]:
     """The training loss of one batch (from batch_tensors) and its parts; `seed` seeds the
-    k-means of the 'kmeans' mask loss."""
+    k-means of the 'kmeans' mask loss; with `kinds` (the examples' kinds) and
+    tcfg.mask_loss_kinds, the mask loss covers only the examples of those kinds."""
     V = model(batch[0])
     dc = dpcl_loss(V, batch[1], batch[2])
     if tcfg.mask_loss_weight <= 0:
         return dc, {"dc": float(dc)}
+    Vm, Xs, active = V, batch[3], batch[4]
+    if kinds is not None and tcfg.mask_loss_kinds is not None:
+        sel = [i for i, k in enumerate(kinds) if k in tcfg.mask_loss_kinds]
+        if not sel:
+            return dc, {"dc": float(dc), "mask": 0.0}
+        Vm, Xs, active = V[sel], Xs[sel], active[sel]
     if tcfg.mask_centroids == "kmeans":
-        ml = kmeans_mask_loss(V, batch[3], batch[4], tcfg.mask_beta,
+        ml = kmeans_mask_loss(Vm, Xs, active, tcfg.mask_beta,
                               torch.Generator().manual_seed(seed))
     elif tcfg.mask_centroids == "oracle":
-        ml = cluster_mask_loss(V, batch[3], batch[4], tcfg.mask_beta)
+        ml = cluster_mask_loss(Vm, Xs, active, tcfg.mask_beta)
     else:
         raise ValueError(f"mask_centroids must be 'oracle' or 'kmeans', got {tcfg.mask_centroids!r}")
     return dc + tcfg.mask_loss_weight * ml, {"dc": float(dc), "mask": float(ml)}
@@ -311,10 +320,11 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         step = state["step"]
         frames, bsz = chunk_for_step(tcfg, step)
         rng = np.random.default_rng([tcfg.seed, step])
-        src, _ = batch_sources(sampler, rng, bsz, samples_for_frames(frames, mcfg.hop), tcfg.mix_probs)
+        src, _, kinds = batch_sources(sampler, rng, bsz, samples_for_frames(frames, mcfg.hop),
+                                      tcfg.mix_probs, with_kinds=True)
         batch = batch_tensors(src, mcfg, tcfg.weighting, rng, tcfg.eq_prob, tcfg.eq_db,
                               with_stfts=tcfg.mask_loss_weight > 0)
-        loss, parts = objective(model, batch, tcfg, seed=int(rng.integers(2**31)))
+        loss, parts = objective(model, batch, tcfg, seed=int(rng.integers(2**31)), kinds=kinds)
         lr_now = state["lr"] * lr_factor(tcfg, state, step)
         for g in opt.param_groups:
             g["lr"] = lr_now

@@ -190,14 +190,17 @@ def draw_kind(rng: np.random.Generator, probs: dict, available: dict) -> str:
 
 
 def batch_sources(sampler: MixtureSampler, rng: np.random.Generator, batch: int, n: int,
-                  probs: dict, max_sources: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """A batch: sources [B, max_sources, n] (zero-padded) and source counts [B]."""
+                  probs: dict, max_sources: int = 4, with_kinds: bool = False):
+    """A batch: sources [B, max_sources, n] (zero-padded) and source counts [B]; with_kinds also
+    the kind of each example (the same draws either way)."""
     out = np.zeros((batch, max_sources, n), dtype=np.float32)
     counts = np.zeros(batch, dtype=np.int64)
+    kinds = []
     avail = sampler.available()
     for b in range(batch):
         kind = draw_kind(rng, probs, avail)
         s = sampler.sample(rng, kind, n)
         out[b, : len(s)] = s
         counts[b] = len(s)
-    return out, counts
+        kinds.append(kind)
+    return (out, counts, kinds) if with_kinds else (out, counts)
