@@ -37,6 +37,7 @@ import { createOnnxEmbedder } from '../src/main/inference/onnx-embedder'
 import { decodeAudioFile } from '../src/main/services/audio-decode'
 import { loadModel } from '../src/main/services/model-store'
 import type { ModelMetadata } from '../src/shared/model'
+import { parseStereoCue } from '../src/cli/args'
 import { siSdrImprovement } from './metrics'
 
 const argv = process.argv.slice(2)
@@ -163,9 +164,7 @@ async function main(): Promise<void> {
   const weighting = (opt('weighting') ?? 'magnitude') as 'magnitude' | 'sqrt' | 'db' | 'uniform'
   const limit = Number(opt('max') ?? Infinity)
   const cueText = opt('stereo-cue') ?? 'off'
-  const stereoCue = cueText === 'on' ? true : cueText === 'off' ? false : Number(cueText)
-  if (typeof stereoCue === 'number' && !(stereoCue >= 0 && stereoCue <= 100))
-    throw new Error(`--stereo-cue must be on, off or a weight from 0 to 100, not '${cueText}'`)
+  const stereoCue = parseStereoCue(cueText)
   console.log(`# Unweave eval — ${new Date().toISOString()}`)
   console.log(
     `model: ${metadata.name} ${metadata.version} (${onnxPath}), provider ${provider}, masks ${mode}, stereo cue ${cueText}; k = the split's true source count`,

@@ -93,7 +93,7 @@ function choice<T extends string>(
 }
 
 /** --stereo-cue on|off|W -> true | false | W (a weight in 0..100; 0 is off). */
-function parseStereoCue(value: string | undefined): boolean | number {
+export function parseStereoCue(value: string | undefined): boolean | number {
   if (value === undefined || value === 'off') return false
   if (value === 'on') return true
   const w = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN
