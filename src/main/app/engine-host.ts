@@ -147,6 +147,11 @@ function analysisKey(fileId: string, stereoCue: number): string {
   return stereoCue > 0 ? `${fileId}#stereo=${stereoCue}` : fileId
 }
 
+/** The cluster cache's key of (k, mode) on a file's analysis. */
+function clusterKey(fileId: string, analysis: Analysis, k: number, mode: MaskMode): string {
+  return `${analysisKey(fileId, analysis.stereoCue)}:${k}:${mode}`
+}
+
 /** A macrotask turn (a resolved promise would only run microtasks). */
 function yieldTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
@@ -556,8 +561,7 @@ export class EngineHost {
     mode: MaskMode,
     priority: JobPriority,
   ): Promise<{ entry: ClusterEntry; cached: boolean }> {
-    const akey = analysisKey(fileId, analysis.stereoCue)
-    const key = `${akey}:${k}:${mode}`
+    const key = clusterKey(fileId, analysis, k, mode)
     const hit = this.#clusterCache.get(key)
     if (hit) {
       // Most recently used last.
@@ -565,7 +569,7 @@ export class EngineHost {
       this.#clusterCache.set(key, hit)
       return hit.then((entry) => ({ entry, cached: true }))
     }
-    this.#pool.setAnalysis(akey, analysis)
+    this.#pool.setAnalysis(analysisKey(fileId, analysis.stereoCue), analysis)
     const p = this.#pool.run(k, mode, priority).then((entry) => {
       if (this.#file?.id !== fileId) throw new HostError('stale', 'That file is no longer open.')
       return entry
@@ -596,7 +600,7 @@ export class EngineHost {
       (k) =>
         k >= LIMITS.minSources &&
         k <= LIMITS.maxSources &&
-        !this.#clusterCache.has(`${analysisKey(fileId, analysis.stereoCue)}:${k}:${mode}`) &&
+        !this.#clusterCache.has(clusterKey(fileId, analysis, k, mode)) &&
         analysis.frames * analysis.bins * k * 4 <= PRECOMPUTE_MAX_BYTES,
     )
     void (async () => {
