@@ -73,6 +73,12 @@ class TrainConfig:
     # curve (see train.random_eq); 0 = off. Validation batches are never equalised.
     eq_prob: float = 0.0
     eq_db: float = 6.0
+    # Recording augmentation (data.chain), training batches only: the probability that an example
+    # is placed in a random room (each source its own reverberant tail; the reverberant sources
+    # are the targets), and that it passes through a random recording chain (one low-pass /
+    # high-pass colouring for all of its sources).
+    room_prob: float = 0.0
+    chain_prob: float = 0.0
     # Weight of losses.cluster_mask_loss (the app's soft masks through the clustering, scored
     # against the truncated phase-sensitive target) added to the deep-clustering loss; 0 = off.
     mask_loss_weight: float = 0.0

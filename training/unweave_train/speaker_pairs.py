@@ -16,6 +16,7 @@ import argparse
 import numpy as np
 import torch
 
+from .data.chain import apply_chain
 from .data.mixtures import MixtureSampler
 from .evaluate import apply_masks, load_model, mixture_stfts, model_masks, oracle_masks
 from .metrics import score
@@ -34,13 +35,26 @@ def pair_sampler(cache: str, split: str, speakers: list[str]) -> MixtureSampler:
     return s
 
 
-def score_pair(model, sampler: MixtureSampler, mixtures: int, seconds: float, seed: int = 5) -> dict:
+def colour(refs: np.ndarray, sr: int, chain: dict | None) -> np.ndarray:
+    """refs [C, n] through one recording chain (data.chain), rescaled so the mixture keeps its
+    peak; unchanged without a chain."""
+    if not chain:
+        return refs
+    out = apply_chain(refs, sr, **chain)
+    peak, new = np.abs(refs.sum(0)).max(), np.abs(out.sum(0)).max()
+    return (out * (peak / new if new > 0 else 1.0)).astype(np.float32)
+
+
+def score_pair(model, sampler: MixtureSampler, mixtures: int, seconds: float, seed: int = 5,
+               chain: dict | None = None) -> dict:
+    """Mean soft-mask SI-SDRi of `mixtures` two-talker mixtures (and the IBM's); with `chain`
+    (keyword arguments of data.chain.chain_gain_db) both talkers pass through that chain."""
     cfg = model.cfg
     n = int(seconds * cfg.sample_rate)
     rng = np.random.default_rng(seed)
     res, ibm = [], []
     for i in range(mixtures):
-        refs = sampler.sample(rng, "speech", n, k=2)
+        refs = colour(sampler.sample(rng, "speech", n, k=2), cfg.sample_rate, chain)
         mix, X, S = mixture_stfts(refs, cfg)
         masks = model_masks(model, X, 2, seed=i, kinds=("soft",))["soft"]
         res.append(score(apply_masks(X, masks, cfg, n), refs, mix, False)["sisdri"])
@@ -57,12 +71,16 @@ def main(argv=None) -> None:
     p.add_argument("--mixtures", type=int, default=10)
     p.add_argument("--seconds", type=float, default=6.0)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--chain", nargs=2, type=float, default=None, metavar=("LOWPASS_HZ", "ORDER"),
+                   help="pass both talkers through a low-pass recording chain (data.chain)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     model = load_model(args.checkpoint)
+    chain = ({"lowpass_hz": args.chain[0], "lowpass_order": args.chain[1]} if args.chain else None)
     for split, a, b in args.pair:
-        r = score_pair(model, pair_sampler(args.cache, split, [a, b]), args.mixtures, args.seconds)
-        print(f"{split:>5} {a} + {b}: model {r['model']:.2f} dB SI-SDRi (worst {r['min']:.2f}), "
+        r = score_pair(model, pair_sampler(args.cache, split, [a, b]), args.mixtures, args.seconds,
+                       chain=chain)
+        print(f"{split:>5} {a} + {b}{' (chain ' + str(args.chain) + ')' if chain else ''}: model {r['model']:.2f} dB SI-SDRi (worst {r['min']:.2f}), "
               f"IBM {r['ibm']:.2f}", flush=True)
 
 

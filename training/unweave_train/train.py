@@ -30,6 +30,7 @@ from . import dsp
 from .config import ModelConfig, TrainConfig, load_json
 from .data import corpus
 from .data import render as render_mod
+from .data.chain import add_room, random_chain_gains
 from .data.mixtures import MixtureSampler, batch_sources
 from .data.speech import stream_metadata
 from .losses import (cluster_mask_loss, dominant_source_labels, dpcl_loss, kmeans_mask_loss,
@@ -79,13 +80,15 @@ def random_eq(rng: np.random.Generator, bins: int, sr: int, max_db: float) -> np
 
 def batch_tensors(sources: np.ndarray, mcfg: ModelConfig, weighting: str,
                   eq_rng: np.random.Generator | None = None, eq_prob: float = 0.0,
-                  eq_db: float = 6.0, with_stfts: bool = False):
+                  eq_db: float = 6.0, with_stfts: bool = False, chain_prob: float = 0.0):
     """features [B,T,F], labels Y [B,T,F,C], weights w [B,T,F] from sources [B,C,n]; with_stfts
     adds the (equalised) source STFTs [B,C,T,F] and the activity mask [B,T,F] (cluster_mask_loss).
 
     With eq_rng, each source is equalised with probability eq_prob by a random_eq curve applied
     to its STFT; the mixture is the sum of the (equalised) source STFTs, so labels, weights and
-    features stay consistent."""
+    features stay consistent. With chain_prob, each example (after the equalisers) passes with
+    that probability through one random recording chain (data.chain), the same for all of its
+    sources."""
     s = torch.from_numpy(sources)
     Xs = dsp.stft(s, mcfg.n_fft, mcfg.hop)  # [B,C,T,F] complex
     if eq_rng is not None and eq_prob > 0:
@@ -95,6 +98,13 @@ def batch_tensors(sources: np.ndarray, mcfg: ModelConfig, weighting: str,
             for c in range(C):
                 if eq_rng.random() < eq_prob:
                     gains[b, c, 0] = random_eq(eq_rng, mcfg.bins, mcfg.sample_rate, eq_db)
+        Xs = Xs * torch.from_numpy(gains)
+    if eq_rng is not None and chain_prob > 0:
+        B = sources.shape[0]
+        gains = np.ones((B, 1, 1, mcfg.bins), dtype=np.float32)
+        for b in range(B):
+            if eq_rng.random() < chain_prob:
+                gains[b, 0, 0] = random_chain_gains(eq_rng, mcfg.bins, mcfg.sample_rate)
         Xs = Xs * torch.from_numpy(gains)
     X = Xs.sum(dim=1)
     mag = X.abs()
@@ -320,10 +330,12 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         step = state["step"]
         frames, bsz = chunk_for_step(tcfg, step)
         rng = np.random.default_rng([tcfg.seed, step])
-        src, _, kinds = batch_sources(sampler, rng, bsz, samples_for_frames(frames, mcfg.hop),
-                                      tcfg.mix_probs, with_kinds=True)
+        src, counts, kinds = batch_sources(sampler, rng, bsz, samples_for_frames(frames, mcfg.hop),
+                                           tcfg.mix_probs, with_kinds=True)
+        if tcfg.room_prob > 0:
+            src = add_room(src, counts, rng, mcfg.sample_rate, tcfg.room_prob)
         batch = batch_tensors(src, mcfg, tcfg.weighting, rng, tcfg.eq_prob, tcfg.eq_db,
-                              with_stfts=tcfg.mask_loss_weight > 0)
+                              with_stfts=tcfg.mask_loss_weight > 0, chain_prob=tcfg.chain_prob)
         loss, parts = objective(model, batch, tcfg, seed=int(rng.integers(2**31)), kinds=kinds)
         lr_now = state["lr"] * lr_factor(tcfg, state, step)
         for g in opt.param_groups:
