@@ -68,3 +68,10 @@ TINY_RECIPE = {
               "checkpoint_minutes": 100.0, "eq_prob": 0.5,
               "mix_probs": {"trio": 0.3, "music": 0.3, "speech": 0.2, "lead": 0.2}},
 }
+
+
+def noise_sources(batch: int = 2, n: int = 6000, seed: int = 0):
+    """Training-batch-shaped sources [batch, 4, n]: two white-noise sources, two silent slots."""
+    src = np.zeros((batch, 4, n), dtype=np.float32)
+    src[:, :2] = 0.1 * np.random.default_rng(seed).standard_normal((batch, 2, n))
+    return src

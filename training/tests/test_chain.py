@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from conftest import noise_sources
 from unweave_train.data import chain
 
 
@@ -54,9 +55,7 @@ def test_room_ir_has_a_direct_sound_and_a_tail_at_the_asked_level():
 
 
 def test_add_room_reverberates_every_source_keeps_rms_padding_and_seed():
-    rng = np.random.default_rng(1)
-    src = np.zeros((3, 4, 8000), dtype=np.float32)
-    src[:, :2] = 0.1 * rng.standard_normal((3, 2, 8000))
+    src = noise_sources(batch=3, n=8000, seed=1)
     counts = np.array([2, 2, 2])
     same = chain.add_room(src, counts, np.random.default_rng(2), 16000, prob=0.0)
     assert np.array_equal(same, src)
@@ -80,9 +79,7 @@ def test_chained_batches_colour_the_mixture_and_keep_labels_consistent():
     from unweave_train.losses import dominant_source_labels
     from unweave_train.train import batch_tensors
 
-    rng = np.random.default_rng(0)
-    src = np.zeros((2, 4, 6000), dtype=np.float32)
-    src[:, :2] = 0.1 * rng.standard_normal((2, 2, 6000))
+    src = noise_sources()
     cfg = ModelConfig()
     f0, _, _ = batch_tensors(src, cfg, "silence")
     f1, Y1, _ = batch_tensors(src, cfg, "silence", np.random.default_rng(3), chain_prob=1.0)
@@ -119,3 +116,22 @@ def test_training_with_room_and_chain_runs_and_is_deterministic(synthetic_cache,
     train(recipe, plain, synthetic_cache, max_steps=3, log=lambda *_: None)
     wp = torch.load(f"{plain}/last.pt")["model"]
     assert not all(torch.equal(wa[k], wp[k]) for k in wa)
+
+
+def test_speaker_pairs_colour_places_talkers_in_a_room_and_a_chain_keeping_the_peak():
+    from unweave_train.speaker_pairs import colour
+
+    rng = np.random.default_rng(4)
+    refs = (0.1 * rng.standard_normal((2, 16000))).astype(np.float32)
+    assert colour(refs, 16000, None) is refs
+    out = colour(refs, 16000, {"lowpass_hz": 1000.0, "lowpass_order": 1.0}, (0.5, -6.0), seed=3)
+    assert np.array_equal(out, colour(refs, 16000, {"lowpass_hz": 1000.0, "lowpass_order": 1.0},
+                                      (0.5, -6.0), seed=3))
+    assert np.isclose(np.abs(out.sum(0)).max(), np.abs(refs.sum(0)).max(), rtol=1e-5)
+    spec_in = np.abs(np.fft.rfft(refs[0])) ** 2
+    spec_out = np.abs(np.fft.rfft(out[0])) ** 2
+    hi = slice(int(6000 / 8000 * len(spec_in)), None)
+    lo = slice(1, int(300 / 8000 * len(spec_in)))
+    tilt = (10 * np.log10(spec_out[lo].mean() / spec_out[hi].mean())
+            - 10 * np.log10(spec_in[lo].mean() / spec_in[hi].mean()))
+    assert tilt > 10.0  # the 1 kHz first-order chain: ~15 dB less at 6-8 kHz than at 0-300 Hz

@@ -85,3 +85,32 @@ def test_shipped_model_obeys_the_contract_if_present():
     check_metadata(meta)
     check_graph(prefix + ".onnx", meta)
     assert os.path.getsize(prefix + ".onnx") <= 30 * 1024 * 1024
+
+
+def test_random_size_exports_an_untrained_network_of_that_size_for_timing(tmp_path):
+    from unweave_train.export import main as export_main
+    from unweave_train.models import count_parameters
+
+    cfg = ModelConfig(hidden=8, layers=2, embedding_dim=5, dropout=0.0)
+    model = DeepClusteringNet(cfg)
+    model.set_normalisation(torch.linspace(-3, 3, cfg.bins), torch.full((cfg.bins,), 2.0))
+    ck = str(tmp_path / "ck.pt")
+    torch.save({"model": model.state_dict(), "model_config": cfg.to_dict(), "step": 9,
+                "chunk_frames": 100, "info": {}}, ck)
+    prefix = str(tmp_path / "big")
+    export_main([ck, "--out", prefix, "--random-size", "12", "3"])
+    with open(prefix + ".json") as f:
+        meta = json.load(f)
+    check_metadata(meta)
+    assert meta["training"]["steps"] == 0 and "for timing only" in meta["training"]["notes"]
+    m = onnx.load(prefix + ".onnx")
+    n_params = sum(int(torch.tensor(list(t.dims)).prod()) for t in m.graph.initializer)
+    bigger = DeepClusteringNet(ModelConfig(hidden=12, layers=3, embedding_dim=5, dropout=0.0))
+    # the graph holds the larger network's weights (plus the two normalisation buffers)
+    assert n_params >= count_parameters(bigger)
+    assert n_params > count_parameters(model) * 1.5
+    # with the checkpoint's feature normalisation
+    from onnx import numpy_helper
+    inits = [numpy_helper.to_array(t) for t in m.graph.initializer]
+    want = torch.linspace(-3, 3, cfg.bins).numpy()
+    assert any(a.shape == want.shape and abs(a - want).max() < 1e-6 for a in inits)

@@ -71,9 +71,9 @@ def test_equalised_batches_keep_mixture_labels_and_weights_consistent():
     from unweave_train.losses import dominant_source_labels
     from unweave_train.train import batch_tensors
 
-    rng = np.random.default_rng(0)
-    src = np.zeros((2, 4, 6000), dtype=np.float32)
-    src[:, :2] = 0.1 * rng.standard_normal((2, 2, 6000))
+    from conftest import noise_sources
+
+    src = noise_sources()
     cfg = ModelConfig()
     f0, Y0, _ = batch_tensors(src, cfg, "silence")
     X = dsp.stft(torch.from_numpy(src.sum(1)), cfg.n_fft, cfg.hop)

@@ -127,6 +127,21 @@ def load_checkpoint_model(path: str) -> tuple[DeepClusteringNet, dict]:
     return model, ck
 
 
+def random_model_like(model: DeepClusteringNet, ck: dict, hidden: int,
+                      layers: int) -> tuple[DeepClusteringNet, dict]:
+    """A randomly initialised network of another size with `model`'s settings and feature
+    normalisation, and a checkpoint-like dict marking it untrained (for forward-time measurements
+    of candidate sizes: its embeddings mean nothing)."""
+    d = dict(ck["model_config"], hidden=hidden, layers=layers)
+    torch.manual_seed(0)
+    other = DeepClusteringNet(ModelConfig.from_dict(d))
+    other.set_normalisation(model.feat_mean, model.feat_std)
+    other.eval()
+    info = {"notes": f"random weights, {hidden} x {layers} BLSTM: for timing only, not a model"}
+    return other, {"model_config": d, "step": 0, "chunk_frames": ck.get("chunk_frames", 400),
+                   "info": info}
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description="Export a checkpoint to ONNX + metadata JSON")
     p.add_argument("checkpoint", nargs="?", default=None,
@@ -137,13 +152,20 @@ def main(argv=None) -> None:
     p.add_argument("--stereo-cue-weight", type=float, default=None,
                    help="the stereo cue's weight chosen on stereo validation splits "
                         "(unweave_train.spatial); written as metadata stereoCue")
+    p.add_argument("--random-size", nargs=2, type=int, default=None, metavar=("HIDDEN", "LAYERS"),
+                   help="timing only: export a randomly initialised network of this size (units per "
+                        "direction, BLSTM layers) with the checkpoint's settings and normalisation")
     args = p.parse_args(argv)
+    if args.random_size and args.checkpoint is None:
+        p.error("--random-size needs a checkpoint (for its settings and normalisation)")
     if args.checkpoint is None:
         if args.stereo_cue_weight is None:
             p.error("a checkpoint is required (or --stereo-cue-weight alone, to set it in <out>.json)")
         print(json.dumps(set_stereo_cue(args.out + ".json", args.stereo_cue_weight)["stereoCue"]))
         return
     model, ck = load_checkpoint_model(args.checkpoint)
+    if args.random_size:
+        model, ck = random_model_like(model, ck, *args.random_size)
     info = ck.get("info", {})
     training = {
         "sources": info.get("sources", []),

@@ -16,7 +16,9 @@ import argparse
 import numpy as np
 import torch
 
-from .data.chain import apply_chain
+from scipy.signal import fftconvolve
+
+from .data.chain import apply_chain, room_ir
 from .data.mixtures import MixtureSampler
 from .evaluate import apply_masks, load_model, mixture_stfts, model_masks, oracle_masks
 from .metrics import score
@@ -35,26 +37,35 @@ def pair_sampler(cache: str, split: str, speakers: list[str]) -> MixtureSampler:
     return s
 
 
-def colour(refs: np.ndarray, sr: int, chain: dict | None) -> np.ndarray:
-    """refs [C, n] through one recording chain (data.chain), rescaled so the mixture keeps its
-    peak; unchanged without a chain."""
-    if not chain:
+def colour(refs: np.ndarray, sr: int, chain: dict | None, room: tuple | None = None,
+           seed: int = 0) -> np.ndarray:
+    """refs [C, n] in a room (room = (rt60 s, wet dB): each talker its own data.chain.room_ir
+    tail, 10 ms pre-delay) and then through one recording chain (data.chain), rescaled so the
+    mixture keeps its peak; unchanged without either."""
+    if not chain and not room:
         return refs
-    out = apply_chain(refs, sr, **chain)
+    out = refs.astype(np.float64)
+    if room:
+        rng = np.random.default_rng([seed, 77])
+        out = np.stack([fftconvolve(s, room_ir(rng, sr, room[0], room[1], 0.01))[: s.shape[0]]
+                        for s in out])
+    if chain:
+        out = apply_chain(out, sr, **chain)
     peak, new = np.abs(refs.sum(0)).max(), np.abs(out.sum(0)).max()
     return (out * (peak / new if new > 0 else 1.0)).astype(np.float32)
 
 
 def score_pair(model, sampler: MixtureSampler, mixtures: int, seconds: float, seed: int = 5,
-               chain: dict | None = None) -> dict:
+               chain: dict | None = None, room: tuple | None = None) -> dict:
     """Mean soft-mask SI-SDRi of `mixtures` two-talker mixtures (and the IBM's); with `chain`
-    (keyword arguments of data.chain.chain_gain_db) both talkers pass through that chain."""
+    (keyword arguments of data.chain.chain_gain_db) both talkers pass through that chain, with
+    `room` (rt60, wet dB) they are first placed in that room (see colour)."""
     cfg = model.cfg
     n = int(seconds * cfg.sample_rate)
     rng = np.random.default_rng(seed)
     res, ibm = [], []
     for i in range(mixtures):
-        refs = colour(sampler.sample(rng, "speech", n, k=2), cfg.sample_rate, chain)
+        refs = colour(sampler.sample(rng, "speech", n, k=2), cfg.sample_rate, chain, room, seed=i)
         mix, X, S = mixture_stfts(refs, cfg)
         masks = model_masks(model, X, 2, seed=i, kinds=("soft",))["soft"]
         res.append(score(apply_masks(X, masks, cfg, n), refs, mix, False)["sisdri"])
@@ -73,14 +84,18 @@ def main(argv=None) -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--chain", nargs=2, type=float, default=None, metavar=("LOWPASS_HZ", "ORDER"),
                    help="pass both talkers through a low-pass recording chain (data.chain)")
+    p.add_argument("--room", nargs=2, type=float, default=None, metavar=("RT60_S", "WET_DB"),
+                   help="place both talkers in a room first (each its own reverberant tail)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     model = load_model(args.checkpoint)
     chain = ({"lowpass_hz": args.chain[0], "lowpass_order": args.chain[1]} if args.chain else None)
     for split, a, b in args.pair:
         r = score_pair(model, pair_sampler(args.cache, split, [a, b]), args.mixtures, args.seconds,
-                       chain=chain)
-        print(f"{split:>5} {a} + {b}{' (chain ' + str(args.chain) + ')' if chain else ''}: model {r['model']:.2f} dB SI-SDRi (worst {r['min']:.2f}), "
+                       chain=chain, room=tuple(args.room) if args.room else None)
+        what = "".join([f" (room {args.room})" if args.room else "",
+                        f" (chain {args.chain})" if chain else ""])
+        print(f"{split:>5} {a} + {b}{what}: model {r['model']:.2f} dB SI-SDRi (worst {r['min']:.2f}), "
               f"IBM {r['ibm']:.2f}", flush=True)
 
 
