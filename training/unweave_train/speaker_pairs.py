@@ -15,7 +15,6 @@ import argparse
 
 import numpy as np
 import torch
-
 from scipy.signal import fftconvolve
 
 from .data.chain import apply_chain, room_ir

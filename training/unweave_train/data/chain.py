@@ -2,7 +2,7 @@
 band-limited transfer puts on a whole recording.
 
 Two talkers recorded by one microphone pass through the same chain, so a chain is applied to
-every source of a mixture alike (unlike data.eq-style timbre changes per instrument). The shape
+every source of a mixture alike (unlike train.random_eq, a timbre change per source). The shape
 is a Butterworth-like low-pass (|H|^2 = 1 / (1 + (f/fc)^(2n)), n may be fractional: 6n dB per
 octave above fc) times, optionally, a high-pass of the same form (1 / (1 + (fh/f)^(2m))).
 
@@ -13,7 +13,7 @@ target: the app hands each source back with its own reverb.
 
 Used by training (`TrainConfig.chain_prob`, `room_prob`: real recordings are coloured and
 reverberant, the rendered and recorded training sources are dry and clean) and by the
-`speaker_pairs --chain` diagnostic, which applies a fixed chain to whole signals.
+`speaker_pairs --room --chain` diagnostic, which applies a fixed room and chain to whole signals.
 """
 
 from __future__ import annotations
@@ -94,7 +94,8 @@ def add_room(sources: np.ndarray, counts: np.ndarray, rng: np.random.Generator, 
              prob: float) -> np.ndarray:
     """Sources [B, C, n] with, for each example with probability `prob`, every one of its
     counts[b] sources convolved with its own room_ir of one shared room (RT60 and wet level drawn
-    per example); the tail past n is cut, each source keeps its RMS. Other examples unchanged."""
+    per example, the wet level then +-2 dB per source, and a pre-delay per source); the tail past
+    n is cut, each source keeps its RMS. Other examples unchanged."""
     out = sources.copy()
     for b in range(sources.shape[0]):
         if rng.random() >= prob:
