@@ -75,3 +75,15 @@ def noise_sources(batch: int = 2, n: int = 6000, seed: int = 0):
     src = np.zeros((batch, 4, n), dtype=np.float32)
     src[:, :2] = 0.1 * np.random.default_rng(seed).standard_normal((batch, 2, n))
     return src
+
+
+@pytest.fixture(scope="session")
+def synthetic_valsets(synthetic_cache, tmp_path_factory):
+    """Two small validation splits (3 mixtures of 1 s each) written from the synthetic cache."""
+    from unweave_train.data import testsets
+
+    out = str(tmp_path_factory.mktemp("valsets"))
+    for spec in (("val_music3", "other", "music", "fluidr3", 3, 3, 1.0, "3 instruments"),
+                 ("val_speech2", "speech", "speech", None, 2, 3, 1.0, "two talkers")):
+        testsets.synthetic_split(synthetic_cache, out, spec, split="val")
+    return out

@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import mido
 import numpy as np
@@ -178,35 +179,28 @@ def test_one_bank_draws_no_random_number_so_the_test_splits_stay_the_same():
     assert 0.65 < sum(p is a for p in picks) / 400 < 0.85  # in proportion to the pools' sizes
 
 
-def _have_synths():
-    import shutil
-
-    return (shutil.which("timidity") and shutil.which("fluidsynth")
-            and os.path.exists(corpus.BANKS["freepats"]) and os.path.exists(corpus.BANKS["fluidr3"]))
-
-
-@pytest.mark.skipif(not _have_synths(), reason="needs timidity + freepats and fluidsynth + FluidR3_GM")
-def test_freepats_bank_renders_a_trio_with_timidity_not_fluidsynth(tmp_path):
+@pytest.mark.skipif(not (shutil.which("fluidsynth") and os.path.exists(corpus.BANKS["fluidr3"])),
+                    reason="needs fluidsynth + FluidR3_GM (fluid-soundfont-gm)")
+def test_render_keeps_the_synthesisers_stereo_when_asked(tmp_path):
     import json
 
     from unweave_train.data.render import render_piece
 
     _midi(str(tmp_path / "c.mid"))
-    piece = {"id": "test:c", "path": str(tmp_path / "c.mid"), "split": "train"}
-    stems = {}
-    for bank in ("freepats", "fluidr3"):
-        out = render_piece(piece, bank, "trio", str(tmp_path / bank), sr=16000, max_seconds=5.0)
-        with open(out[:-4] + ".json") as f:
-            meta = json.load(f)
-        assert meta["bank"] == bank and [v["program"] for v in meta["voices"]] == [40, 0, 42]
-        stems[bank] = np.load(out).astype(np.float32)
-        assert stems[bank].shape[0] == 3
-        assert 4.5 * 16000 < stems[bank].shape[1] < 12 * 16000
-        assert np.all(np.sqrt(np.mean(stems[bank] ** 2, axis=1)) > 1e-3)  # every voice sounds
-    # the same notes through another synthesiser and sample set: the waveforms differ
-    n = min(stems["freepats"].shape[1], stems["fluidr3"].shape[1])
-    for a, b in zip(stems["freepats"][:, :n], stems["fluidr3"][:, :n]):
-        assert abs(float(np.dot(a, b))) / (np.linalg.norm(a) * np.linalg.norm(b)) < 0.9
+    piece = {"id": "test:c", "path": str(tmp_path / "c.mid"), "split": "test"}
+    mono = render_piece(piece, "fluidr3", "trio", str(tmp_path / "m"), sr=16000, max_seconds=5.0)
+    st = render_piece(piece, "fluidr3", "trio", str(tmp_path / "s"), sr=44100, max_seconds=5.0,
+                      stereo=True)
+    with open(st[:-4] + ".json") as f:
+        meta = json.load(f)
+    assert meta["stereo"] and meta["sr"] == 44100
+    assert [v["program"] for v in meta["voices"]] == [40, 0, 42]
+    a, b = np.load(mono).astype(np.float32), np.load(st).astype(np.float32)
+    assert a.ndim == 2 and a.shape[0] == 3 and b.shape[:2] == (3, 2)
+    assert 4.5 * 44100 < b.shape[2] < 12 * 44100
+    assert np.all(np.sqrt(np.mean(b ** 2, axis=(1, 2))) > 1e-3)  # every voice sounds
+    # the piano is a stereo sample: its two channels differ
+    assert not np.allclose(b[1, 0], b[1, 1], atol=1e-3)
 
 
 def test_times_extends_the_validation_splits_without_changing_their_first_mixtures(synthetic_cache, tmp_path):

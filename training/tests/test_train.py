@@ -148,3 +148,48 @@ def test_mask_loss_kinds_limits_the_mask_loss_to_those_examples_and_keeps_the_dr
         loss0, parts0 = objective(model, batch, TrainConfig(mask_loss_weight=0.5, mask_centroids="kmeans",
                                                             mask_loss_kinds=["lead"]), seed=3, kinds=kinds)
         assert parts0["mask"] == 0.0 and abs(float(loss0) - parts0["dc"]) < 1e-6
+
+
+def test_frames_seen_are_counted_logged_and_carried_by_checkpoints(synthetic_cache, tmp_path):
+    import json
+
+    from unweave_train.train import LEGACY_FRAMES_PER_STEP, frames_seen_of
+
+    recipe = copy.deepcopy(TINY_RECIPE)
+    run = str(tmp_path / "r")
+    st = train(recipe, run, synthetic_cache, max_steps=40, log=_quiet)
+    tcfg = TrainConfig.from_dict(recipe["train"])
+    expected = sum(chunk_for_step(tcfg, s)[0] * chunk_for_step(tcfg, s)[1] for s in range(40))
+    assert st["frames_seen"] == expected
+    ck = torch.load(os.path.join(run, "last.pt"))
+    assert frames_seen_of(ck) == expected
+    lines = [json.loads(x) for x in open(os.path.join(run, "log.jsonl"))]
+    steps = [r for r in lines if "loss" in r]
+    assert steps and steps[-1]["frames_seen"] == expected
+    assert 0 <= steps[-1]["data_share"] <= 1 and steps[-1]["frames_per_s"] > 0
+    # A checkpoint from before frames were recorded: 0.2.0's 1,600 frames per step.
+    assert frames_seen_of({"step": 7000}) == 7000 * LEGACY_FRAMES_PER_STEP
+    # Starting from weights carries their frames on.
+    best = os.path.join(run, "best.pt")
+    st2 = train(recipe, str(tmp_path / "r2"), synthetic_cache, init_from=best, max_steps=42,
+                log=_quiet)
+    b = torch.load(best)
+    assert st2["frames_seen"] == frames_seen_of(b) + sum(
+        chunk_for_step(tcfg, s)[0] * chunk_for_step(tcfg, s)[1] for s in range(b["step"], 42))
+
+
+def test_validation_scores_are_logged_when_asked(synthetic_cache, synthetic_valsets, tmp_path):
+    import json
+
+    recipe = copy.deepcopy(TINY_RECIPE)
+    recipe["train"].update({"score_every": recipe["train"]["val_every"], "score_limit": 2})
+    run = str(tmp_path / "s")
+    train(recipe, run, synthetic_cache, max_steps=recipe["train"]["val_every"], log=_quiet,
+          valsets=synthetic_valsets)
+    vals = [json.loads(x) for x in open(os.path.join(run, "log.jsonl"))]
+    scored = [r for r in vals if "val_scores" in r]
+    assert scored, vals
+    sc = scored[-1]["val_scores"]
+    splits = [k for k in sc if k != "mean_frac"]
+    assert splits and all(sc[k]["ibm"] > 0 for k in splits)
+    assert abs(sc["mean_frac"] - sum(sc[k]["frac"] for k in splits) / len(splits)) < 1e-3

@@ -64,6 +64,12 @@ class TrainConfig:
     # validation losses comparable when the training mix changes.
     val_mix_probs: dict = None
     lr_halve_patience: int = 4  # validations without improvement before halving the lr
+    min_lr: float = 0.0  # the plateau halving never goes below this
+    # Every score_every steps (0 = never) the run scores the validation splits (cache/valsets,
+    # data.testsets --val) through the clustering: SI-SDR improvement and its fraction of the
+    # IBM's, the first score_limit mixtures of each split, logged as "val_scores".
+    score_every: int = 0
+    score_limit: int = 12
     # Steps of linear learning-rate warm-up after starting a fresh optimiser (--init-from).
     warmup_steps: int = 0
     # Optional linear decay [start_step, end_step, final_factor]: the learning rate is multiplied

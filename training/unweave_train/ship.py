@@ -17,7 +17,7 @@ import torch
 
 from .export import export_model
 from .evaluate import load_model
-from .train import weights_only
+from .train import frames_seen_of, save_atomic, weights_only
 
 TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(TRAINING)
@@ -44,8 +44,9 @@ def main(argv=None) -> None:
     chunk = int(ck.get("chunk_frames", 400))
     os.makedirs(os.path.join(TRAINING, "checkpoints"), exist_ok=True)
     ck_path = os.path.join(TRAINING, "checkpoints", args.name + ".pt")
-    torch.save(weights_only(model, step, chunk, secs, info, half=True), ck_path)
-    print("wrote", ck_path, os.path.getsize(ck_path), "bytes, step", step)
+    frames = frames_seen_of(ck)
+    save_atomic(weights_only(model, step, chunk, secs, info, half=True, frames_seen=frames), ck_path)
+    print("wrote", ck_path, os.path.getsize(ck_path), "bytes, step", step, "frames seen", frames)
     if args.checkpoint_only:
         return
     model = load_model(ck_path)  # the rounded weights, so ONNX and checkpoint agree exactly
@@ -55,7 +56,8 @@ def main(argv=None) -> None:
     if args.scores:
         with open(args.scores) as f:
             scores = json.load(f)
-    training = {"sources": info.get("sources", []), "steps": step, "hours": round(secs / 3600, 2)}
+    training = {"sources": info.get("sources", []), "steps": step, "hours": round(secs / 3600, 2),
+                "framesSeen": frames}
     if args.notes:
         training["notes"] = args.notes
     meta = export_model(model, os.path.join(REPO, "models", args.name), chunk, training, scores,

@@ -33,6 +33,7 @@ from .data import render as render_mod
 from .data.chain import add_room, random_chain_gains
 from .data.mixtures import MixtureSampler, batch_sources
 from .data.speech import stream_metadata
+from .evaluate import evaluate_split, summarise
 from .losses import (cluster_mask_loss, dominant_source_labels, dpcl_loss, kmeans_mask_loss,
                      magnitude_weights, silence_weights)
 from .models import DeepClusteringNet, count_parameters
@@ -168,6 +169,37 @@ def compute_normalisation(sampler, tcfg: TrainConfig, mcfg: ModelConfig, batches
     return mean.float(), std.float()
 
 
+# Frames per step of 0.2.0's curriculum (100-frame chunks x 16, then 400 x 4): the frames seen
+# by a checkpoint saved before checkpoints recorded "frames_seen".
+LEGACY_FRAMES_PER_STEP = 1600
+
+
+def frames_seen_of(ck: dict) -> int:
+    """Training frames a checkpoint's weights have seen (recorded, or from its step count)."""
+    if "frames_seen" in ck:
+        return int(ck["frames_seen"])
+    return int(ck.get("step", 0)) * LEGACY_FRAMES_PER_STEP
+
+
+def validation_scores(model, valsets: str, limit: int) -> dict:
+    """{split: {"sisdri": model SI-SDRi, "ibm": IBM SI-SDRi, "frac": their ratio}} on the first
+    `limit` mixtures of each validation split in `valsets` (soft masks, k = the true count),
+    plus "mean_frac" over the splits. Empty when there are no validation splits."""
+    if not os.path.isdir(valsets):
+        return {}
+    out = {}
+    for name in sorted(os.listdir(valsets)):
+        d = os.path.join(valsets, name)
+        if not os.path.exists(os.path.join(d, "manifest.json")):
+            continue
+        sm = summarise(evaluate_split(model, d, model.cfg, with_sdr=False, limit=limit))
+        out[name] = {"sisdri": round(sm["sisdri_model"], 3), "ibm": round(sm["sisdri_ibm"], 3),
+                     "frac": round(sm.get("fraction_of_ibm", float("nan")), 4)}
+    if out:
+        out["mean_frac"] = round(float(np.mean([v["frac"] for v in out.values()])), 4)
+    return out
+
+
 def save_atomic(obj, path: str) -> None:
     tmp = path + ".tmp"
     torch.save(obj, tmp)
@@ -175,14 +207,18 @@ def save_atomic(obj, path: str) -> None:
 
 
 def weights_only(model: DeepClusteringNet, step: int, chunk: int, train_seconds: float,
-                 info: dict, half: bool = False) -> dict:
-    """A small checkpoint: weights, config, step (enough to export or to resume from)."""
+                 info: dict, half: bool = False, frames_seen: Optional[int] = None) -> dict:
+    """A small checkpoint: weights, config, step, frames seen (enough to export or to resume
+    from)."""
     sd = model.state_dict()
     if half:
         sd = {k: (v.half() if v.is_floating_point() and not k.startswith("feat_") else v)
               for k, v in sd.items()}
-    return {"model": sd, "model_config": model.cfg.to_dict(), "step": step, "chunk_frames": chunk,
-            "train_seconds": train_seconds, "info": info, "weights_only": True}
+    out = {"model": sd, "model_config": model.cfg.to_dict(), "step": step, "chunk_frames": chunk,
+           "train_seconds": train_seconds, "info": info, "weights_only": True}
+    if frames_seen is not None:
+        out["frames_seen"] = int(frames_seen)
+    return out
 
 
 def load_weights(model: DeepClusteringNet, ck: dict) -> None:
@@ -260,7 +296,7 @@ class Stopper:
 
 
 def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
-          max_steps: int | None = None, log=print) -> dict:
+          max_steps: int | None = None, log=print, valsets: str | None = None) -> dict:
     mcfg = ModelConfig.from_dict(recipe.get("model", {}))
     tcfg = TrainConfig.from_dict(recipe.get("train", {}))
     if max_steps is not None:
@@ -282,7 +318,7 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
     model = DeepClusteringNet(mcfg)
     opt = torch.optim.Adam(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
     state = {"step": 0, "train_seconds": 0.0, "best_val": float("inf"), "bad_vals": 0,
-             "lr": tcfg.lr, "history": []}
+             "lr": tcfg.lr, "history": [], "frames_seen": 0}
     last = os.path.join(run_dir, "last.pt")
     if os.path.exists(last):
         ck = torch.load(last, map_location="cpu")
@@ -295,6 +331,7 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         load_weights(model, ck)
         state["step"] = int(ck.get("step", 0))
         state["train_seconds"] = float(ck.get("train_seconds", 0.0))
+        state["frames_seen"] = frames_seen_of(ck)
         state["warmup_from"] = state["step"]
         log(f"initialised from weights {init_from} at step {state['step']} (fresh optimiser)")
     else:
@@ -314,7 +351,8 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         chunk, _ = chunk_for_step(tcfg, state["step"])
         save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": state,
                      "model_config": mcfg.to_dict(), "step": state["step"], "chunk_frames": chunk,
-                     "train_seconds": state["train_seconds"], "info": info},
+                     "train_seconds": state["train_seconds"], "info": info,
+                     "frames_seen": state["frames_seen"]},
                     os.path.join(run_dir, "last.pt"))
 
     stopper = Stopper()
@@ -323,11 +361,20 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
     t_prev = time.time()
     losses = []
     part_sums: dict = {}
+    data_seconds = 0.0  # time spent drawing and preparing batches since the last log line
+    step_seconds = 0.0
+    valsets = valsets or os.path.join(cache, "valsets")
     logf = open(os.path.join(run_dir, "log.jsonl"), "a")
+
+    def log_record(rec: dict) -> None:
+        logf.write(json.dumps(rec) + "\n")
+        logf.flush()
+        log(json.dumps(rec))
     while state["step"] < tcfg.max_steps and not stopper.stop:
         if state["train_seconds"] > tcfg.max_hours * 3600:
             break
         step = state["step"]
+        t_data = time.time()
         frames, bsz = chunk_for_step(tcfg, step)
         rng = np.random.default_rng([tcfg.seed, step])
         src, counts, kinds = batch_sources(sampler, rng, bsz, samples_for_frames(frames, mcfg.hop),
@@ -336,6 +383,7 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
             src = add_room(src, counts, rng, mcfg.sample_rate, tcfg.room_prob)
         batch = batch_tensors(src, mcfg, tcfg.weighting, rng, tcfg.eq_prob, tcfg.eq_db,
                               with_stfts=tcfg.mask_loss_weight > 0, chain_prob=tcfg.chain_prob)
+        data_seconds += time.time() - t_data
         loss, parts = objective(model, batch, tcfg, seed=int(rng.integers(2**31)), kinds=kinds)
         lr_now = state["lr"] * lr_factor(tcfg, state, step)
         for g in opt.param_groups:
@@ -347,41 +395,50 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
             opt.step()
         now = time.time()
         state["train_seconds"] += now - t_prev
+        step_seconds += now - t_prev
         t_prev = now
         state["step"] = step + 1
+        state["frames_seen"] = state.get("frames_seen", 0) + frames * bsz
         losses.append(float(loss))
         for key, v in parts.items():
             part_sums[key] = part_sums.get(key, 0.0) + v
         if state["step"] % 20 == 0:
             rec = {"step": state["step"], "loss": float(np.mean(losses)), "frames": frames,
-                   "lr": round(lr_now, 8), "hours": round(state["train_seconds"] / 3600, 4),
-                   "time": time.strftime("%H:%M:%S")}
+                   "frames_seen": state["frames_seen"], "lr": round(lr_now, 8),
+                   "hours": round(state["train_seconds"] / 3600, 4),
+                   "frames_per_s": round(len(losses) * frames * bsz / max(step_seconds, 1e-9), 1),
+                   "data_share": round(data_seconds / max(step_seconds, 1e-9), 3),
+                   "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
             if len(part_sums) > 1:
                 rec.update({key: round(v / len(losses), 5) for key, v in part_sums.items()})
-            logf.write(json.dumps(rec) + "\n")
-            logf.flush()
-            log(json.dumps(rec))
+            log_record(rec)
             losses = []
             part_sums = {}
+            data_seconds = step_seconds = 0.0
         if state["step"] % tcfg.val_every == 0:
             vp = evaluate_parts(model, val, tcfg)
             v = vp["loss"]
-            rec = {"step": state["step"], "val_loss": v, "time": time.strftime("%H:%M:%S")}
+            rec = {"step": state["step"], "frames_seen": state["frames_seen"], "val_loss": v,
+                   "hours": round(state["train_seconds"] / 3600, 4),
+                   "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
             if len(vp) > 2:
                 rec.update({f"val_{key}": vv for key, vv in vp.items() if key != "loss"})
+            if tcfg.score_every and state["step"] % tcfg.score_every == 0:
+                model.eval()
+                rec["val_scores"] = validation_scores(model, valsets, tcfg.score_limit)
+                model.train()
             state["history"].append(rec)
-            logf.write(json.dumps(rec) + "\n")
-            logf.flush()
-            log(json.dumps(rec))
+            log_record(rec)
             if v < state["best_val"]:
                 state["best_val"] = v
                 state["bad_vals"] = 0
-                save_atomic(weights_only(model, state["step"], frames, state["train_seconds"], info),
+                save_atomic(weights_only(model, state["step"], frames, state["train_seconds"], info,
+                                         frames_seen=state["frames_seen"]),
                             os.path.join(run_dir, "best.pt"))
             else:
                 state["bad_vals"] += 1
-                if state["bad_vals"] >= tcfg.lr_halve_patience:
-                    state["lr"] *= 0.5
+                if state["bad_vals"] >= tcfg.lr_halve_patience and state["lr"] > tcfg.min_lr:
+                    state["lr"] = max(tcfg.min_lr, state["lr"] * 0.5)
                     state["bad_vals"] = 0
                     for g in opt.param_groups:
                         g["lr"] = state["lr"]
@@ -411,10 +468,12 @@ def main(argv=None) -> None:
     p.add_argument("--cache", default=corpus.CACHE)
     p.add_argument("--init-from", default=None, help="weights-only checkpoint to start from")
     p.add_argument("--max-steps", type=int, default=None)
+    p.add_argument("--valsets", default=None,
+                   help="validation splits scored every score_every steps (default <cache>/valsets)")
     args = p.parse_args(argv)
     recipe = load_json(args.recipe)
     train(recipe, args.run_dir, args.cache, args.init_from, args.max_steps,
-          log=lambda s: print(s, flush=True))
+          log=lambda s: print(s, flush=True), valsets=args.valsets)
 
 
 if __name__ == "__main__":

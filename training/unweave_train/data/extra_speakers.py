@@ -3,7 +3,8 @@
 /usr/bin/python3 -m unweave_train.data.extra_speakers            # after data.speech
 
 Two kinds, both written as speech streams beside the real ones (<cache>/speech/*.npy + .json,
-split "train", with a draw "weight" so that the ~12 real voices keep half of the talker draws):
+split "train", with a draw "weight" that gives each kind a fixed share of the talker draws,
+whatever the number of real voices):
 
 - **speed-perturbed real voices**: every real training speaker's stream resampled by a factor
   (0.89: slower, lower pitch and formants; 1.12: faster, higher), a standard way to make new
@@ -41,7 +42,10 @@ ESPEAK_VOICES = [
     ("it+m7", 40, 150), ("pt+f5", 55, 165), ("pl+m5", 25, 155), ("sv+f2", 80, 150),
     ("fi+m6", 55, 160), ("hu+f4", 45, 170), ("tr+m2", 60, 165), ("cs+klatt2", 40, 155),
 ]
-REAL_WEIGHT_SHARE = {"speed": 0.25, "espeak": 0.25}  # of all talker draws; real voices: 0.5
+# default share of all talker draws per kind; real voices take the rest. With ~180 real
+# training voices (data.voices) the Model 1.0 recipe skips speed perturbation (--no-speed) and
+# keeps espeak-ng at a tenth: synthetic voices widen the pitch/language range, real ones teach.
+SHARE = {"speed": 0.25, "espeak": 0.1}
 
 
 def tux_texts(pkgs: str, lang: str, limit: int = 400) -> list[str]:
@@ -83,7 +87,8 @@ def real_train_speakers(speech_dir: str) -> dict[str, str]:
         if name.endswith(".json"):
             with open(os.path.join(speech_dir, name)) as f:
                 meta = json.load(f)
-            if meta["split"] == "train" and "kind" not in meta and meta["seconds"] > 5:
+            # real voices: kind "real" (data.voices), or no kind (streams built before it)
+            if meta["split"] == "train" and meta.get("kind", "real") == "real" and meta["seconds"] > 5:
                 out[meta["speaker"]] = os.path.join(speech_dir, name[:-5] + ".npy")
     return out
 
@@ -144,17 +149,25 @@ def main(argv=None) -> None:
     p.add_argument("--cache", default=corpus.CACHE)
     p.add_argument("--no-speed", action="store_true")
     p.add_argument("--no-espeak", action="store_true")
+    p.add_argument("--speed-share", type=float, default=SHARE["speed"])
+    p.add_argument("--espeak-share", type=float, default=SHARE["espeak"])
     args = p.parse_args(argv)
     speech_dir = os.path.join(args.cache, "speech")
     real = real_train_speakers(speech_dir)
     n_real = len(real)
-    if not args.no_speed:
+    speed = 0.0 if args.no_speed else args.speed_share
+    espeak = 0.0 if args.no_espeak else args.espeak_share
+    real_share = 1.0 - speed - espeak
+    if real_share <= 0 or n_real == 0:
+        raise SystemExit("extra_speakers: no real training voices left to share the draws with")
+    # each real voice weighs 1: a kind of n streams with share s weighs s / real_share * n_real / n
+    if speed > 0:
         n = n_real * len(SPEED_FACTORS)
-        speed_perturbed(speech_dir, real, REAL_WEIGHT_SHARE["speed"] / 0.5 * n_real / n)
-    if not args.no_espeak:
+        speed_perturbed(speech_dir, real, speed / real_share * n_real / n)
+    if espeak > 0:
         n = len(ESPEAK_VOICES)
         espeak_speakers(speech_dir, os.path.join(args.cache, "pkgs"),
-                        REAL_WEIGHT_SHARE["espeak"] / 0.5 * n_real / n)
+                        espeak / real_share * n_real / n)
 
 
 if __name__ == "__main__":

@@ -28,15 +28,20 @@ def _absolute(mid: mido.MidiFile) -> list[tuple[int, float, mido.Message]]:
 
 
 def channel_stats(mid: mido.MidiFile, max_seconds: Optional[float] = None) -> dict[int, dict]:
-    """Per channel: number of notes and mean pitch of the note-ons (within max_seconds)."""
+    """Per channel: number of notes, mean pitch of the note-ons and the GM programs set on it
+    (0 when none is) (within max_seconds)."""
     notes = collections.defaultdict(list)
+    programs = collections.defaultdict(set)
     for _tick, sec, msg in _absolute(mid):
         if max_seconds is not None and sec > max_seconds:
             break
         if msg.type == "note_on" and msg.velocity > 0:
             notes[msg.channel].append(msg.note)
+        elif msg.type == "program_change":
+            programs[msg.channel].add(msg.program)
     return {
-        c: {"notes": len(v), "mean_pitch": sum(v) / len(v)} for c, v in notes.items() if v
+        c: {"notes": len(v), "mean_pitch": sum(v) / len(v), "programs": programs[c] or {0}}
+        for c, v in notes.items() if v
     }
 
 

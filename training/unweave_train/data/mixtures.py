@@ -61,6 +61,16 @@ def set_level(sources: np.ndarray, rng: np.random.Generator, lo: float = 0.05,
     return (sources * (rng.uniform(lo, hi) / max(peak, 1e-9))).astype(np.float32)
 
 
+def band_limit(x: np.ndarray, cutoff_hz: float, sr: int, transition_hz: float = 250.0) -> np.ndarray:
+    """x [..., n] low-passed at cutoff_hz: a zero-phase FFT filter whose gain falls from 1 to 0
+    along a raised cosine over the transition_hz below the cutoff."""
+    n = x.shape[-1]
+    f = np.fft.rfftfreq(n, 1.0 / sr)
+    t = np.clip((cutoff_hz - f) / transition_hz, 0.0, 1.0)
+    g = 0.5 - 0.5 * np.cos(np.pi * t)
+    return np.fft.irfft(np.fft.rfft(x, axis=-1) * g, n=n, axis=-1).astype(np.float32)
+
+
 def _draw_pool(rng: np.random.Generator, pools: list) -> "StemPool":
     """One bank's pool, in proportion to its rendered pieces, so that pieces are drawn uniformly
     across the banks (a bank with few renders is drawn rarely)."""
@@ -94,6 +104,12 @@ class MixtureSampler:
         w = np.array(speech_mod.stream_weights(cache, speech_split or split, self.speakers),
                      dtype=np.float64)
         self.speaker_p = None if len(w) == 0 or np.all(w == w[0]) else w / w.sum()
+        # Per-speaker effective bandwidth (stream metadata "bandwidth_hz"; None: the full band)
+        # and rate: a talker recorded at 11 kHz must not be told apart by "nothing above
+        # 5.5 kHz", so a speech example is band-limited to its narrowest talker (_speech).
+        meta = {m["speaker"]: m for m in speech_mod.stream_metadata(cache)}
+        self.speaker_sr = [int(meta.get(s, {}).get("sr", 16000)) for s in self.speakers]
+        self.speaker_bw = [meta.get(s, {}).get("bandwidth_hz") for s in self.speakers]
 
     def available(self) -> dict:
         return {"trio": sum(len(p) for p in self.trio), "music": sum(len(p) for p in self.music),
@@ -177,6 +193,10 @@ class MixtureSampler:
                     x = np.pad(x, (0, n - len(x)))
                 srcs.append(x)
             srcs = np.stack(srcs)
+            bws = [self.speaker_bw[int(w)] for w in who if self.speaker_bw[int(w)]]
+            sr = self.speaker_sr[int(who[0])]
+            if bws and min(bws) < 0.95 * sr / 2:
+                srcs = band_limit(srcs, float(min(bws)), sr)
             if len(active_channels(srcs, rel_db=20.0, abs_rms=1e-3)) < k:
                 continue
             return set_level(apply_gains(srcs, rng, 5.0), rng)

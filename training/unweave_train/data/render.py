@@ -1,5 +1,4 @@
-"""Render MIDI pieces one channel at a time with FluidSynth (SoundFonts) or TiMidity++ (the
-freepats GUS patches) into cached stems.
+"""Render MIDI pieces one channel at a time with FluidSynth (SoundFonts) into cached stems.
 
 Cache: <cache>/render/<bank>-<mode>/<key>.npy, float16 [channels, samples] at the model rate,
 and <key>.json ({id, channels: [{channel, program, transpose}], sr}). The stems of a piece sum
@@ -25,6 +24,13 @@ from .midi import DRUM_CHANNEL, channel_stats, extract_channel, trio_voices
 
 FLUIDSYNTH_GAIN = 0.6
 
+# GM programs (bank 0) of a training bank whose presets use a sample of the held-out bank
+# (`python3 -m unweave_train.data.banks overlap <bank> TimGM6mb.sf2`, 2026-12-02): channels
+# playing them are not rendered. Such a bank's own drum kits share samples too: its drum
+# channel is played by one of DRUM_KITS (chosen by a hash of the piece id) instead.
+EXCLUDED_PROGRAMS = {"generaluser": frozenset({31, 79, 101, 111, 114, 115})}
+DRUM_KITS = {"generaluser": ("avl-blackpearl", "avl-redzeppelin")}
+
 
 def piece_key(piece_id: str) -> str:
     """File-name-safe key of a piece id."""
@@ -41,24 +47,9 @@ def fluidsynth_render(midi_path: str, bank_path: str, wav_path: str, sr: int) ->
     )
 
 
-def timidity_render(midi_path: str, config_path: str, wav_path: str, sr: int) -> None:
-    """Render one MIDI file with TiMidity++ from `config_path` only (its -c replaces the default
-    configuration), mono, reverb and chorus off, to a 16-bit WAV."""
-    subprocess.run(
-        ["timidity", "-c", config_path, "-Ow", "-OwM", "-s", str(sr), "-EFreverb=d", "-EFchorus=d",
-         "-o", wav_path, midi_path],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-
-
 def synth_render(midi_path: str, bank: str, wav_path: str, sr: int) -> None:
-    """Render with the synthesiser of `bank` (a key of corpus.BANKS): a TiMidity++ config
-    (.cfg) or a SoundFont for FluidSynth."""
-    path = corpus.BANKS[bank]
-    if path.endswith(".cfg"):
-        timidity_render(midi_path, path, wav_path, sr)
-    else:
-        fluidsynth_render(midi_path, path, wav_path, sr)
+    """Render with the SoundFont of `bank` (a key of corpus.BANKS)."""
+    fluidsynth_render(midi_path, corpus.BANKS[bank], wav_path, sr)
 
 
 # "lead" mode: one melodic channel played by a guitar (mostly overdriven or distorted), first in
@@ -97,9 +88,32 @@ def voices_of(mid, mode: str, max_seconds: float,
     return [(c, None, 0) for c in sorted(stats) if stats[c]["notes"] >= 8]
 
 
+def bank_voices(voices: list, stats: dict, bank: str, piece_id: str) -> list:
+    """(channel, program, transpose, synth bank) of the voices `bank` may render: a voice whose
+    program (forced, or else any set on its channel) is in EXCLUDED_PROGRAMS[bank] is left out;
+    the drum channel goes to one of DRUM_KITS[bank] when the bank has them."""
+    excluded = EXCLUDED_PROGRAMS.get(bank, frozenset())
+    kits = DRUM_KITS.get(bank)
+    out = []
+    for ch, prog, tr in voices:
+        if ch == DRUM_CHANNEL and prog is None:
+            if kits:
+                h = int(hashlib.sha1(("kit:" + piece_id).encode()).hexdigest(), 16)
+                out.append((ch, prog, tr, kits[h % len(kits)]))
+            elif not excluded:
+                out.append((ch, prog, tr, bank))
+            continue
+        programs = {prog} if prog is not None else stats.get(ch, {}).get("programs", {0})
+        if not programs & excluded:
+            out.append((ch, prog, tr, bank))
+    return out
+
+
 def render_piece(piece: dict, bank: str, mode: str, out_dir: str, sr: int = 16000,
-                 max_seconds: float = 90.0) -> Optional[str]:
-    """Render one piece's voices to <out_dir>/<key>.npy (+ .json); returns the path or None."""
+                 max_seconds: float = 90.0, stereo: bool = False) -> Optional[str]:
+    """Render one piece's voices to <out_dir>/<key>.npy (+ .json); returns the path or None.
+    The array is float16 [voices, samples], or with stereo [voices, 2, samples] (the
+    synthesiser's own stereo: its presets' panning and stereo samples)."""
     import mido
 
     key = piece_key(piece["id"])
@@ -113,19 +127,22 @@ def render_piece(piece: dict, bank: str, mode: str, out_dir: str, sr: int = 1600
     voices = voices_of(mid, mode, max_seconds, piece["id"])
     if not voices:
         return None
+    voices = bank_voices(voices, channel_stats(mid, max_seconds), bank, piece["id"])
     stems = []
     kept = []
     with tempfile.TemporaryDirectory() as tmp:
-        for i, (ch, prog, tr) in enumerate(voices):
+        for i, (ch, prog, tr, synth) in enumerate(voices):
             out_ch = i if mode == "trio" else ch
+            if synth != bank:  # a drum kit of its own: its one preset, on a melodic channel
+                prog, out_ch = 0, 0
             m = extract_channel(mid, ch, program=prog, transpose=tr, out_channel=out_ch,
                                 max_seconds=max_seconds)
             mp = os.path.join(tmp, f"c{i}.mid")
             wp = os.path.join(tmp, f"c{i}.wav")
             m.save(mp)
-            synth_render(mp, bank, wp, sr)
+            synth_render(mp, synth, wp, sr)
             x, _ = sf.read(wp, dtype="float32", always_2d=True)
-            x = x.mean(axis=1)
+            x = x.T[:2] if stereo else x.mean(axis=1)
             if np.abs(x).max() < 1e-4:
                 continue
             stems.append(x)
@@ -133,16 +150,16 @@ def render_piece(piece: dict, bank: str, mode: str, out_dir: str, sr: int = 1600
                          "drums": ch == DRUM_CHANNEL, "lead": mode == "lead" and i == 0})
     if len(stems) < 2 or (mode == "lead" and not kept[0]["lead"]):
         return None
-    n = max(len(s) for s in stems)
-    arr = np.zeros((len(stems), n), dtype=np.float16)
+    n = max(s.shape[-1] for s in stems)
+    arr = np.zeros((len(stems),) + stems[0].shape[:-1] + (n,), dtype=np.float16)
     for i, s in enumerate(stems):
-        arr[i, : len(s)] = s.astype(np.float16)
+        arr[i, ..., : s.shape[-1]] = s.astype(np.float16)
     os.makedirs(out_dir, exist_ok=True)
     np.save(npy + ".tmp.npy", arr)
     os.replace(npy + ".tmp.npy", npy)
     with open(npy[:-4] + ".json", "w") as f:
         json.dump({"id": piece["id"], "split": piece["split"], "bank": bank, "mode": mode,
-                   "sr": sr, "voices": kept}, f)
+                   "sr": sr, "voices": kept, "stereo": stereo}, f)
     return npy
 
 
@@ -228,29 +245,36 @@ def render_piece_sequential(piece: dict, bank: str, mode: str, out_dir: str, sr:
 
 
 def _job(args):
-    piece, bank, mode, out_dir, sr, max_seconds = args
+    piece, bank, mode, out_dir, sr, max_seconds, stereo = args
     try:
         if bank == "musescore":  # ~5 s to load the bank: one run per piece
             return render_piece_sequential(piece, bank, mode, out_dir, sr, max_seconds)
-        return render_piece(piece, bank, mode, out_dir, sr, max_seconds)
+        return render_piece(piece, bank, mode, out_dir, sr, max_seconds, stereo)
     except Exception as e:  # a broken file must not stop the whole cache
         print("render failed", piece["id"], bank, mode, e, flush=True)
         return None
 
 
-def render_dir(cache: str, bank: str, mode: str) -> str:
-    return os.path.join(cache, "render", f"{bank}-{mode}")
+# The held-out bank's test pieces as users' files are: 44.1 kHz stereo (data.testsets' held-out
+# splits), in render folders <bank>-<mode><HELD_OUT_TAG>.
+HELD_OUT_RATE = 44100
+HELD_OUT_TAG = "-44k-stereo"
+
+
+def render_dir(cache: str, bank: str, mode: str, tag: str = "") -> str:
+    return os.path.join(cache, "render", f"{bank}-{mode}{tag}")
 
 
 def build(cache: str, jobs: list[tuple[str, str, list[str]]], workers: int = 2, sr: int = 16000,
-          max_seconds: float = 90.0) -> None:
+          max_seconds: float = 90.0, stereo: bool = False, tag: str = "") -> None:
     """jobs: (bank, mode, splits) triples; renders every piece of those splits."""
     pieces = corpus.midi_pieces(os.path.join(cache, "pkgs"))
     tasks = []
     for bank, mode, splits in jobs:
         for p in pieces:
             if p["split"] in splits:
-                tasks.append((p, bank, mode, render_dir(cache, bank, mode), sr, max_seconds))
+                tasks.append((p, bank, mode, render_dir(cache, bank, mode, tag), sr, max_seconds,
+                              stereo))
     with Pool(workers) as pool:
         done = 0
         for r in pool.imap_unordered(_job, tasks):
@@ -259,9 +283,9 @@ def build(cache: str, jobs: list[tuple[str, str, list[str]]], workers: int = 2, 
                 print(f"rendered {done}/{len(tasks)}", flush=True)
 
 
-def load_rendered(cache: str, bank: str, mode: str, split: str) -> list[dict]:
+def load_rendered(cache: str, bank: str, mode: str, split: str, tag: str = "") -> list[dict]:
     """Index of rendered pieces of one split: {key, id, npy, voices} sorted by key."""
-    d = render_dir(cache, bank, mode)
+    d = render_dir(cache, bank, mode, tag)
     out = []
     if not os.path.isdir(d):
         return out
@@ -283,13 +307,21 @@ def main(argv=None) -> None:
     p.add_argument("--with-musescore", action="store_true",
                    help="also render the training trio with MuseScore_General (slow to load)")
     p.add_argument("--only-musescore", action="store_true")
-    p.add_argument("--only-freepats", action="store_true",
-                   help="only the training trio from the freepats patches (TiMidity++; packages "
-                        "timidity, freepats); not part of the default renders")
     p.add_argument("--only-lead", action="store_true",
                    help="only the lead-guitar-vs-band renders (mode 'lead'; with --with-musescore "
                         "also MuseScore's); not part of the default renders")
+    p.add_argument("--only-generaluser", action="store_true",
+                   help="only the training pieces with GeneralUser GS (package minuet-data, "
+                        "unpacked in the cache) and the avldrums kits; not part of the default "
+                        "renders")
+    p.add_argument("--held-out-stereo", action="store_true",
+                   help="only the held-out bank's test pieces at 44.1 kHz stereo (60 s), for "
+                        "data.testsets' held-out splits; not part of the default renders")
     args = p.parse_args(argv)
+    if args.held_out_stereo:
+        build(args.cache, [(corpus.TEST_BANK, "trio", ["test"]), (corpus.TEST_BANK, "orig", ["test"])],
+              args.workers, sr=HELD_OUT_RATE, max_seconds=60.0, stereo=True, tag=HELD_OUT_TAG)
+        return
     jobs = [
         ("fluidr3", "orig", ["train", "val", "test"]),
         ("fluidr3", "trio", ["train", "val", "test"]),
@@ -301,10 +333,10 @@ def main(argv=None) -> None:
                  ("musescore", "lead", ["train"])]
     if args.only_musescore:
         jobs = [j for j in jobs if j[0] == "musescore"]
-    if args.only_freepats:
-        jobs = [("freepats", "trio", ["train"])]
     if args.only_lead:
         jobs = [("fluidr3", "lead", ["train", "val"])] + [j for j in jobs if j[1] == "lead"]
+    if args.only_generaluser:
+        jobs = [("generaluser", "orig", ["train"]), ("generaluser", "trio", ["train"])]
     build(args.cache, jobs, args.workers, max_seconds=args.max_seconds)
 
 

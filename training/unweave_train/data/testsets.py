@@ -27,7 +27,8 @@ import numpy as np
 import soundfile as sf
 
 from . import corpus
-from .mixtures import MixtureSampler, set_level
+from . import render as render_mod
+from .mixtures import MixtureSampler, active_channels, set_level
 
 SR = 16000
 
@@ -65,6 +66,19 @@ STEREO_VAL_SPLITS = [
      "every instrument in one of 3 groups, validation pieces, panned + shared reverb"),
 ]
 FOF_SECONDS = 20.0
+# The held-out bank (TimGM6mb) as users' files are: its test pieces rendered at 44.1 kHz stereo
+# (render --held-out-stereo). name, category, render mode, k, mixtures, seconds, description.
+HELD_OUT_SPLITS = [
+    ("bank_trio", "trio", "trio", 3, 24, 8.0,
+     "piano/violin/cello trio, unseen pieces, TimGM6mb (held-out bank), 44.1 kHz stereo"),
+    ("bank_ens2", "other", "orig", 2, 20, 8.0,
+     "2 instruments of unseen pieces, TimGM6mb (held-out bank), 44.1 kHz stereo"),
+    ("bank_ens3", "other", "orig", 3, 20, 8.0,
+     "3 instruments of unseen pieces, TimGM6mb (held-out bank), 44.1 kHz stereo"),
+    ("bank_ens4", "other", "orig", 4, 20, 8.0,
+     "4 instruments of unseen pieces, TimGM6mb (held-out bank), 44.1 kHz stereo"),
+]
+GM_NAMES = {0: "piano", 40: "violin", 42: "cello"}
 
 
 def _write(dirp: str, mid: str, sources: np.ndarray, sr: int, names: list[str], category: str) -> dict:
@@ -119,6 +133,54 @@ def stereo_split(cache: str, out: str, spec, seed: int = 2026) -> dict:
                     names, "stereo")
              for i in range(count)]
     man = {"split": name, "category": "stereo", "description": desc, "sampleRate": SR,
+           "mixtures": items}
+    with open(os.path.join(dirp, "manifest.json"), "w") as f:
+        json.dump(man, f, indent=1)
+    return man
+
+
+def held_out_split(cache: str, out: str, spec, seed: int = 2026) -> dict:
+    """One split of `spec` (HELD_OUT_SPLITS) from the held-out bank's stereo test renders:
+    sources [k, n, 2] at 44.1 kHz. Each mixture: a seeded piece and window, k of its active
+    voices (all three for the trio), each voice's mono RMS equalised then +-5 dB, the mixture's
+    peak (over both channels) uniform in [0.05, 0.9]."""
+    name, category, mode, k, count, seconds, desc = spec
+    pieces = render_mod.load_rendered(cache, corpus.TEST_BANK, mode, "test", render_mod.HELD_OUT_TAG)
+    if mode == "trio":
+        pieces = [p for p in pieces if len(p["voices"]) == 3]
+    if not pieces:
+        raise RuntimeError(f"no {corpus.TEST_BANK} {mode} stereo test renders "
+                           "(run unweave_train.data.render --held-out-stereo)")
+    sr = int(pieces[0]["sr"])
+    dirp = os.path.join(out, name)
+    os.makedirs(dirp, exist_ok=True)
+    rng = np.random.default_rng([seed, int(corpus.stable_unit(name) * 1e9)])
+    n = int(seconds * sr)
+    items = []
+    while len(items) < count:
+        for _ in range(500):
+            piece = pieces[int(rng.integers(len(pieces)))]
+            arr = np.load(piece["npy"], mmap_mode="r")  # [voices, 2, samples]
+            start = int(rng.integers(0, max(1, arr.shape[-1] - n)))
+            seg = np.asarray(arr[:, :, start:start + n], dtype=np.float32)
+            if seg.shape[-1] < n:
+                continue
+            act = active_channels(seg.mean(axis=1))
+            if len(act) < k:
+                continue
+            pick = act if mode == "trio" else np.sort(rng.choice(act, size=k, replace=False))
+            src = seg[pick]
+            rms = np.sqrt(np.mean(src.mean(axis=1).astype(np.float64) ** 2, axis=1)) + 1e-12
+            src = src * (10 ** (rng.uniform(-5.0, 5.0, size=k) / 20) / rms)[:, None, None]
+            src = set_level(src, rng)
+            names = [GM_NAMES.get(piece["voices"][j]["program"], f"instrument{i + 1}")
+                     if mode == "trio" else f"instrument{i + 1}" for i, j in enumerate(pick)]
+            items.append(_write(dirp, f"{name}_{len(items):03d}",
+                                np.ascontiguousarray(src.transpose(0, 2, 1)), sr, names, category))
+            break
+        else:
+            raise RuntimeError(f"{name}: no window with {k} active voices in 500 draws")
+    man = {"split": name, "category": category, "description": desc, "sampleRate": sr,
            "mixtures": items}
     with open(os.path.join(dirp, "manifest.json"), "w") as f:
         json.dump(man, f, indent=1)
@@ -188,6 +250,10 @@ def main(argv=None) -> None:
             spec = spec[:5] + (spec[5] * args.times,) + spec[6:]
         man = synthetic_split(args.cache, out, spec, split=split)
         print(spec[0], len(man["mixtures"]), flush=True)
+    if not args.val:
+        for spec in HELD_OUT_SPLITS:
+            if not args.only or spec[0] in args.only:
+                print(spec[0], len(held_out_split(args.cache, out, spec)["mixtures"]), flush=True)
     if not args.val and (not args.only or "fof" in args.only):
         man = fof_split(out, os.path.join(args.cache, "pkgs"))
         print("fof", len(man["mixtures"]), flush=True)
