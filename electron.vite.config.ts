@@ -10,9 +10,9 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           // the engine + onnxruntime embedder, run in an Electron utilityProcess
-          'engine-host': resolve(__dirname, 'src/main/inference/utility-entry.ts'),
+          'engine-host': resolve(__dirname, 'src/engine-process/utility-entry.ts'),
           // worker threads of the engine process that run k-means + masks
-          'cluster-worker': resolve(__dirname, 'src/main/app/cluster-worker.ts'),
+          'cluster-worker': resolve(__dirname, 'src/engine-process/cluster-worker.ts'),
         },
       },
     },

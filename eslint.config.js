@@ -1,5 +1,4 @@
-// Lint rules, including the layering of architecture.md (habit 3), checked per folder:
-// shared <- engine <- main/services, cli; renderer -> shared + engine; nothing imports renderer.
+// Lint rules, including the layering of docs/architecture.md, checked per folder of src/.
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import svelte from 'eslint-plugin-svelte'
@@ -21,22 +20,65 @@ const nodeBuiltins = [
 ]
 const nodeModules = nodeBuiltins.flatMap((m) => [m, `node:${m}`, `node:${m}/*`, `${m}/*`])
 
-/** A no-restricted-imports rule that forbids the given folders (by path fragment) and modules. */
-function layer(
-  forbiddenFolders,
-  forbiddenModules = [],
-  message = 'Layering rule (architecture.md habit 3)',
-) {
+/**
+ * The folders of src/, by where their code runs, and which other folders each may import
+ * (docs/architecture.md). Nothing imports renderer, main, cli or engine-process.
+ */
+const layers = {
+  shared: { may: [], modules: ['electron', 'onnxruntime-node', ...nodeModules] },
+  engine: { may: ['shared'], modules: ['electron', 'onnxruntime-node', ...nodeModules] },
+  node: { may: ['shared', 'engine'], modules: ['electron'] },
+  'engine-process': {
+    may: ['shared', 'engine', 'node'],
+    modules: ['onnxruntime-node'],
+    typeOnly: ['electron'],
+  },
+  main: { may: ['shared', 'node'], modules: ['onnxruntime-node'] },
+  preload: { may: ['shared'], modules: ['onnxruntime-node', ...nodeModules] },
+  renderer: {
+    may: ['shared', 'engine'],
+    modules: ['electron', 'onnxruntime-node', ...nodeModules],
+  },
+  cli: { may: ['shared', 'engine', 'node'], modules: ['electron'] },
+}
+/** Folders with an index.ts: code outside them imports only that index. */
+const indexed = ['engine', 'node', 'engine-process']
+const message = 'Layering rule (docs/architecture.md)'
+
+/**
+ * The no-restricted-imports rule of one folder: the folders and modules it may not import and,
+ * unless `deep` is false (tests), no import past another folder's index.ts.
+ */
+function layer(folder, deep = true) {
+  const { may, modules, typeOnly = [] } = layers[folder]
+  const forbidden = Object.keys(layers).filter((f) => f !== folder && !may.includes(f))
+  const patterns = forbidden.map((f) => ({ group: [`**/${f}/**`, `**/${f}`], message }))
+  const subpaths = modules.filter((m) => m.endsWith('/*'))
+  if (subpaths.length) patterns.push({ group: subpaths, message })
+  if (deep)
+    for (const f of indexed.filter((f) => f !== folder && may.includes(f)))
+      patterns.push({
+        regex: `(^|/)${f}/(?!index$)`,
+        message: `Import ${f} through its index (${f}/index), not a file inside it`,
+      })
   return {
     'no-restricted-imports': [
       'error',
       {
-        paths: forbiddenModules.map((name) => ({ name, message })),
-        patterns: forbiddenFolders.map((f) => ({ group: [`**/${f}/**`, `**/${f}`], message })),
+        paths: [
+          ...modules.filter((m) => !m.endsWith('/*')).map((name) => ({ name, message })),
+          ...typeOnly.map((name) => ({ name, message, allowTypeImports: true })),
+        ],
+        patterns,
       },
     ],
   }
 }
+const tests = ['**/*.test.ts', '**/test/**']
+const sources = (folder) =>
+  folder === 'renderer'
+    ? ['src/renderer/**/*.ts', 'src/renderer/**/*.svelte']
+    : [`src/${folder}/**/*.ts`]
 
 export default tseslint.config(
   {
@@ -72,28 +114,12 @@ export default tseslint.config(
       parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] },
     },
   },
-  {
-    files: ['src/shared/**/*.ts'],
-    rules: layer(
-      ['engine', 'main', 'preload', 'renderer', 'cli'],
-      ['electron', 'onnxruntime-node', ...nodeModules],
-    ),
-  },
-  {
-    files: ['src/engine/**/*.ts'],
-    rules: layer(
-      ['main', 'preload', 'renderer', 'cli'],
-      ['electron', 'onnxruntime-node', ...nodeModules],
-    ),
-  },
-  { files: ['src/main/**/*.ts'], rules: layer(['renderer', 'cli', 'preload']) },
-  { files: ['src/cli/**/*.ts'], rules: layer(['renderer', 'preload'], ['electron']) },
-  { files: ['src/preload/**/*.ts'], rules: layer(['renderer', 'engine', 'cli', 'main']) },
-  {
-    files: ['src/renderer/**/*.ts', 'src/renderer/**/*.svelte'],
-    rules: layer(
-      ['main', 'cli', 'preload/index'],
-      ['electron', 'onnxruntime-node', ...nodeModules],
-    ),
-  },
+  // each folder's layering; tests may reach past an index to test the unit they are about
+  ...Object.keys(layers).flatMap((folder) => [
+    { files: sources(folder), ignores: tests, rules: layer(folder) },
+    {
+      files: [`src/${folder}/**/*.test.ts`, `src/${folder}/**/test/**`],
+      rules: layer(folder, false),
+    },
+  ]),
 )

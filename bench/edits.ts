@@ -24,7 +24,7 @@ import {
 } from '../src/engine/edits/index'
 import { synthesizeFromRows, synthesizeStems } from '../src/engine/index'
 import type { Analysis, SourceMasks } from '../src/engine/types'
-import { openStemWriter } from '../src/main/services/audio-encode'
+import { openStemWriter } from '../src/node/audio-encode'
 import {
   checkProjectAudio,
   createProject,
@@ -32,7 +32,7 @@ import {
   projectEditor,
   saveProject,
   withEditorState,
-} from '../src/main/services/project-file'
+} from '../src/node/project-file'
 import { syntheticSong } from './signals'
 
 const argv = process.argv.slice(2)

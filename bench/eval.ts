@@ -33,9 +33,9 @@ import {
   type StemSink,
 } from '../src/engine'
 import { ANALYSIS_RESAMPLE } from '../src/engine/analyse'
-import { createOnnxEmbedder } from '../src/main/inference/onnx-embedder'
-import { decodeAudioFile } from '../src/main/services/audio-decode'
-import { loadModel } from '../src/main/services/model-store'
+import { createOnnxEmbedder } from '../src/node/onnx-embedder'
+import { decodeAudioFile } from '../src/node/audio-decode'
+import { loadModel } from '../src/node/model-store'
 import type { ModelMetadata } from '../src/shared/model'
 import { parseStereoCue } from '../src/cli/args'
 import { siSdrImprovement } from './metrics'

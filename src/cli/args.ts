@@ -1,7 +1,6 @@
 /** Command-line parsing for `unweave`: turns argv into a typed command or a UsageError (exit 2). */
 import { parseArgs } from 'node:util'
-import type { StemBits, StemFormat } from '../main/services/audio-encode'
-import type { DeviceChoice } from '../main/inference/onnx-embedder'
+import type { StemBits, StemFormat, DeviceChoice } from '../node/index'
 import type { MaskMode } from '../engine/index'
 import { UsageError } from '../shared/errors'
 

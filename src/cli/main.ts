@@ -15,7 +15,7 @@ function version(): string {
 }
 
 async function runDevices(json: boolean, io: CliIo): Promise<number> {
-  const { listDevices, autoOrder } = await import('../main/inference/onnx-embedder')
+  const { listDevices, autoOrder } = await import('../node/index')
   const devices = await listDevices()
   if (json) {
     io.stdout.write(JSON.stringify({ devices, autoOrder: autoOrder() }) + '\n')

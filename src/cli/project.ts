@@ -3,8 +3,7 @@
  * exportProjectStems(), the same function the app's export calls, so both write the same bytes.
  */
 import { dirname, resolve } from 'node:path'
-import { exportProjectStems, projectStemPaths } from '../main/services/export-project'
-import { openProject, requireAudio } from '../main/services/project-file'
+import { exportProjectStems, projectStemPaths, openProject, requireAudio } from '../node/index'
 import type { ProjectExportCommand } from './args'
 import { ProgressBar } from './progress'
 import type { CliIo, SeparateReport } from './separate'

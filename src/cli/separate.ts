@@ -11,9 +11,15 @@ import {
   type SeparationResult,
   type StageTimings,
 } from '../engine/index'
-import { decodeAudioFile, type DecodedAudio } from '../main/services/audio-decode'
-import { openStemWriter, writeError, type StemWriter } from '../main/services/audio-encode'
-import { loadModel, type LoadedModel } from '../main/services/model-store'
+import {
+  decodeAudioFile,
+  type DecodedAudio,
+  openStemWriter,
+  writeError,
+  type StemWriter,
+  loadModel,
+  type LoadedModel,
+} from '../node/index'
 import { InputError, OutputError } from '../shared/errors'
 import { MAX_SOURCES, type SeparateCommand } from './args'
 import { ProgressBar } from './progress'
@@ -185,7 +191,7 @@ export async function runSeparate(
     }
     const model = await modelPromise
     bar.update(0.02, 'model')
-    const { createOnnxEmbedder } = await import('../main/inference/onnx-embedder')
+    const { createOnnxEmbedder } = await import('../node/index')
     const handle = await createOnnxEmbedder(model.onnxPath, model.metadata, { device: cmd.device })
 
     // 4. Separate, streaming every stem block into its writer.

@@ -1,4 +1,4 @@
-/** The network sits behind this interface (habit 6); only main/inference implements it with onnxruntime. */
+/** The network sits behind this interface (habit 6); only src/node/onnx-embedder.ts implements it with onnxruntime. */
 export interface Embedder {
   /** Embedding dimension D. */
   readonly dim: number

@@ -36,3 +36,6 @@ export { hannWindow } from './dsp/window'
 export { stft, istft, stftMagnitude, stftFrameCount, type ComplexSpectrogram } from './dsp/stft'
 export { Resampler, resample, type ResampleOptions } from './dsp/resample'
 export { downmix } from './dsp/downmix'
+// Hand edits of the masks, and the packed planes they are stored in.
+export * from './edits/index'
+export { DEQ, mapPacked } from './edits/planes'

@@ -13,20 +13,20 @@ import {
   type AppEvent,
   type AppInfo,
 } from '../shared/ipc'
-import { fileFromArgv } from './app/argv'
-import { createSession } from './app/compose'
-import { EngineSupervisor } from './app/engine-supervisor'
-import type { HostConfig } from './app/engine-protocol'
-import { registerIpcHandlers } from './app/ipc-handlers'
-import { installMenu } from './app/menu'
-import type { ShellPlatform } from './app/session-service'
+import { fileFromArgv } from './argv'
+import { createSession } from './compose'
+import { EngineSupervisor } from './engine-supervisor'
+import type { HostConfig } from '../shared/engine-protocol'
+import { registerIpcHandlers } from './ipc-handlers'
+import { installMenu } from './menu'
+import type { ShellPlatform } from './session-service'
 import {
   APP_ORIGIN,
   createMainWindow,
   denyAllPermissions,
   registerAppScheme,
   serveRenderer,
-} from './app/window'
+} from './window'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const devUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined

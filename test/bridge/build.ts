@@ -46,7 +46,7 @@ export async function buildEngineProcess(): Promise<{ process: string; clusterWo
     build({ ...common, entryPoints: [join(here, 'engine-process.ts')], outfile: out.process }),
     build({
       ...common,
-      entryPoints: [join(repoRoot, 'src/main/app/cluster-worker.ts')],
+      entryPoints: [join(repoRoot, 'src/engine-process/cluster-worker.ts')],
       outfile: out.clusterWorker,
     }),
   ])

@@ -1,8 +1,8 @@
 /** The clustering workers give what the same job gives in this thread, and survive a crash. */
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Analysis } from '../../src/engine/index'
-import { ClusterPool } from '../../src/main/app/cluster-pool'
-import { runClusterJob } from '../../src/main/app/cluster-jobs'
+import { ClusterPool } from '../../src/engine-process/cluster-pool'
+import { runClusterJob } from '../../src/engine-process/cluster-jobs'
 import { buildEngineProcess } from './build'
 
 /** Two obvious sources: low bins point one way, high bins another. */

@@ -8,7 +8,7 @@ import {
   MAX_DISPLAY_FRAMES,
   displayGrid,
   quantiseInto,
-} from '../../src/main/app/display-spectrogram'
+} from '../../src/engine-process/display-spectrogram'
 import { jsMixture } from './audio-fixtures'
 
 describe('display spectrogram', () => {

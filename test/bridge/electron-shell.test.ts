@@ -50,7 +50,7 @@ describe('ipc handlers (main)', () => {
   beforeEach(async () => {
     handlers.clear()
     invoked.length = 0
-    const { registerIpcHandlers } = await import('../../src/main/app/ipc-handlers')
+    const { registerIpcHandlers } = await import('../../src/main/ipc-handlers')
     registerIpcHandlers(
       service as never,
       supervisor as never,
@@ -87,7 +87,7 @@ describe('ipc handlers (main)', () => {
     const wc2 = { mainFrame: foreign }
     const w2 = { isDestroyed: () => false, webContents: wc2 }
     handlers.clear()
-    const { registerIpcHandlers } = await import('../../src/main/app/ipc-handlers')
+    const { registerIpcHandlers } = await import('../../src/main/ipc-handlers')
     registerIpcHandlers(
       service as never,
       supervisor as never,

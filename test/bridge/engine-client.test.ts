@@ -3,8 +3,8 @@ import {
   EngineClient,
   EngineRequestError,
   type EngineTransport,
-} from '../../src/main/app/engine-client'
-import type { FromHost, ToHost } from '../../src/main/app/engine-protocol'
+} from '../../src/main/engine-client'
+import type { FromHost, ToHost } from '../../src/shared/engine-protocol'
 import type { EngineStatus } from '../../src/shared/ipc'
 
 class FakeTransport implements EngineTransport {

@@ -2,8 +2,8 @@
  * The test bridge's engine process: the same EngineHost the Electron utility process runs, in a
  * forked Node process (results go back through the bridge server, as there is no renderer port).
  */
-import { EngineHost } from '../../src/main/app/engine-host'
-import { HOST_CONFIG_ENV, type HostConfig, type ToHost } from '../../src/main/app/engine-protocol'
+import { EngineHost } from '../../src/engine-process/engine-host'
+import { HOST_CONFIG_ENV, type HostConfig, type ToHost } from '../../src/shared/engine-protocol'
 
 const config = JSON.parse(process.env[HOST_CONFIG_ENV] ?? '{"device":"cpu"}') as HostConfig
 const host = new EngineHost({ post: (msg) => process.send?.(msg) }, config)

@@ -1,7 +1,7 @@
 /** EngineTransport over a forked Node process (the bridge's stand-in for Electron's utilityProcess). */
 import { fork } from 'node:child_process'
-import type { EngineTransport } from '../../src/main/app/engine-client'
-import { HOST_CONFIG_ENV, type FromHost, type HostConfig } from '../../src/main/app/engine-protocol'
+import type { EngineTransport } from '../../src/main/engine-client'
+import { HOST_CONFIG_ENV, type FromHost, type HostConfig } from '../../src/shared/engine-protocol'
 
 /** Starts `entry` (a bundled engine-process.ts) with `config`. */
 export function forkTransport(entry: string, config: HostConfig): EngineTransport {

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { RecentFiles } from '../../src/main/app/recent-files'
+import { RecentFiles } from '../../src/main/recent-files'
 
 describe('RecentFiles', () => {
   it('keeps the newest first, without duplicates, at most N, written atomically', async () => {

@@ -8,7 +8,7 @@ const handled: unknown[] = []
 let outlet: { post(m: unknown): void; postBulk?(m: unknown, t: unknown[]): void } | undefined
 let config: unknown
 
-vi.mock('../../src/main/app/engine-host', () => ({
+vi.mock('../../src/engine-process/engine-host', () => ({
   EngineHost: class {
     constructor(out: typeof outlet, cfg: unknown) {
       outlet = out
@@ -36,7 +36,7 @@ describe('utility-entry', () => {
       clusterWorker: '/w.js',
       junk: 1,
     })
-    await import('../../src/main/inference/utility-entry')
+    await import('../../src/engine-process/utility-entry')
     expect(config).toEqual({ device: 'cpu', modelPath: '/m.json', clusterWorker: '/w.js' })
 
     const send = (data: unknown, ports: unknown[] = []) =>

@@ -2,17 +2,17 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { isAppUrl } from '../../src/main/app/app-url'
-import { fileFromArgv } from '../../src/main/app/argv'
-import { contentSecurityPolicy } from '../../src/main/app/csp'
-import { stemFileName } from '../../src/main/app/session-service'
+import { isAppUrl } from '../../src/main/app-url'
+import { fileFromArgv } from '../../src/main/argv'
+import { contentSecurityPolicy } from '../../src/main/csp'
+import { stemFileName } from '../../src/main/session-service'
 import {
   ArgumentError,
   checkAudioPath,
   checkFolder,
   nameTemplate,
   validators,
-} from '../../src/main/app/validate'
+} from '../../src/main/validate'
 
 const dir = mkdtempSync(join(tmpdir(), 'unweave-validate-'))
 

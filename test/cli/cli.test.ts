@@ -7,8 +7,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decodeAudioFile } from '../../src/main/services/audio-decode'
-import { openStemWriter } from '../../src/main/services/audio-encode'
+import { decodeAudioFile } from '../../src/node/audio-decode'
+import { openStemWriter } from '../../src/node/audio-encode'
 import { flacTool, hasTool, makeTempDir, wavBytes, writeFloatWav } from '../helpers/audio-fixtures'
 
 const ROOT = resolve(__dirname, '../..')

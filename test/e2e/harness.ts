@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { expect } from 'vitest'
-import { decodeAudioFile, type DecodedAudio } from '../../src/main/services/audio-decode'
+import { decodeAudioFile, type DecodedAudio } from '../../src/node/audio-decode'
 import { repoRoot } from '../bridge/build'
 
 /** Where screenshots and measurements go. */

@@ -5,8 +5,8 @@ import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { analyse, clusterSources, separate, suggestSourceCount } from '../../src/engine'
 import type { StemSink } from '../../src/engine'
-import { createOnnxEmbedder } from '../../src/main/inference/onnx-embedder'
-import { loadModel } from '../../src/main/services/model-store'
+import { createOnnxEmbedder } from '../../src/node/onnx-embedder'
+import { loadModel } from '../../src/node/model-store'
 import { makeRng } from '../../src/engine/cluster/random'
 
 const fixture = resolve('test/fixtures/tiny-random.json')

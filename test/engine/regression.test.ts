@@ -18,9 +18,9 @@ import {
 } from '../../src/engine'
 import type { SourceMasks, StemSink } from '../../src/engine'
 import { ANALYSIS_RESAMPLE } from '../../src/engine/analyse'
-import { createOnnxEmbedder } from '../../src/main/inference/onnx-embedder'
-import { decodeAudioFile } from '../../src/main/services/audio-decode'
-import { loadModel } from '../../src/main/services/model-store'
+import { createOnnxEmbedder } from '../../src/node/onnx-embedder'
+import { decodeAudioFile } from '../../src/node/audio-decode'
+import { loadModel } from '../../src/node/model-store'
 
 const MODEL = resolve(process.env.UNWEAVE_REGRESSION_MODEL ?? 'models/unweave-dc.json')
 const STORE = resolve('test/engine/fixtures/regression.json')

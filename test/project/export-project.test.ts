@@ -18,10 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analyse, clusterSources, sourceMasks } from '../../src/engine/index'
 import { makeRng } from '../../src/engine/cluster/random'
 import { rectangleSelection, touchedSampleRange } from '../../src/engine/edits/index'
-import { createOnnxEmbedder } from '../../src/main/inference/onnx-embedder'
-import { decodeAudioFile } from '../../src/main/services/audio-decode'
-import { exportProjectStems, projectStemPaths } from '../../src/main/services/export-project'
-import { loadModel } from '../../src/main/services/model-store'
+import { createOnnxEmbedder } from '../../src/node/onnx-embedder'
+import { decodeAudioFile } from '../../src/node/audio-decode'
+import { exportProjectStems, projectStemPaths } from '../../src/node/export-project'
+import { loadModel } from '../../src/node/model-store'
 import {
   createProject,
   openProject,
@@ -29,7 +29,7 @@ import {
   saveProject,
   withEditorState,
   type ProjectData,
-} from '../../src/main/services/project-file'
+} from '../../src/node/project-file'
 import { makeTempDir, writeFloatWav } from '../helpers/audio-fixtures'
 
 const ROOT = resolve(__dirname, '../..')

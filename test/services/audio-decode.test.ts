@@ -6,7 +6,7 @@
 import { copyFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decodeAudioFile } from '../../src/main/services/audio-decode'
+import { decodeAudioFile } from '../../src/node/audio-decode'
 import { InputError } from '../../src/shared/errors'
 import {
   bestCorrelation,

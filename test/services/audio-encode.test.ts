@@ -6,12 +6,8 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { decodeAudioFile } from '../../src/main/services/audio-decode'
-import {
-  openStemWriter,
-  type StemBits,
-  type StemFormat,
-} from '../../src/main/services/audio-encode'
+import { decodeAudioFile } from '../../src/node/audio-decode'
+import { openStemWriter, type StemBits, type StemFormat } from '../../src/node/audio-encode'
 import { OutputError, UsageError } from '../../src/shared/errors'
 import {
   ffprobe,
@@ -323,7 +319,7 @@ describe.skipIf(!process.env.UNWEAVE_SLOW_TESTS)(
       expect(head.subarray(12, 16).toString('latin1')).toBe('ds64')
       expect(Number(head.readBigUInt64LE(28))).toBe(frames * 8)
       expect(Number(head.readBigUInt64LE(20))).toBe(statSync(f).size - 8)
-      const { parseWavHeader } = await import('../../src/main/services/wav-reader')
+      const { parseWavHeader } = await import('../../src/node/wav-reader')
       const { open } = await import('node:fs/promises')
       const fh = await open(f, 'r')
       try {

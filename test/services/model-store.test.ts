@@ -7,7 +7,7 @@ import {
   loadModel,
   packageRoot,
   validateModelMetadata,
-} from '../../src/main/services/model-store'
+} from '../../src/node/model-store'
 import { ModelError } from '../../src/shared/errors'
 import { makeTempDir } from '../helpers/audio-fixtures'
 

@@ -8,8 +8,8 @@ import {
   createOnnxEmbedder,
   listDevices,
   type OnnxEmbedderHandle,
-} from '../../src/main/inference/onnx-embedder'
-import { loadModel, type LoadedModel } from '../../src/main/services/model-store'
+} from '../../src/node/onnx-embedder'
+import { loadModel, type LoadedModel } from '../../src/node/model-store'
 import { ModelError } from '../../src/shared/errors'
 
 const FIXTURE = resolve(__dirname, '../fixtures/tiny-random.json')

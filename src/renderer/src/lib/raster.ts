@@ -3,8 +3,7 @@
  * time window into a viewport-sized buffer, so their cost depends on the canvas size, not on the
  * length of the file (a 30-minute file draws as fast as a 3-second one).
  */
-import type { Spectrogram, SourceMasks } from '../../../engine/types'
-import { maskGrid } from '../../../engine/util'
+import { type Spectrogram, type SourceMasks, maskGrid } from '../../../engine/index'
 import { rowBinRanges, type FreqAxis } from './freq-scale'
 
 /**

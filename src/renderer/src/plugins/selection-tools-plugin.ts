@@ -1,5 +1,5 @@
 import BasePlugin, { type BasePluginEvents } from 'wavesurfer.js/dist/base-plugin.js'
-import type { GridPoint, Selection } from '../../../engine/edits/selection'
+import type { GridPoint, Selection } from '../../../engine/index'
 import { hzToPosition, positionToHz, type FreqAxis } from '../lib/freq-scale'
 import { timeToX, xToTime, type TimeWindow } from '../lib/raster'
 import type { BrushPoint, Tool } from '../state/mask-editor.svelte'

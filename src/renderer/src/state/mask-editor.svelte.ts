@@ -12,8 +12,6 @@ import {
   type EditCommand,
   type Stroke,
   type TouchedRange,
-} from '../../../engine/edits/editable-masks'
-import {
   brushSelection,
   emptySelection,
   frequencyBandSelection,
@@ -24,8 +22,8 @@ import {
   timeRangeSelection,
   type GridPoint,
   type Selection,
-} from '../../../engine/edits/selection'
-import type { SourceMasks } from '../../../engine/types'
+  type SourceMasks,
+} from '../../../engine/index'
 import type { Backend } from '../lib/backend'
 import { callEdit, hasEditChannel, type EditOp } from '../lib/edit-backend'
 import type { DisplayMasks } from '../lib/raster'

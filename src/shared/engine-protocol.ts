@@ -22,7 +22,7 @@ import type {
   SpectrogramPage,
   StemAudio,
   WaveformPeaks,
-} from '../../shared/ipc'
+} from './ipc'
 
 /** A frame or sample range [from, to), already clamped by main. */
 export interface HostRange {

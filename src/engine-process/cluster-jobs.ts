@@ -3,14 +3,15 @@
  * display — and the messages of the worker threads that run them (cluster-worker.ts). No Electron
  * import here.
  */
-import { clusterSources, sourceMasks } from '../../engine/index'
-import type {
-  Analysis,
-  Clustering,
-  MaskMode,
-  SourceCountSuggestion,
-  SourceMasks,
-} from '../../engine/index'
+import {
+  clusterSources,
+  sourceMasks,
+  type Analysis,
+  type Clustering,
+  type MaskMode,
+  type SourceCountSuggestion,
+  type SourceMasks,
+} from '../engine/index'
 
 /** Display masks are quantised once per clustering (not per page) up to this many bytes. */
 export const MASKS8_MAX_BYTES = 128 * 1024 * 1024

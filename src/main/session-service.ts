@@ -8,27 +8,32 @@
 import { lstat, mkdir, readFile, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import type {
-  AppEvent,
-  AppInfo,
-  ArgsOf,
-  Channel,
-  ExportFile,
-  ExportRequest,
-  FileInfo,
-  IpcError,
-  IpcErrorCode,
-  IpcResult,
-  OpenedProjectInfo,
-  Range,
-  RecoveryInfo,
-  ResultOf,
-  SeparationSummary,
-  WireSelection,
-} from '../../shared/ipc'
-import { PROJECT_EXTENSION } from '../../shared/ipc'
+import {
+  type AppEvent,
+  type AppInfo,
+  type ArgsOf,
+  type Channel,
+  type ExportFile,
+  type ExportRequest,
+  type FileInfo,
+  type IpcError,
+  type IpcErrorCode,
+  type IpcResult,
+  type OpenedProjectInfo,
+  type Range,
+  type RecoveryInfo,
+  type ResultOf,
+  type SeparationSummary,
+  type WireSelection,
+  PROJECT_EXTENSION,
+} from '../shared/ipc'
 import { EngineClient, EngineRequestError } from './engine-client'
-import type { HostFileInfo, HostOpenedProject, HostRange, HostSeparation } from './engine-protocol'
+import type {
+  HostFileInfo,
+  HostOpenedProject,
+  HostRange,
+  HostSeparation,
+} from '../shared/engine-protocol'
 import { writeFileAtomic, type RecentFiles } from './recent-files'
 import { ArgumentError, PathError, checkAudioPath, checkFolder, validators } from './validate'
 

@@ -8,18 +8,19 @@
 import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { extname, isAbsolute } from 'node:path'
-import type {
-  ArgsOf,
-  Channel,
-  EditOp,
-  ExportFormat,
-  ExportRequest,
-  ProjectSourceInfo,
-  Range,
-  WireEditAction,
-  WireSelection,
-} from '../../shared/ipc'
-import { LIMITS, PROJECT_EXTENSION } from '../../shared/ipc'
+import {
+  type ArgsOf,
+  type Channel,
+  type EditOp,
+  type ExportFormat,
+  type ExportRequest,
+  type ProjectSourceInfo,
+  type Range,
+  type WireEditAction,
+  type WireSelection,
+  LIMITS,
+  PROJECT_EXTENSION,
+} from '../shared/ipc'
 
 /** A bad argument from the renderer (a bug in the caller, or an attack). */
 export class ArgumentError extends Error {

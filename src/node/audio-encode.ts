@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { constants as fsc } from 'node:fs'
 import { link, lstat, open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { OutputError, UsageError } from '../../shared/errors'
+import { OutputError, UsageError } from '../shared/errors'
 import { FlacStreamEncoder, streamInfoBody } from './flac-codec'
 
 /** Container of a stem file. */

@@ -26,9 +26,10 @@ import {
   encodeMasks,
   maskGrid,
   type EditCommand,
-} from '../../engine/edits/index'
-import type { MaskMode, SourceMasks } from '../../engine/types'
-import { InputError } from '../../shared/errors'
+  type MaskMode,
+  type SourceMasks,
+} from '../engine/index'
+import { InputError } from '../shared/errors'
 import { writeError } from './audio-encode'
 import { writeFileAtomic } from './atomic-file'
 

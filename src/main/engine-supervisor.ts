@@ -11,9 +11,14 @@ import {
   type UtilityProcess,
   type WebContents,
 } from 'electron'
-import { ENGINE_PORT_CHANNEL } from '../../shared/ipc'
+import { ENGINE_PORT_CHANNEL } from '../shared/ipc'
 import type { EngineTransport } from './engine-client'
-import { HOST_CONFIG_ENV, type FromHost, type HostConfig, type ToHost } from './engine-protocol'
+import {
+  HOST_CONFIG_ENV,
+  type FromHost,
+  type HostConfig,
+  type ToHost,
+} from '../shared/engine-protocol'
 
 const SERVICE_NAME = 'Unweave engine'
 

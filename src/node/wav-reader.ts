@@ -3,7 +3,7 @@
  * `data` chunk block by block, so it is bit-exact, handles files over 4 GiB (RF64 `ds64`), and
  * never holds the encoded file in memory. No Node-only API leaks out: the caller passes a reader.
  */
-import { InputError } from '../../shared/errors'
+import { InputError } from '../shared/errors'
 
 /** Reads up to `length` bytes at byte `position` of the file; fewer only at the end of the file. */
 export type ReadAt = (position: number, length: number) => Promise<Uint8Array>

@@ -4,7 +4,7 @@
  * computed in the background. The analysis arrives once per file in shared memory.
  */
 import { parentPort } from 'node:worker_threads'
-import { suggestSourceCount, type Analysis } from '../../engine/index'
+import { suggestSourceCount, type Analysis } from '../engine/index'
 import {
   entryTransfers,
   runClusterJob,

@@ -7,8 +7,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { dirname, extname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ModelError } from '../../shared/errors'
-import type { ModelMetadata } from '../../shared/model'
+import { ModelError } from '../shared/errors'
+import type { ModelMetadata } from '../shared/model'
 
 /** File name (without extension) of the model Unweave ships. */
 export const DEFAULT_MODEL_NAME = 'unweave-dc'

@@ -5,9 +5,9 @@
  * reports which provider it used and why the others were not.
  */
 import { availableParallelism } from 'node:os'
-import type { Embedder } from '../../engine/index'
-import { ModelError } from '../../shared/errors'
-import type { ModelMetadata } from '../../shared/model'
+import type { Embedder } from '../engine/index'
+import { ModelError } from '../shared/errors'
+import type { ModelMetadata } from '../shared/model'
 
 /** What the user may ask for. */
 export type DeviceChoice = 'auto' | 'cpu' | 'cuda' | 'directml' | 'coreml'

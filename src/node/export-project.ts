@@ -6,9 +6,13 @@
  */
 import { lstat, realpath, unlink } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
-import { synthesizeStems } from '../../engine/index'
-import type { EngineProgress, PcmAudio, SourceMasks } from '../../engine/types'
-import { InputError, OutputError } from '../../shared/errors'
+import {
+  synthesizeStems,
+  type EngineProgress,
+  type PcmAudio,
+  type SourceMasks,
+} from '../engine/index'
+import { InputError, OutputError } from '../shared/errors'
 import { decodeAudioFile } from './audio-decode'
 import { openStemWriter, type StemBits, type StemFormat, type StemWriter } from './audio-encode'
 import { checkProjectAudio, projectEditor, requireAudio, type ProjectData } from './project-file'

@@ -6,8 +6,8 @@
  * file shares one colour scale and the renderer's gain/range controls do the rest.
  * No Electron import here.
  */
-import { magnitudeSpectrogramBytes, type PcmAudio } from '../../engine/index'
-import type { SpectrogramGrid } from '../../shared/ipc'
+import { magnitudeSpectrogramBytes, type PcmAudio } from '../engine/index'
+import type { SpectrogramGrid } from '../shared/ipc'
 
 /** Frames of the display spectrogram stay at or below this (the hop doubles for long files). */
 export const MAX_DISPLAY_FRAMES = 32_768

@@ -3,7 +3,7 @@
  * an OS "open with"). No Electron import here.
  */
 import { extname, isAbsolute, resolve } from 'node:path'
-import { LIMITS } from '../../shared/ipc'
+import { LIMITS } from '../shared/ipc'
 
 /**
  * The last argument that names an audio file, resolved against `cwd`; null when none.

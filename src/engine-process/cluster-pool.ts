@@ -5,8 +5,12 @@
  * script (unit tests), jobs run in the calling thread. No Electron import here.
  */
 import { Worker } from 'node:worker_threads'
-import { suggestSourceCount } from '../../engine/index'
-import type { Analysis, MaskMode, SourceCountSuggestion } from '../../engine/index'
+import {
+  suggestSourceCount,
+  type Analysis,
+  type MaskMode,
+  type SourceCountSuggestion,
+} from '../engine/index'
 import {
   runClusterJob,
   shareAnalysis,

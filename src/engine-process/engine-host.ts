@@ -1,37 +1,41 @@
 /**
  * The engine host: runs the separation engine and the onnxruntime embedder off the UI and main
  * threads (architecture.md habit 7). It lives in the Electron utility process
- * (src/main/inference/utility-entry.ts) or, in the test bridge, in a forked Node process; both
+ * (src/engine-process/utility-entry.ts) or, in the test bridge, in a forked Node process; both
  * feed it `ToHost` messages and forward what it posts. No Electron import here.
  *
  * State: one open file (decoded audio + display spectrogram), its analysis (the compact
  * embeddings, so another k is a k-means and not an inference), and the last few separations
  * (clustering + masks); stem audio is synthesized per playback window with the export's code.
  */
-import { analyse, sourceMasks, stereoCueWeight, synthesizeStems } from '../../engine/index'
 import {
+  analyse,
+  sourceMasks,
+  stereoCueWeight,
+  synthesizeStems,
   EmbeddingWand,
   EditableMasks,
   EditablePreparation,
   checkSelection,
   reclusterWithEdits,
   type TouchedRange,
-} from '../../engine/edits/index'
-import { DEQ, mapPacked, meanOfMasks, packedFor } from '../../engine/edits/planes'
-import type {
-  Analysis,
-  Clustering,
-  Embedder,
-  SourceCountSuggestion,
-  SourceMasks,
-} from '../../engine/index'
-import type { EngineStatus, IpcErrorCode, MaskMode } from '../../shared/ipc'
-import { LIMITS } from '../../shared/ipc'
-import type { ModelMetadata } from '../../shared/model'
-import { isUnweaveError } from '../../shared/errors'
-import { decodeAudioFile, type DecodedAudio } from '../services/audio-decode'
-import { openStemWriter } from '../services/audio-encode'
+  DEQ,
+  mapPacked,
+  meanOfMasks,
+  packedFor,
+  type Analysis,
+  type Clustering,
+  type Embedder,
+  type SourceCountSuggestion,
+  type SourceMasks,
+} from '../engine/index'
+import { type EngineStatus, type IpcErrorCode, type MaskMode, LIMITS } from '../shared/ipc'
+import type { ModelMetadata } from '../shared/model'
+import { isUnweaveError } from '../shared/errors'
 import {
+  decodeAudioFile,
+  type DecodedAudio,
+  openStemWriter,
   DEFAULT_SOURCE_COLOURS,
   createProject,
   openProject,
@@ -41,8 +45,8 @@ import {
   withEditorState,
   type AudioCheck,
   type ProjectData,
-} from '../services/project-file'
-import { loadModel } from '../services/model-store'
+  loadModel,
+} from '../node/index'
 import { ClusterPool, type JobPriority } from './cluster-pool'
 import { MASKS8_MAX_BYTES, quantise, type ClusterEntry } from './cluster-jobs'
 import { DisplaySpectrogram } from './display-spectrogram'
@@ -55,7 +59,7 @@ import type {
   HostRange,
   HostSeparation,
   ToHost,
-} from './engine-protocol'
+} from '../shared/engine-protocol'
 
 /** Where the host's messages go. */
 export interface HostOutlet {
@@ -65,7 +69,7 @@ export interface HostOutlet {
   postBulk?(msg: BulkMessage, transfer: ArrayBuffer[]): void
 }
 
-/** The embedder factory; the default imports src/main/inference/onnx-embedder lazily. */
+/** The embedder factory; the default imports src/node/onnx-embedder lazily. */
 export type EmbedderFactory = (
   onnxPath: string,
   metadata: ModelMetadata,
@@ -158,7 +162,7 @@ function yieldTurn(): Promise<void> {
 }
 
 const defaultEmbedderFactory: EmbedderFactory = async (onnxPath, metadata, device) => {
-  const { createOnnxEmbedder } = await import('../inference/onnx-embedder')
+  const { createOnnxEmbedder } = await import('../node/index')
   return createOnnxEmbedder(onnxPath, metadata, { device })
 }
 

@@ -4,8 +4,8 @@
  * process itself is behind `EngineTransport`, so Electron's utilityProcess and the test bridge's
  * forked Node process are driven by this same code. No Electron import here.
  */
-import type { EngineStatus, IpcErrorCode } from '../../shared/ipc'
-import type { FromHost, HostOp, HostOps, ToHost } from './engine-protocol'
+import type { EngineStatus, IpcErrorCode } from '../shared/ipc'
+import type { FromHost, HostOp, HostOps, ToHost } from '../shared/engine-protocol'
 
 /** One running engine host process. */
 export interface EngineTransport {

@@ -1,6 +1,6 @@
 /** The native menus with the platform's shortcuts; app commands go to the renderer as events. */
 import { app, Menu, type MenuItemConstructorOptions } from 'electron'
-import type { MenuCommand, RecentFile } from '../../shared/ipc'
+import type { MenuCommand, RecentFile } from '../shared/ipc'
 
 /** What the menu items do. */
 export interface MenuActions {

@@ -6,8 +6,8 @@
  */
 import { open, type FileHandle } from 'node:fs/promises'
 import { basename } from 'node:path'
-import type { PcmAudio } from '../../engine/index'
-import { InputError, isUnweaveError } from '../../shared/errors'
+import type { PcmAudio } from '../engine/index'
+import { InputError, isUnweaveError } from '../shared/errors'
 import { checkChannelsAndRate, convertBlock, parseWavHeader, type WavInfo } from './wav-reader'
 
 /** Decoded audio plus what the file said about itself. */

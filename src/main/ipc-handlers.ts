@@ -5,13 +5,7 @@
  * service, which the test bridge calls too.
  */
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
-import {
-  BULK_CHANNELS,
-  CHANNELS,
-  ipcChannelName,
-  type Channel,
-  type IpcError,
-} from '../../shared/ipc'
+import { BULK_CHANNELS, CHANNELS, ipcChannelName, type Channel, type IpcError } from '../shared/ipc'
 import type { EngineSupervisor } from './engine-supervisor'
 import type { SessionService } from './session-service'
 import { isAppUrl } from './app-url'

@@ -5,8 +5,8 @@
  * with a 'renderer-port' message.
  */
 import type { MessagePortMain } from 'electron'
-import { EngineHost } from '../app/engine-host'
-import { HOST_CONFIG_ENV, type HostConfig, type ToHost } from '../app/engine-protocol'
+import { EngineHost } from './engine-host'
+import { HOST_CONFIG_ENV, type HostConfig, type ToHost } from '../shared/engine-protocol'
 
 const parentPort = process.parentPort
 let rendererPort: MessagePortMain | undefined

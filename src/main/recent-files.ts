@@ -4,8 +4,7 @@
  */
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
-import type { RecentFile } from '../../shared/ipc'
-import { LIMITS } from '../../shared/ipc'
+import { type RecentFile, LIMITS } from '../shared/ipc'
 
 interface Stored {
   version: 1
