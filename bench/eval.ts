@@ -13,7 +13,7 @@
  *          --stereo-cue on|off|W (default off, as the CLI; applies to stereo mixtures only)
  * The stereo validation splits: --testsets training/cache/valsets-stereo (data.testsets --stereo-val).
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
   analyse,
@@ -39,18 +39,12 @@ import { loadModel } from '../src/node/model-store'
 import type { ModelMetadata } from '../src/shared/model'
 import { parseStereoCue } from '../src/cli/args'
 import { siSdrImprovement } from './metrics'
+import { listSplits, readManifest } from './testsets'
 
 const argv = process.argv.slice(2)
 const opt = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`)
   return i >= 0 ? argv[i + 1] : undefined
-}
-
-interface Manifest {
-  split: string
-  category?: string
-  description?: string
-  mixtures: { id: string; mix: string; sources: string[]; category?: string }[]
 }
 
 /** Collects stems in memory: [k][channels][n]. */
@@ -150,10 +144,7 @@ async function main(): Promise<void> {
     process.exit(2)
   }
   const wanted = opt('splits')?.split(',')
-  const splits = readdirSync(root)
-    .filter((d) => existsSync(join(root, d, 'manifest.json')))
-    .filter((d) => !wanted || wanted.includes(d))
-    .sort()
+  const splits = listSplits(root, wanted)
   const modelPath =
     opt('model') ?? (existsSync('models/unweave-dc.json') ? 'models/unweave-dc.json' : undefined)
   const { metadata, onnxPath } = await loadModel(modelPath)
@@ -177,7 +168,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown>[] = []
   const autoByK = new Map<number, { right: number; total: number }>()
   for (const split of splits) {
-    const man = JSON.parse(readFileSync(join(root, split, 'manifest.json'), 'utf8')) as Manifest
+    const man = readManifest(root, split)
     const rows = {
       model: [] as number[],
       ibmModel: [] as number[],

@@ -228,6 +228,7 @@ export async function analyse(
     magnitude,
     embeddings,
     activeThresholdDb: model.silenceThresholdDb > 0 ? model.silenceThresholdDb : 40,
+    ...(model.sourceCount && { sourceCount: model.sourceCount }),
     timings,
   }
 }

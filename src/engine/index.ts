@@ -13,7 +13,13 @@ export {
 } from './analyse'
 export { levelDifference, stereoLevelDifference, appendCue, DEFAULT_ILD_RANGE_DB } from './stereo'
 export { checkModelForEngine } from './model-check'
-export { suggestSourceCount, type SuggestOptions } from './cluster/suggest'
+export {
+  countFeatures,
+  countProbabilities,
+  embeddingSpectrum,
+  suggestSourceCount,
+  type SuggestOptions,
+} from './cluster/suggest'
 export { clusterSources } from './cluster/cluster'
 export { sourceMasks, maskRows, DEFAULT_BETA } from './masks/masks'
 export {

@@ -3,6 +3,8 @@
  * so every one of them can cross a Worker / MessagePort boundary by structured clone.
  */
 
+import type { ModelSourceCount } from '../shared/model'
+
 /** Planar float32 audio, nominal range [-1, 1]; every channel has the same length. */
 export interface PcmAudio {
   /** Samples per second, Hz. */
@@ -97,6 +99,8 @@ export interface Analysis {
   embeddings: Int8Array
   /** Bins within this many dB of the loudest bin are "active" (clustered). */
   activeThresholdDb: number
+  /** The model's source-count classifier (ModelMetadata.sourceCount), used by suggestSourceCount. */
+  sourceCount?: ModelSourceCount
   /** Seconds per stage of the analysis. */
   timings: StageTimings
 }

@@ -257,5 +257,41 @@ export function validateModelMetadata(raw: unknown): string[] {
       'a number of dB in (0, 120]',
     )
   }
+  if (
+    raw.sourceCount !== undefined &&
+    check('sourceCount', raw.sourceCount, isObj, 'an object (the source-count classifier)')
+  ) {
+    const c = raw.sourceCount as Record<string, unknown>
+    const nf = isInt(raw.embeddingDim) ? 2 * (raw.embeddingDim as number) : undefined
+    const numbers = (n: number | undefined) => (v: unknown) =>
+      Array.isArray(v) && (n === undefined || v.length === n) && v.every(isNum)
+    check('sourceCount.features', c.features, (v) => v === 'spectrum-v1', '"spectrum-v1"')
+    check(
+      'sourceCount.sampleSize',
+      c.sampleSize,
+      (v) => isInt(v) && v >= 100 && v <= 1_000_000,
+      'an integer in 100..1000000',
+    )
+    const counts = check(
+      'sourceCount.counts',
+      c.counts,
+      (v) =>
+        Array.isArray(v) &&
+        v.length >= 2 &&
+        v.every((k, i) => isInt(k) && k >= 1 && k <= 16 && (i === 0 || k > (v[i - 1] as number))),
+      'ascending integers in 1..16 (at least two)',
+    )
+    const nc = counts ? (c.counts as number[]).length : undefined
+    const feat = `${nf ?? '2 x embeddingDim'} numbers`
+    check('sourceCount.mean', c.mean, numbers(nf), feat)
+    check('sourceCount.scale', c.scale, numbers(nf), feat)
+    check('sourceCount.bias', c.bias, numbers(nc), 'a number per count')
+    check(
+      'sourceCount.weights',
+      c.weights,
+      (v) => Array.isArray(v) && (nc === undefined || v.length === nc) && v.every(numbers(nf)),
+      `a row of ${feat} per count`,
+    )
+  }
   return out
 }

@@ -78,6 +78,33 @@ export interface ModelMetadata {
    * a two-channel input when the user asks for the cue. Absent: the cue uses DEFAULT_STEREO_CUE.
    */
   stereoCue?: ModelStereoCue
+  /**
+   * The automatic source count's classifier for this model (src/engine/cluster/suggest.ts),
+   * fitted on validation mixtures by `npm run fit-count`. Absent: the count is the number of
+   * embedding directions above the Kaiser threshold.
+   */
+  sourceCount?: ModelSourceCount
+}
+
+/**
+ * Multinomial logistic regression from the embedding spectrum to a source count. Features
+ * ('spectrum-v1'): the eigenvalues l_1 >= ... >= l_D (sum 1) of the dB-weighted second-moment
+ * matrix of up to `sampleSize` active bins' embeddings (the model's D coordinates, no stereo cue),
+ * then log10(l_i + 1e-4); standardised by `mean` and `scale`. p(counts[c]) = softmax(weights[c] .
+ * x + bias[c]).
+ */
+export interface ModelSourceCount {
+  features: 'spectrum-v1'
+  sampleSize: number
+  /** The count each row of `weights` stands for, ascending. */
+  counts: number[]
+  mean: number[]
+  scale: number[]
+  /** [counts.length][2 * embeddingDim] */
+  weights: number[][]
+  bias: number[]
+  /** What it was fitted on and how it did there (informational). */
+  fitted?: { mixtures: number; on: string; crossValidatedAccuracy: number; l2: number }
 }
 
 /** See ModelMetadata.stereoCue. */

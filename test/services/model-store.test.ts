@@ -134,6 +134,20 @@ describe('loadModel', () => {
       (m) => (m.stereoCue = { weight: -1, ildRangeDb: 0 }),
       /stereoCue\.weight expected a number in 0\.\.100, got -1; stereoCue\.ildRangeDb expected a number of dB in \(0, 120\], got 0/,
     ],
+    [
+      'sourceCount',
+      (m) =>
+        (m.sourceCount = {
+          features: 'spectrum-v1',
+          sampleSize: 5000,
+          counts: [1, 3, 2],
+          mean: new Array(2 * m.embeddingDim).fill(0),
+          scale: [1],
+          weights: [[0], [0], [0]],
+          bias: [0, 0, NaN],
+        }),
+      /sourceCount\.counts expected ascending integers in 1\.\.16 \(at least two\), got \[1,3,2\]; sourceCount\.scale expected \d+ numbers, got \[1\]; sourceCount\.bias expected a number per count, got \[0,0,null\]; sourceCount\.weights expected/,
+    ],
   ]
   for (const [field, mutate, re] of broken) {
     it(`names ${field} with expected and actual values`, async () => {

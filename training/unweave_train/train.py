@@ -251,15 +251,32 @@ def evaluate_parts(model, batches, tcfg: TrainConfig) -> dict:
     return {key: v / max(1, len(batches)) for key, v in acc.items()}
 
 
-def training_sources(cache: str, mix_probs: dict) -> list[str]:
-    """Human-readable list of the training material (for the metadata and the card)."""
-    return [
-        "FluidSynth renders with FluidR3_GM.sf2 (fluid-soundfont-gm; MuseScore_General.sf3 for "
-        "part of the trio) of the train pieces of "
-        "simutrans-data, openttd-openmsx, mma, planetblupi-music-midi (split by piece)",
-        "speech: fillets-ng-data-cs (actors m, v, minor voices), festvox-ru (msu_ru_nsh), "
-        "tuxpaint-stamps-default descriptions (be bg ca es fr lt ro ru readers)",
-    ] + (lead_sources(cache) if mix_probs.get("lead", 0) > 0 else []) + extra_speaker_sources(cache)
+def training_sources(cache: str, mix_probs: dict, music_banks=("fluidr3",),
+                     trio_banks=("fluidr3",)) -> list[str]:
+    """Human-readable list of the training material (for the metadata and the card), read from
+    what the cache holds: the training renders of each bank and the training talkers by package."""
+    out = []
+    for bank in dict.fromkeys(tuple(music_banks) + tuple(trio_banks)):
+        modes = [m for m, banks in (("orig", music_banks), ("trio", trio_banks)) if bank in banks]
+        counts = {m: len(render_mod.load_rendered(cache, bank, m, "train")) for m in modes}
+        what = ", ".join(f"{n} pieces as {'written' if m == 'orig' else 'piano/violin/cello'}"
+                         for m, n in counts.items())
+        if bank == "modules":
+            out.append(f"tracker modules rendered channel by channel with xmp: {what}")
+        else:
+            path = corpus.BANKS.get(bank, bank)
+            out.append(f"FluidSynth renders with {os.path.basename(path)}: {what} "
+                       f"(MIDI of {', '.join(corpus.MIDI_PACKAGES)}, split by piece)")
+    packages: dict[str, int] = {}
+    for meta in stream_metadata(cache):
+        if meta["split"] == "train" and meta.get("kind", "real") == "real":
+            pkg = meta.get("package") or corpus.speech_package(meta["speaker"])
+            packages[pkg] = packages.get(pkg, 0) + 1
+    if packages:
+        out.append(f"speech: {sum(packages.values())} real training voices from "
+                   + ", ".join(f"{p} ({n})" for p, n in sorted(packages.items())))
+    return out + (lead_sources(cache) if mix_probs.get("lead", 0) > 0 else []) + \
+        extra_speaker_sources(cache)
 
 
 def lead_sources(cache: str) -> list[str]:
@@ -281,8 +298,8 @@ def extra_speaker_sources(cache: str) -> list[str]:
     if not kinds:
         return []
     return [f"extra training speakers: {kinds.get('speed', 0)} speed-perturbed copies (x0.89, "
-            f"x1.12) of the real training voices, {kinds.get('espeak', 0)} espeak-ng voices "
-            "reading tuxpaint-stamps-default descriptions (together half of the talker draws)"]
+            f"x1.12) of real training voices, {kinds.get('espeak', 0)} espeak-ng voices reading "
+            "tuxpaint-stamps-default descriptions (data.extra_speakers)"]
 
 
 class Stopper:
@@ -342,7 +359,9 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         g["lr"] = state["lr"]
     log(f"model: {count_parameters(model)} parameters")
     val = validation_set(val_sampler, tcfg, mcfg)
-    info = {"sources": training_sources(cache, tcfg.mix_probs), "recipe": recipe.get("name", "")}
+    info = {"sources": training_sources(cache, tcfg.mix_probs, recipe.get("music_banks", ["fluidr3"]),
+                                        recipe.get("trio_banks", ["fluidr3"])),
+            "recipe": recipe.get("name", "")}
     if init_from and not os.path.exists(last):
         log(json.dumps({"step": state["step"], "val_of_init": evaluate_parts(model, val, tcfg),
                         "time": time.strftime("%H:%M:%S")}))

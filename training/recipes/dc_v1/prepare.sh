@@ -42,12 +42,14 @@ mkdir -p cache/debs cache/pkgs
   [ ${#need[@]} -eq 0 ] || apt-get download "${need[@]}"
   for f in *.deb; do p=$(echo "$f" | cut -d_ -f1); [ -d "../pkgs/$p" ] || dpkg-deb -x "$f" "../pkgs/$p"; done )
 PY="nice -n 5 /usr/bin/python3"
-$PY -m unweave_train.data.render                       # FluidR3 + the held-out TimGM6mb test renders
+# Speech and modules first (minutes): run.sh may start once they exist; the trainer picks up
+# renders made after its start every checkpoint_minutes (train.py re-reads the cache).
+$PY -m unweave_train.data.voices                       # real voices -> cache/speech
+$PY -m unweave_train.data.extra_speakers --no-speed    # espeak-ng talkers (a tenth of the draws)
+$PY -m unweave_train.data.modules
+$PY -m unweave_train.data.render --workers 1           # FluidR3 + the held-out TimGM6mb test renders
+$PY -m unweave_train.data.testsets --val               # cache/valsets (needs the FluidR3 val renders)
 $PY -m unweave_train.data.render --only-generaluser --workers 1
 $PY -m unweave_train.data.render --held-out-stereo --workers 1
-$PY -m unweave_train.data.modules
-$PY -m unweave_train.data.voices                       # real voices -> cache/speech
-$PY -m unweave_train.data.extra_speakers --no-speed  # espeak-ng talkers (a tenth of the draws)
-$PY -m unweave_train.data.testsets --val               # cache/valsets
 $PY -m unweave_train.data.testsets                     # cache/testsets
 echo "prepared: recipes/dc_v1/run.sh starts or resumes the long run"

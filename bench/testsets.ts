@@ -1,0 +1,26 @@
+/**
+ * The training pipeline's evaluation splits on disk, as `npm run eval` and `npm run fit-count`
+ * read them: <root>/<split>/manifest.json ({ mixtures: [{ id, mix, sources: [...] }] }, paths
+ * relative to the split's folder), written by `python3 -m unweave_train.data.testsets`.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export interface Manifest {
+  split: string
+  category?: string
+  description?: string
+  mixtures: { id: string; mix: string; sources: string[]; category?: string }[]
+}
+
+/** The splits under root that have a manifest, sorted; only `wanted` ones when given. */
+export function listSplits(root: string, wanted?: string[]): string[] {
+  return readdirSync(root)
+    .filter((d) => existsSync(join(root, d, 'manifest.json')))
+    .filter((d) => !wanted || wanted.includes(d))
+    .sort()
+}
+
+export function readManifest(root: string, split: string): Manifest {
+  return JSON.parse(readFileSync(join(root, split, 'manifest.json'), 'utf8')) as Manifest
+}
