@@ -42,7 +42,7 @@ const layers = {
   cli: { may: ['shared', 'engine', 'node'], modules: ['electron'] },
 }
 /** Folders with an index.ts: code outside them imports only that index. */
-const indexed = ['engine', 'node', 'engine-process']
+const indexed = ['engine', 'node']
 const message = 'Layering rule (docs/architecture.md)'
 
 /**

@@ -3,7 +3,7 @@
  * Checks every output path before any work (exit 5, nothing written); on any failure every temp
  * file, every stem already moved into place and any folder it created are removed again.
  */
-import { lstat, mkdir, open, realpath, rmdir, stat, unlink } from 'node:fs/promises'
+import { mkdir, open, rmdir, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import {
@@ -14,9 +14,9 @@ import {
 import {
   decodeAudioFile,
   type DecodedAudio,
-  openStemWriter,
   writeError,
-  type StemWriter,
+  checkStemTargets,
+  writeStems,
   loadModel,
   type LoadedModel,
 } from '../node/index'
@@ -59,15 +59,6 @@ export function stemPath(outDir: string, input: string, k: number, format: 'wav'
 const sum = (t: StageTimings, keys: (keyof StageTimings)[]): number =>
   keys.reduce((s, k) => s + (t[k] ?? 0), 0)
 const round3 = (x: number): number => Math.round(x * 1000) / 1000
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await lstat(p)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Creates `dir` (and parents) if missing; returns the topmost folder it created, for cleanup. */
 async function ensureDir(dir: string): Promise<string | undefined> {
@@ -152,28 +143,9 @@ export async function runSeparate(
   const outDir = resolve(cmd.out ?? dirname(input))
   const count = cmd.sources === 'auto' ? MAX_SOURCES : cmd.sources
   const paths = Array.from({ length: count }, (_, i) => stemPath(outDir, input, i + 1, cmd.format))
-  const realInput = await realpath(input).catch(() => input)
-  for (const p of paths) {
-    if ((await realpath(p).catch(() => p)) === realInput) {
-      throw new OutputError(
-        `the stem ${p} would overwrite the input file. Choose another --out folder.`,
-      )
-    }
-  }
-  if (!cmd.force) {
-    const existing: string[] = []
-    for (const p of paths) if (await exists(p)) existing.push(p)
-    if (existing.length) {
-      throw new OutputError(
-        `${existing.length === 1 ? 'an output exists already' : `${existing.length} outputs exist already`}: ${existing.join(', ')}. Use --force to overwrite, or choose another --out folder.`,
-      )
-    }
-  }
+  await checkStemTargets(paths, input, cmd.force, 'another --out folder')
   const createdDir = await ensureDir(outDir)
   const bar = new ProgressBar(io.stderr)
-  const writers: (StemWriter | undefined)[] = []
-  const opening: Promise<StemWriter>[] = []
-  const committed: string[] = []
   let ok = false
   try {
     await probeWritable(outDir)
@@ -194,70 +166,39 @@ export async function runSeparate(
     const { createOnnxEmbedder } = await import('../node/index')
     const handle = await createOnnxEmbedder(model.onnxPath, model.metadata, { device: cmd.device })
 
-    // 4. Separate, streaming every stem block into its writer.
-    let encodeSec = 0
-    const frames = audio.channels[0].length
-    const writerFor = (s: number): Promise<StemWriter> => {
-      if (s >= paths.length)
-        throw new Error(
-          `the engine produced source ${s + 1}, more than the ${paths.length} planned`,
-        )
-      opening[s] ??= openStemWriter(paths[s], {
-        format: cmd.format,
-        bits: cmd.bits,
-        sampleRate: audio.sampleRate,
-        channels: audio.channels.length,
-        force: cmd.force,
-        totalFrames: frames,
-        protect: [input],
-      }).then((w) => (writers[s] = w))
-      return opening[s]
-    }
-    const sink = {
-      write: async (s: number, block: Float32Array[]): Promise<void> => {
-        const t = performance.now()
-        const w = await writerFor(s)
-        await w.write(block)
-        encodeSec += (performance.now() - t) / 1000
-      },
-    }
+    // 4. Separate, streaming every stem block into its writer (src/node/stem-export.ts); then
+    // commit every stem the separation made.
     const ts = performance.now()
-    let result: SeparationResult
-    try {
-      result = await engineSeparate(
-        audio,
-        model.metadata,
-        handle.embedder,
-        { sources: cmd.sources, mask: cmd.mask, stereoCue: cmd.stereoCue },
-        sink,
-        {
-          signal,
-          onProgress: (p) => bar.update(0.03 + 0.92 * p.fraction, p.stage),
-        },
-      )
-    } finally {
-      await handle.embedder.dispose?.().catch(() => undefined)
-    }
-    const separateSec = (performance.now() - ts) / 1000
-    signal.throwIfAborted()
-
-    // 5. Commit: every stem must have been written in full.
-    bar.update(0.97, 'encode')
-    const tc = performance.now()
-    await Promise.allSettled(opening)
-    for (let s = 0; s < result.k; s++) {
-      const w = writers[s]
-      if (!w || w.frames !== frames) {
-        throw new Error(
-          `the engine wrote ${w?.frames ?? 0} of ${frames} samples of source ${s + 1}`,
-        )
-      }
-    }
-    for (let s = 0; s < result.k; s++) {
-      await writers[s]!.commit()
-      committed.push(paths[s])
-    }
-    encodeSec += (performance.now() - tc) / 1000
+    const written = await writeStems(
+      audio,
+      paths.map((path, source) => ({ source, path })),
+      { format: cmd.format, bits: cmd.bits, force: cmd.force, protect: [input] },
+      async (sink) => {
+        let separated: SeparationResult
+        try {
+          separated = await engineSeparate(
+            audio,
+            model.metadata,
+            handle.embedder,
+            { sources: cmd.sources, mask: cmd.mask, stereoCue: cmd.stereoCue },
+            sink,
+            {
+              signal,
+              onProgress: (p) => bar.update(0.03 + 0.92 * p.fraction, p.stage),
+            },
+          )
+        } finally {
+          await handle.embedder.dispose?.().catch(() => undefined)
+        }
+        signal.throwIfAborted()
+        bar.update(0.97, 'encode')
+        return separated
+      },
+      (result) => Array.from({ length: result.k }, (_, s) => s),
+    )
+    const result = written.result
+    const separateSec = (performance.now() - ts) / 1000 - written.commitSec
+    const encodeSec = written.encodeSec
     ok = true
     bar.update(1, 'done')
     bar.clear()
@@ -270,7 +211,7 @@ export async function runSeparate(
     const embed =
       at.total ?? sum(at, ['downmix', 'resample', 'stft', 'features', 'embed', 'activeBins'])
     const cluster = sum(t, ['suggest', 'kmeans', 'masks'])
-    const encodeInSink = encodeSec - (performance.now() - tc) / 1000
+    const encodeInSink = encodeSec - written.commitSec
     const synthesize = Math.max(0, separateSec - embed - cluster - encodeInSink)
     const report: SeparateReport = {
       input,
@@ -293,7 +234,7 @@ export async function runSeparate(
         total: round3((performance.now() - t0) / 1000),
       },
     }
-    const clipped = writers.reduce((n, w) => n + (w?.clippedSamples ?? 0), 0)
+    const clipped = written.clippedSamples
     if (cmd.json) {
       io.stdout.write(JSON.stringify(report) + '\n')
     } else {
@@ -307,12 +248,7 @@ export async function runSeparate(
     return 0
   } finally {
     bar.clear()
-    if (!ok) {
-      await Promise.allSettled(opening)
-      await Promise.allSettled(writers.map((w) => w?.abort()))
-      for (const p of committed) await unlink(p).catch(() => undefined)
-      await removeCreatedDirs(createdDir, outDir)
-    }
+    if (!ok) await removeCreatedDirs(createdDir, outDir)
   }
 }
 

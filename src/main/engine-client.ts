@@ -4,7 +4,8 @@
  * process itself is behind `EngineTransport`, so Electron's utilityProcess and the test bridge's
  * forked Node process are driven by this same code. No Electron import here.
  */
-import type { EngineStatus, IpcErrorCode } from '../shared/ipc'
+import { CodedError } from '../shared/errors'
+import type { EngineStatus } from '../shared/ipc'
 import type { FromHost, HostOp, HostOps, ToHost } from '../shared/engine-protocol'
 
 /** One running engine host process. */
@@ -15,17 +16,6 @@ export interface EngineTransport {
   onExit(listener: (reason: string) => void): void
   /** Ends the process (no restart follows when the client is disposed). */
   kill(): void
-}
-
-/** A failed engine request, as data the service passes to the renderer. */
-export class EngineRequestError extends Error {
-  constructor(
-    readonly code: IpcErrorCode,
-    message: string,
-  ) {
-    super(message)
-    this.name = 'EngineRequestError'
-  }
 }
 
 /** Progress of one request, with an ETA estimated from its elapsed time. */
@@ -42,7 +32,7 @@ export interface RequestOptions {
 
 interface Pending {
   resolve(value: unknown): void
-  reject(e: EngineRequestError): void
+  reject(e: CodedError): void
   onProgress?: ProgressListener
   startedAt: number
 }
@@ -92,17 +82,17 @@ export class EngineClient {
     this.#opts.onStarted?.(t)
   }
 
-  /** Sends a request; resolves with its result or rejects with an EngineRequestError. */
+  /** Sends a request; resolves with its result or rejects with a CodedError. */
   request<O extends HostOp>(
     op: O,
     args: HostOps[O]['args'],
     opts: RequestOptions = {},
   ): Promise<HostOps[O]['result']> {
     if (this.#disposed) {
-      return Promise.reject(new EngineRequestError('engine', 'The app is quitting.'))
+      return Promise.reject(new CodedError('engine', 'The app is quitting.'))
     }
     if (opts.signal?.aborted) {
-      return Promise.reject(new EngineRequestError('cancelled', 'Cancelled.'))
+      return Promise.reject(new CodedError('cancelled', 'Cancelled.'))
     }
     this.start()
     const id = this.#nextId++
@@ -134,7 +124,7 @@ export class EngineClient {
       } catch (e) {
         this.#pending.delete(id)
         cleanup()
-        reject(new EngineRequestError('engine', `Could not reach the engine: ${String(e)}`))
+        reject(new CodedError('engine', `Could not reach the engine: ${String(e)}`))
       }
     })
   }
@@ -143,7 +133,7 @@ export class EngineClient {
   dispose(): void {
     if (this.#disposed) return
     this.#disposed = true
-    this.#rejectAll(new EngineRequestError('cancelled', 'The app is quitting.'))
+    this.#rejectAll(new CodedError('cancelled', 'The app is quitting.'))
     const t = this.#transport
     this.#transport = undefined
     t?.kill()
@@ -174,7 +164,7 @@ export class EngineClient {
     }
     this.#pending.delete(m.id)
     if (m.type === 'result') p.resolve(m.value)
-    else p.reject(new EngineRequestError(m.code, m.message))
+    else p.reject(new CodedError(m.code, m.message))
   }
 
   #onExit(t: EngineTransport, reason: string): void {
@@ -182,7 +172,7 @@ export class EngineClient {
     this.#transport = undefined
     if (this.#disposed) return
     this.#rejectAll(
-      new EngineRequestError(
+      new CodedError(
         'engine',
         `The engine stopped unexpectedly (${reason}). It is being restarted; open the file again.`,
       ),
@@ -204,7 +194,7 @@ export class EngineClient {
     }, this.#opts.restartDelayMs ?? 300)
   }
 
-  #rejectAll(e: EngineRequestError): void {
+  #rejectAll(e: CodedError): void {
     const all = [...this.#pending.values()]
     this.#pending.clear()
     for (const p of all) p.reject(e)

@@ -2,32 +2,14 @@
  * The recent-files list: JSON in the user-data folder, written atomically (temp file in the same
  * folder, fsync, rename), newest first, at most LIMITS.recentFiles entries. No Electron import.
  */
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises'
-import { basename, dirname } from 'node:path'
+import { readFile, stat } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { writeFileAtomic } from '../node/index'
 import { type RecentFile, LIMITS } from '../shared/ipc'
 
 interface Stored {
   version: 1
   files: { path: string; openedAt: string }[]
-}
-
-/** Writes `data` to `path` atomically: a crash leaves the old file or the new one, never half. */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true })
-  const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`
-  const fh = await open(tmp, 'w', 0o600)
-  try {
-    await fh.writeFile(data, 'utf8')
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-  try {
-    await rename(tmp, path)
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined)
-    throw e
-  }
 }
 
 /** The recent-files list stored at `file`. */
@@ -94,7 +76,7 @@ export class RecentFiles {
 
   async #write(files: Stored['files']): Promise<void> {
     const data: Stored = { version: 1, files }
-    await writeFileAtomic(this.#file, `${JSON.stringify(data, null, 2)}\n`)
+    await writeFileAtomic(this.#file, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 })
   }
 
   async #withExists(files: Stored['files']): Promise<RecentFile[]> {

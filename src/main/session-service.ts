@@ -27,14 +27,16 @@ import {
   type WireSelection,
   PROJECT_EXTENSION,
 } from '../shared/ipc'
-import { EngineClient, EngineRequestError } from './engine-client'
+import { EngineClient } from './engine-client'
+import { CodedError } from '../shared/errors'
 import type {
   HostFileInfo,
   HostOpenedProject,
   HostRange,
   HostSeparation,
 } from '../shared/engine-protocol'
-import { writeFileAtomic, type RecentFiles } from './recent-files'
+import type { RecentFiles } from './recent-files'
+import { writeFileAtomic } from '../node/index'
 import { ArgumentError, PathError, checkAudioPath, checkFolder, validators } from './validate'
 
 /** What differs between Electron and the test bridge. */
@@ -350,7 +352,7 @@ export class SessionService {
         audioName: this.#file?.info.name ?? '',
         savedAt: new Date().toISOString(),
       }
-      await writeFileAtomic(note, `${JSON.stringify(info)}\n`)
+      await writeFileAtomic(note, `${JSON.stringify(info)}\n`, { mode: 0o600 })
       return { path: r.path }
     },
     getRecovery: async () => {
@@ -441,10 +443,7 @@ export class SessionService {
   #separationById(separationId: string): Separation {
     const s = this.#file?.separations.get(separationId)
     if (!s) {
-      throw new EngineRequestError(
-        'stale',
-        'That separation is no longer available; separate again.',
-      )
+      throw new CodedError('stale', 'That separation is no longer available; separate again.')
     }
     return s
   }
@@ -464,7 +463,7 @@ export class SessionService {
       )
       // Cancelled after the work finished but before the answer arrived: honour the cancel, so
       // cancelTask() === true always means the call resolves as cancelled.
-      if (controller.signal.aborted) throw new EngineRequestError('cancelled', 'Cancelled.')
+      if (controller.signal.aborted) throw new CodedError('cancelled', 'Cancelled.')
       return value
     } finally {
       this.#tasks.delete(taskId)
@@ -600,17 +599,15 @@ function clampRange(range: Range | undefined, length: number, maxSpan: number): 
   return { from, to: Math.max(from, to) }
 }
 
-function staleFile(): EngineRequestError {
-  return new EngineRequestError('stale', 'That file is no longer open; open it again.')
+function staleFile(): CodedError {
+  return new CodedError('stale', 'That file is no longer open; open it again.')
 }
 
 /** Any thrown value as an IPC error. */
 export function errorResult(e: unknown): IpcError {
   let code: IpcErrorCode = 'internal'
   let message = e instanceof Error ? e.message : String(e)
-  if (e instanceof ArgumentError) code = 'invalid-argument'
-  else if (e instanceof PathError) code = e.kind
-  else if (e instanceof EngineRequestError) code = e.code
+  if (e instanceof CodedError) code = e.code
   else message = `Something went wrong: ${message}`
   return { type: 'error', code, message }
 }

@@ -5,6 +5,7 @@
  * Unknown fields are refused. Filesystem checks (exists, regular file) are in `checkAudioPath`
  * and `checkFolder`. No Electron import here.
  */
+import { CodedError } from '../shared/errors'
 import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { extname, isAbsolute } from 'node:path'
@@ -23,20 +24,20 @@ import {
 } from '../shared/ipc'
 
 /** A bad argument from the renderer (a bug in the caller, or an attack). */
-export class ArgumentError extends Error {
+export class ArgumentError extends CodedError {
   constructor(message: string) {
-    super(message)
+    super('invalid-argument', message)
     this.name = 'ArgumentError'
   }
 }
 
 /** A path the user chose that cannot be used (missing, a folder, wrong type). */
-export class PathError extends Error {
+export class PathError extends CodedError {
   constructor(
     message: string,
     readonly kind: 'input' | 'output',
   ) {
-    super(message)
+    super(kind, message)
     this.name = 'PathError'
   }
 }

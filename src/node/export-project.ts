@@ -1,10 +1,9 @@
 /**
- * The one stem export of an edited project, called by the app and by `unweave separate --project`:
- * check + decode the recording, rebuild the masks (automatic masks + the undo stack replayed),
- * synthesizeStems() on them, stream every chosen stem into openStemWriter(), commit. The same
- * project gives the same bytes whoever calls it. No Electron import.
+ * The stem export of a saved project (`unweave separate --project`): check + decode the recording,
+ * rebuild the masks (automatic masks + the undo stack replayed), synthesizeStems() on them, written
+ * through writeStems() (stem-export.ts), the path the app's export takes too, so a project exported
+ * here and the same edits exported from the app give the same bytes. No Electron import.
  */
-import { lstat, realpath, unlink } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
 import {
   synthesizeStems,
@@ -12,9 +11,10 @@ import {
   type PcmAudio,
   type SourceMasks,
 } from '../engine/index'
-import { InputError, OutputError } from '../shared/errors'
+import { InputError } from '../shared/errors'
 import { decodeAudioFile } from './audio-decode'
-import { openStemWriter, type StemBits, type StemFormat, type StemWriter } from './audio-encode'
+import type { StemBits, StemFormat } from './audio-encode'
+import { checkStemTargets, writeStems } from './stem-export'
 import { checkProjectAudio, projectEditor, requireAudio, type ProjectData } from './project-file'
 
 /** Options of exportProjectStems(). */
@@ -68,15 +68,6 @@ export function projectMasks(project: ProjectData): SourceMasks {
   return projectEditor(project).masks
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await lstat(p)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /**
  * Writes the chosen stems of an edited project. Refuses (OutputError, nothing written) when a file
  * exists and `force` is not set; InputError when the recording is missing, changed or unreadable.
@@ -100,18 +91,7 @@ export async function exportProjectStems(
   if (paths.length !== sources.length)
     throw new RangeError(`export: ${paths.length} paths for ${sources.length} sources`)
   // Outputs first: refuse before any work.
-  const realInput = await realpath(project.audio.path).catch(() => resolve(project.audio.path))
-  for (const p of paths)
-    if ((await realpath(p).catch(() => p)) === realInput)
-      throw new OutputError(`the stem ${p} would overwrite the recording. Choose another folder.`)
-  if (!options.force) {
-    const existing: string[] = []
-    for (const p of paths) if (await exists(p)) existing.push(p)
-    if (existing.length)
-      throw new OutputError(
-        `${existing.length === 1 ? 'an output exists already' : `${existing.length} outputs exist already`}: ${existing.join(', ')}. Use --force to overwrite, or choose another folder.`,
-      )
-  }
+  await checkStemTargets(paths, project.audio.path, options.force, 'another folder')
   // The recording.
   let decodeSec = 0
   let audio = options.audio
@@ -131,74 +111,38 @@ export async function exportProjectStems(
   const tm = performance.now()
   const masks = options.masks ?? projectMasks(project)
   const masksSec = (performance.now() - tm) / 1000
-  // Synthesis streamed into the writers of the chosen sources.
-  const slot = new Map(sources.map((s, i) => [s, i]))
-  const writers: (StemWriter | undefined)[] = []
-  const opening: Promise<StemWriter>[] = []
-  const committed: string[] = []
-  let encodeMs = 0
-  let ok = false
-  try {
-    const writerFor = (i: number): Promise<StemWriter> =>
-      (opening[i] ??= openStemWriter(paths[i], {
-        format: options.format,
-        bits: options.bits,
-        sampleRate: audio.sampleRate,
-        channels: C,
-        force: options.force,
-        totalFrames: n,
-        protect: [project.audio.path],
-      }).then((w) => (writers[i] = w)))
-    // Open every writer up front so an unwritable folder fails before the synthesis.
-    await Promise.all(sources.map((_, i) => writerFor(i)))
-    const ts = performance.now()
-    const synth = await synthesizeStems(
-      audio,
-      masks,
-      {
-        write: async (s, block) => {
-          const i = slot.get(s)
-          if (i === undefined) return
-          const t = performance.now()
-          await writers[i]!.write(block)
-          encodeMs += performance.now() - t
-        },
-      },
-      { signal: options.signal, onProgress: options.onProgress },
-    )
-    const synthSec = (performance.now() - ts) / 1000 - encodeMs / 1000
-    const tc = performance.now()
-    for (let i = 0; i < sources.length; i++) {
-      const w = writers[i]!
-      if (w.frames !== n)
-        throw new Error(`the engine wrote ${w.frames} of ${n} samples of source ${sources[i] + 1}`)
-    }
-    for (let i = 0; i < sources.length; i++) {
-      await writers[i]!.commit()
-      committed.push(paths[i])
-    }
-    encodeMs += performance.now() - tc
-    ok = true
-    return {
-      files: sources.map((s, i) => ({ source: s, path: paths[i] })),
-      sampleRate: audio.sampleRate,
-      channels: C,
-      durationSec: n / audio.sampleRate,
-      energyShares: synth.energyShares,
-      clippedSamples: writers.reduce((a, w) => a + (w?.clippedSamples ?? 0), 0),
-      timingsSec: {
-        decode: decodeSec,
-        masks: masksSec,
-        synthesize: Math.max(0, synthSec),
-        encode: encodeMs / 1000,
-        total: (performance.now() - t0) / 1000,
-      },
-    }
-  } finally {
-    if (!ok) {
-      await Promise.allSettled(opening)
-      await Promise.allSettled(writers.map((w) => w?.abort()))
-      for (const p of committed) await unlink(p).catch(() => undefined)
-    }
+  // Synthesis streamed into the writers of the chosen sources (src/node/stem-export.ts).
+  const ts = performance.now()
+  const written = await writeStems(
+    audio,
+    sources.map((source, i) => ({ source, path: paths[i]! })),
+    {
+      format: options.format,
+      bits: options.bits,
+      force: options.force,
+      protect: [project.audio.path],
+      openFirst: true,
+    },
+    (sink) =>
+      synthesizeStems(audio, masks, sink, {
+        signal: options.signal,
+        onProgress: options.onProgress,
+      }),
+  )
+  const writeSec = (performance.now() - ts) / 1000
+  return {
+    files: written.files,
+    sampleRate: audio.sampleRate,
+    channels: C,
+    durationSec: n / audio.sampleRate,
+    energyShares: written.result.energyShares,
+    clippedSamples: written.clippedSamples,
+    timingsSec: {
+      decode: decodeSec,
+      masks: masksSec,
+      synthesize: Math.max(0, writeSec - written.encodeSec),
+      encode: written.encodeSec,
+      total: (performance.now() - t0) / 1000,
+    },
   }
 }

@@ -29,6 +29,7 @@ import {
   type MaskMode,
   type SourceMasks,
 } from '../engine/index'
+import { sourceColour } from '../shared/colours'
 import { InputError } from '../shared/errors'
 import { writeError } from './audio-encode'
 import { writeFileAtomic } from './atomic-file'
@@ -118,18 +119,6 @@ export interface OpenedProject {
   editor?: EditableMasks
 }
 
-/** Default source colours (cycled). */
-export const DEFAULT_SOURCE_COLOURS = [
-  '#4e79a7',
-  '#f28e2b',
-  '#59a14f',
-  '#e15759',
-  '#b07aa1',
-  '#76b7b2',
-  '#edc948',
-  '#ff9da7',
-]
-
 /**
  * The worker that hashes a file: a recording is ~100 MB for 10 minutes, and hashing it on the
  * calling thread would hold up decoding the project for ~0.2 s; on a worker it runs beside it.
@@ -192,7 +181,7 @@ export async function createProject(init: {
       init.sources ??
       Array.from({ length: k }, (_, i) => ({
         name: `Source ${i + 1}`,
-        colour: DEFAULT_SOURCE_COLOURS[i % DEFAULT_SOURCE_COLOURS.length],
+        colour: sourceColour(i),
       })),
     automatic: init.canonical ? init.masks : canonicalMasks(init.masks),
     clustering: init.clustering,

@@ -1,7 +1,9 @@
 /**
- * Error classes the services, the CLI and the app share. Each carries the process exit code the
- * CLI uses for it, and a message that says what was wrong and what to do about it.
+ * Error classes the services, the CLI and the app share. The user-facing ones carry the process
+ * exit code the CLI uses for them and a message that says what was wrong and what to do about it;
+ * CodedError carries an IPC code across the app's processes.
  */
+import type { IpcErrorCode } from './ipc'
 
 /** Base of Unweave's user-facing errors: `message` is shown as is, `exitCode` is the CLI's. */
 export abstract class UnweaveError extends Error {
@@ -54,4 +56,18 @@ export class OutputError extends UnweaveError {
 /** True when `e` is one of Unweave's user-facing errors. */
 export function isUnweaveError(e: unknown): e is UnweaveError {
   return e instanceof UnweaveError
+}
+
+/**
+ * An error with an IPC code, as the engine process, main and the renderer pass it on: thrown
+ * where it happens, it travels between processes as the data `{ code, message }`.
+ */
+export class CodedError extends Error {
+  constructor(
+    readonly code: IpcErrorCode,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'CodedError'
+  }
 }

@@ -1,10 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
-import {
-  EngineClient,
-  EngineRequestError,
-  type EngineTransport,
-} from '../../src/main/engine-client'
+import { EngineClient, type EngineTransport } from '../../src/main/engine-client'
 import type { FromHost, ToHost } from '../../src/shared/engine-protocol'
+import { CodedError } from '../../src/shared/errors'
 import type { EngineStatus } from '../../src/shared/ipc'
 
 class FakeTransport implements EngineTransport {
@@ -63,7 +60,7 @@ describe('EngineClient', () => {
     expect(progress).toEqual([['embed', 0.25, 3]])
   })
 
-  it('turns error messages into EngineRequestError with their code', async () => {
+  it('turns error messages into CodedError with their code', async () => {
     const { client, transports } = setup()
     const p = client.request('status', {})
     const id = (transports[0]!.sent[0] as { id: number }).id
@@ -87,7 +84,7 @@ describe('EngineClient', () => {
     const { client, transports, statuses } = setup({ maxRestarts: 2 })
     const p = client.request('status', {})
     transports[0]!.die('crashed, exit code 9')
-    await expect(p).rejects.toBeInstanceOf(EngineRequestError)
+    await expect(p).rejects.toBeInstanceOf(CodedError)
     await expect(p).rejects.toMatchObject({ code: 'engine' })
     expect(statuses.at(-1)).toMatchObject({ state: 'restarting' })
     await vi.waitFor(() => expect(transports.length).toBe(2))

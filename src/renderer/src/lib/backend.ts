@@ -1,29 +1,18 @@
 /**
  * The renderer's access to main: `window.api` (src/shared/ipc.ts) wrapped so that every call
- * resolves to its value or throws a BackendError carrying main's message, progress events are
+ * resolves to its value or throws a CodedError carrying main's message, progress events are
  * routed to the task that asked for them, and tests can pass a fake api.
  */
 import type {
   AppEvent,
   ArgsOf,
   Channel,
-  IpcErrorCode,
   IpcResult,
   Progress,
   ResultOf,
   UnweaveApi,
 } from '../../../shared/ipc'
-
-/** A failed call: main's message (fit to show) and its code. */
-export class BackendError extends Error {
-  constructor(
-    readonly code: IpcErrorCode,
-    message: string,
-  ) {
-    super(message)
-    this.name = 'BackendError'
-  }
-}
+import { CodedError } from '../../../shared/errors'
 
 /** Arguments of a call: none for channels that take none. */
 export type CallArgs<C extends Channel> = [keyof ArgsOf<C>] extends [never] ? [] : [args: ArgsOf<C>]
@@ -44,7 +33,7 @@ export class Backend {
     })
   }
 
-  /** Calls a channel; resolves to its value, throws BackendError with main's message. */
+  /** Calls a channel; resolves to its value, throws CodedError with main's message. */
   async call<C extends Channel>(channel: C, ...args: CallArgs<C>): Promise<ResultOf<C>> {
     const fn = this.api[channel] as unknown as (a?: ArgsOf<C>) => Promise<IpcResult<ResultOf<C>>>
     let result: IpcResult<ResultOf<C>>
@@ -52,14 +41,14 @@ export class Backend {
     try {
       result = await fn.call(this.api, args[0])
     } catch (e) {
-      throw new BackendError('internal', e instanceof Error ? e.message : String(e))
+      throw new CodedError('internal', e instanceof Error ? e.message : String(e))
     } finally {
       // one entry per call in the performance timeline ("ipc:cluster"), for the e2e's timings
       performance.measure?.(`ipc:${channel}`, { start, end: performance.now() })
     }
     if (!result || typeof result !== 'object')
-      throw new BackendError('internal', `${channel}: no result`)
-    if (result.type === 'error') throw new BackendError(result.code, result.message)
+      throw new CodedError('internal', `${channel}: no result`)
+    if (result.type === 'error') throw new CodedError(result.code, result.message)
     return result.value
   }
 
@@ -102,7 +91,7 @@ export class Backend {
 /** True for a cancelled task (the user pressed Cancel). */
 export function isCancelled(e: unknown): boolean {
   return (
-    (e instanceof BackendError && e.code === 'cancelled') ||
+    (e instanceof CodedError && e.code === 'cancelled') ||
     (e instanceof Error && e.name === 'AbortError')
   )
 }

@@ -52,25 +52,6 @@ export function colourLut(name: ColourMapName): Uint32Array {
   return lut
 }
 
-/** Distinct, colour-blind-friendly-ish source colours (Okabe-Ito inspired), up to 8 sources. */
-export const SOURCE_COLOURS = [
-  '#4fb3ff', // blue
-  '#ff9f1c', // orange
-  '#3ddc97', // green
-  '#ff5c8a', // pink
-  '#c792ea', // violet
-  '#f5d547', // yellow
-  '#2ec4b6', // teal
-  '#ff6b4a', // vermilion
-] as const
-
-/** The default colour of source `i` (0-based). */
-export function sourceColour(i: number): string {
-  return SOURCE_COLOURS[
-    ((i % SOURCE_COLOURS.length) + SOURCE_COLOURS.length) % SOURCE_COLOURS.length
-  ]
-}
-
 /** Parses "#rrggbb" (or "#rgb") into [r, g, b]; unknown input gives grey. */
 export function parseHex(hex: string): [number, number, number] {
   const m = /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(hex.trim())

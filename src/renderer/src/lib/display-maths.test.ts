@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest'
-import { colourLut, packRgba, parseHex, sourceColour } from './colour'
+import { colourLut, packRgba, parseHex } from './colour'
+import { sourceColour } from '../../../shared/colours'
 import {
   frequencyTicks,
   hzToPosition,

@@ -5,7 +5,7 @@ import type {
   SourceCountSuggestion,
 } from '../../../shared/ipc'
 import { isCancelled, type Backend } from '../lib/backend'
-import { sourceColour } from '../lib/colour'
+import { sourceColour } from '../../../shared/colours'
 import type { DisplayMasks } from '../lib/raster'
 
 /** Smallest and largest number of sources the control offers. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { MAX_PX_PER_SEC, View, clamp, formatTime } from './view.svelte'
 import { History } from './history.svelte'
 import { Errors } from './errors.svelte'
-import { BackendError } from '../lib/backend'
+import { CodedError } from '../../../shared/errors'
 
 describe('View', () => {
   it('zooms in from "fit", out back to "fit", within limits', () => {
@@ -88,7 +88,7 @@ describe('History', () => {
 describe('Errors', () => {
   it("keeps main's message, the newest first, at most 5", () => {
     const e = new Errors()
-    e.report('Opening the file', new BackendError('input', 'Not an audio file: x.txt'))
+    e.report('Opening the file', new CodedError('input', 'Not an audio file: x.txt'))
     expect(e.current?.message).toBe('Not an audio file: x.txt')
     for (let i = 0; i < 7; i++) e.report('x', new Error(`e${i}`))
     expect(e.items).toHaveLength(5)

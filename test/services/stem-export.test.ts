@@ -1,0 +1,109 @@
+/**
+ * writeStems(), the one stem-writing path of the app, a project's export and the CLI: what it
+ * commits, what it drops, and that a failure anywhere leaves no file behind.
+ */
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { PcmAudio, StemSink } from '../../src/engine/index'
+import { decodeAudioFile } from '../../src/node/audio-decode'
+import { checkStemTargets, writeStems } from '../../src/node/stem-export'
+import { OutputError } from '../../src/shared/errors'
+import { makeTempDir } from '../helpers/audio-fixtures'
+
+const tmp = makeTempDir('unweave-stems-')
+afterAll(() => tmp.cleanup())
+let n = 0
+const fresh = (): string => {
+  const d = join(tmp.dir, `t${n++}`)
+  mkdirSync(d)
+  return d
+}
+
+const frames = 4800
+const audio: PcmAudio = {
+  sampleRate: 48000,
+  channels: [new Float32Array(frames).fill(0.25), new Float32Array(frames).fill(-0.25)],
+}
+
+/** A synthesis of `k` sources: source s is the mixture times (s + 1) / 10, in blocks of 1000. */
+async function fakeSynthesis(sink: StemSink, k: number, stopAt = Infinity): Promise<{ k: number }> {
+  for (let at = 0; at < frames; at += 1000) {
+    if (at >= stopAt) throw new Error('synthesis failed')
+    for (let s = 0; s < k; s++) {
+      const block = audio.channels.map((c) => c.slice(at, at + 1000).map((x) => (x * (s + 1)) / 10))
+      await sink.write(s, block)
+    }
+  }
+  return { k }
+}
+
+describe('writeStems', () => {
+  it('commits every target, drops sources that are not targets', async () => {
+    const dir = fresh()
+    const targets = [0, 2].map((source) => ({ source, path: join(dir, `s${source}.wav`) }))
+    const w = await writeStems(audio, targets, { format: 'wav', bits: '32f' }, (sink) =>
+      fakeSynthesis(sink, 3),
+    )
+    expect(w.result.k).toBe(3)
+    expect(w.files).toEqual(targets)
+    expect(readdirSync(dir).sort()).toEqual(['s0.wav', 's2.wav'])
+    const s2 = await decodeAudioFile(join(dir, 's2.wav'))
+    expect(s2.channels[0]!.length).toBe(frames)
+    expect(s2.channels[1]![100]).toBeCloseTo(-0.075, 6)
+  })
+
+  it('a synthesis that fails half-way leaves no file, temporary or committed', async () => {
+    const dir = fresh()
+    const targets = [0, 1].map((source) => ({ source, path: join(dir, `s${source}.flac`) }))
+    await expect(
+      writeStems(audio, targets, { format: 'flac', bits: 16, openFirst: true }, (sink) =>
+        fakeSynthesis(sink, 2, 2000),
+      ),
+    ).rejects.toThrow('synthesis failed')
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  it('a source the result says was made but that got short of samples is an error, nothing left', async () => {
+    const dir = fresh()
+    const targets = [0, 1].map((source) => ({ source, path: join(dir, `s${source}.wav`) }))
+    await expect(
+      writeStems(
+        audio,
+        targets,
+        { format: 'wav', bits: 16 },
+        (sink) => fakeSynthesis(sink, 1),
+        () => [0, 1],
+      ),
+    ).rejects.toThrow(/wrote 0 of 4800 samples of source 2/)
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  it('checkStemTargets refuses the input and, without force, existing files', async () => {
+    const dir = fresh()
+    const input = join(dir, 'mix.wav')
+    writeFileSync(input, 'x')
+    const other = join(dir, 'mix.source-1.wav')
+    await expect(checkStemTargets([input], input, true, 'another folder')).rejects.toThrow(
+      /would overwrite the input file\. Choose another folder/,
+    )
+    writeFileSync(other, 'y')
+    await expect(checkStemTargets([other], input, false, 'another folder')).rejects.toBeInstanceOf(
+      OutputError,
+    )
+    await expect(checkStemTargets([other], input, true, 'another folder')).resolves.toBeUndefined()
+  })
+  it('targets the synthesis did not make are not committed and leave no temporary file', async () => {
+    const dir = fresh()
+    const targets = [0, 1, 2].map((source) => ({ source, path: join(dir, `s${source}.wav`) }))
+    const w = await writeStems(
+      audio,
+      targets,
+      { format: 'wav', bits: 16, openFirst: true },
+      (sink) => fakeSynthesis(sink, 2),
+      (r) => Array.from({ length: r.k }, (_, s) => s),
+    )
+    expect(w.files.map((f) => f.source)).toEqual([0, 1])
+    expect(readdirSync(dir).sort()).toEqual(['s0.wav', 's1.wav'])
+  })
+})
