@@ -32,7 +32,7 @@ import {
   projectEditor,
   saveProject,
   withEditorState,
-} from '../src/node/project-file'
+} from '../src/node/project/index'
 import { syntheticSong } from './signals'
 
 const argv = process.argv.slice(2)

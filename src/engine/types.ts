@@ -2,6 +2,7 @@
  * Public types of the separation engine (API.md). Pure data: typed arrays and plain objects,
  * so every one of them can cross a Worker / MessagePort boundary by structured clone.
  */
+import type { MaskMode, SourceCountSuggestion } from '../shared/ipc'
 
 import type { ModelSourceCount } from '../shared/model'
 
@@ -141,18 +142,8 @@ export interface Clustering {
   inertia: number
 }
 
-/** Result of `suggestSourceCount()`. */
-export interface SourceCountSuggestion {
-  /** Suggested number of sources, in [1, maxK]. */
-  count: number
-  /** 0..1: how clearly `count` beat the other candidates. */
-  confidence: number
-  /** Score per k = 1..maxK (index k-1); higher is better. */
-  scores: number[]
-}
-
-/** 'hard': argmax (binary) masks; 'soft': softmax(-beta * cosine distance). */
-export type MaskMode = 'hard' | 'soft'
+// The suggested number of sources and the mask mode are defined once, in the shared contract.
+export type { MaskMode, SourceCountSuggestion }
 
 /** Options of `sourceMasks()`. */
 export interface MaskOptions {

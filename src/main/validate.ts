@@ -17,7 +17,7 @@ import {
   type ExportRequest,
   type ProjectSourceInfo,
   type Range,
-  type WireEditAction,
+  type EditAction,
   type WireSelection,
   LIMITS,
   PROJECT_EXTENSION,
@@ -229,7 +229,7 @@ export function selection(v: unknown, field: string): WireSelection {
   return out
 }
 
-function editAction(v: unknown, field: string): WireEditAction {
+function editAction(v: unknown, field: string): EditAction {
   const type = oneOf((v as { type?: unknown } | null)?.type, `${field}.type`, [
     'assign',
     'move',

@@ -13,8 +13,7 @@ export {
   type StemWriterOptions,
 } from './audio-encode'
 export { writeFileAtomic } from './atomic-file'
-export * from './export-project'
+export * from './project/index'
 export * from './model-store'
 export * from './onnx-embedder'
-export * from './project-file'
 export * from './stem-export'

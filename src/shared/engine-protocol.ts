@@ -5,6 +5,7 @@
  * one 'result' or 'error' for that id. Errors travel as data, never as thrown objects.
  */
 import type {
+  AnalysisSummary,
   AudioPage,
   BulkMessage,
   EditOp,
@@ -42,15 +43,8 @@ export interface HostFileInfo {
   timingsSec: { decode: number; spectrogram: number }
 }
 
-/** What the host returns after analysing a file. */
-export interface HostAnalysis {
-  suggestion: SourceCountSuggestion
-  provider: string
-  model: { name: string; version: string }
-  timingsSec: Record<string, number>
-  /** Weight of the stereo cue in the analysis (0: none). */
-  stereoCue: number
-}
+/** What the host returns after analysing a file: the summary main passes on, less the file id. */
+export type HostAnalysis = Omit<AnalysisSummary, 'fileId'>
 
 /** What the host returns after clustering. */
 export interface HostSeparation {

@@ -77,7 +77,10 @@ export type AudioExtension = (typeof LIMITS.audioExtensions)[number]
 /** The number of sources: a fixed count in [1, 8] or 'auto' (the engine suggests one). */
 export type SourceCount = number | 'auto'
 
-/** 'hard': each bin belongs to one source; 'soft': bins are shared by confidence. */
+/**
+ * 'hard': each bin belongs to one source (argmax masks); 'soft': bins are shared by confidence
+ * (softmax of -beta x cosine distance).
+ */
 export type MaskMode = 'hard' | 'soft'
 
 /** An audio file opened in the editor; `fileId` names it in later calls. */
@@ -184,11 +187,11 @@ export interface Progress {
 
 /** The engine's suggestion for the number of sources. */
 export interface SourceCountSuggestion {
-  /** Suggested count in [1, 8]. */
+  /** Suggested count in [1, maxK] (maxK: 8 in the app). */
   count: number
   /** 0..1: how clearly `count` beat the other counts. */
   confidence: number
-  /** Score per k = 1..8 (index k-1), higher is better. */
+  /** Score per k = 1..maxK (index k-1), higher is better. */
   scores: number[]
 }
 
@@ -348,7 +351,7 @@ export interface WireSelection {
 }
 
 /** What an edit does to the selected bins (source indices 0-based). */
-export type WireEditAction =
+export type EditAction =
   | { type: 'assign'; to: number }
   | { type: 'move'; from: number; to: number }
   | { type: 'split' }
@@ -356,7 +359,7 @@ export type WireEditAction =
 
 /** One edit: an action over a selection. */
 export interface WireEditCommand {
-  action: WireEditAction
+  action: EditAction
   selection: WireSelection
 }
 

@@ -20,16 +20,17 @@ import { makeRng } from '../../src/engine/cluster/random'
 import { rectangleSelection, touchedSampleRange } from '../../src/engine/edits/index'
 import { createOnnxEmbedder } from '../../src/node/onnx-embedder'
 import { decodeAudioFile } from '../../src/node/audio-decode'
-import { exportProjectStems, projectStemPaths } from '../../src/node/export-project'
-import { loadModel } from '../../src/node/model-store'
 import {
+  exportProjectStems,
+  projectStemPaths,
   createProject,
   openProject,
   projectEditor,
   saveProject,
   withEditorState,
   type ProjectData,
-} from '../../src/node/project-file'
+} from '../../src/node/project/index'
+import { loadModel } from '../../src/node/model-store'
 import { makeTempDir, writeFloatWav } from '../helpers/audio-fixtures'
 
 const ROOT = resolve(__dirname, '../..')

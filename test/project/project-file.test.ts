@@ -35,7 +35,7 @@ import {
   saveProject,
   withEditorState,
   type ProjectData,
-} from '../../src/node/project-file'
+} from '../../src/node/project/index'
 import { InputError, OutputError } from '../../src/shared/errors'
 import { makeTempDir, writeFloatWav } from '../helpers/audio-fixtures'
 import { randomSoftMasks } from '../edits/grid'

@@ -3,7 +3,9 @@
  * compression are the caller's): exact, so a decoded project replays to the very same floats.
  */
 import type { SourceMasks } from '../types'
-import { checkAction, type EditAction, type EditCommand, quantizeMasks } from './editable-masks'
+import type { EditAction } from '../../shared/ipc'
+import { quantizeMasks } from './canonical'
+import { checkAction, type EditCommand } from './edit-ops'
 import { checkPacked, lazyMasks, MASK_SCALE, packedFor, planeBytes } from './planes'
 
 /** Encoded canonical automatic masks. */

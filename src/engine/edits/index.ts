@@ -7,18 +7,15 @@ export * from './selection'
 export { lazyMasks, maskGrid, meanOfMasks, packedFor, type PackedMasks } from './planes'
 export {
   EditableMasks,
-  EditablePreparation,
-  canonicalMasks,
-  quantizeMasks,
-  dequantizeMasks,
-  checkAction,
-  mergeRanges,
-  MASK_SCALE,
   type EditAction,
   type EditCommand,
   type TouchedRange,
   type Stroke,
 } from './editable-masks'
+export { EditablePreparation } from './preparation'
+export { canonicalMasks, quantizeMasks, dequantizeMasks } from './canonical'
+export { checkAction, mergeRanges } from './edit-ops'
+export { MASK_SCALE } from './planes'
 export {
   EmbeddingWand,
   computeSimilarity,

@@ -1,7 +1,7 @@
 /**
  * Project files (.unweave) from the UI: save, save as, open, "the audio is missing/changed —
  * locate it", autosave and recovery after a crash. Main reads and writes the files
- * (src/node/project-file.ts); these channels are feature-detected (lib/edit-backend.ts),
+ * (src/node/project/); these channels are feature-detected (lib/edit-backend.ts),
  * so without them the project controls are disabled.
  */
 import { callEdit, hasEditChannel, type OpenedProjectInfo } from '../lib/edit-backend'

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest'
-import type { EditCommand } from '../../../engine/edits/editable-masks'
+import type { EditCommand } from '../../../engine/index'
 import type { SeparationSummary } from '../../../shared/ipc'
 import { Backend } from '../lib/backend'
 import type { OpenedProjectInfo } from '../lib/edit-backend'

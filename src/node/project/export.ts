@@ -10,12 +10,13 @@ import {
   type EngineProgress,
   type PcmAudio,
   type SourceMasks,
-} from '../engine/index'
-import { InputError } from '../shared/errors'
-import { decodeAudioFile } from './audio-decode'
-import type { StemBits, StemFormat } from './audio-encode'
-import { checkStemTargets, writeStems } from './stem-export'
-import { checkProjectAudio, projectEditor, requireAudio, type ProjectData } from './project-file'
+} from '../../engine/index'
+import { InputError } from '../../shared/errors'
+import { decodeAudioFile } from '../audio-decode'
+import type { StemBits, StemFormat } from '../audio-encode'
+import { checkStemTargets, writeStems } from '../stem-export'
+import { projectEditor, type ProjectData } from './project-data'
+import { checkProjectAudio, requireAudio } from './read'
 
 /** Options of exportProjectStems(). */
 export interface ProjectExportOptions {
