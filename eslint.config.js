@@ -114,6 +114,18 @@ export default tseslint.config(
       parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] },
     },
   },
+  // Type-aware: a promise is awaited, returned or marked `void`; none is passed where a callback
+  // returning nothing is expected.
+  {
+    files: ['**/*.ts', '**/*.svelte'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
   // each folder's layering; tests may reach past an index to test the unit they are about
   ...Object.keys(layers).flatMap((folder) => [
     { files: sources(folder), ignores: tests, rules: layer(folder) },

@@ -1,6 +1,6 @@
 /**
- * Entry of the Electron utility process that runs the engine and the onnxruntime embedder
- * (architecture.md habit 7). Messages from main arrive on process.parentPort; results and
+ * Entry of the Electron utility process that runs the engine and the onnxruntime embedder.
+ * Messages from main arrive on process.parentPort; results and
  * progress go back on it; bulk results go straight to the renderer over the port main hands us
  * with a 'renderer-port' message.
  */

@@ -1,5 +1,5 @@
 /**
- * The separation engine's public surface (API.md). Pure TypeScript over typed arrays: no Electron,
+ * The separation engine's public surface. Pure TypeScript over typed arrays: no Electron,
  * no Node built-ins, so it runs in Node, a utility process, the CLI, tests and a Web Worker alike.
  */
 export type * from './types'

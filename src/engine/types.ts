@@ -1,5 +1,5 @@
 /**
- * Public types of the separation engine (API.md). Pure data: typed arrays and plain objects,
+ * Public types of the separation engine. Pure data: typed arrays and plain objects,
  * so every one of them can cross a Worker / MessagePort boundary by structured clone.
  */
 import type { MaskMode, SourceCountSuggestion } from '../shared/ipc'
@@ -14,7 +14,7 @@ export interface PcmAudio {
   channels: Float32Array[]
 }
 
-/** The engine's named stages, in pipeline order (architecture.md habit 4). */
+/** The engine's named stages, in pipeline order. */
 export type StageName =
   | 'downmix'
   | 'resample'

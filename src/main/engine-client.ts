@@ -1,6 +1,6 @@
 /**
  * Main's side of the engine host: sends tagged requests, matches progress/result/error by id,
- * cancels, and restarts the host when its process dies (architecture.md habits 7, 8). The
+ * cancels, and restarts the host when its process dies. The
  * process itself is behind `EngineTransport`, so Electron's utilityProcess and the test bridge's
  * forked Node process are driven by this same code. No Electron import here.
  */

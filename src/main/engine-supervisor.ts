@@ -1,5 +1,5 @@
 /**
- * Runs the engine host in an Electron utilityProcess (architecture.md habit 7) and gives each
+ * Runs the engine host in an Electron utilityProcess and gives each
  * renderer page a MessagePort straight to it, so big arrays (spectrogram, masks, audio) go from
  * the engine process to the renderer without passing through main. The EngineClient restarts the
  * process when it dies; `child-process-gone` supplies the reason.

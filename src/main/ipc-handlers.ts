@@ -1,6 +1,6 @@
 /**
  * Registers one ipcMain handler per channel of the contract. Each checks that the message comes
- * from our window's main frame showing our renderer (architecture.md habit 2), then hands the raw
+ * from our window's main frame showing our renderer, then hands the raw
  * arguments to the SessionService, which validates them. Thin on purpose: the logic is in the
  * service, which the test bridge calls too.
  */

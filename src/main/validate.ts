@@ -1,5 +1,5 @@
 /**
- * Argument validation for every IPC channel (architecture.md habit 2: main trusts nothing from
+ * Argument validation for every IPC channel (main trusts nothing from
  * the renderer). Each validator takes the raw value the renderer sent and returns the typed
  * arguments, or throws ArgumentError with a message naming the field and what was expected.
  * Unknown fields are refused. Filesystem checks (exists, regular file) are in `checkAudioPath`

@@ -1,5 +1,5 @@
 /**
- * The one editor window, locked down (architecture.md habit 2): context isolation, sandboxed
+ * The one editor window, locked down: context isolation, sandboxed
  * renderer, no Node, web security on, navigation and new windows refused, every permission
  * denied, the renderer served from a privileged app:// scheme with the Content-Security-Policy
  * as a response header.

@@ -1,5 +1,5 @@
 /**
- * Decodes an audio file into planar float32 (API.md): WAV / RF64 / BW64 with our own reader
+ * Decodes an audio file into planar float32: WAV / RF64 / BW64 with our own reader
  * (wav-reader.ts), FLAC, MP3, Ogg Vorbis and Opus with the @audio/decode-* codecs (pure JS/WASM, no
  * ffmpeg). The file is read in blocks, never whole. Bad input becomes an InputError whose message
  * says what is wrong and what to do; nothing else escapes.

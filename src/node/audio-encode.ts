@@ -1,5 +1,5 @@
 /**
- * Streaming stem writers (API.md): WAV 16/24-bit PCM and 32-bit float (RF64 once past 4 GiB), FLAC
+ * Streaming stem writers: WAV 16/24-bit PCM and 32-bit float (RF64 once past 4 GiB), FLAC
  * 16/24-bit. Atomic: samples go to a hidden temp file in the target folder; commit() fixes the
  * header, fsyncs and moves it into place (never over an existing file unless `force`); abort()
  * deletes it. Integer output is rounded to nearest (ties away from zero) and clipped, no dither.

@@ -1,5 +1,5 @@
 /**
- * The Embedder on onnxruntime-node (architecture.md habit 6). onnxruntime-node is imported lazily,
+ * The Embedder on onnxruntime-node. onnxruntime-node is imported lazily,
  * so a broken native library disables separation instead of the whole app. Device 'auto' tries the
  * platform's accelerator (CUDA on Linux, DirectML on Windows, CoreML on macOS), then the CPU, and
  * reports which provider it used and why the others were not.

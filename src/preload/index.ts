@@ -1,6 +1,6 @@
 /**
- * The preload: exposes `window.api` (the UnweaveApi of src/shared/ipc.ts) and nothing raw
- * (architecture.md habit 1): one named function per channel of the contract, an event
+ * The preload: exposes `window.api` (the UnweaveApi of src/shared/ipc.ts) and nothing raw:
+ * one named function per channel of the contract, an event
  * subscription that returns its unsubscribe, and `pathForFile` for drag and drop.
  *
  * Bulk channels (spectrogram, masks, audio) ask main, which validates and forwards the request;

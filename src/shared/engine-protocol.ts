@@ -1,6 +1,6 @@
 /**
  * Messages between main (EngineClient) and the engine host (the Electron utility process, or a
- * forked Node process in the test bridge). A tagged union (architecture.md habit 8): every
+ * forked Node process in the test bridge). A tagged union: every
  * request carries an `id`; the host answers with any number of 'progress' messages and exactly
  * one 'result' or 'error' for that id. Errors travel as data, never as thrown objects.
  */

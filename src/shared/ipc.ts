@@ -1,5 +1,5 @@
 /**
- * The ONE typed IPC contract between the renderer and the main process (architecture.md habit 1).
+ * The ONE typed IPC contract between the renderer and the main process.
  *
  * `IpcContract` maps every channel (named after the `window.api` method that calls it) to its
  * argument object and its result. Main registers one handler per channel from this map, the

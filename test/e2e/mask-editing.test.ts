@@ -150,7 +150,7 @@ describe.skipIf(!ready)('mask editing in Chromium over the test bridge (real eng
       'first stroke (24-px brush at fit zoom, ~50 s of audio) end -> main synced, playback re-reads (target <= 200 ms)'
     ] = synced.length
       ? `${synced[0]!.toFixed(0)} ms`
-      : 'not measured: main has no editMasks channel yet (requested in .coord/requests.md)'
+      : 'not measured: main has no editMasks channel'
 
     // Rectangle: drag, then assign to source 1
     await tools.getByRole('button', { name: 'Rectangle' }).click()

@@ -1,4 +1,4 @@
-// Engine regression test (architecture.md habit 13): a fixed 4-s violin/piano/cello mixture (held-out
+// Engine regression test: a fixed 4-s violin/piano/cello mixture (held-out
 // trio piece, FluidR3 bank, 16-bit sources in test/engine/fixtures/regression) separated by the shipped
 // model, k = 3, hard masks. Its SI-SDR improvement is stored per model version with a tolerance, beside
 // the oracle IBM (model grid) bound on the same mixture. Skipped until models/unweave-dc.json exists.

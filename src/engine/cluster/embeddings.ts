@@ -1,4 +1,4 @@
-import { packCentroids } from './dots'
+import { argmaxOf, centroidDots, centroidDots2, packCentroids } from './dots'
 
 /**
  * Compact embeddings: unit vectors stored as int8 round(127 v). Cosine similarities computed from
@@ -66,117 +66,23 @@ export function assignRows(
   const ct = packCentroids(centroids, k, d)
   const groups = ct.length / (4 * d)
   if (groups === 1) {
-    assignRows4(emb, d, ct, k, out, start, end)
+    // two rows per pass share the centroid loads (~1.5x faster)
+    const dots = new Float64Array(10)
+    let i = start
+    for (; i + 1 < end; i += 2) {
+      centroidDots2(emb, i * d, i * d + d, d, ct, dots)
+      out[i] = argmaxOf(dots, 0, k)
+      out[i + 1] = argmaxOf(dots, 4, k)
+    }
+    if (i < end) {
+      centroidDots(emb, i * d, d, ct, dots.subarray(0, 4))
+      out[i] = argmaxOf(dots, 0, k)
+    }
     return
   }
+  const dots = new Float64Array(groups * 4)
   for (let i = start; i < end; i++) {
-    const o = i * d
-    let best = 0
-    let bs = -Infinity
-    for (let g = 0; g < groups; g++) {
-      let a0 = 0
-      let a1 = 0
-      let a2 = 0
-      let a3 = 0
-      for (let j = 0, b = g * d * 4; j < d; j++, b += 4) {
-        const p = emb[o + j]
-        a0 += p * ct[b]
-        a1 += p * ct[b + 1]
-        a2 += p * ct[b + 2]
-        a3 += p * ct[b + 3]
-      }
-      const q = g * 4
-      if (a0 > bs) {
-        bs = a0
-        best = q
-      }
-      if (q + 1 < k && a1 > bs) {
-        bs = a1
-        best = q + 1
-      }
-      if (q + 2 < k && a2 > bs) {
-        bs = a2
-        best = q + 2
-      }
-      if (q + 3 < k && a3 > bs) {
-        bs = a3
-        best = q + 3
-      }
-    }
-    out[i] = best
-  }
-}
-
-/** Index of the largest of a0..a(k-1) (k <= 4; ties to the lower index). */
-function argmax4(a0: number, a1: number, a2: number, a3: number, k: number): number {
-  let best = 0
-  let bs = a0
-  if (a1 > bs) {
-    bs = a1
-    best = 1
-  }
-  if (k > 2 && a2 > bs) {
-    bs = a2
-    best = 2
-  }
-  if (k > 3 && a3 > bs) best = 3
-  return best
-}
-
-/** assignRows for k <= 4: two rows per pass share the centroid loads (~1.5x faster). */
-function assignRows4(
-  emb: Int8Array,
-  d: number,
-  ct: Float64Array,
-  k: number,
-  out: Uint8Array,
-  start: number,
-  end: number,
-): void {
-  let i = start
-  for (; i + 1 < end; i += 2) {
-    const o = i * d
-    const o2 = o + d
-    let a0 = 0
-    let a1 = 0
-    let a2 = 0
-    let a3 = 0
-    let b0 = 0
-    let b1 = 0
-    let b2 = 0
-    let b3 = 0
-    for (let j = 0, b = 0; j < d; j++, b += 4) {
-      const c0 = ct[b]
-      const c1 = ct[b + 1]
-      const c2 = ct[b + 2]
-      const c3 = ct[b + 3]
-      const p = emb[o + j]
-      const q = emb[o2 + j]
-      a0 += p * c0
-      a1 += p * c1
-      a2 += p * c2
-      a3 += p * c3
-      b0 += q * c0
-      b1 += q * c1
-      b2 += q * c2
-      b3 += q * c3
-    }
-    out[i] = argmax4(a0, a1, a2, a3, k)
-    out[i + 1] = argmax4(b0, b1, b2, b3, k)
-  }
-  for (; i < end; i++) {
-    const o = i * d
-    let a0 = 0
-    let a1 = 0
-    let a2 = 0
-    let a3 = 0
-    for (let j = 0, b = 0; j < d; j++, b += 4) {
-      const p = emb[o + j]
-      a0 += p * ct[b]
-      a1 += p * ct[b + 1]
-      a2 += p * ct[b + 2]
-      a3 += p * ct[b + 3]
-    }
-    out[i] = argmax4(a0, a1, a2, a3, k)
+    centroidDots(emb, i * d, d, ct, dots)
+    out[i] = argmaxOf(dots, 0, k)
   }
 }

@@ -1,4 +1,4 @@
-import { packCentroids } from './dots'
+import { argmaxOf, centroidDots, centroidDots2, packCentroids } from './dots'
 import { makeRng } from './random'
 
 /** Options of `sphericalKMeans()`. */
@@ -178,120 +178,29 @@ function assignPoints(
   const groups = ct.length / (4 * d)
   const n = labels.length
   if (groups === 1) {
-    assignPoints4(points, d, ct, k, labels, sims)
+    // two points per pass (they share the centroid loads); an odd count: the last one alone
+    const dots = new Float64Array(10)
+    let i = 0
+    for (; i + 1 < n; i += 2) {
+      centroidDots2(points, i * d, i * d + d, d, ct, dots)
+      labels[i] = argmaxOf(dots, 0, k)
+      sims[i] = dots[labels[i]!]!
+      labels[i + 1] = argmaxOf(dots, 4, k)
+      sims[i + 1] = dots[4 + labels[i + 1]!]!
+    }
+    if (i < n) {
+      centroidDots(points, i * d, d, ct, dots.subarray(0, 4))
+      labels[i] = argmaxOf(dots, 0, k)
+      sims[i] = dots[labels[i]!]!
+    }
     return
   }
+  const dots = new Float64Array(groups * 4)
   for (let i = 0; i < n; i++) {
-    const o = i * d
-    let best = 0
-    let bs = -Infinity
-    for (let g = 0; g < groups; g++) {
-      let a0 = 0
-      let a1 = 0
-      let a2 = 0
-      let a3 = 0
-      for (let j = 0, b = g * d * 4; j < d; j++, b += 4) {
-        const p = points[o + j]
-        a0 += p * ct[b]
-        a1 += p * ct[b + 1]
-        a2 += p * ct[b + 2]
-        a3 += p * ct[b + 3]
-      }
-      const q = g * 4
-      if (a0 > bs) {
-        bs = a0
-        best = q
-      }
-      if (q + 1 < k && a1 > bs) {
-        bs = a1
-        best = q + 1
-      }
-      if (q + 2 < k && a2 > bs) {
-        bs = a2
-        best = q + 2
-      }
-      if (q + 3 < k && a3 > bs) {
-        bs = a3
-        best = q + 3
-      }
-    }
+    centroidDots(points, i * d, d, ct, dots)
+    const best = argmaxOf(dots, 0, k)
     labels[i] = best
-    sims[i] = bs
-  }
-}
-
-/** assignPoints for k <= 4, two points per pass (they share the centroid loads). */
-function assignPoints4(
-  points: Float32Array,
-  d: number,
-  ct: Float64Array,
-  k: number,
-  labels: Uint8Array,
-  sims: Float32Array,
-): void {
-  const n = labels.length
-  let i = 0
-  for (; i < n; i += 2) {
-    const o = i * d
-    const o2 = i + 1 < n ? o + d : o // odd count: the last point twice
-    let a0 = 0
-    let a1 = 0
-    let a2 = 0
-    let a3 = 0
-    let b0 = 0
-    let b1 = 0
-    let b2 = 0
-    let b3 = 0
-    for (let j = 0, b = 0; j < d; j++, b += 4) {
-      const c0 = ct[b]
-      const c1 = ct[b + 1]
-      const c2 = ct[b + 2]
-      const c3 = ct[b + 3]
-      const p = points[o + j]
-      const q = points[o2 + j]
-      a0 += p * c0
-      a1 += p * c1
-      a2 += p * c2
-      a3 += p * c3
-      b0 += q * c0
-      b1 += q * c1
-      b2 += q * c2
-      b3 += q * c3
-    }
-    let best = 0
-    let bs = a0
-    if (a1 > bs) {
-      bs = a1
-      best = 1
-    }
-    if (k > 2 && a2 > bs) {
-      bs = a2
-      best = 2
-    }
-    if (k > 3 && a3 > bs) {
-      bs = a3
-      best = 3
-    }
-    labels[i] = best
-    sims[i] = bs
-    if (i + 1 < n) {
-      best = 0
-      bs = b0
-      if (b1 > bs) {
-        bs = b1
-        best = 1
-      }
-      if (k > 2 && b2 > bs) {
-        bs = b2
-        best = 2
-      }
-      if (k > 3 && b3 > bs) {
-        bs = b3
-        best = 3
-      }
-      labels[i + 1] = best
-      sims[i + 1] = bs
-    }
+    sims[i] = dots[best]!
   }
 }
 

@@ -1,7 +1,6 @@
 import type { ModelSourceCount } from '../../shared/model'
 import type { Analysis, SourceCountSuggestion } from '../types'
 import { fitSample } from './cluster'
-import { packCentroids } from './dots'
 
 /** Options of `suggestSourceCount()` (see docs/engine.md). */
 export interface SuggestOptions {
@@ -15,61 +14,6 @@ export interface SuggestOptions {
   /** Softmax temperature turning the per-k margins into the confidence. Default 0.15. */
   temperature?: number
   seed?: number
-}
-
-/**
- * Weighted simplified silhouette of a clustering, cosine distance: mean over points of
- * (b - a) / max(a, b), a = distance to the own centroid, b = to the nearest other one.
- * points float32 [n * d] unit rows, centroids float32 [k * d].
- */
-export function simplifiedSilhouette(
-  points: Float32Array,
-  weights: Float32Array,
-  d: number,
-  centroids: Float32Array,
-  k: number,
-): number {
-  const n = weights.length
-  let num = 0
-  let den = 0
-  const ct = packCentroids(centroids, k, d)
-  const groups = ct.length / (4 * d)
-  const dots = new Float64Array(groups * 4)
-  for (let i = 0; i < n; i++) {
-    const o = i * d
-    for (let g = 0; g < groups; g++) {
-      let a0 = 0
-      let a1 = 0
-      let a2 = 0
-      let a3 = 0
-      for (let j = 0, b = g * d * 4; j < d; j++, b += 4) {
-        const p = points[o + j]
-        a0 += p * ct[b]
-        a1 += p * ct[b + 1]
-        a2 += p * ct[b + 2]
-        a3 += p * ct[b + 3]
-      }
-      dots[g * 4] = a0
-      dots[g * 4 + 1] = a1
-      dots[g * 4 + 2] = a2
-      dots[g * 4 + 3] = a3
-    }
-    let best = -Infinity
-    let second = -Infinity
-    for (let c = 0; c < k; c++) {
-      const dot = dots[c]
-      if (dot > best) {
-        second = best
-        best = dot
-      } else if (dot > second) second = dot
-    }
-    const a = Math.max(0, 1 - best)
-    const b = Math.max(0, 1 - second)
-    const m = Math.max(a, b)
-    num += weights[i] * (m > 0 ? (b - a) / m : 0)
-    den += weights[i]
-  }
-  return den > 0 ? num / den : 0
 }
 
 /** Eigenvalues (descending) of a symmetric matrix [n][n] by cyclic Jacobi rotations. */

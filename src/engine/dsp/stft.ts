@@ -24,27 +24,6 @@ export interface ComplexSpectrogram {
   data: Float32Array
 }
 
-/** Fills `frame` (length nFft) with window * signal of centred frame t, zeros outside the signal. */
-export function windowedFrame(
-  signal: Float32Array,
-  t: number,
-  hop: number,
-  window: Float64Array,
-  frame: Float64Array,
-): void {
-  const n = window.length
-  const start = t * hop - (n >> 1)
-  const len = signal.length
-  if (start >= 0 && start + n <= len) {
-    for (let i = 0; i < n; i++) frame[i] = window[i] * signal[start + i]
-    return
-  }
-  for (let i = 0; i < n; i++) {
-    const s = start + i
-    frame[i] = s >= 0 && s < len ? window[i] * signal[s] : 0
-  }
-}
-
 /** Complex STFT of a mono signal (see the module comment): signal [n] -> [frames][bins][2]. */
 export function stft(signal: Float32Array, nFft: number, hop: number): ComplexSpectrogram {
   const fft = new RealFft(nFft)

@@ -1,4 +1,4 @@
-import { packCentroids } from '../cluster/dots'
+import { argmaxOf, centroidDots, centroidDots2, packCentroids } from '../cluster/dots'
 import type { Analysis, Clustering, MaskMode, MaskOptions, SourceMasks } from '../types'
 
 /** Default softmax sharpness on cosine distance (nussl's default). */
@@ -40,32 +40,10 @@ export function maskRows(
     let norm = 0
     for (let j = 0; j < d; j++) norm += emb[o + j] * emb[o + j]
     const gn = norm > 0 ? 1 / Math.sqrt(norm) : 0
-    for (let g = 0; g < groups; g++) {
-      let a0 = 0
-      let a1 = 0
-      let a2 = 0
-      let a3 = 0
-      for (let j = 0, b = g * d * 4; j < d; j++, b += 4) {
-        const p = emb[o + j]
-        a0 += p * ct[b]
-        a1 += p * ct[b + 1]
-        a2 += p * ct[b + 2]
-        a3 += p * ct[b + 3]
-      }
-      const q = g * 4
-      dots[q] = a0 * gn
-      dots[q + 1] = a1 * gn
-      dots[q + 2] = a2 * gn
-      dots[q + 3] = a3 * gn
-    }
-    let best = 0
-    let bs = dots[0]
-    for (let q = 1; q < k; q++) {
-      if (dots[q] > bs) {
-        bs = dots[q]
-        best = q
-      }
-    }
+    centroidDots(emb, o, d, ct, dots)
+    for (let q = 0; q < k; q++) dots[q] *= gn
+    const best = argmaxOf(dots, 0, k)
+    const bs = dots[best]!
     if (mode === 'hard') {
       for (let q = 0; q < k; q++) out[q][w] = q === best ? 1 : 0
     } else {
@@ -98,66 +76,31 @@ function softRows4(
   out: Float32Array[],
   outOffset: number,
 ): void {
+  const dots = new Float64Array(10)
   let i = start
   for (; i + 1 < end; i += 2) {
     const o = i * d
-    const o2 = o + d
-    let a0 = 0
-    let a1 = 0
-    let a2 = 0
-    let a3 = 0
-    let an = 0
-    let b0 = 0
-    let b1 = 0
-    let b2 = 0
-    let b3 = 0
-    let bn = 0
-    for (let j = 0, b = 0; j < d; j++, b += 4) {
-      const c0 = ct[b]
-      const c1 = ct[b + 1]
-      const c2 = ct[b + 2]
-      const c3 = ct[b + 3]
-      const p = emb[o + j]
-      const q = emb[o2 + j]
-      an += p * p
-      a0 += p * c0
-      a1 += p * c1
-      a2 += p * c2
-      a3 += p * c3
-      bn += q * q
-      b0 += q * c0
-      b1 += q * c1
-      b2 += q * c2
-      b3 += q * c3
-    }
-    softmax4(a0, a1, a2, a3, an, k, beta, out, i - start + outOffset)
-    softmax4(b0, b1, b2, b3, bn, k, beta, out, i + 1 - start + outOffset)
+    centroidDots2(emb, o, o + d, d, ct, dots)
+    softmax4(dots, 0, dots[8]!, k, beta, out, i - start + outOffset)
+    softmax4(dots, 4, dots[9]!, k, beta, out, i + 1 - start + outOffset)
   }
-  for (; i < end; i++) {
-    const o = i * d
-    let a0 = 0
-    let a1 = 0
-    let a2 = 0
-    let a3 = 0
-    let an = 0
-    for (let j = 0, b = 0; j < d; j++, b += 4) {
-      const p = emb[o + j]
-      an += p * p
-      a0 += p * ct[b]
-      a1 += p * ct[b + 1]
-      a2 += p * ct[b + 2]
-      a3 += p * ct[b + 3]
-    }
-    softmax4(a0, a1, a2, a3, an, k, beta, out, i - start + outOffset)
+  if (i < end) {
+    centroidDots(emb, i * d, d, ct, dots.subarray(0, 4))
+    softmax4(dots, 0, sqNorm(emb, i * d, d), k, beta, out, i - start + outOffset)
   }
 }
 
-/** out[s][w] = softmax over s < k of beta * a_s / sqrt(nn) (a zero row gives uniform masks). */
+/** The squared norm of row x[o .. o + d). */
+function sqNorm(x: Int8Array, o: number, d: number): number {
+  let n = 0
+  for (let j = 0; j < d; j++) n += x[o + j]! * x[o + j]!
+  return n
+}
+
+/** out[s][w] = softmax over s < k of beta * a_s / sqrt(nn), a_s = dots[from + s] (a zero row gives uniform masks). */
 function softmax4(
-  a0: number,
-  a1: number,
-  a2: number,
-  a3: number,
+  dots: Float64Array,
+  from: number,
   nn: number,
   k: number,
   beta: number,
@@ -165,6 +108,10 @@ function softmax4(
   w: number,
 ): void {
   const g = nn > 0 ? beta / Math.sqrt(nn) : 0
+  const a0 = dots[from]!
+  const a1 = dots[from + 1]!
+  const a2 = dots[from + 2]!
+  const a3 = dots[from + 3]!
   let m = a0
   if (a1 > m) m = a1
   if (k > 2 && a2 > m) m = a2

@@ -9,6 +9,7 @@ import {
   type TimeWindow,
 } from '../lib/raster'
 import { fitCanvas, frameCoalescer, visibleWindow } from './timeline-view'
+import { overlayCanvas } from './overlay-canvas'
 
 /** Events of the mask overlay plugin. */
 export type MaskOverlayEvents = BasePluginEvents & {
@@ -70,20 +71,11 @@ export class MaskOverlayPlugin extends BasePlugin<MaskOverlayEvents, MaskOverlay
 
   constructor(options: MaskOverlayOptions) {
     super(options)
-    this.#canvas = options.container.ownerDocument.createElement('canvas')
-    this.#canvas.className = 'uw-mask-overlay'
-    this.#canvas.setAttribute('aria-hidden', 'true')
-    Object.assign(this.#canvas.style, {
-      position: 'absolute',
-      left: '0',
-      top: '0',
-      width: '100%',
-      height: '100%',
-      zIndex: '1',
-      pointerEvents: 'none',
+    const { canvas, ctx } = overlayCanvas(options.container, 'uw-mask-overlay', 1, {
       mixBlendMode: 'color',
     })
-    this.#ctx = this.#canvas.getContext('2d')
+    this.#canvas = canvas
+    this.#ctx = ctx
   }
 
   /** Plugin entry point (called by wavesurfer). */

@@ -4,6 +4,7 @@ import { hzToPosition, positionToHz, type FreqAxis } from '../lib/freq-scale'
 import { timeToX, xToTime, type TimeWindow } from '../lib/raster'
 import type { BrushPoint, Tool } from '../state/mask-editor.svelte'
 import { fitCanvas, frameCoalescer, visibleWindow } from './timeline-view'
+import { overlayCanvas } from './overlay-canvas'
 
 /** The mask grid the tools select on. */
 export interface ToolGrid {
@@ -58,19 +59,9 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
 
   constructor(options: SelectionToolsOptions) {
     super(options)
-    this.#canvas = options.container.ownerDocument.createElement('canvas')
-    this.#canvas.className = 'uw-selection-tools'
-    this.#canvas.setAttribute('aria-hidden', 'true')
-    Object.assign(this.#canvas.style, {
-      position: 'absolute',
-      left: '0',
-      top: '0',
-      width: '100%',
-      height: '100%',
-      zIndex: '2',
-      pointerEvents: 'none',
-    })
-    this.#ctx = this.#canvas.getContext('2d')
+    const { canvas, ctx } = overlayCanvas(options.container, 'uw-selection-tools', 2)
+    this.#canvas = canvas
+    this.#ctx = ctx
   }
 
   protected override onInit(): void {
