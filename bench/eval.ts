@@ -160,6 +160,9 @@ async function main(): Promise<void> {
   console.log(
     `model: ${metadata.name} ${metadata.version} (${onnxPath}), provider ${provider}, masks ${mode}, stereo cue ${cueText}; k = the split's true source count`,
   )
+  console.log(
+    `auto count: ${metadata.sourceCount ? `the model's fitted classifier (counts ${metadata.sourceCount.counts.join(', ')}; npm run fit-count)` : 'the Kaiser rule (the model has no fitted classifier)'}`,
+  )
   console.log('\nSI-SDR improvement, dB (mean over mixtures; median in brackets)\n')
   console.log(
     '| split | mixtures | k | model | IBM model grid | IBM full rate | model / IBM model grid | auto k correct | auto k found (counts) |',

@@ -14,7 +14,8 @@
  *
  * Options: --model PATH (model JSON; default models/unweave-dc.json) --valsets DIR (default
  *          training/cache/valsets) --testsets DIR (optional report) --max-k 8 --write (store the
- *          classifier in the model JSON, atomically) --json OUT
+ *          classifier in the model JSON, atomically) --json OUT --features-out OUT (the examples'
+ *          features, for study)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -263,6 +264,8 @@ async function main(): Promise<void> {
       break
     }
   }
+  const featuresOut = opt('features-out')
+  if (featuresOut) writeFileSync(featuresOut, JSON.stringify(examples))
   const counts = [...new Set(examples.map((e) => e.k))].sort((a, b) => a - b)
   console.log(
     `${examples.length} validation examples: ${counts
