@@ -32,6 +32,9 @@ async function runDevices(json: boolean, io: CliIo): Promise<number> {
   return 0
 }
 
+const noop = (): void => undefined
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
 /** Runs the command line; never throws. */
 export async function run(
   argv: string[],
@@ -39,14 +42,16 @@ export async function run(
 ): Promise<number> {
   const controller = new AbortController()
   let interrupted = false
-  const onSignal = (): void => {
+  const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) process.exit(130) // second Ctrl-C: leave now (temp files are hidden *.part)
     interrupted = true
+    // After SIGHUP the terminal is gone: a write to it fails (EIO), which must not stop the clean-up.
+    if (signal === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', noop)
     io.stderr.write('\nunweave: interrupted, cleaning up…\n')
     controller.abort(new Error('interrupted'))
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  // SIGHUP (the terminal closed) is an interruption like Ctrl-C: clean up, leave nothing behind.
+  SIGNALS.forEach((s) => process.on(s, onSignal))
   let cmd: Command | undefined
   try {
     cmd = parseCommandLine(argv)
@@ -84,7 +89,6 @@ export async function run(
       )
     return 1
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    SIGNALS.forEach((s) => process.off(s, onSignal))
   }
 }

@@ -19,8 +19,9 @@ import {
   writeStems,
   loadModel,
   type LoadedModel,
+  statInputFile,
 } from '../node/index'
-import { InputError, OutputError } from '../shared/errors'
+import { OutputError } from '../shared/errors'
 import { MAX_SOURCES, type SeparateCommand } from './args'
 import { ProgressBar } from './progress'
 
@@ -124,20 +125,8 @@ export async function runSeparate(
   const t0 = performance.now()
   const input = resolve(cmd.input)
 
-  // 1. The input must be a readable file (details are the decoder's job).
-  try {
-    const st = await stat(input)
-    if (st.isDirectory()) throw new InputError(`${cmd.input} is a folder, not an audio file.`)
-  } catch (e) {
-    if (e instanceof InputError) throw e
-    const code = (e as NodeJS.ErrnoException).code
-    throw new InputError(
-      code === 'ENOENT'
-        ? `${cmd.input} does not exist. Check the path.`
-        : `${cmd.input} cannot be read: ${(e as Error).message}`,
-      { cause: e },
-    )
-  }
+  // 1. The input must be a readable regular file (details are the decoder's job).
+  await statInputFile(input, 'an audio file')
 
   // 2. Outputs: refuse before doing any work if one exists (unless --force).
   const outDir = resolve(cmd.out ?? dirname(input))

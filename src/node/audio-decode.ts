@@ -9,6 +9,7 @@ import { basename } from 'node:path'
 import type { PcmAudio } from '../engine/index'
 import { InputError, isUnweaveError } from '../shared/errors'
 import { checkChannelsAndRate, convertBlock, parseWavHeader, type WavInfo } from './wav-reader'
+import { INPUT_OPEN_FLAGS, requireRegularFile, statInputFile } from './input-file'
 
 /** Decoded audio plus what the file said about itself. */
 export interface DecodedAudio extends PcmAudio {
@@ -47,15 +48,16 @@ export async function decodeAudioFile(
   opts: DecodeOptions = {},
 ): Promise<DecodedAudio> {
   const name = `'${basename(path)}'`
+  await statInputFile(path, 'an audio file')
   let fh: FileHandle
   try {
-    fh = await open(path, 'r')
+    fh = await open(path, INPUT_OPEN_FLAGS)
   } catch (e) {
     throw openError(e, path)
   }
   try {
     const st = await fh.stat()
-    if (st.isDirectory()) throw new InputError(`${path} is a folder, not an audio file.`)
+    requireRegularFile(st, path, 'an audio file')
     const size = st.size
     if (size === 0)
       throw new InputError(`${name} is empty (0 bytes). Choose an audio file that holds sound.`)

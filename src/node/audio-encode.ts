@@ -6,7 +6,16 @@
  */
 import { randomBytes } from 'node:crypto'
 import { constants as fsc } from 'node:fs'
-import { link, lstat, open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises'
+import {
+  link,
+  lstat,
+  open,
+  readdir,
+  realpath,
+  rename,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { OutputError, UsageError } from '../shared/errors'
 import { FlacStreamEncoder, streamInfoBody } from './flac-codec'
@@ -55,7 +64,8 @@ export async function openStemWriter(path: string, opts: StemWriterOptions): Pro
   validate(opts)
   const target = resolve(path)
   await checkTarget(target, opts)
-  const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.part`)
+  await removeStaleParts(dirname(target))
+  const tmp = join(dirname(target), partName(basename(target)))
   let fh: FileHandle
   try {
     fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644)
@@ -64,6 +74,65 @@ export async function openStemWriter(path: string, opts: StemWriterOptions): Pro
   }
   const sink = new FileSink(fh, tmp, target)
   return opts.format === 'wav' ? new WavWriter(sink, opts) : await FlacWriter.open(sink, opts)
+}
+
+/** Name of a stem's hidden temp file: the target's name, this process's id and a random tag. */
+function partName(base: string): string {
+  return `.${base}.${process.pid}-${randomBytes(6).toString('hex')}.part`
+}
+
+/** A temp file partName() made (the pid is absent in names from before it was recorded). */
+const PART_RE = /^\..+\.(?:(\d+)-)?[0-9a-f]{12}\.part$/
+const MINUTE = 60_000
+const sweptDirs = new Set<string>()
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM' // exists, someone else's
+  }
+}
+
+/**
+ * Deletes temp files left in `dir` by stem writers that were killed (power loss, SIGKILL): ours by
+ * name, untouched for a minute and their process gone, or untouched for a day (a reused pid), or,
+ * without a pid in the name, untouched for an hour. Once per folder per process; never throws.
+ */
+export async function removeStaleParts(dir: string, now = Date.now()): Promise<string[]> {
+  const key = resolve(dir)
+  if (sweptDirs.has(key)) return []
+  sweptDirs.add(key)
+  const removed: string[] = []
+  let names: string[]
+  try {
+    names = await readdir(key)
+  } catch {
+    return removed
+  }
+  for (const name of names) {
+    const m = PART_RE.exec(name)
+    if (!m) continue
+    const p = join(key, name)
+    try {
+      const st = await lstat(p)
+      if (!st.isFile()) continue
+      const idle = now - st.mtimeMs
+      const pid = m[1] === undefined ? undefined : Number(m[1])
+      const stale =
+        idle > 24 * 60 * MINUTE ||
+        (pid === undefined
+          ? idle > 60 * MINUTE
+          : idle > MINUTE && pid !== process.pid && !processAlive(pid))
+      if (!stale) continue
+      await unlink(p)
+      removed.push(p)
+    } catch {
+      // gone meanwhile, or not ours to delete
+    }
+  }
+  return removed
 }
 
 function validate(o: StemWriterOptions): void {

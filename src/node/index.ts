@@ -4,6 +4,7 @@
  * stem export. They import no Electron. Code outside src/node imports them from here.
  */
 export * from './audio-decode'
+export { requireRegularFile, statInputFile } from './input-file'
 export {
   openStemWriter,
   writeError,

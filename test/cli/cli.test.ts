@@ -4,7 +4,15 @@
  * existing output and unwritable folder with its exit code, message, and no partial file left.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeAudioFile } from '../../src/node/audio-decode'
@@ -350,6 +358,92 @@ describe('separate: plumbing with the tiny random model (no quality claims)', ()
     expect(code, stderr).toBe(130)
     expect(stderr).toMatch(/interrupted/)
     expect(ls(out)).toEqual([])
+  })
+})
+
+describe('inputs that are not regular files, SIGHUP and stale temp files', () => {
+  it.skipIf(process.platform === 'win32')(
+    'a FIFO and a device as input: exit 3 at once, nothing written',
+    () => {
+      const d = fresh()
+      const fifo = join(d, 'f.wav')
+      execFileSync('mkfifo', [fifo])
+      for (const [input, re] of [
+        [fifo, /is a named pipe \(FIFO\), not an audio file/],
+        ['/dev/zero', /is a device, not an audio file/],
+      ] as const) {
+        const out = join(d, 'out')
+        const t = performance.now()
+        const r = spawnSync(
+          process.execPath,
+          [BIN, 'separate', input, '--sources', '2', '--out', out, '--model', TINY],
+          { encoding: 'utf8', timeout: 30_000 },
+        )
+        expect(r.signal, 'it did not hang').toBeNull()
+        expect(r.status, r.stderr).toBe(3)
+        expect(r.stderr).toMatch(re)
+        expect(performance.now() - t).toBeLessThan(30_000)
+        expect(existsSync(out)).toBe(false)
+      }
+      expect(ls(d)).toEqual(['f.wav'])
+    },
+  )
+
+  it('SIGHUP while writing (the terminal closed): cleaned up like Ctrl-C', async () => {
+    const long = join(fresh(), 'long.wav')
+    await makeMixture(long, 90, 16000)
+    const out = join(fresh(), 'stems')
+    const child = spawn(
+      process.execPath,
+      [BIN, 'separate', long, '--sources', '2', '--out', out, '--model', TINY],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stderr = ''
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
+    let sent = false
+    for (let i = 0; i < 3000 && !sent; i++) {
+      if (ls(out).some((f) => f.endsWith('.part'))) {
+        child.kill('SIGHUP')
+        sent = true
+      } else await new Promise((r) => setTimeout(r, 10))
+      if (child.exitCode !== null) break
+    }
+    const code = await exited
+    if (!sent) {
+      console.warn('SIGHUP test: the run ended before a stem was being written')
+      return
+    }
+    expect(code, stderr).toBe(130)
+    expect(existsSync(out), 'no .part files and no folder left').toBe(false)
+  })
+
+  it("stale temp files of killed runs are removed; a live writer's are kept", async () => {
+    const d = fresh()
+    const input = join(d, 'mix.wav')
+    await makeMixture(input, 1)
+    const out = join(d, 'out')
+    mkdirSync(out)
+    const old = (Date.now() - 5 * 60_000) / 1000
+    const ancient = (Date.now() - 2 * 3600_000) / 1000
+    // pid 2^23 is above Linux's largest pid: that process cannot exist
+    const dead = join(out, `.mix.source-1.wav.${2 ** 23}-0123456789ab.part`)
+    const legacy = join(out, '.mix.source-2.wav.0123456789ab.part')
+    const live = join(out, `.mix.source-1.wav.${process.pid}-00000000beef.part`)
+    const foreign = join(out, '.notes.txt.part')
+    for (const p of [dead, legacy, live, foreign]) writeFileSync(p, 'partial')
+    utimesSync(dead, old, old)
+    utimesSync(legacy, ancient, ancient)
+    utimesSync(live, old, old)
+    utimesSync(foreign, ancient, ancient)
+    const r = cli('separate', input, '--sources', '2', '--out', out, '--model', TINY)
+    expect(r.status, r.stderr).toBe(0)
+    expect(ls(out)).toEqual([
+      '.mix.source-1.wav.' + process.pid + '-00000000beef.part',
+      '.notes.txt.part',
+      'mix.source-1.wav',
+      'mix.source-2.wav',
+    ])
   })
 })
 

@@ -3,6 +3,7 @@
  * WAV, RF64 and FLAC; rate, channels, length and correlation for MP3 / Vorbis / Opus; and every
  * bad input rejected with an InputError whose message says what is wrong.
  */
+import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -311,6 +312,15 @@ describe('bad input: InputError with a message that says what is wrong', () => {
     await expectInputError(p('does-not-exist.wav'), /does not exist/)
     await expectInputError(dir, /is a folder/)
   })
+
+  it.skipIf(process.platform === 'win32')(
+    'a FIFO, a device: refused without opening them (no hang)',
+    async () => {
+      execFileSync('mkfifo', [p('pipe.wav')])
+      await expectInputError(p('pipe.wav'), /is a named pipe \(FIFO\), not an audio file/)
+      await expectInputError('/dev/zero', /is a device, not an audio file/)
+    },
+  )
 
   it('empty file', async () => {
     writeFileSync(p('empty.wav'), '')
