@@ -316,8 +316,8 @@ describe('bad input: InputError with a message that says what is wrong', () => {
   it.skipIf(process.platform === 'win32')(
     'a FIFO, a device: refused without opening them (no hang)',
     async () => {
-      execFileSync('mkfifo', [p('pipe.wav')])
-      await expectInputError(p('pipe.wav'), /is a named pipe \(FIFO\), not an audio file/)
+      execFileSync('mkfifo', [p('fifo-input.wav')])
+      await expectInputError(p('fifo-input.wav'), /is a named pipe \(FIFO\), not an audio file/)
       await expectInputError('/dev/zero', /is a device, not an audio file/)
     },
   )

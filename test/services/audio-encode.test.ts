@@ -192,7 +192,7 @@ describe('atomic writes', () => {
     await w.write([new Float32Array(1000).fill(0.1)])
     const during = readdirSync(d)
     expect(during).toHaveLength(1)
-    expect(during[0]).toMatch(/^\.stem\.wav\.[0-9a-f]+\.part$/)
+    expect(during[0]).toMatch(/^\.stem\.wav\.\d+-[0-9a-f]{12}\.part$/)
     await w.commit()
     expect(readdirSync(d)).toEqual(['stem.wav'])
   })
