@@ -2,7 +2,7 @@
 # Everything the long run needs on a fresh Debian 12 machine, idempotent (each step skips what
 # exists): the apt tools, the data packages (downloaded and unpacked into cache/, never
 # installed), the renders, the speech streams, the validation and test splits.
-#   recipes/dc_v1/prepare.sh            (~1-2 h on 2 idle cores; the renders dominate)
+#   recipes/dc_v1/prepare.sh            (~70 min on a busy 2-core machine; the renders dominate)
 # Never downloaded or used: asterisk-core-sounds-*, asterisk-extra-sounds-*, freepats (reserved
 # for an independent evaluation). fretsonfire-songs-* are test material only.
 set -euo pipefail
