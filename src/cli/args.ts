@@ -3,9 +3,10 @@ import { parseArgs } from 'node:util'
 import type { StemBits, StemFormat, DeviceChoice } from '../node/index'
 import type { MaskMode } from '../engine/index'
 import { UsageError } from '../shared/errors'
+import { LIMITS } from '../shared/ipc'
 
-/** Largest number of sources Unweave separates into. */
-export const MAX_SOURCES = 8
+/** Largest number of sources Unweave separates into (the app's cap too). */
+export const MAX_SOURCES = LIMITS.maxSources
 
 /** Settings of `unweave separate`. */
 export interface SeparateCommand {
@@ -77,8 +78,65 @@ Options of separate:
 
 Inputs: WAV (8/16/24/32-bit int, 32/64-bit float, RF64), FLAC, MP3, Ogg Vorbis, Opus; 8-192 kHz; 1-8 channels.
 
+Examples:
+  unweave separate song.mp3 --sources 3
+      three stems beside the input: song.source-1.wav, song.source-2.wav, song.source-3.wav
+  unweave separate live.flac --sources auto --out stems --json
+      let the model suggest the count (1-${MAX_SOURCES}); the JSON carries the suggestion, its
+      confidence and the score of every count
+  unweave separate duet.wav -n 2 --stereo-cue on --format flac --bits 16
+      two sources, using where each sits between the speakers; 16-bit FLAC stems
+  unweave separate --project song.unweave --out fixed
+      the stems of a project edited in the app, the same bytes as the app's export
+  unweave devices
+      which inference devices load on this machine
+
 Exit codes: 0 ok, 2 usage, 3 unreadable or invalid input, 4 model problem, 5 output exists or cannot be written.
 `
+
+/** The options `unweave` knows (node:util parseArgs). */
+const OPTIONS = {
+  sources: { type: 'string', short: 'n' },
+  out: { type: 'string', short: 'o' },
+  format: { type: 'string' },
+  bits: { type: 'string' },
+  mask: { type: 'string' },
+  'stereo-cue': { type: 'string' },
+  model: { type: 'string' },
+  device: { type: 'string' },
+  force: { type: 'boolean', short: 'f' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+  project: { type: 'string', short: 'p' },
+} as const
+
+/** Edit distance (insertions, deletions, substitutions) between two short words. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    prev = row
+  }
+  return prev[b.length]
+}
+
+/** The known word nearest to `word` when it is a likely typo (a prefix, or a third or fewer edits). */
+export function didYouMean(word: string, known: readonly string[]): string | undefined {
+  const w = word.toLowerCase()
+  let best: string | undefined
+  let bestD = Infinity
+  for (const k of known) {
+    const d = k.startsWith(w) && w.length >= 2 ? 0.5 : editDistance(w, k)
+    if (d < bestD) {
+      bestD = d
+      best = k
+    }
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(w.length / 3)) ? best : undefined
+}
 
 function choice<T extends string>(
   name: string,
@@ -109,25 +167,14 @@ export function parseCommandLine(argv: string[]): Command {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: {
-        sources: { type: 'string', short: 'n' },
-        out: { type: 'string', short: 'o' },
-        format: { type: 'string' },
-        bits: { type: 'string' },
-        mask: { type: 'string' },
-        'stereo-cue': { type: 'string' },
-        model: { type: 'string' },
-        device: { type: 'string' },
-        force: { type: 'boolean', short: 'f' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-        project: { type: 'string', short: 'p' },
-      },
+      options: OPTIONS,
     })
   } catch (e) {
     const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '')
-    throw new UsageError(`${msg}. Run 'unweave --help' for the options.`, { cause: e })
+    const unknown = /^Unknown option '--([^'=]+)/.exec(msg)?.[1]
+    const near = unknown !== undefined ? didYouMean(unknown, Object.keys(OPTIONS)) : undefined
+    const hint = near ? ` Did you mean --${near}?` : ''
+    throw new UsageError(`${msg}.${hint} Run 'unweave --help' for the options.`, { cause: e })
   }
   const { values: v, positionals } = parsed
   const [cmd, ...rest] = positionals
@@ -162,10 +209,12 @@ export function parseCommandLine(argv: string[]): Command {
     }
     return { command: 'devices', json: !!v.json }
   }
-  if (cmd !== 'separate')
+  if (cmd !== 'separate') {
+    const near = didYouMean(cmd, ['separate', 'devices', 'help'])
     throw new UsageError(
-      `unknown command '${cmd}'. Commands: separate, devices. Run 'unweave --help'.`,
+      `unknown command '${cmd}'.${near ? ` Did you mean '${near}'?` : ''} Commands: separate, devices. Run 'unweave --help'.`,
     )
+  }
 
   if (v.project !== undefined) {
     if (v.project === '') throw new UsageError('--project needs a project file (.unweave)')

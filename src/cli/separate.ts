@@ -22,6 +22,7 @@ import {
   statInputFile,
 } from '../node/index'
 import { OutputError } from '../shared/errors'
+import { formatTime } from '../shared/format'
 import { MAX_SOURCES, type SeparateCommand } from './args'
 import { ProgressBar } from './progress'
 
@@ -34,6 +35,11 @@ export interface SeparateReport {
   device: string
   /** Weight of the stereo cue the analysis used (0: none; it needs --stereo-cue and two channels). */
   stereoCue: number
+  /**
+   * With --sources auto: the suggested count, its confidence (0..1) and the score of every count
+   * the suggestion weighed (higher is better; positive only for the suggestion).
+   */
+  suggestion?: { count: number; confidence: number; scores: { sources: number; score: number }[] }
   sources: { index: number; path: string; energyShare: number }[]
   timingsSec: {
     decode: number
@@ -60,6 +66,7 @@ export function stemPath(outDir: string, input: string, k: number, format: 'wav'
 const sum = (t: StageTimings, keys: (keyof StageTimings)[]): number =>
   keys.reduce((s, k) => s + (t[k] ?? 0), 0)
 const round3 = (x: number): number => Math.round(x * 1000) / 1000
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6
 
 /** Creates `dir` (and parents) if missing; returns the topmost folder it created, for cleanup. */
 async function ensureDir(dir: string): Promise<string | undefined> {
@@ -209,10 +216,18 @@ export async function runSeparate(
       durationSec: round3(audio.durationSec),
       device: handle.provider,
       stereoCue: result.analysis.stereoCue,
+      suggestion: result.suggestion && {
+        count: result.suggestion.count,
+        confidence: round6(result.suggestion.confidence),
+        scores: result.suggestion.scores.map((score, i) => ({
+          sources: i + 1,
+          score: round6(score),
+        })),
+      },
       sources: Array.from({ length: result.k }, (_, s) => ({
         index: s + 1,
         path: paths[s],
-        energyShare: Math.round((result.energyShares[s] ?? 0) * 1e6) / 1e6,
+        energyShare: round6(result.energyShares[s] ?? 0),
       })),
       timingsSec: {
         decode: round3(decodeSec),
@@ -241,11 +256,6 @@ export async function runSeparate(
   }
 }
 
-function fmtTime(sec: number): string {
-  const m = Math.floor(sec / 60)
-  return `${m}:${(sec - m * 60).toFixed(1).padStart(4, '0')}`
-}
-
 function humanReport(
   r: SeparateReport,
   audio: DecodedAudio,
@@ -255,7 +265,7 @@ function humanReport(
   const lines: string[] = []
   const depth = audio.bitDepth ? ` ${audio.bitDepth}-bit` : ''
   lines.push(
-    `${basename(r.input)}: ${fmtTime(r.durationSec)}, ${r.sampleRate} Hz, ${r.channels} channel${r.channels === 1 ? '' : 's'} (${audio.format}${depth})`,
+    `${basename(r.input)}: ${formatTime(r.durationSec)}, ${r.sampleRate} Hz, ${r.channels} channel${r.channels === 1 ? '' : 's'} (${audio.format}${depth})`,
   )
   const how =
     cmd.sources === 'auto' && result.suggestion

@@ -1,3 +1,4 @@
+import { LIMITS } from '../shared/ipc'
 import type { ModelMetadata } from '../shared/model'
 import { analyse } from './analyse'
 import { clusterSources, FIT_SAMPLE_SIZE, fitSample } from './cluster/cluster'
@@ -109,7 +110,7 @@ export async function separate(
   if (settings.sources === 'auto') {
     onProgress?.({ stage: 'suggest', fraction: 0.75 })
     const t = performance.now()
-    suggestion = suggestSourceCount(analysis, settings.maxSources ?? 6)
+    suggestion = suggestSourceCount(analysis, settings.maxSources ?? LIMITS.maxSources)
     timings.suggest = (performance.now() - t) / 1000
     k = suggestion.count
   } else {

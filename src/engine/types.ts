@@ -201,7 +201,7 @@ export interface SeparationSettings {
   /** Number of sources, or 'auto' to use suggestSourceCount(). */
   sources: number | 'auto'
   mask: MaskMode
-  /** Upper bound for 'auto'. Default 6. */
+  /** Upper bound for 'auto'. Default LIMITS.maxSources (8), the app's and the CLI's cap. */
   maxSources?: number
   beta?: number
   /** The stereo cue for a two-channel input (AnalyseOptions.stereoCue). Default off. */

@@ -111,7 +111,7 @@ function explain(device: Device, e: unknown): string {
     device === 'cuda' &&
     /shared library|libcu|cudnn|providers_shared|providers_cuda/i.test(msg)
   ) {
-    return `the CUDA provider libraries are not installed (install them with: npm install --onnxruntime-node-install=cuda12; needs an NVIDIA driver with CUDA 12 and cuDNN 9) [${msg}]`
+    return `the CUDA provider libraries are not installed (install them with: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js; needs an NVIDIA driver with CUDA 12 and cuDNN 9) [${msg}]`
   }
   if (/backend not found/i.test(msg))
     return `this onnxruntime-node build has no ${EP[device]} provider [${msg}]`

@@ -1,6 +1,6 @@
 /** The CLI's argument parser and progress bar, in-process (fast; the spawned CLI is cli.test.ts). */
 import { describe, expect, it } from 'vitest'
-import { parseCommandLine } from '../../src/cli/args'
+import { didYouMean, editDistance, parseCommandLine } from '../../src/cli/args'
 import { ProgressBar } from '../../src/cli/progress'
 import { stemPath } from '../../src/cli/separate'
 import { UsageError } from '../../src/shared/errors'
@@ -100,6 +100,18 @@ describe('parseCommandLine', () => {
   })
 })
 
+describe('did you mean', () => {
+  it('names the nearest option or command for a typo, nothing for a stranger', () => {
+    const opts = ['sources', 'out', 'format', 'bits', 'stereo-cue', 'json', 'project']
+    expect(didYouMean('source', opts)).toBe('sources')
+    expect(didYouMean('foramt', opts)).toBe('format')
+    expect(didYouMean('stereo', opts)).toBe('stereo-cue')
+    expect(didYouMean('jsn', opts)).toBe('json')
+    expect(didYouMean('loud', opts)).toBeUndefined()
+    expect(editDistance('kitten', 'sitting')).toBe(3)
+  })
+})
+
 describe('stemPath', () => {
   it('<out>/<input name without extension>.source-<k>.<ext>', () => {
     expect(stemPath('/o', '/music/Song Name.final.mp3', 1, 'wav')).toBe(
@@ -118,6 +130,23 @@ describe('ProgressBar', () => {
     bar.update(1, 'done')
     bar.clear()
     expect(out[out.length - 1]).toMatch(/^\r +\r$/)
+  })
+
+  it('shows the time left, from the time so far and the fraction done', () => {
+    const out: string[] = []
+    let now = 1000
+    const bar = new ProgressBar(
+      { isTTY: true, columns: 80, write: (s: string) => out.push(s) },
+      () => now,
+    )
+    bar.update(0.01, 'decode')
+    expect(out.at(-1)).toMatch(/ 1% decode +… left$/)
+    now += 30_000
+    bar.update(0.25, 'embed')
+    expect(out.at(-1)).toMatch(/ 25% embed +1:30 left$/)
+    now += 60_000
+    bar.update(0.75, 'kmeans')
+    expect(out.at(-1)).toMatch(/ 75% kmeans +0:30 left$/)
   })
 
   it('writes nothing when the stream is not a terminal', () => {

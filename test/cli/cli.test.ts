@@ -84,6 +84,7 @@ interface Report {
   durationSec: number
   device: string
   stereoCue: number
+  suggestion?: { count: number; confidence: number; scores: { sources: number; score: number }[] }
   sources: { index: number; path: string; energyShare: number }[]
   timingsSec: Record<'decode' | 'embed' | 'cluster' | 'synthesize' | 'encode' | 'total', number>
 }
@@ -151,6 +152,20 @@ describe('usage', () => {
     expect(r.stdout).toMatch(/unweave separate <input> --sources <N\|auto>/)
     expect(r.stdout).toMatch(/--bits 16\|24\|32f/)
     expect(r.stdout).toMatch(/Exit codes: 0 ok, 2 usage, 3 .*, 4 .*, 5 /)
+    expect(r.stdout).toMatch(/Examples:\n {2}unweave separate song\.mp3 --sources 3\n/)
+    expect(r.stdout).toMatch(/unweave separate live\.flac --sources auto --out stems --json/)
+  })
+
+  it('npx unweave prints no npm warning (the ONNX install skip lives in package.json)', () => {
+    for (const args of [['--version'], ['devices'], ['separate']]) {
+      const r = spawnSync('npm', ['exec', '--offline', '--', 'unweave', ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, UNWEAVE_MODEL: '' },
+      })
+      expect(r.stderr, args.join(' ')).not.toMatch(/npm warn/i)
+      expect(r.status, args.join(' ')).toBe(args[0] === 'separate' ? 2 : 0)
+    }
   })
 
   const usage: [string[], RegExp][] = [
@@ -180,7 +195,14 @@ describe('usage', () => {
       ['separate', 'a.wav', '--sources', '2', '--mask', 'fuzzy'],
       /--mask must be one of hard, soft/,
     ],
-    [['separate', 'a.wav', '--sources', '2', '--loud'], /Unknown option '--loud'/],
+    [['separate', 'a.wav', '--sources', '2', '--loud'], /Unknown option '--loud'\. Run/],
+    [
+      ['separate', 'a.wav', '--source', '3'],
+      /Unknown option '--source'\. Did you mean --sources\?/,
+    ],
+    [['separate', 'a.wav', '-n', '2', '--foramt', 'flac'], /Did you mean --format\?/],
+    [['seperate', 'a.wav', '-n', '2'], /unknown command 'seperate'\. Did you mean 'separate'\?/],
+    [['separate', 'a.wav', '--sources', '9'], /from 1 to 8 or 'auto', not '9'/],
     [['separate', 'a.wav', 'b.wav', '--sources', '2'], /takes one input file, got 2/],
   ]
   for (const [args, re] of usage) {
@@ -274,6 +296,14 @@ describe('separate: plumbing with the tiny random model (no quality claims)', ()
     expect(r.status, r.stderr).toBe(0)
     const report = JSON.parse(r.stdout) as Report
     expect(report.sources.length).toBeGreaterThanOrEqual(1)
+    // the suggestion, its confidence and the score of every count up to the cap (8)
+    const sg = report.suggestion!
+    expect(sg.count).toBe(report.sources.length)
+    expect(sg.confidence).toBeGreaterThan(0)
+    expect(sg.confidence).toBeLessThanOrEqual(1)
+    expect(sg.scores.map((x) => x.sources)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    const best = Math.max(...sg.scores.map((x) => x.score))
+    expect(sg.scores.find((x) => x.sources === sg.count)!.score).toBe(best)
     await checkStems(report, input, out, 'flac', report.sources.length)
     if (hasTool('flac'))
       for (const s of report.sources) expect(flacTool('-t', s.path).status).toBe(0)

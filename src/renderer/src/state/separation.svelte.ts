@@ -1,16 +1,17 @@
-import type {
-  MaskPage,
-  Progress,
-  SeparationSummary,
-  SourceCountSuggestion,
+import {
+  LIMITS,
+  type MaskPage,
+  type Progress,
+  type SeparationSummary,
+  type SourceCountSuggestion,
 } from '../../../shared/ipc'
 import { isCancelled, type Backend } from '../lib/backend'
 import { sourceColour } from '../../../shared/colours'
 import type { DisplayMasks } from '../lib/raster'
 
 /** Smallest and largest number of sources the control offers. */
-export const MIN_SOURCES = 1
-export const MAX_SOURCES = 8
+export const MIN_SOURCES = LIMITS.minSources
+export const MAX_SOURCES = LIMITS.maxSources
 
 /** The cluster-count control's value. */
 export type SourceCount = number | 'auto'

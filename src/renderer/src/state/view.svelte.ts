@@ -93,13 +93,3 @@ export class View {
 export function clamp(v: number, lo: number, hi: number): number {
   return v > hi ? hi : v >= lo ? v : lo
 }
-
-/** "1:23.4" (or "1:02:03.4" for an hour or more). */
-export function formatTime(sec: number, decimals = 1): string {
-  if (!Number.isFinite(sec) || sec < 0) sec = 0
-  const h = Math.floor(sec / 3600)
-  const m = Math.floor((sec % 3600) / 60)
-  const s = sec % 60
-  const ss = s.toFixed(decimals).padStart(decimals > 0 ? 3 + decimals : 2, '0')
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`
-}
