@@ -17,6 +17,7 @@ import {
   frequencyBandSelection,
   rectangleSelection,
   reclusterWithEdits,
+  selectedCount,
   soloMaskRows,
   timeRangeSelection,
   touchedSampleRange,
@@ -215,27 +216,26 @@ async function main(): Promise<void> {
     wand.seedFromBin(4100, 90)
     report('wand: seed (similarity of every bin)', ms(now() - t), 'ms')
     const moves: number[] = []
-    for (let th = 0.3; th <= 0.95; th += 0.05) {
+    const counts: number[] = []
+    for (let pc = 1; pc <= 30; pc += 1) {
       const t0 = now()
-      wand.select(th)
+      counts.push(selectedCount(wand.selectShare(pc / 100)))
       moves.push(now() - t0)
     }
-    report('wand: threshold move -> selection, median', ms(pct(moves, 0.5)), 'ms', '<= 16 ms')
-    report('wand: threshold move -> selection, max', ms(Math.max(...moves)), 'ms', '<= 16 ms')
+    report('wand: share move (1-30 %) -> selection, median', ms(pct(moves, 0.5)), 'ms', '<= 16 ms')
+    report('wand: share move -> selection, max', ms(Math.max(...moves)), 'ms', '<= 16 ms')
+    const steps = counts.slice(1).map((c, i) => c - counts[i])
+    report('wand: bins added per 1 % step, fewest (even steps)', Math.min(...steps), 'bins')
+    report('wand: bins added per 1 % step, most', Math.max(...steps), 'bins')
     const visible: number[] = []
-    for (let th = 0.3; th <= 0.95; th += 0.05) {
+    for (let pc = 1; pc <= 30; pc += 1) {
       const t0 = now()
-      wand.select(th, { frameStart: 3500, frameEnd: 3500 + framesFor(30) })
+      wand.selectShare(pc / 100, { frameStart: 3500, frameEnd: 3500 + framesFor(30) })
       visible.push(now() - t0)
     }
-    report(
-      'wand: threshold move, visible 30 s only, max',
-      ms(Math.max(...visible)),
-      'ms',
-      '<= 16 ms',
-    )
+    report('wand: share move, visible 30 s only, max', ms(Math.max(...visible)), 'ms', '<= 16 ms')
     t = now()
-    const wandSel = wand.select(0.8)
+    const wandSel = wand.selectShare(0.05)
     ed.edit({ action: { type: 'assign', to: 0 }, selection: wandSel })
     report('wand: apply "assign" to its selection', ms(now() - t), 'ms')
     ed.undo()

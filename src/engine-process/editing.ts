@@ -107,7 +107,7 @@ export class Editing {
 
   /** The `wand` request: the bins whose embeddings are like the seed's. */
   async wand(
-    { separationId, seed, threshold }: HostOps['wand']['args'],
+    { separationId, seed, share }: HostOps['wand']['args'],
     signal: AbortSignal,
     progress: Progress,
   ): Promise<HostOps['wand']['result']> {
@@ -134,7 +134,7 @@ export class Editing {
       w = { fileId: s.fileId, key: wandKey, wand }
       this.ctx.wandCache = w
     }
-    return w.wand.select(threshold)
+    return w.wand.selectShare(share)
   }
 
   /** The `recluster` request: k-means again with the edited bins as constraints. */

@@ -97,7 +97,7 @@ export class HostContext {
   analysis: AnalysisEntry | undefined
   separations: Separation[] = []
   readonly clusterCache = new Map<string, Promise<ClusterEntry>>()
-  /** The wand of the last seed (same seed + new threshold = one comparison per bin). */
+  /** The wand of the last seed (same seed + new share = one comparison per bin). */
   wandCache: { fileId: string; key: string; wand: EmbeddingWand } | undefined
   /** A project whose recording was missing or changed, until the user locates it. */
   pendingProject: { path: string; project: ProjectData } | undefined

@@ -285,10 +285,10 @@ export class SessionService {
       }
       return this.#engine.request('edit', { separationId, op })
     },
-    wandSelect: async ({ separationId, seed, threshold }) => {
+    wandSelect: async ({ separationId, seed, share }) => {
       const s = this.#separationById(separationId)
       if ('selection' in seed) checkSelectionGrid(seed.selection, s.summary.grid)
-      return this.#engine.request('wand', { separationId, seed, threshold })
+      return this.#engine.request('wand', { separationId, seed, share })
     },
     reclusterWithEdits: async ({ separationId, taskId }) => {
       const f = this.#file

@@ -380,7 +380,7 @@ export const validators: Validators = {
     return { separationId: id(r.separationId, 'separationId'), op: editOp(r.op) }
   },
   wandSelect: (raw) => {
-    const r = record(raw, 'wandSelect', ['separationId', 'seed', 'threshold'])
+    const r = record(raw, 'wandSelect', ['separationId', 'seed', 'share'])
     const seedRaw = r.seed as Record<string, unknown> | null
     let seed: ArgsOf<'wandSelect'>['seed']
     if (seedRaw && typeof seedRaw === 'object' && 'selection' in seedRaw) {
@@ -394,7 +394,7 @@ export const validators: Validators = {
     return {
       separationId: id(r.separationId, 'separationId'),
       seed,
-      threshold: num(r.threshold, 'threshold', -1, 1),
+      share: num(r.share, 'share', 0, 1),
     }
   },
   reclusterWithEdits: (raw) => {

@@ -116,7 +116,7 @@ export interface HostOps {
     args: {
       separationId: string
       seed: { frame: number; bin: number } | { selection: WireSelection }
-      threshold: number
+      share: number
     }
     result: WireSelection
   }

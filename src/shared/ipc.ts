@@ -533,15 +533,15 @@ export interface IpcContract {
   /** Applies an edit to main's copy of the separation's masks (what playback and export use), or undo/redo. */
   editMasks: { args: { separationId: string; op: EditOp }; result: EditResult }
   /**
-   * The embedding wand: bins whose embedding's cosine similarity to the seed is >= threshold
-   * (-1..1). The same seed with a new threshold is cheap (slider). Needs the analysis: a project
+   * The embedding wand: the `share` (0..1) of the bins whose embeddings are most like the seed's
+   * (cosine similarity). The same seed with a new share is cheap (slider). Needs the analysis: a project
    * opened without one analyses the recording first.
    */
   wandSelect: {
     args: {
       separationId: string
       seed: { frame: number; bin: number } | { selection: WireSelection }
-      threshold: number
+      share: number
     }
     result: WireSelection
   }

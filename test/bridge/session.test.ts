@@ -294,7 +294,7 @@ describe('test bridge + session service + engine host', () => {
     const wand = await ok('wandSelect', {
       separationId: sep.separationId,
       seed: { frame: 20, bin: 10 },
-      threshold: 0.5,
+      share: 0.5,
     })
     expect(wand.weights).toBeInstanceOf(Uint8Array)
     expect(wand.weights.length).toBe(wand.frames * wand.bins)
@@ -374,7 +374,7 @@ describe('test bridge + session service + engine host', () => {
     const wand = await ok('wandSelect', {
       separationId: cued.separationId,
       seed: { frame: 20, bin: 10 },
-      threshold: 0.5,
+      share: 0.5,
     })
     expect(wand.weights.length).toBe(wand.frames * wand.bins)
     const again = await ok('reclusterWithEdits', { separationId: cued.separationId })
@@ -393,7 +393,7 @@ describe('test bridge + session service + engine host', () => {
         await ok('wandSelect', {
           separationId: re.separationId,
           seed: { frame: 5, bin: 5 },
-          threshold: 0.5,
+          share: 0.5,
         })
       ).weights.length,
     ).toBeGreaterThan(0)

@@ -115,12 +115,11 @@ describe('channel validators', () => {
       /unknown field/,
     )
     expect(
-      validators.wandSelect({ separationId: 's', seed: { frame: 1.5, bin: 2 }, threshold: 0.7 })
-        .seed,
+      validators.wandSelect({ separationId: 's', seed: { frame: 1.5, bin: 2 }, share: 0.07 }).seed,
     ).toEqual({ frame: 1.5, bin: 2 })
     expect(() =>
-      validators.wandSelect({ separationId: 's', seed: { frame: 1, bin: 2 }, threshold: 2 }),
-    ).toThrow(/from -1 to 1/)
+      validators.wandSelect({ separationId: 's', seed: { frame: 1, bin: 2 }, share: 2 }),
+    ).toThrow(/from 0 to 1/)
     expect(validators.openProject({ path: '/a/b.unweave' })).toEqual({ path: '/a/b.unweave' })
     expect(() => validators.openProject({ path: '/a/b.wav' })).toThrow(/\.unweave/)
     for (const colour of ['#e0a030', 'rgb(1, 2, 3)', 'hsl(10, 50%, 40%)', 'teal']) {

@@ -49,6 +49,43 @@ describe('EmbeddingWand', () => {
   })
 })
 
+describe('EmbeddingWand by share', () => {
+  // int8 embeddings spread in every direction (a seeded generator), 200 x 100 bins, 20 dims
+  const frames = 200
+  const bins = 100
+  const dim = 20
+  let seed = 7
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1
+  const embeddings = Int8Array.from({ length: frames * bins * dim }, () => Math.round(rnd() * 127))
+  const grid = { frames, bins, dim, embeddings }
+
+  it('moves the selection in even steps: share s selects s of the bins, the most similar first', () => {
+    const wand = new EmbeddingWand(grid)
+    wand.seedFromBin(50, 50)
+    const n = frames * bins
+    let prev = 0
+    for (let pct = 5; pct <= 60; pct += 5) {
+      const sel = wand.selectShare(pct / 100)
+      const count = selectedCount(sel)
+      // one histogram step of overshoot at most: well under half a percent of the bins here
+      expect(Math.abs(count - (pct / 100) * n), `${pct} %`).toBeLessThan(0.005 * n)
+      // even steps: each 5 % more selects about 5 % of the bins more
+      if (pct > 5) expect(Math.abs(count - prev - 0.05 * n)).toBeLessThan(0.01 * n)
+      // the most similar first: everything selected is at least as similar as anything left out
+      const th = wand.thresholdForShare(pct / 100)
+      expect(count).toBe(wand.count(th))
+      prev = count
+    }
+    expect(selectedCount(wand.selectShare(0))).toBe(0)
+    expect(selectedCount(wand.selectShare(1))).toBe(n)
+    expect(selectionWeight(wand.selectShare(0.001), 50, 50)).toBe(1) // the seed itself comes first
+  })
+
+  it('selects nothing before a seed', () => {
+    expect(selectedCount(new EmbeddingWand(grid).selectShare(0.5))).toBe(0)
+  })
+})
+
 describe('reclusterWithEdits', () => {
   it('assigned bins keep their source; the rest is re-assigned; k and order kept', () => {
     const a = clusteredAnalysis(60, 40, 20, (t, f) => (f < 20 ? 0 : 1) + (t >= 30 ? 2 : 0))

@@ -114,8 +114,8 @@ export class MaskEditor {
   target = $state(0)
   /** Source "Move" takes from (0-based). */
   moveFrom = $state(0)
-  /** Cosine similarity threshold of the wand, -1..1. */
-  wandThreshold = $state(0.8)
+  /** Share of the bins the wand selects, the most like the seed first, 0..1. */
+  wandShare = $state(0.05)
   /** The current selection (replaced, never mutated); null = none. */
   selection = $state.raw<Selection | null>(null)
   /** Shape of the selection on screen (for the tool layer), in grid units. */
@@ -417,9 +417,9 @@ export class MaskEditor {
     await this.#wand()
   }
 
-  /** Moves the wand's threshold; re-selects live from the same seed. */
-  async setWandThreshold(v: number): Promise<void> {
-    this.wandThreshold = Math.min(1, Math.max(-1, v))
+  /** Moves the wand's share; re-selects live from the same seed. */
+  async setWandShare(v: number): Promise<void> {
+    this.wandShare = Math.min(1, Math.max(0, v))
     if (this.#wandSeed) await this.#wand()
   }
 
@@ -438,7 +438,7 @@ export class MaskEditor {
       const sel = await callEdit(this.#backend, 'wandSelect', {
         separationId: id,
         seed,
-        threshold: this.wandThreshold,
+        share: this.wandShare,
       })
       if (sel && id === this.#separationId)
         this.setSelection(isEmptySelection(sel) ? null : sel, {

@@ -217,14 +217,14 @@ describe('MaskEditor', () => {
     expect(ed.editable!.override.every((w) => w === 0)).toBe(true)
   })
 
-  it('the wand asks main from a bin or the selection; the threshold slider re-selects from the same seed', async () => {
+  it('the wand asks main from a bin or the selection; the share slider re-selects from the same seed', async () => {
     const { app, fake } = await setup(2)
     const api = fake.api as unknown as Record<string, (a: unknown) => Promise<unknown>>
-    const asked: { seed: unknown; threshold: number }[] = []
+    const asked: { seed: unknown; share: number }[] = []
     api.wandSelect = async (a: unknown) => {
-      const { seed, threshold } = a as { seed: unknown; threshold: number }
-      asked.push({ seed, threshold })
-      const n = Math.max(1, Math.round((1 - threshold) * 10))
+      const { seed, share } = a as { seed: unknown; share: number }
+      asked.push({ seed, share })
+      const n = Math.max(1, Math.round(share * 40))
       return {
         type: 'ok',
         value: { frame0: 0, frames: n, bin0: 0, bins: 2, weights: new Uint8Array(n * 2).fill(255) },
@@ -237,10 +237,10 @@ describe('MaskEditor', () => {
     expect(ed.mainWand).toBe(true)
     ed.setTool('wand')
     await ed.wandAt({ frame: 3.4, bin: 7.6 })
-    expect(asked[0]).toEqual({ seed: { frame: 3, bin: 8 }, threshold: 0.8 })
+    expect(asked[0]).toEqual({ seed: { frame: 3, bin: 8 }, share: 0.05 })
     expect(ed.selectionBins).toBe(4)
     expect(ed.selectionShape?.kind).toBe('wand')
-    await ed.setWandThreshold(0.5)
+    await ed.setWandShare(0.125)
     expect(asked[1].seed).toEqual({ frame: 3, bin: 8 })
     expect(ed.selectionBins).toBe(10)
     await ed.wandAt('selection')
