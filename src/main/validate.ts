@@ -19,6 +19,7 @@ import {
   type Range,
   type EditAction,
   type WireSelection,
+  EDIT_TOOLS,
   LIMITS,
   PROJECT_EXTENSION,
 } from '../shared/ipc'
@@ -263,12 +264,13 @@ function editOp(v: unknown): EditOp {
     return { type }
   }
   const r = record(v, 'op', ['type', 'command'])
-  const c = record(r.command, 'op.command', ['action', 'selection'])
+  const c = record(r.command, 'op.command', ['action', 'selection', 'tool'])
   return {
     type,
     command: {
       action: editAction(c.action, 'op.command.action'),
       selection: selection(c.selection, 'op.command.selection'),
+      ...(c.tool === undefined ? {} : { tool: oneOf(c.tool, 'op.command.tool', EDIT_TOOLS) }),
     },
   }
 }

@@ -357,10 +357,26 @@ export type EditAction =
   | { type: 'split' }
   | { type: 'restore' }
 
-/** One edit: an action over a selection. */
+/** The tools an edit is made with ('selection': a selection built with several tools). */
+export const EDIT_TOOLS = [
+  'brush',
+  'eraser',
+  'rect',
+  'lasso',
+  'time',
+  'band',
+  'wand',
+  'selection',
+] as const
+
+/** The tool an edit was made with. */
+export type EditTool = (typeof EDIT_TOOLS)[number]
+
+/** One edit: an action over a selection, and the tool it was made with (for its name). */
 export interface WireEditCommand {
   action: EditAction
   selection: WireSelection
+  tool?: EditTool
 }
 
 /** What `editMasks` does with main's copy of the edited masks. */

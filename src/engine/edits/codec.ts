@@ -3,7 +3,7 @@
  * compression are the caller's): exact, so a decoded project replays to the very same floats.
  */
 import type { SourceMasks } from '../types'
-import type { EditAction } from '../../shared/ipc'
+import { EDIT_TOOLS, type EditAction, type EditTool } from '../../shared/ipc'
 import { quantizeMasks } from './canonical'
 import { checkAction, type EditCommand } from './edit-ops'
 import { checkPacked, lazyMasks, MASK_SCALE, packedFor, planeBytes } from './planes'
@@ -128,6 +128,8 @@ export function decodeMasks(enc: EncodedMasks, grid: Omit<SourceMasks, 'masks'>)
 /** A command's JSON part: the action and its selection box; the weights are at [offset, offset + frames * bins) of `bytes`. */
 export interface EncodedCommand {
   action: EditAction
+  /** The tool (optional; files before issue 17 have none, unknown names are dropped). */
+  tool?: EditTool
   frame0: number
   frames: number
   bin0: number
@@ -151,8 +153,9 @@ export function encodeHistory(undo: EditCommand[], redo: EditCommand[]): Encoded
   const enc = (c: EditCommand): EncodedCommand => {
     const s = c.selection
     bytes.set(s.weights, off)
-    const r = {
+    const r: EncodedCommand = {
       action: c.action,
+      ...(c.tool ? { tool: c.tool } : {}),
       frame0: s.frame0,
       frames: s.frames,
       bin0: s.bin0,
@@ -199,8 +202,10 @@ export function decodeHistory(
           : a.type === 'move'
             ? { type: 'move', from: a.from, to: a.to }
             : { type: a.type }
+      const tool = (EDIT_TOOLS as readonly unknown[]).includes(r.tool) ? r.tool : undefined
       return {
         action,
+        ...(tool ? { tool } : {}),
         selection: {
           frame0: r.frame0,
           frames: r.frames,

@@ -3,7 +3,7 @@
  * commands as data, the per-action update of a list of bins, and the working arrays and undo
  * pre-images of an editor.
  */
-import type { EditAction, TouchedRange } from '../../shared/ipc'
+import type { EditAction, EditTool, TouchedRange } from '../../shared/ipc'
 import { unpackBin, type PackedMasks } from './planes'
 import type { Selection } from './selection'
 
@@ -11,6 +11,8 @@ import type { Selection } from './selection'
 export interface EditCommand {
   action: EditAction
   selection: Selection
+  /** The tool it was made with, for its name in the History (absent in older projects). */
+  tool?: EditTool
 }
 
 /** Validates an action against k; throws RangeError. */

@@ -16,7 +16,7 @@
  * Commands are plain data (an action plus a Selection with uint8 weights), so a project file can
  * store the history and replay it to the very same floats.
  */
-import type { EditAction, TouchedRange } from '../../shared/ipc'
+import type { EditAction, EditTool, TouchedRange } from '../../shared/ipc'
 import type { SourceMasks } from '../types'
 import { lazyMasks, maskGrid, packedFor, type PackedMasks } from './planes'
 import { canonicalOf } from './canonical'
@@ -200,7 +200,11 @@ export class EditableMasks {
     }
     const touched = rangeOf(sel)
     this.#undo.push({
-      command: { action: command.action, selection: sel },
+      command: {
+        action: command.action,
+        selection: sel,
+        ...(command.tool ? { tool: command.tool } : {}),
+      },
       touched,
       ...pre.finish(),
     })
@@ -253,10 +257,11 @@ export class EditableMasks {
   }
 
   /** Starts a brush stroke with an action; feed dabs with add(), finish with end(). */
-  beginStroke(action: EditAction): Stroke {
+  beginStroke(action: EditAction, tool?: EditTool): Stroke {
     if (this.#stroke) throw new Error('EditableMasks: a stroke is in progress already')
     checkAction(action, this.k)
     const st: StrokeState = {
+      tool,
       action,
       blocks: new Map(),
       t0: Infinity,
@@ -417,7 +422,11 @@ export class EditableMasks {
     }
     this.#releaseBlocks(st)
     const selection: Selection = { frame0: t0, frames: nF, bin0: f0, bins: nB, weights }
-    const command: EditCommand = { action: st.action, selection }
+    const command: EditCommand = {
+      action: st.action,
+      selection,
+      ...(st.tool ? { tool: st.tool } : {}),
+    }
     const touched = rangeOf(selection)
     const pre = new PreImage(k, c)
     pre.add(0, c, prev, prevW)

@@ -420,9 +420,26 @@ describe('codec', () => {
     )
     const ed = new EditableMasks(randomSoftMasks(3, 30, 20))
     const rng = makeRng(4)
+    const tools = ['rect', 'wand', undefined, 'selection'] as const
     for (let i = 0; i < 20; i++)
-      ed.edit({ action: randomAction(rng, 3), selection: randomSelection(rng, 30, 20) })
+      ed.edit({
+        action: randomAction(rng, 3),
+        selection: randomSelection(rng, 30, 20),
+        ...(tools[i % 4] ? { tool: tools[i % 4] } : {}),
+      })
+    // a stroke keeps its tool too (the History names it "Brush → …" after reopening)
+    const st = ed.beginStroke({ type: 'assign', to: 1 }, 'brush')
+    st.add(randomSelection(rng, 30, 20))
+    st.end()
+    expect(ed.undoStack.at(-1)!.tool).toBe('brush')
     for (let i = 0; i < 5; i++) ed.undo()
+    expect(ed.redoStack.map((c) => c.tool)).toEqual([
+      'brush',
+      'selection',
+      undefined,
+      'wand',
+      'rect',
+    ])
     const h = encodeHistory(ed.undoStack, ed.redoStack)
     const json = JSON.parse(JSON.stringify({ undo: h.undo, redo: h.redo }))
     const back = decodeHistory(json, h.bytes, { frames: 30, bins: 20, k: 3 })

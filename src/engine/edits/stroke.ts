@@ -1,5 +1,5 @@
 /** A brush stroke in progress: the interface the editor returns and the state it keeps. */
-import type { EditAction, TouchedRange } from '../../shared/ipc'
+import type { EditAction, EditTool, TouchedRange } from '../../shared/ipc'
 import type { EditCommand } from './edit-ops'
 import type { Selection } from './selection'
 
@@ -32,6 +32,8 @@ export interface StrokeBlock {
 
 /** The stroke in progress: its blocks by index (frame >> 6) and the range it has written. */
 export interface StrokeState {
+  /** The tool the stroke is made with (brush or eraser), kept in its command. */
+  tool?: EditTool
   action: EditAction
   blocks: Map<number, StrokeBlock>
   t0: number

@@ -238,6 +238,15 @@ export class AppState {
     }
   }
 
+  /** Goes to the state after the first `count` changes of the History list (0: before them all). */
+  async historyGoTo(count: number): Promise<void> {
+    try {
+      await this.history.goTo(count)
+    } catch (e) {
+      this.errors.report('Going back in the history', e)
+    }
+  }
+
   /** Redo with errors to the banner. */
   async redo(): Promise<void> {
     try {

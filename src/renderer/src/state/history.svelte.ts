@@ -57,6 +57,27 @@ export class History {
     }
   }
 
+  /**
+   * Goes to the state after the first `count` changes of the whole list (done, then undone in redo
+   * order): undoes or redoes one change at a time until there. 0 is the state before any change.
+   */
+  async goTo(count: number): Promise<void> {
+    const target = Math.max(0, Math.min(this.done.length + this.undone.length, Math.round(count)))
+    while (this.done.length > target) {
+      const before = this.done.length
+      await this.undo()
+      if (this.done.length === before) return // busy elsewhere, or the change failed
+    }
+    while (this.done.length < target) {
+      const before = this.done.length
+      await this.redo()
+      if (this.done.length === before) return
+    }
+  }
+
+  /** Every change in order (done, then undone in redo order), for the History panel. */
+  readonly entries = $derived([...this.done, ...[...this.undone].reverse()])
+
   /** Replaces both stacks (a project opened with its history). */
   restore(done: Change[], undone: Change[]): void {
     this.done = [...done]

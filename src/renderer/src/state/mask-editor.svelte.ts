@@ -24,13 +24,16 @@ import {
   type Selection,
   type SourceMasks,
 } from '../../../engine/index'
+import { formatTime } from '../../../shared/format'
+import type { EditTool } from '../../../shared/ipc'
+import { formatHz } from '../lib/freq-scale'
 import type { Backend } from '../lib/backend'
 import { callEdit, hasEditChannel, type EditOp } from '../lib/edit-backend'
 import type { DisplayMasks } from '../lib/raster'
 import type { History } from './history.svelte'
 
-/** The selection tools. */
-export type Tool = 'brush' | 'eraser' | 'rect' | 'lasso' | 'time' | 'band' | 'wand'
+/** The selection tools (the tools an edit can be made with, less 'selection', a combination). */
+export type Tool = Exclude<EditTool, 'selection'>
 
 /** The tools in palette order, with their names and keyboard shortcuts. */
 export const TOOLS: { tool: Tool; label: string; key: string }[] = [
@@ -88,19 +91,38 @@ export function sourceMasksFromDisplay(d: DisplayMasks): SourceMasks {
   }
 }
 
-/** Words for an action ("Assign to Source 2"), given the sources' names. */
-export function describeAction(a: EditAction, names: string[]): string {
+/** The name of each tool in the History ('selection': a selection made with several tools). */
+const TOOL_NAMES: Record<EditTool, string> = {
+  ...(Object.fromEntries(TOOLS.map((t) => [t.tool, t.label])) as Record<Tool, string>),
+  selection: 'Selection',
+}
+
+/** The grid an edit's name reads its times and frequencies from. */
+type NameGrid = { hop: number; sampleRate: number; nFft: number; bins: number }
+
+/**
+ * What an edit did, in the History's words: the tool, the action, where in time and frequency
+ * ("Brush → Source 2, 0:13.4–0:18.2, 120–900 Hz"; "Eraser: back to automatic, …"). Projects saved
+ * before edits kept their tool say "Edit".
+ */
+export function describeEdit(
+  c: { action: EditAction; tool?: EditTool },
+  touched: TouchedRange,
+  grid: NameGrid,
+  names: string[],
+): string {
   const n = (i: number) => names[i] ?? `Source ${i + 1}`
-  switch (a.type) {
-    case 'assign':
-      return `Assign to ${n(a.to)}`
-    case 'move':
-      return `Move ${n(a.from)} → ${n(a.to)}`
-    case 'split':
-      return 'Split evenly'
-    case 'restore':
-      return 'Return to automatic'
-  }
+  const tool = c.tool ? TOOL_NAMES[c.tool] : 'Edit'
+  const a = c.action
+  const what =
+    a.type === 'assign'
+      ? `${tool} → ${n(a.to)}`
+      : a.type === 'move'
+        ? `${tool}: ${n(a.from)} → ${n(a.to)}`
+        : a.type === 'split'
+          ? `${tool}: split evenly`
+          : `${tool}: back to automatic`
+  return `${what}, ${formatRange(touched, grid)}`
 }
 
 export class MaskEditor {
@@ -255,7 +277,7 @@ export class MaskEditor {
         binEnd: c.selection.bin0 + c.selection.bins,
       }
       return {
-        label: `${describeAction(c.action, names)} (${formatRange(touched, e.masks)})`,
+        label: describeEdit(c, touched, e.masks, names),
         undo: () => this.#undo(e),
         redo: () => this.#redo(e),
       }
@@ -306,9 +328,9 @@ export class MaskEditor {
   beginStroke(p: BrushPoint): void {
     const e = this.#ensure()
     if (!e || this.#stroke) return
-    const action: EditAction =
-      this.tool === 'eraser' ? { type: 'restore' } : { type: 'assign', to: this.target }
-    this.#stroke = e.beginStroke(action)
+    const eraser = this.tool === 'eraser'
+    const action: EditAction = eraser ? { type: 'restore' } : { type: 'assign', to: this.target }
+    this.#stroke = e.beginStroke(action, eraser ? 'eraser' : 'brush')
     this.#last = null
     this.#times = []
     this.strokeAt(p)
@@ -460,7 +482,11 @@ export class MaskEditor {
     const e = this.#ensure()
     const sel = this.selection
     if (!e || !sel || isEmptySelection(sel)) return false
-    const command: EditCommand = { action, selection: sel }
+    const command: EditCommand = {
+      action,
+      selection: sel,
+      tool: this.selectionShape?.kind ?? 'selection',
+    }
     const touched = e.edit(command)
     if (!touched) return false
     this.revision++
@@ -501,7 +527,7 @@ export class MaskEditor {
 
   #recorded(command: EditCommand, touched: TouchedRange): void {
     const e = this.#editable!
-    const label = `${describeAction(command.action, this.#names())} (${formatRange(touched, e.masks)})`
+    const label = describeEdit(command, touched, e.masks, this.#names())
     this.#history.push({ label, undo: () => this.#undo(e), redo: () => this.#redo(e) })
     this.#send({ type: 'apply', command }, touched)
   }
@@ -567,12 +593,19 @@ function whenIdle(cb: () => void): void {
   else setTimeout(cb, 16)
 }
 
-/** "0:12.3–0:14.0" of a touched range. */
-function formatRange(r: TouchedRange, g: { hop: number; sampleRate: number }): string {
-  const f = (frame: number) => {
-    const s = (frame * g.hop) / g.sampleRate
-    const m = Math.floor(s / 60)
-    return `${m}:${(s - m * 60).toFixed(1).padStart(4, '0')}`
-  }
-  return `${f(r.frameStart)}–${f(r.frameEnd)}`
+/**
+ * "0:12.3–0:14.0, 120–900 Hz" of a touched range (bins: their centre frequencies), "…, all
+ * frequencies" when it spans every bin.
+ */
+export function formatRange(r: TouchedRange, g: NameGrid): string {
+  const sec = (frame: number) => formatTime((frame * g.hop) / g.sampleRate)
+  if (r.binStart === 0 && r.binEnd >= g.bins)
+    return `${sec(r.frameStart)}–${sec(r.frameEnd)}, all frequencies`
+  const lo = (r.binStart * g.sampleRate) / g.nFft
+  const hi = (Math.max(r.binStart, r.binEnd - 1) * g.sampleRate) / g.nFft
+  const [a, b] = [formatHz(lo), formatHz(hi)]
+  const unit = (s: string) => s.replace(/^[\d.]+ /, '')
+  // "120–900 Hz", "1.2–4.5 kHz", "120 Hz–4.5 kHz"
+  const hz = unit(a) === unit(b) ? `${a.replace(/ .*$/, '')}–${b}` : `${a}–${b}`
+  return `${sec(r.frameStart)}–${sec(r.frameEnd)}, ${hz}`
 }

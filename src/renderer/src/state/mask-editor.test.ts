@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+import { formatTime } from '../../../shared/format'
 import { describe, expect, it } from 'vitest'
 import { Backend } from '../lib/backend'
 import { createFakeApi, FakeAudioContext } from '../test/fake-api'
@@ -100,7 +101,13 @@ describe('MaskEditor', () => {
     expect(ed.restore()).toBe(true)
     expectSumsToOne(e.masks.masks)
     expect(app.history.done).toHaveLength(4)
-    expect(app.history.undoLabel).toMatch(/^Return to automatic/)
+    // names say the tool, the action, the time and the frequency range
+    expect(app.history.done.map((c) => c.label)).toEqual([
+      expect.stringMatching(/^Rectangle → Source [123], 0:\d\d\.\d–0:\d\d\.\d, /),
+      expect.stringMatching(/^Lasso: Source 2 → Source 3, 0:00\.0–0:01\.0, all frequencies$/),
+      expect.stringMatching(/^Time range: split evenly, 0:01\.5–0:02\.1, all frequencies$/),
+      `Frequency band: back to automatic, 0:00.0–${formatTime((g.frames * g.hop) / g.sampleRate)}, 2–4 kHz`,
+    ])
 
     for (let i = 0; i < 3; i++) await app.undo()
     expect(e.masks.masks).toEqual(afterAssign)
