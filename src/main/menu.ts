@@ -86,7 +86,15 @@ export function installMenu(actions: MenuActions, recent: RecentFile[]): void {
         { role: 'cut' },
         { role: 'copy' },
         { role: 'paste' },
-        { role: 'selectAll' },
+        { type: 'separator' },
+        // the selection on the spectrogram (in a text field the renderer selects its text)
+        { label: 'Select &All', accelerator: 'CmdOrCtrl+A', click: send('select-all') },
+        {
+          label: '&Invert Selection',
+          accelerator: 'CmdOrCtrl+Shift+I',
+          click: send('select-invert'),
+        },
+        { label: 'Select &None', accelerator: 'CmdOrCtrl+D', click: send('select-none') },
       ],
     },
     {

@@ -451,6 +451,9 @@ export type MenuCommand =
   | 'save-project'
   | 'save-project-as'
   | 'open-project'
+  | 'select-all'
+  | 'select-invert'
+  | 'select-none'
 
 /** Everything main pushes to the renderer on the one event channel. */
 export type AppEvent =

@@ -22,6 +22,9 @@ import {
   timeRangeSelection,
   unionSelections,
   intersectSelections,
+  subtractSelections,
+  invertSelection,
+  combineSelections,
   type EditAction,
   type EditCommand,
   type Selection,
@@ -132,6 +135,34 @@ describe('selections', () => {
     const u = unionSelections(r, t)
     expect(selectedCount(u)).toBe(24 + 90)
     expect(selectedCount(intersectSelections(b, t))).toBe(6)
+  })
+
+  it('selection algebra: add, subtract, intersect, invert, as per-bin weights', () => {
+    const g = { frames: 40, bins: 30 }
+    const a = rectangleSelection(g, { frame: 0, bin: 0 }, { frame: 9, bin: 9 }) // 10 x 10
+    const b = rectangleSelection(g, { frame: 5, bin: 5 }, { frame: 14, bin: 14 }) // overlaps 5 x 5
+    const at = (s: Selection, t: number, f: number) => selectionWeight(s, t, f)
+    const add = combineSelections(a, b, 'add')
+    expect(selectedCount(add)).toBe(100 + 100 - 25)
+    const sub = combineSelections(a, b, 'subtract')
+    expect(selectedCount(sub)).toBe(75)
+    expect([at(sub, 2, 2), at(sub, 7, 7), at(sub, 12, 12)]).toEqual([1, 0, 0])
+    const both = combineSelections(a, b, 'intersect')
+    expect(selectedCount(both)).toBe(25)
+    expect([both.frame0, both.frames, both.bin0, both.bins]).toEqual([5, 5, 5, 5])
+    expect(combineSelections(a, b, 'replace')).toBe(b)
+    // with nothing selected: add and replace give the new one, subtract and intersect nothing
+    expect(combineSelections(null, b, 'add')).toBe(b)
+    expect(selectedCount(combineSelections(null, b, 'subtract'))).toBe(0)
+    expect(selectedCount(combineSelections(null, b, 'intersect'))).toBe(0)
+    // soft weights: subtracting half a bin leaves half of it
+    const half = { ...b, weights: b.weights.map(() => 128) }
+    expect(at(subtractSelections(a, half), 6, 6)).toBeCloseTo(127 / 255, 2)
+    expect(selectedCount(subtractSelections(a, a))).toBe(0)
+    const inv = invertSelection(g, a)
+    expect(selectedCount(inv)).toBe(40 * 30 - 100)
+    expect([at(inv, 3, 3), at(inv, 3, 20), at(inv, 30, 3)]).toEqual([0, 1, 1])
+    expect(selectedCount(invertSelection(g, inv))).toBe(100)
   })
 })
 

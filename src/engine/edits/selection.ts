@@ -147,6 +147,50 @@ export function intersectSelections(a: Selection, b: Selection): Selection {
   return tightSelection({ frame0, frames, bin0, bins, weights })
 }
 
+/** Difference: a's weights less b's (a x (1 - b) per bin), e.g. Alt+drag takes a shape away. */
+export function subtractSelections(a: Selection, b: Selection): Selection {
+  if (a.frames === 0 || a.bins === 0) return emptySelection()
+  const weights = a.weights.slice()
+  const t0 = Math.max(a.frame0, b.frame0)
+  const t1 = Math.min(a.frame0 + a.frames, b.frame0 + b.frames)
+  const f0 = Math.max(a.bin0, b.bin0)
+  const f1 = Math.min(a.bin0 + a.bins, b.bin0 + b.bins)
+  for (let t = t0; t < t1; t++) {
+    for (let f = f0; f < f1; f++) {
+      const i = (t - a.frame0) * a.bins + (f - a.bin0)
+      const wb = b.weights[(t - b.frame0) * b.bins + (f - b.bin0)]
+      if (wb !== 0) weights[i] = Math.round((weights[i] * (255 - wb)) / 255)
+    }
+  }
+  return tightSelection({ ...a, weights })
+}
+
+/** Everything but the selection over the whole grid (255 - weight per bin). */
+export function invertSelection(grid: GridSize, sel: Selection): Selection {
+  const weights = new Uint8Array(grid.frames * grid.bins).fill(255)
+  for (let t = 0; t < sel.frames; t++) {
+    const o = (sel.frame0 + t) * grid.bins + sel.bin0
+    for (let f = 0; f < sel.bins; f++) weights[o + f] = 255 - sel.weights[t * sel.bins + f]
+  }
+  return tightSelection({ frame0: 0, frames: grid.frames, bin0: 0, bins: grid.bins, weights })
+}
+
+/** How a new selection meets the current one: Shift adds, Alt subtracts, Shift+Alt intersects. */
+export type SelectionMode = 'replace' | 'add' | 'subtract' | 'intersect'
+
+/** The current selection (or none) combined with a new one by a mode. */
+export function combineSelections(
+  current: Selection | null,
+  next: Selection,
+  mode: SelectionMode,
+): Selection {
+  if (mode === 'replace' || !current)
+    return mode === 'subtract' || mode === 'intersect' ? emptySelection() : next
+  if (mode === 'add') return unionSelections(current, next)
+  if (mode === 'subtract') return subtractSelections(current, next)
+  return intersectSelections(current, next)
+}
+
 const q8 = (w: number): number => (w <= 0 ? 0 : w >= 1 ? 255 : Math.round(w * 255))
 
 /** Brush shape: radius in frames and bins (an ellipse on the grid) and softness 0..1. */

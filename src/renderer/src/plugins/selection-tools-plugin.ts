@@ -1,8 +1,13 @@
 import BasePlugin, { type BasePluginEvents } from 'wavesurfer.js/dist/base-plugin.js'
-import type { GridPoint, Selection } from '../../../engine/index'
+import type { GridPoint, Selection, SelectionMode } from '../../../engine/index'
 import { hzToPosition, positionToHz, type FreqAxis } from '../lib/freq-scale'
 import { timeToX, xToTime, type TimeWindow } from '../lib/raster'
-import type { BrushPoint, Tool } from '../state/mask-editor.svelte'
+import {
+  selectionModeOf,
+  type BrushPoint,
+  type SelectionShape,
+  type Tool,
+} from '../state/mask-editor.svelte'
 import { fitCanvas, frameCoalescer, visibleWindow } from './timeline-view'
 import { overlayCanvas } from './overlay-canvas'
 
@@ -21,10 +26,10 @@ export type SelectionToolsEvents = BasePluginEvents & {
   'stroke-start': [p: BrushPoint]
   'stroke-move': [p: BrushPoint]
   'stroke-end': []
-  /** A rectangle, lasso, time range or band was drawn: its points on the grid. */
-  shape: [kind: Tool, points: GridPoint[]]
-  /** The wand clicked a bin. */
-  pick: [p: GridPoint]
+  /** A rectangle, lasso, time range or band was drawn: its points on the grid, and how it meets the selection. */
+  shape: [kind: Tool, points: GridPoint[], mode: SelectionMode]
+  /** The wand clicked a bin (its bins meet the selection by the mode). */
+  pick: [p: GridPoint, mode: SelectionMode]
 }
 
 /** Options of the selection tools. */
@@ -50,9 +55,9 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
   #maxHz = 22050
   #brushPx = 12
   #pointer: { x: number; y: number } | null = null
-  #drag: { points: GridPoint[]; pointerId: number } | null = null
-  #selection: { kind: Tool; points: GridPoint[] } | null = null
-  /** Bins of a wand selection, drawn bin by bin (its outline would say little). */
+  #drag: { points: GridPoint[]; pointerId: number; mode: SelectionMode } | null = null
+  #selection: SelectionShape | null = null
+  /** The selected bins: outlined bin by bin, the rest of the picture dimmed. */
   #bins: Selection | null = null
   #frame = frameCoalescer(() => this.drawNow())
   #cleanup: (() => void)[] = []
@@ -116,12 +121,9 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
   }
 
   /** The selection outline to show (grid points of its shape), or none. */
-  setSelection(
-    shape: { kind: Tool; points: GridPoint[] } | null,
-    selection: Selection | null = null,
-  ): void {
+  setSelection(shape: SelectionShape | null, selection: Selection | null = null): void {
     this.#selection = shape
-    this.#bins = shape?.kind === 'wand' ? selection : null
+    this.#bins = shape ? selection : null
     this.#frame.schedule()
   }
 
@@ -152,8 +154,9 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
     if (!p) return
     e.preventDefault()
     e.stopPropagation()
+    const mode = selectionModeOf(e)
     if (tool === 'wand') {
-      this.emit('pick', { frame: p.frame, bin: p.bin })
+      this.emit('pick', { frame: p.frame, bin: p.bin }, mode)
       return
     }
     try {
@@ -161,7 +164,7 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
     } catch {
       // synthetic events have no active pointer
     }
-    this.#drag = { points: [{ frame: p.frame, bin: p.bin }], pointerId: e.pointerId }
+    this.#drag = { points: [{ frame: p.frame, bin: p.bin }], pointerId: e.pointerId, mode }
     if (tool === 'brush' || tool === 'eraser') this.emit('stroke-start', p)
     this.#frame.schedule()
   }
@@ -195,7 +198,7 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
       // not captured
     }
     if (tool === 'brush' || tool === 'eraser') this.emit('stroke-end')
-    else if (d.points.length > 1) this.emit('shape', tool, d.points)
+    else if (d.points.length > 1) this.emit('shape', tool, d.points, d.mode)
     this.#frame.schedule()
   }
 
@@ -213,8 +216,9 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
     const g = this.#grid
     if (g) {
       if (this.#bins) this.#drawBins(ctx, this.#bins, win, g)
-      else if (this.#selection)
-        this.#shape(ctx, this.#selection.kind, this.#selection.points, win, g)
+      const s = this.#selection
+      if (s && s.kind !== 'selection' && s.kind !== 'wand' && s.points.length > 0)
+        this.#shape(ctx, s.kind, s.points, win, g)
       if (this.#drag && this.#tool && this.#tool !== 'brush' && this.#tool !== 'eraser')
         this.#shape(ctx, this.#tool, this.#drag.points, win, g, true)
     }
@@ -240,7 +244,7 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
 
   #shape(
     ctx: CanvasRenderingContext2D,
-    kind: Tool,
+    kind: Exclude<Tool, 'wand'> | Tool,
     points: GridPoint[],
     win: TimeWindow,
     g: ToolGrid,
@@ -252,10 +256,6 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
     const y = (bin: number) =>
       (1 - hzToPosition((bin * g.sampleRate) / g.nFft, this.#axis, this.#maxHz)) * h
     ctx.save()
-    ctx.strokeStyle = live ? 'rgba(255,255,255,0.95)' : 'rgba(255,230,120,0.95)'
-    ctx.fillStyle = live ? 'rgba(255,255,255,0.08)' : 'rgba(255,230,120,0.10)'
-    ctx.setLineDash([5, 4])
-    ctx.lineWidth = 1
     ctx.beginPath()
     const a = points[0]
     const b = points[points.length - 1]
@@ -274,18 +274,33 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
       const y0 = Math.min(y(a.bin), y(b.bin))
       ctx.rect(x0, y0, Math.abs(x(b.frame) - x(a.frame)), Math.abs(y(b.bin) - y(a.bin)))
     }
-    ctx.fill()
+    // a dark line under a light dashed one: visible on every colour of the picture and masks
+    if (live) {
+      ctx.fillStyle = 'rgba(255,255,255,0.08)'
+      ctx.fill()
+    }
+    ctx.lineWidth = 3
+    ctx.strokeStyle = 'rgba(0,0,0,0.85)'
+    ctx.stroke()
+    ctx.lineWidth = 1.5
+    ctx.setLineDash([6, 4])
+    ctx.strokeStyle = live ? '#ffffff' : '#ffe066'
     ctx.stroke()
     ctx.restore()
   }
 
-  /** Selected bins as a light wash (weight = alpha), pixel by pixel over the visible window. */
+  /**
+   * The selected bins, pixel by pixel over the visible window: what is not selected is dimmed
+   * (partly selected bins partly), what is selected keeps its picture and mask colours untouched,
+   * and its edge is a black-and-white dashed line that shows on any colour.
+   */
   #drawBins(ctx: CanvasRenderingContext2D, sel: Selection, win: TimeWindow, g: ToolGrid): void {
     const w = this.#canvas.width
     const h = this.#canvas.height
     if (sel.frames === 0 || w === 0 || h === 0) return
     const img = ctx.createImageData(w, h)
     const px = new Uint32Array(img.data.buffer)
+    const weight = new Uint8Array(w * h)
     const rowBin = new Int32Array(h)
     for (let y = 0; y < h; y++)
       rowBin[y] =
@@ -298,10 +313,23 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
       const o = t * sel.bins
       for (let y = 0; y < h; y++) {
         const f = rowBin[y]
-        if (f < 0 || f >= sel.bins) continue
-        const q = sel.weights[o + f]
+        if (f >= 0 && f < sel.bins) weight[y * w + x] = sel.weights[o + f]
+      }
+    }
+    const DIM = 0.55 // alpha of the veil over unselected bins
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x
+        const q = weight[i]
+        const edge =
+          q !== 0 &&
+          ((x > 0 && weight[i - 1] === 0) ||
+            (x < w - 1 && weight[i + 1] === 0) ||
+            (y > 0 && weight[i - w] === 0) ||
+            (y < h - 1 && weight[i + w] === 0))
         // little-endian RGBA: alpha in the top byte
-        if (q) px[y * w + x] = ((q * 0.45) << 24) | 0xffffff
+        if (edge) px[i] = ((x + y) >> 2) & 1 ? 0xff000000 : 0xffffffff
+        else px[i] = Math.round(DIM * (255 - q)) << 24
       }
     }
     ctx.putImageData(img, 0, 0)

@@ -298,6 +298,16 @@ export class AppState {
         return void this.projectFile.save()
       case 'save-project-as':
         return void this.projectFile.save(true)
+      case 'select-all': {
+        // in a text field: its text, as the platform's Select All would
+        const el = typeof document === 'undefined' ? null : document.activeElement
+        if (isTextEntry(el)) return void (el as HTMLInputElement).select?.()
+        return this.editor.selectAll()
+      }
+      case 'select-invert':
+        return this.editor.invertSelection()
+      case 'select-none':
+        return this.editor.clearSelection()
       case 'open-project':
         return void this.projectFile.open()
       case 'zoom-in':
@@ -319,8 +329,9 @@ export class AppState {
 
   /**
    * Keyboard shortcuts: space play/pause, 1-9 solo a source (exclusive), M mute the selected
-   * source, Mod+O open, Mod+E export, Mod+Z undo, Mod+Shift+Z / Mod+Y redo (the Mod shortcuts only
-   * when main has no native menu sending them). Returns true when the key was used.
+   * source, Mod+O open, Mod+E export, Mod+Z undo, Mod+Shift+Z / Mod+Y redo, Mod+A select all bins,
+   * Mod+Shift+I invert the selection, Mod+D select none (the Mod shortcuts only when main has no
+   * native menu sending them). Returns true when the key was used.
    */
   handleKey(
     e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey' | 'target'>,
@@ -335,6 +346,10 @@ export class AppState {
       if (key === 'e') return (this.showExport(), true)
       if (key === 'z' && !e.shiftKey) return (void this.undo(), true)
       if ((key === 'z' && e.shiftKey) || key === 'y') return (void this.redo(), true)
+      if (isTextEntry(e.target)) return false
+      if (key === 'a' && !e.shiftKey) return (this.runCommand('select-all'), true)
+      if (key === 'i' && e.shiftKey) return (this.runCommand('select-invert'), true)
+      if (key === 'd' && !e.shiftKey) return (this.runCommand('select-none'), true)
       return false
     }
     if (e.ctrlKey || e.metaKey || e.altKey || isTextEntry(e.target)) return false

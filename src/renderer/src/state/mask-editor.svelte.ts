@@ -13,7 +13,9 @@ import {
   type Stroke,
   type TouchedRange,
   brushSelection,
+  combineSelections,
   emptySelection,
+  invertSelection,
   frequencyBandSelection,
   isEmptySelection,
   lassoSelection,
@@ -22,6 +24,7 @@ import {
   timeRangeSelection,
   type GridPoint,
   type Selection,
+  type SelectionMode,
   type SourceMasks,
 } from '../../../engine/index'
 import { formatTime } from '../../../shared/format'
@@ -45,6 +48,18 @@ export const TOOLS: { tool: Tool; label: string; key: string }[] = [
   { tool: 'band', label: 'Frequency band', key: 'F' },
   { tool: 'wand', label: 'Wand', key: 'W' },
 ]
+
+/** What the tool layer outlines: a tool's shape, or the bins themselves ('selection', 'wand'). */
+export interface SelectionShape {
+  kind: EditTool
+  points: GridPoint[]
+}
+
+/** The selection mode of a gesture's modifier keys: Shift adds, Alt (Option) subtracts, both intersect. */
+export function selectionModeOf(e: { shiftKey: boolean; altKey: boolean }): SelectionMode {
+  if (e.shiftKey && e.altKey) return 'intersect'
+  return e.shiftKey ? 'add' : e.altKey ? 'subtract' : 'replace'
+}
 
 /** A point under the pointer on the mask grid, with the brush radius there in frames and bins. */
 export interface BrushPoint extends GridPoint {
@@ -141,7 +156,7 @@ export class MaskEditor {
   /** The current selection (replaced, never mutated); null = none. */
   selection = $state.raw<Selection | null>(null)
   /** Shape of the selection on screen (for the tool layer), in grid units. */
-  selectionShape = $state.raw<{ kind: Tool; points: GridPoint[] } | null>(null)
+  selectionShape = $state.raw<SelectionShape | null>(null)
   /** The automatic masks of the separation being edited (its grid for the tools). */
   grid = $state.raw<DisplayMasks | null>(null)
   /** The masks the overlay shows once editing started: the edited masks (Float32, updated in place). */
@@ -168,6 +183,11 @@ export class MaskEditor {
   #last: BrushPoint | null = null
   #times: number[] = []
   #wandSeed: { frame: number; bin: number } | { selection: Selection } | null = null
+  /** The selection before the wand and how the wand's meets it (the slider re-combines). */
+  #wandBase: { selection: Selection | null; mode: SelectionMode } = {
+    selection: null,
+    mode: 'replace',
+  }
   /** Edits sent to main one after another, in order. */
   #queue: Promise<unknown> = Promise.resolve()
   #onError: (context: string, e: unknown) => void
@@ -390,8 +410,11 @@ export class MaskEditor {
 
   // ------------------------------------------------------------------ selections
 
-  /** Selection from a shape of the rectangle, lasso, time-range or band tool (grid units). */
-  selectShape(kind: Tool, points: GridPoint[]): void {
+  /**
+   * Selection from a shape of the rectangle, lasso, time-range or band tool (grid units), meeting
+   * the current selection by `mode` (Shift adds, Alt subtracts, Shift+Alt intersects).
+   */
+  selectShape(kind: Tool, points: GridPoint[], mode: SelectionMode = 'replace'): void {
     const e = this.#ensure()
     if (!e || points.length === 0) return
     const g = e.masks
@@ -412,14 +435,39 @@ export class MaskEditor {
         Math.floor(Math.min(a.bin, b.bin)),
         Math.ceil(Math.max(a.bin, b.bin)) + 1,
       )
-    this.setSelection(isEmptySelection(sel) ? null : sel, { kind, points })
+    this.#combine(sel, mode, { kind, points })
+  }
+
+  /** The current selection met by a new one; a combination's shape is its bins ('selection'). */
+  #combine(next: Selection, mode: SelectionMode, shape: { kind: Tool; points: GridPoint[] }): void {
+    const had = this.selection !== null && !isEmptySelection(this.selection)
+    const sel = combineSelections(this.selection, next, mode)
+    const combined = mode !== 'replace' && had
+    this.setSelection(
+      isEmptySelection(sel) ? null : sel,
+      combined ? { kind: 'selection', points: [] } : shape,
+    )
+  }
+
+  /** Selects every bin of the file. */
+  selectAll(): void {
+    const g = this.#ensure()?.masks
+    if (!g) return
+    this.#wandSeed = null
+    this.setSelection(timeRangeSelection(g, 0, g.frames), { kind: 'selection', points: [] })
+  }
+
+  /** Selects every bin but the selected ones (everything, when nothing is selected). */
+  invertSelection(): void {
+    const g = this.#ensure()?.masks
+    if (!g) return
+    this.#wandSeed = null
+    const sel = invertSelection(g, this.selection ?? emptySelection())
+    this.setSelection(isEmptySelection(sel) ? null : sel, { kind: 'selection', points: [] })
   }
 
   /** Replaces the selection. */
-  setSelection(
-    sel: Selection | null,
-    shape: { kind: Tool; points: GridPoint[] } | null = null,
-  ): void {
+  setSelection(sel: Selection | null, shape: SelectionShape | null = null): void {
     this.selection = sel
     this.selectionShape = sel ? shape : null
   }
@@ -429,13 +477,21 @@ export class MaskEditor {
     this.#wandSeed = null
   }
 
-  /** The wand from a bin (or from the selection when `fromSelection`): asks main (embeddings live there). */
-  async wandAt(seed: GridPoint | 'selection'): Promise<void> {
+  /**
+   * The wand from a bin (or from the selection): asks main (embeddings live there). From a bin its
+   * bins meet the current selection by `mode`, as the other tools'; from the selection they
+   * replace it.
+   */
+  async wandAt(seed: GridPoint | 'selection', mode: SelectionMode = 'replace'): Promise<void> {
     if (!this.#separationId) return
     if (seed === 'selection') {
       if (!this.selection) return
       this.#wandSeed = { selection: this.selection }
-    } else this.#wandSeed = { frame: Math.round(seed.frame), bin: Math.round(seed.bin) }
+      this.#wandBase = { selection: null, mode: 'replace' }
+    } else {
+      this.#wandSeed = { frame: Math.round(seed.frame), bin: Math.round(seed.bin) }
+      this.#wandBase = { selection: this.selection, mode }
+    }
     await this.#wand()
   }
 
@@ -462,14 +518,11 @@ export class MaskEditor {
         seed,
         share: this.wandShare,
       })
-      if (sel && id === this.#separationId)
-        this.setSelection(isEmptySelection(sel) ? null : sel, {
-          kind: 'wand',
-          points: [
-            { frame: sel.frame0, bin: sel.bin0 },
-            { frame: sel.frame0 + sel.frames - 1, bin: sel.bin0 + sel.bins - 1 },
-          ],
-        })
+      if (sel && id === this.#separationId && seed === this.#wandSeed) {
+        const { selection: base, mode } = this.#wandBase
+        this.selection = base
+        this.#combine(sel, mode, { kind: 'wand', points: [] })
+      }
     } catch (e) {
       this.#onError('The wand', e)
     }
