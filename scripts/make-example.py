@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Renders the bundled example, examples/trio.flac: 20 s of a piano/violin/cello trio.
+"""Renders the bundled example, examples/trio.flac: 15 s of a piano/violin/cello trio.
 
-Source: simutrans-data (Debian), music/17-The-Benevolent-Dictators-March.mid (Artistic-1.0),
+Source: simutrans-data (Debian), music/28-Road-to-Warm-Places.mid (Artistic-1.0),
 three voices mapped to GM programs 0 (piano), 40 (violin), 42 (cello) by the training package's
 trio rule, rendered one voice at a time with FluidSynth and FluidR3_GM (MIT) at 44.1 kHz stereo,
-the 20 s in which all three play most evenly, summed and scaled to a -1 dBFS peak. The piece is in the training data's *test* split, so the
+the 15 s in which every voice plays from the first half second and the least busy one plays the
+most (no rest: the app's first screen shows all three at work), summed and scaled to -1 dBFS. The piece is in the training data's *test* split, so the
 shipped model never trained on it. Needs the training cache's unpacked packages
 (see training/README.md) plus fluidsynth and fluid-soundfont-gm.
 Usage: /usr/bin/python3 scripts/make-example.py [out.flac] [--stems DIR]
@@ -23,8 +24,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "training"))
 from unweave_train.data import corpus  # noqa: E402
 from unweave_train.data.midi import channel_stats, extract_channel, trio_voices  # noqa: E402
 
-PIECE = "simutrans-data:usr/share/games/simutrans/music/17-The-Benevolent-Dictators-March.mid"
-SECONDS = 20.0
+PIECE = "simutrans-data:usr/share/games/simutrans/music/28-Road-to-Warm-Places.mid"
+SECONDS = 15.0
 RENDER_SECONDS = 90.0
 SR = 44100
 
@@ -53,11 +54,25 @@ def main() -> None:
     full = np.zeros((len(stems), max(len(s) for s in stems), 2))
     for i, s in enumerate(stems):
         full[i, : len(s)] = s
-    # The 20 s window (1 s steps) in which the quietest voice is loudest: all three must play.
+    # The window (0.25 s steps) where every voice plays the most of the time, from its very first
+    # half second: the first screen of the app shows three sources at work, never a rest.
     n = int(SECONDS * SR)
-    energy = (full**2).sum(axis=2)
-    starts = range(0, max(1, full.shape[1] - n), SR)
-    best = max(starts, key=lambda a: energy[:, a : a + n].mean(axis=1).min())
+    block = SR // 4
+    blocks = full.shape[1] // block
+    energy = (full[:, : blocks * block] ** 2).sum(axis=2).reshape(len(stems), blocks, block).mean(axis=2)
+    active = energy > energy.max(axis=1, keepdims=True) * 10 ** (-40 / 10)  # within 40 dB of its loudest
+    per = n // block
+
+    def score(b: int) -> tuple:
+        a = active[:, b : b + per]
+        starts_together = bool(a[:, :2].all())  # every voice in the first half second
+        plays = a.mean(axis=1).min()  # the least busy voice's share of the window
+        even = (energy[:, b : b + per].mean(axis=1) / energy[:, b : b + per].mean(axis=1).max()).min()
+        return (starts_together, round(float(plays), 2), float(even))
+
+    best_block = max(range(0, max(1, blocks - per)), key=score)
+    best = best_block * block
+    print(f"window score (all start, least busy voice's share, evenness): {score(best_block)}")
     arr = full[:, best : best + n]
     scale = 10 ** (-1 / 20) / np.abs(arr.sum(axis=0)).max()
     mix = arr.sum(axis=0) * scale
