@@ -140,6 +140,8 @@ export class EngineHost {
         return this.#separations.masks(args as HostOps['masks']['args'])
       case 'stems':
         return this.#separations.stems(args as HostOps['stems']['args'], signal, progress)
+      case 'selectionAudio':
+        return this.#separations.selectionAudio(args as HostOps['selectionAudio']['args'], signal)
       case 'export':
         return this.#separations.export(args as HostOps['export']['args'], signal, progress)
       case 'status':

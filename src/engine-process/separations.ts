@@ -3,7 +3,17 @@
  * quantised for display, stem audio for playback and the stem export, both with the engine's
  * `synthesizeStems` so that what you hear is what you export.
  */
-import { DEQ, mapPacked, packedFor, synthesizeStems } from '../engine/index'
+import {
+  DEQ,
+  checkSelection,
+  mapPacked,
+  packedFor,
+  selectionMaskRows,
+  synthesizeFromRows,
+  synthesizeStems,
+  touchedSampleRange,
+} from '../engine/index'
+import { CodedError } from '../shared/errors'
 import { writeStems } from '../node/index'
 import type { HostOps } from '../shared/engine-protocol'
 import type { Analyses } from './analyses'
@@ -160,6 +170,64 @@ export class Separations {
       fromSample: from,
       toSample: to,
       stems: sources.map((index, j) => ({ index, channels: out[j]! })),
+    }
+  }
+
+  /**
+   * The mixture through a selection or its complement (issue 17, "Listen to the selection"): the
+   * export's synthesis with the two-source view of the selection as the masks, over the samples its
+   * frames reach. Part 'selection' is stem 0 of that view, 'rest' stem 1; together they sum to the
+   * mixture there.
+   */
+  async selectionAudio(
+    { separationId, selection, part }: HostOps['selectionAudio']['args'],
+    signal: AbortSignal,
+  ): Promise<HostOps['selectionAudio']['result']> {
+    const s = this.ctx.separationById(separationId)
+    const f = this.ctx.fileById(s.fileId)
+    try {
+      checkSelection(selection, s.masks)
+    } catch (e) {
+      throw new CodedError('invalid-argument', (e as Error).message)
+    }
+    const length = f.audio.channels[0]?.length ?? 0
+    const { masks: _, ...grid } = s.masks
+    const range = touchedSampleRange(
+      grid,
+      { frameStart: selection.frame0, frameEnd: selection.frame0 + selection.frames },
+      f.audio.sampleRate,
+      length,
+    )
+    const want = part === 'selection' ? 0 : 1
+    const out = f.audio.channels.map(() => new Float32Array(range.length))
+    let at = 0
+    let lastYield = performance.now()
+    if (range.length > 0 && selection.frames > 0)
+      await synthesizeFromRows(
+        f.audio,
+        selectionMaskRows(grid, selection),
+        {
+          write(source, block) {
+            const n = block[0]?.length ?? 0
+            if (source !== want) return undefined
+            for (let c = 0; c < out.length; c++) out[c]!.set(block[c]!.subarray(0, n), at)
+            at += n
+            const now = performance.now()
+            if (now - lastYield > YIELD_EVERY_MS) {
+              lastYield = now
+              return yieldTurn()
+            }
+            return undefined
+          },
+        },
+        { signal, range },
+      )
+    return {
+      separationId,
+      sampleRate: f.audio.sampleRate,
+      fromSample: range.start,
+      toSample: range.start + range.length,
+      stems: [{ index: want, channels: out }],
     }
   }
 

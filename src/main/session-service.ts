@@ -243,6 +243,11 @@ export class SessionService {
       return taskId !== undefined ? this.#task(taskId, run) : run()
     },
 
+    getSelectionAudio: async ({ separationId, selection, part }, bulkId) => {
+      this.#separationById(separationId)
+      return this.#engine.request('selectionAudio', { separationId, selection, part }, bulk(bulkId))
+    },
+
     cancelTask: async ({ taskId }) => {
       const c = this.#tasks.get(taskId)
       if (!c) return false

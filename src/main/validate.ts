@@ -365,6 +365,14 @@ export const validators: Validators = {
       ...(r.taskId !== undefined ? { taskId: id(r.taskId, 'taskId') } : {}),
     }
   },
+  getSelectionAudio: (raw) => {
+    const r = record(raw, 'getSelectionAudio', ['separationId', 'selection', 'part'])
+    return {
+      separationId: id(r.separationId, 'separationId'),
+      selection: selection(r.selection, 'selection'),
+      part: oneOf(r.part, 'part', ['selection', 'rest'] as const),
+    }
+  },
   cancelTask: (raw) => ({ taskId: id(record(raw, 'cancelTask', ['taskId']).taskId, 'taskId') }),
   chooseExportFolder: (raw) => {
     const r = record(raw, 'chooseExportFolder', ['defaultPath'])

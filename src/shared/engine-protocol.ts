@@ -100,6 +100,10 @@ export interface HostOps {
     args: { separationId: string; sources: number[]; range: HostRange }
     result: StemAudio
   }
+  selectionAudio: {
+    args: { separationId: string; selection: WireSelection; part: 'selection' | 'rest' }
+    result: StemAudio
+  }
   export: {
     args: {
       separationId: string

@@ -536,6 +536,15 @@ export interface IpcContract {
     args: { separationId: string; sources: number[]; range?: Range; taskId?: string }
     result: StemAudio
   }
+  /**
+   * The mixture through a selection (stems[0].index 0: only the selected bins, by their weights) or
+   * through its complement (index 1: everything but the selection), over the samples the
+   * selection's frames reach: the export's mask code with the selection as the mask.
+   */
+  getSelectionAudio: {
+    args: { separationId: string; selection: WireSelection; part: 'selection' | 'rest' }
+    result: StemAudio
+  }
 
   /** Cancels a running task; false when no such task runs. */
   cancelTask: { args: { taskId: string }; result: boolean }
@@ -613,6 +622,7 @@ export const CHANNELS = [
   'cluster',
   'getMasks',
   'getStemAudio',
+  'getSelectionAudio',
   'cancelTask',
   'chooseExportFolder',
   'planExport',
@@ -645,6 +655,7 @@ export const BULK_CHANNELS = [
   'getAudio',
   'getMasks',
   'getStemAudio',
+  'getSelectionAudio',
 ] as const satisfies readonly Channel[]
 
 /** The ipcRenderer/ipcMain channel string of a contract channel. */

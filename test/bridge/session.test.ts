@@ -301,6 +301,44 @@ describe('test bridge + session service + engine host', () => {
     expect(wand.frame0 + wand.frames).toBeLessThanOrEqual(frames)
     expect(wand.bin0 + wand.bins).toBeLessThanOrEqual(bins)
 
+    // Listen to the selection: its part and the rest, over the samples it reaches, sum to the mixture
+    const inside = await ok('getSelectionAudio', {
+      separationId: sep.separationId,
+      selection: wand,
+      part: 'selection',
+    })
+    const restAudio = await ok('getSelectionAudio', {
+      separationId: sep.separationId,
+      selection: wand,
+      part: 'rest',
+    })
+    expect([inside.stems[0]!.index, restAudio.stems[0]!.index]).toEqual([0, 1])
+    expect(restAudio.fromSample).toBe(inside.fromSample)
+    expect(inside.toSample).toBeGreaterThan(inside.fromSample)
+    const mixed = await ok('getAudio', {
+      fileId: file.fileId,
+      range: { from: inside.fromSample, to: inside.toSample },
+    })
+    let worst = 0
+    for (let c = 0; c < mixed.channels.length; c++)
+      for (let i = 0; i < mixed.channels[c]!.length; i++)
+        worst = Math.max(
+          worst,
+          Math.abs(
+            inside.stems[0]!.channels[c]![i]! +
+              restAudio.stems[0]!.channels[c]![i]! -
+              mixed.channels[c]![i]!,
+          ),
+        )
+    expect(worst).toBeLessThan(1e-4)
+    expect(
+      await call('getSelectionAudio', {
+        separationId: sep.separationId,
+        selection: { ...wand, frame0: frames },
+        part: 'selection',
+      }),
+    ).toMatchObject({ type: 'error', code: 'invalid-argument' })
+
     const again = await ok('reclusterWithEdits', { separationId: sep.separationId, taskId: 're-1' })
     expect(again.sourceCount).toBe(2)
     expect(again.separationId).not.toBe(sep.separationId)

@@ -63,6 +63,15 @@ describe('channel validators', () => {
     ['getStemAudio', { separationId: 's', sources: [] }, /list of 1-8/],
     ['getStemAudio', { separationId: 's', sources: [0, 0] }, /repeated/],
     ['getStemAudio', { separationId: 's', sources: [8] }, /from 0 to 7/],
+    [
+      'getSelectionAudio',
+      {
+        separationId: 's',
+        selection: { frame0: 0, frames: 1, bin0: 0, bins: 1, weights: new Uint8Array(1) },
+        part: 'inside',
+      },
+      /"selection", "rest"/,
+    ],
     ['cancelTask', {}, /taskId/],
   ] as const)('%s refuses %j', (channel, args, message) => {
     expect(() => validators[channel](args)).toThrow(ArgumentError)

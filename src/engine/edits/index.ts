@@ -23,7 +23,7 @@ export {
   type WandSelectOptions,
 } from './wand'
 export { reclusterWithEdits, type BinConstraints, type ReclusterOptions } from './recluster'
-export { touchedSampleRange, soloMaskRows } from './resynth'
+export { touchedSampleRange, soloMaskRows, selectionMaskRows } from './resynth'
 export {
   encodeHistory,
   decodeHistory,

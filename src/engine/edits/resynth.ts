@@ -6,6 +6,10 @@
 import { outputFftSize, type MaskRowSource } from '../masks/synthesize'
 import type { SourceMasks } from '../types'
 import type { TouchedRange } from './editable-masks'
+import type { Selection } from './selection'
+
+/** The grid of a set of masks, without the masks. */
+type MaskGrid = Omit<SourceMasks, 'masks'>
 
 /**
  * Samples [start, start + length) of the stems (at the input's rate) that model frames
@@ -58,6 +62,45 @@ export function soloMaskRows(masks: SourceMasks, source: number): MaskRowSource 
       for (let f = 0; f < masks.bins; f++) rest[slot][f] = 1 - row[f]
       restT[slot] = t
       return rest[slot]
+    },
+  }
+}
+
+/**
+ * Rows of the two-source view of a selection: source 0 is the selected part of the mixture (each
+ * bin by its selection weight, 0 outside), source 1 everything but the selection (1 - weight).
+ * With synthesizeFromRows (the export's code) over the selection's sample range this is what
+ * "Play selection" and "Play all but the selection" hear; the two stems sum to the mixture.
+ */
+export function selectionMaskRows(grid: MaskGrid, sel: Selection): MaskRowSource {
+  const { bins } = grid
+  const rows = [0, 1].map(() => [new Float32Array(bins), new Float32Array(bins)])
+  const rowT = [
+    [-1, -1],
+    [-1, -1],
+  ]
+  const next = [0, 0]
+  return {
+    ...grid,
+    k: 2,
+    row(t, s) {
+      const slots = rowT[s]
+      const hit = slots[0] === t ? 0 : slots[1] === t ? 1 : -1
+      if (hit >= 0) return rows[s][hit]
+      const slot = next[s]
+      next[s] ^= 1
+      const out = rows[s][slot]
+      out.fill(s === 0 ? 0 : 1)
+      const tt = t - sel.frame0
+      if (tt >= 0 && tt < sel.frames) {
+        const w = sel.weights.subarray(tt * sel.bins, (tt + 1) * sel.bins)
+        for (let f = 0; f < sel.bins; f++) {
+          const x = w[f] / 255
+          out[sel.bin0 + f] = s === 0 ? x : 1 - x
+        }
+      }
+      slots[slot] = t
+      return out
     },
   }
 }

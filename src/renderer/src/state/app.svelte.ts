@@ -3,6 +3,7 @@ import type { AppEvent, FileInfo, MenuCommand, RecentFile } from '../../../share
 import type { Backend } from '../lib/backend'
 import { Errors } from './errors.svelte'
 import { ExportDialog } from './export-dialog.svelte'
+import { SelectionPlayer, type SelectionPart } from './selection-player.svelte'
 import { History } from './history.svelte'
 import { MaskEditor } from './mask-editor.svelte'
 import { ProjectFile } from './project-file.svelte'
@@ -26,6 +27,7 @@ export class AppState {
   readonly errors: Errors
   readonly history: History
   readonly editor: MaskEditor
+  readonly selectionPlayer: SelectionPlayer
   readonly projectFile: ProjectFile
   /** 'darwin' | 'win32' | 'linux' | 'other' (Cmd or Ctrl). */
   platform = $state<string>('other')
@@ -53,6 +55,9 @@ export class AppState {
       this.history,
       () => this.separation.names,
       (context, e) => this.errors.report(context, e),
+    )
+    this.selectionPlayer = new SelectionPlayer(backend, createAudioContext, (e) =>
+      this.errors.report('Playing the selection', e),
     )
     this.projectFile = new ProjectFile(this)
     if (typeof navigator !== 'undefined' && /Mac/i.test(navigator.platform))
@@ -238,6 +243,19 @@ export class AppState {
     }
   }
 
+  /**
+   * Loops the selected bins ('selection') or everything but them ('rest'); the same part again
+   * stops it. Pauses the transport while it loops.
+   */
+  async playSelection(part: SelectionPart): Promise<void> {
+    const sp = this.selectionPlayer
+    const sel = this.editor.selection
+    const id = this.separation.separationId
+    if (sp.playing === part || sp.loading || !sel || !id) return sp.stop()
+    if (this.playback.playing) this.playback.pause()
+    await sp.play(id, sel, part)
+  }
+
   /** Goes to the state after the first `count` changes of the History list (0: before them all). */
   async historyGoTo(count: number): Promise<void> {
     try {
@@ -357,6 +375,9 @@ export class AppState {
     if (this.editor.handleKey(e.key)) return true
     if (e.key === ' ' || e.key === 'Spacebar') {
       if (isButtonLike(e.target)) return false
+      // Shift+Space loops the selection; Space the transport (stopping a selection loop)
+      if (e.shiftKey) return (void this.playSelection('selection'), true)
+      this.selectionPlayer.stop()
       if (this.project.isReady) void this.playback.toggle()
       return true
     }
