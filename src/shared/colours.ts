@@ -1,13 +1,19 @@
-/** The default colours of sources, cycled (the editor, saved projects and the CLI alike). */
+/**
+ * The default colours of sources, cycled (the editor, saved projects and the CLI alike): Okabe &
+ * Ito's palette for colour-vision deficiencies, its black replaced by a light grey (the
+ * spectrogram is dark), in the order that keeps the first k most apart for every k. Under
+ * simulated protanopia, deuteranopia and tritanopia (Machado et al. 2009) no two of them are
+ * closer than CIE76 ΔE 16 (src/renderer/src/lib/palette.test.ts).
+ */
 export const SOURCE_COLOURS = [
-  '#4fb3ff', // blue
-  '#ff9f1c', // orange
-  '#3ddc97', // green
-  '#ff5c8a', // pink
-  '#c792ea', // violet
-  '#f5d547', // yellow
-  '#2ec4b6', // teal
-  '#ff6b4a', // vermilion
+  '#56b4e9', // sky blue
+  '#d55e00', // vermillion
+  '#f0e442', // yellow
+  '#0072b2', // blue
+  '#cc79a7', // reddish purple
+  '#e69f00', // orange
+  '#009e73', // bluish green
+  '#e8e8e8', // light grey
 ] as const
 
 /** The default colour of source `i` (0-based). */
