@@ -23,6 +23,36 @@ import {
 const axes: FreqAxis[] = ['linear', 'log', 'mel']
 
 describe('frequency axis maths', () => {
+  it.each(axes)(
+    '%s: a zoomed view shows positions [lo, hi] of the axis over the whole plot',
+    (axis) => {
+      const zoom = { lo: 0.25, hi: 0.75 }
+      const maxHz = 22050
+      for (const p of [0, 0.3, 0.5, 1]) {
+        const hz = positionToHz(p, axis, maxHz, zoom)
+        expect(hz).toBeCloseTo(positionToHz(0.25 + p * 0.5, axis, maxHz), 6)
+        expect(hzToPosition(hz, axis, maxHz, zoom)).toBeCloseTo(p, 6)
+      }
+      // rows of a zoomed view cover only the bins in view, in order
+      const rows = rowBinRanges(200, axis, maxHz, 44100 / 2048, 1025, zoom)
+      const binHz = 44100 / 2048
+      expect(rows.start[199] * binHz).toBeGreaterThanOrEqual(
+        positionToHz(0, axis, maxHz, zoom) - binHz,
+      )
+      expect(rows.end[0] * binHz).toBeLessThanOrEqual(
+        positionToHz(1, axis, maxHz, zoom) + 2 * binHz,
+      )
+      for (let y = 1; y < 200; y++) expect(rows.start[y]).toBeLessThanOrEqual(rows.start[y - 1])
+      // and its ruler has ticks inside the band
+      const ticks = frequencyTicks(axis, maxHz, 300, zoom)
+      expect(ticks.length).toBeGreaterThanOrEqual(2)
+      for (const f of ticks) {
+        expect(f).toBeGreaterThanOrEqual(positionToHz(0, axis, maxHz, zoom))
+        expect(f).toBeLessThanOrEqual(positionToHz(1, axis, maxHz, zoom))
+      }
+    },
+  )
+
   it.each(axes)('%s: position and Hz are inverse, monotonic, ends at 0 and 1', (axis) => {
     const maxHz = 22050
     let last = -1

@@ -7,6 +7,19 @@
 /** How frequency is laid out vertically. */
 export type FreqAxis = 'linear' | 'log' | 'mel'
 
+/**
+ * The part of the frequency axis on screen: positions [lo, hi] of the whole axis (0 = its bottom,
+ * 1 its top). Every position below (hzToPosition, positionToHz, rowBinRanges, frequencyTicks) is a
+ * screen position within this part, so a pixel means the same bin in every layer.
+ */
+export interface FreqZoom {
+  lo: number
+  hi: number
+}
+
+/** The whole axis. */
+export const FULL_BAND: FreqZoom = Object.freeze({ lo: 0, hi: 1 })
+
 /** Lowest frequency shown on the log axis, Hz (the linear and mel axes start at 0 Hz). */
 export const LOG_MIN_HZ = 20
 
@@ -25,23 +38,41 @@ export function axisMinHz(axis: FreqAxis, maxHz: number): number {
   return axis === 'log' ? Math.min(LOG_MIN_HZ, maxHz / 2) : 0
 }
 
-/** Vertical position in [0, 1] (0 = bottom) of a frequency in Hz; clamps outside the axis. */
-export function hzToPosition(hz: number, axis: FreqAxis, maxHz: number): number {
+/**
+ * Vertical screen position (0 = bottom of the plot, 1 = top) of a frequency in Hz, with `zoom` the
+ * part of the axis shown; clamps to the axis (a zoomed view gives positions outside [0, 1] there).
+ */
+export function hzToPosition(
+  hz: number,
+  axis: FreqAxis,
+  maxHz: number,
+  zoom: FreqZoom = FULL_BAND,
+): number {
   const minHz = axisMinHz(axis, maxHz)
   const f = Math.min(Math.max(hz, minHz), maxHz)
+  let p: number
   switch (axis) {
     case 'linear':
-      return f / maxHz
+      p = f / maxHz
+      break
     case 'log':
-      return Math.log(f / minHz) / Math.log(maxHz / minHz)
+      p = Math.log(f / minHz) / Math.log(maxHz / minHz)
+      break
     case 'mel':
-      return hzToMel(f) / hzToMel(maxHz)
+      p = hzToMel(f) / hzToMel(maxHz)
+      break
   }
+  return zoom === FULL_BAND ? p : (p - zoom.lo) / (zoom.hi - zoom.lo)
 }
 
-/** Frequency in Hz at a vertical position in [0, 1] (0 = bottom). */
-export function positionToHz(pos: number, axis: FreqAxis, maxHz: number): number {
-  const p = Math.min(Math.max(pos, 0), 1)
+/** Frequency in Hz at a vertical screen position (0 = bottom), with `zoom` the part of the axis shown. */
+export function positionToHz(
+  pos: number,
+  axis: FreqAxis,
+  maxHz: number,
+  zoom: FreqZoom = FULL_BAND,
+): number {
+  const p = Math.min(Math.max(zoom.lo + pos * (zoom.hi - zoom.lo), 0), 1)
   switch (axis) {
     case 'linear':
       return p * maxHz
@@ -65,16 +96,17 @@ export function rowBinRanges(
   maxHz: number,
   binHz: number,
   bins: number,
+  zoom: FreqZoom = FULL_BAND,
 ): { start: Int32Array; end: Int32Array } {
   const start = new Int32Array(height)
   const end = new Int32Array(height)
   // row y covers the bins whose centre frequency lies in [hzLow, hzHigh); the top row also takes
   // the Nyquist bin; a row narrower than a bin takes the bin nearest its centre
   for (let y = 0; y < height; y++) {
-    const hzHigh = positionToHz(1 - y / height, axis, maxHz)
-    const hzLow = positionToHz(1 - (y + 1) / height, axis, maxHz)
+    const hzHigh = positionToHz(1 - y / height, axis, maxHz, zoom)
+    const hzLow = positionToHz(1 - (y + 1) / height, axis, maxHz, zoom)
     let b0 = Math.ceil(hzLow / binHz - 1e-9)
-    let b1 = y === 0 ? bins : Math.ceil(hzHigh / binHz - 1e-9)
+    let b1 = y === 0 && zoom.hi >= 1 ? bins : Math.ceil(hzHigh / binHz - 1e-9)
     if (b1 <= b0) {
       b0 = Math.round((hzLow + hzHigh) / 2 / binHz)
       b1 = b0 + 1
@@ -87,29 +119,42 @@ export function rowBinRanges(
   return { start, end }
 }
 
-/** Pleasant tick frequencies (Hz) for a ruler on this axis, all within (minHz, maxHz]. */
-export function frequencyTicks(axis: FreqAxis, maxHz: number, heightPx: number): number[] {
+/** Pleasant tick frequencies (Hz) for a ruler on this axis, all within the part `zoom` shows. */
+export function frequencyTicks(
+  axis: FreqAxis,
+  maxHz: number,
+  heightPx: number,
+  zoom: FreqZoom = FULL_BAND,
+): number[] {
   const minHz = axisMinHz(axis, maxHz)
+  const lowHz = positionToHz(0, axis, maxHz, zoom)
+  const highHz = positionToHz(1, axis, maxHz, zoom)
   const candidates: number[] = []
   if (axis === 'linear') {
     const target = Math.max(2, Math.floor(heightPx / 40))
-    const raw = maxHz / target
+    const raw = (highHz - lowHz) / target
     const step = niceStep(raw)
-    for (let f = step; f < maxHz; f += step) candidates.push(f)
+    for (let f = Math.ceil(lowHz / step) * step || step; f < highHz; f += step) candidates.push(f)
     return candidates
   }
   const base = [1, 2, 5]
   for (let decade = 10; decade <= maxHz; decade *= 10) {
     for (const b of base) {
       const f = b * decade
-      if (f > minHz && f < maxHz) candidates.push(f)
+      if (f > minHz && f < maxHz && f >= lowHz && f <= highHz) candidates.push(f)
     }
+  }
+  // a zoomed log or mel axis may hold no 1-2-5 value: ticks at nice steps of its span then
+  if (candidates.length < 2 && zoom !== FULL_BAND) {
+    const step = niceStep((highHz - lowHz) / Math.max(2, Math.floor(heightPx / 40)))
+    candidates.length = 0
+    for (let f = Math.ceil(lowHz / step) * step; f < highHz; f += step) candidates.push(f)
   }
   // drop ticks closer than ~18 px to the previous one
   const out: number[] = []
   let lastY = Infinity
   for (const f of candidates) {
-    const y = (1 - hzToPosition(f, axis, maxHz)) * heightPx
+    const y = (1 - hzToPosition(f, axis, maxHz, zoom)) * heightPx
     if (lastY - y >= 18) {
       out.push(f)
       lastY = y

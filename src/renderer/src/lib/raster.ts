@@ -4,7 +4,7 @@
  * length of the file (a 30-minute file draws as fast as a 3-second one).
  */
 import { type Spectrogram, type SourceMasks, maskGrid } from '../../../engine/index'
-import { rowBinRanges, type FreqAxis } from './freq-scale'
+import { FULL_BAND, rowBinRanges, type FreqAxis, type FreqZoom } from './freq-scale'
 
 /**
  * A magnitude spectrogram for display, t-major [frames * bins]; the dB value of a cell is
@@ -81,12 +81,13 @@ export function cachedRows(
   maxHz: number,
   binHz: number,
   bins: number,
+  zoom: FreqZoom = FULL_BAND,
 ): { start: Int32Array; end: Int32Array } {
-  const key = `${height}|${axis}|${maxHz}|${binHz}|${bins}`
+  const key = `${height}|${axis}|${maxHz}|${binHz}|${bins}|${zoom.lo}|${zoom.hi}`
   let rows = rowCache.get(key)
   if (!rows) {
     if (rowCache.size > 16) rowCache.clear()
-    rows = rowBinRanges(height, axis, maxHz, binHz, bins)
+    rows = rowBinRanges(height, axis, maxHz, binHz, bins, zoom)
     rowCache.set(key, rows)
   }
   return rows
@@ -95,6 +96,8 @@ export function cachedRows(
 /** Options of drawSpectrogram. */
 export interface SpectrogramDrawOptions {
   axis: FreqAxis
+  /** The part of the frequency axis shown (default all). */
+  zoom?: FreqZoom
   /** Colour lookup table, 256 packed pixels. */
   lut: Uint32Array
   /** dB shown as the darkest colour. */
@@ -191,7 +194,14 @@ export function drawSpectrogram(
   opts: SpectrogramDrawOptions,
 ): void {
   const { bins, hop, sampleRate } = spec
-  const rows = cachedRows(height, opts.axis, sampleRate / 2, sampleRate / spec.nFft, bins)
+  const rows = cachedRows(
+    height,
+    opts.axis,
+    sampleRate / 2,
+    sampleRate / spec.nFft,
+    bins,
+    opts.zoom,
+  )
   const { lut } = opts
   // work in raw value units: idx = (v - rawLow) * k
   const rawLow = (opts.lowDb - spec.dbOffset) / spec.dbScale
@@ -266,6 +276,8 @@ export type MaskView = { kind: 'all' } | { kind: 'one'; index: number }
 /** Options of drawMasks. */
 export interface MaskDrawOptions {
   axis: FreqAxis
+  /** The part of the frequency axis shown (default all). */
+  zoom?: FreqZoom
   /** Top of the display, Hz (the spectrogram's Nyquist); the mask grid may end below it. */
   displayMaxHz: number
   /** [r, g, b] per source. */
@@ -291,7 +303,14 @@ export function drawMasks(
   x0 = 0,
   x1 = width,
 ): void {
-  const rows = cachedRows(height, opts.axis, opts.displayMaxHz, m.sampleRate / m.nFft, m.bins)
+  const rows = cachedRows(
+    height,
+    opts.axis,
+    opts.displayMaxHz,
+    m.sampleRate / m.nFft,
+    m.bins,
+    opts.zoom,
+  )
   const mid = new Int32Array(height)
   for (let y = 0; y < height; y++) mid[y] = (rows.start[y] + rows.end[y] - 1) >> 1
   const framesPerSec = m.sampleRate / m.hop

@@ -1,6 +1,6 @@
 import BasePlugin, { type BasePluginEvents } from 'wavesurfer.js/dist/base-plugin.js'
 import { parseHex } from '../lib/colour'
-import type { FreqAxis } from '../lib/freq-scale'
+import type { FreqAxis, FreqZoom } from '../lib/freq-scale'
 import {
   drawMasks,
   timeToX,
@@ -26,6 +26,8 @@ export interface MaskOverlayOptions {
 /** How the masks are shown. */
 export interface MaskOverlayStyle {
   axis: FreqAxis
+  /** The part of the frequency axis shown (default all). */
+  zoom?: FreqZoom
   /** Top of the display (the spectrogram's Nyquist), Hz. */
   displayMaxHz: number
   /** "#rrggbb" per source. */
@@ -187,6 +189,7 @@ export class MaskOverlayPlugin extends BasePlugin<MaskOverlayEvents, MaskOverlay
       win,
       {
         axis: this.#style.axis,
+        ...(this.#style.zoom ? { zoom: this.#style.zoom } : {}),
         displayMaxHz: this.#style.displayMaxHz,
         colours: this.#rgb,
         view: this.#style.view,

@@ -1,6 +1,12 @@
 import BasePlugin, { type BasePluginEvents } from 'wavesurfer.js/dist/base-plugin.js'
 import type { GridPoint, Selection, SelectionMode } from '../../../engine/index'
-import { hzToPosition, positionToHz, type FreqAxis } from '../lib/freq-scale'
+import {
+  FULL_BAND,
+  hzToPosition,
+  positionToHz,
+  type FreqAxis,
+  type FreqZoom,
+} from '../lib/freq-scale'
 import { timeToX, xToTime, type TimeWindow } from '../lib/raster'
 import {
   selectionModeOf,
@@ -53,6 +59,7 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
   #grid: ToolGrid | null = null
   #axis: FreqAxis = 'log'
   #maxHz = 22050
+  #zoom: FreqZoom = FULL_BAND
   #brushPx = 12
   #pointer: { x: number; y: number } | null = null
   #drag: { points: GridPoint[]; pointerId: number; mode: SelectionMode } | null = null
@@ -109,9 +116,10 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
     this.#grid = grid
   }
 
-  setAxis(axis: FreqAxis, maxHz: number): void {
+  setAxis(axis: FreqAxis, maxHz: number, zoom: FreqZoom = FULL_BAND): void {
     this.#axis = axis
     this.#maxHz = maxHz
+    this.#zoom = zoom
     this.#frame.schedule()
   }
 
@@ -254,7 +262,7 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
     const h = this.#canvas.height
     const x = (frame: number) => timeToX((frame * g.hop) / g.sampleRate, w, win)
     const y = (bin: number) =>
-      (1 - hzToPosition((bin * g.sampleRate) / g.nFft, this.#axis, this.#maxHz)) * h
+      (1 - hzToPosition((bin * g.sampleRate) / g.nFft, this.#axis, this.#maxHz, this.#zoom)) * h
     ctx.save()
     ctx.beginPath()
     const a = points[0]
@@ -305,7 +313,8 @@ export class SelectionToolsPlugin extends BasePlugin<SelectionToolsEvents, Selec
     for (let y = 0; y < h; y++)
       rowBin[y] =
         Math.round(
-          (positionToHz(1 - (y + 0.5) / h, this.#axis, this.#maxHz) * g.nFft) / g.sampleRate,
+          (positionToHz(1 - (y + 0.5) / h, this.#axis, this.#maxHz, this.#zoom) * g.nFft) /
+            g.sampleRate,
         ) - sel.bin0
     for (let x = 0; x < w; x++) {
       const t = Math.round((xToTime(x + 0.5, w, win) * g.sampleRate) / g.hop) - sel.frame0

@@ -1,11 +1,13 @@
 import BasePlugin, { type BasePluginEvents } from 'wavesurfer.js/dist/base-plugin.js'
 import { colourLut, type ColourMapName } from '../lib/colour'
 import {
+  FULL_BAND,
   formatHz,
   frequencyTicks,
   hzToPosition,
   positionToHz,
   type FreqAxis,
+  type FreqZoom,
 } from '../lib/freq-scale'
 import {
   SpectrogramPyramid,
@@ -23,8 +25,12 @@ export type SpectrogramPluginEvents = BasePluginEvents & {
   draw: [ms: number, window: TimeWindow]
   /** The user clicked the spectrogram at this time (seconds). */
   seek: [timeSec: number]
-  /** Ctrl/Cmd + wheel over the spectrogram: zoom by `factor` keeping `timeSec` in place. */
+  /** Ctrl/Cmd + wheel (or a pinch) over the spectrogram: zoom by `factor` keeping `timeSec` in place. */
   zoom: [factor: number, timeSec: number]
+  /** Shift + wheel: zoom the frequency axis by `factor` keeping `anchor` (whole-axis position) in place. */
+  'freq-zoom': [factor: number, anchor: number]
+  /** A drag on the frequency ruler: show whole-axis positions [lo, hi]; null = the whole axis (double-click). */
+  'freq-range': [range: { lo: number; hi: number } | null]
   /** The pointer moved over the spectrogram (time in s, frequency in Hz), or left it (null). */
   hover: [position: { timeSec: number; hz: number } | null]
 }
@@ -42,6 +48,8 @@ export interface SpectrogramPluginOptions {
 /** How the spectrogram is coloured and laid out. */
 export interface SpectrogramDisplay {
   axis: FreqAxis
+  /** The part of the frequency axis shown. */
+  zoom: FreqZoom
   lowDb: number
   highDb: number
   colourMap: ColourMapName
@@ -68,7 +76,13 @@ export class SpectrogramPlugin extends BasePlugin<
   #timeCanvas: HTMLCanvasElement | null = null
   #freqCanvas: HTMLCanvasElement | null = null
   #data: DisplaySpectrogram | null = null
-  #display: SpectrogramDisplay = { axis: 'log', lowDb: -100, highDb: 0, colourMap: 'magma' }
+  #display: SpectrogramDisplay = {
+    axis: 'log',
+    zoom: FULL_BAND,
+    lowDb: -100,
+    highDb: 0,
+    colourMap: 'magma',
+  }
   #image: ImageData | null = null
   #window: TimeWindow = { startSec: 0, endSec: 0 }
   #time = 0
@@ -143,10 +157,16 @@ export class SpectrogramPlugin extends BasePlugin<
       if (e.button !== 0 || !this.#seekOnClick) return
       this.emit('seek', this.timeAt(e.clientX))
     }
+    // the wheel conventions of audio editors: wheel and trackpad swipes scroll time, Ctrl/Cmd +
+    // wheel (a trackpad pinch arrives as that) zooms time around the pointer, Shift + wheel zooms
+    // the frequency axis around the pointer
     const onWheel = (e: WheelEvent) => {
       if (e.ctrlKey || e.metaKey) {
         e.preventDefault()
         this.emit('zoom', e.deltaY < 0 ? 1.25 : 1 / 1.25, this.timeAt(e.clientX))
+      } else if (e.shiftKey && Math.abs(e.deltaY) >= Math.abs(e.deltaX)) {
+        e.preventDefault()
+        this.emit('freq-zoom', e.deltaY < 0 ? 1.25 : 1 / 1.25, this.#axisPositionAt(e.clientY))
       } else {
         // nothing scrolls vertically here: both wheel axes pan the timeline
         e.preventDefault()
@@ -157,6 +177,7 @@ export class SpectrogramPlugin extends BasePlugin<
     const onMove = (e: PointerEvent) =>
       this.emit('hover', { timeSec: this.timeAt(e.clientX), hz: this.hzAt(e.clientY) })
     const onLeave = () => this.emit('hover', null)
+    if (freqRuler) this.subscriptions.push(this.#rulerDrag(freqRuler))
     container.addEventListener('click', onClick)
     container.addEventListener('wheel', onWheel, { passive: false })
     container.addEventListener('pointermove', onMove)
@@ -217,6 +238,8 @@ export class SpectrogramPlugin extends BasePlugin<
     const d = this.#display
     if (
       d.axis === display.axis &&
+      d.zoom.lo === display.zoom.lo &&
+      d.zoom.hi === display.zoom.hi &&
       d.lowDb === display.lowDb &&
       d.highDb === display.highDb &&
       d.colourMap === display.colourMap
@@ -261,7 +284,82 @@ export class SpectrogramPlugin extends BasePlugin<
   hzAt(clientY: number): number {
     const rect = this.options.container.getBoundingClientRect()
     const pos = 1 - (clientY - rect.top) / Math.max(1, rect.height)
-    return positionToHz(pos, this.#display.axis, this.#maxHz())
+    return positionToHz(pos, this.#display.axis, this.#maxHz(), this.#display.zoom)
+  }
+
+  /** Whole-axis position (0 = bottom of the axis, 1 = its top) under a viewport y, zoom included. */
+  #axisPositionAt(clientY: number): number {
+    const el = this.options.freqRuler ?? this.options.container
+    const rect = el.getBoundingClientRect()
+    const pos = 1 - (clientY - rect.top) / Math.max(1, rect.height)
+    const { lo, hi } = this.#display.zoom
+    return Math.min(1, Math.max(0, lo + pos * (hi - lo)))
+  }
+
+  /** Drag on the frequency ruler: zoom to the band dragged over; double-click: the whole axis. */
+  #rulerDrag(ruler: HTMLElement): () => void {
+    let from: number | null = null
+    let pointer = -1
+    const band = document.createElement('div')
+    Object.assign(band.style, {
+      position: 'absolute',
+      left: '0',
+      right: '0',
+      display: 'none',
+      background: 'rgba(255, 224, 102, 0.25)',
+      borderTop: '1px solid #ffe066',
+      borderBottom: '1px solid #ffe066',
+      pointerEvents: 'none',
+    })
+    if (getComputedStyle(ruler).position === 'static') ruler.style.position = 'relative'
+    ruler.append(band)
+    ruler.style.cursor = 'ns-resize'
+    ruler.title = 'Drag to zoom into a band of frequencies; double-click for all of them'
+    const yOf = (e: PointerEvent) => e.clientY - ruler.getBoundingClientRect().top
+    const down = (e: PointerEvent) => {
+      if (e.button !== 0) return
+      e.preventDefault()
+      from = yOf(e)
+      pointer = e.pointerId
+      try {
+        ruler.setPointerCapture(e.pointerId)
+      } catch {
+        // synthetic events have no active pointer
+      }
+    }
+    const move = (e: PointerEvent) => {
+      if (from === null || e.pointerId !== pointer) return
+      const y = yOf(e)
+      Object.assign(band.style, {
+        display: 'block',
+        top: `${Math.min(from, y)}px`,
+        height: `${Math.abs(y - from)}px`,
+      })
+    }
+    const up = (e: PointerEvent) => {
+      if (from === null || e.pointerId !== pointer) return
+      const a = from
+      from = null
+      band.style.display = 'none'
+      if (Math.abs(yOf(e) - a) < 4) return // a click, not a drag
+      const top = ruler.getBoundingClientRect().top
+      this.emit('freq-range', {
+        lo: this.#axisPositionAt(Math.max(a, yOf(e)) + top),
+        hi: this.#axisPositionAt(Math.min(a, yOf(e)) + top),
+      })
+    }
+    const reset = () => this.emit('freq-range', null)
+    ruler.addEventListener('pointerdown', down)
+    ruler.addEventListener('pointermove', move)
+    ruler.addEventListener('pointerup', up)
+    ruler.addEventListener('dblclick', reset)
+    return () => {
+      ruler.removeEventListener('pointerdown', down)
+      ruler.removeEventListener('pointermove', move)
+      ruler.removeEventListener('pointerup', up)
+      ruler.removeEventListener('dblclick', reset)
+      band.remove()
+    }
   }
 
   /** Draws the visible window now (normally called once per animation frame). */
@@ -286,6 +384,7 @@ export class SpectrogramPlugin extends BasePlugin<
       const pixels = new Uint32Array(this.#image.data.buffer)
       drawSpectrogram(pixels, w, h, data, win, {
         axis: this.#display.axis,
+        zoom: this.#display.zoom,
         lut: colourLut(this.#display.colourMap),
         lowDb: this.#display.lowDb,
         highDb: this.#display.highDb,
@@ -412,8 +511,9 @@ export class SpectrogramPlugin extends BasePlugin<
     ctx.textAlign = 'right'
     ctx.textBaseline = 'middle'
     ctx.beginPath()
-    for (const hz of frequencyTicks(this.#display.axis, maxHz, cssH)) {
-      const y = Math.round((1 - hzToPosition(hz, this.#display.axis, maxHz)) * cssH) + 0.5
+    const { axis, zoom } = this.#display
+    for (const hz of frequencyTicks(axis, maxHz, cssH, zoom)) {
+      const y = Math.round((1 - hzToPosition(hz, axis, maxHz, zoom)) * cssH) + 0.5
       ctx.moveTo(cssW - 5, y)
       ctx.lineTo(cssW, y)
       if (y > 6 && y < cssH - 6) ctx.fillText(formatHz(hz), cssW - 7, y)

@@ -33,6 +33,8 @@ export class AppState {
   platform = $state<string>('other')
   /** True in Electron, where native menu accelerators send open/export/undo themselves. */
   nativeMenus = $state(false)
+  /** Whether the list of shortcuts ("?") is shown. */
+  shortcutsOpen = $state(false)
   /** Recently opened files, newest first (shown on the empty screen). */
   recent = $state.raw<RecentFile[]>([])
 
@@ -381,6 +383,14 @@ export class AppState {
       if (this.project.isReady) void this.playback.toggle()
       return true
     }
+    // the view: zoom time (= + − 0) and frequency (Shift+↑ ↓), this list of shortcuts (?)
+    if (e.key === '?') return ((this.shortcutsOpen = !this.shortcutsOpen), true)
+    const d = this.project.durationSec
+    if (e.key === '=' || e.key === '+') return (this.view.zoomIn(d), true)
+    if (e.key === '-' || e.key === '−') return (this.view.zoomOut(d), true)
+    if (e.key === '0') return (this.view.zoomToFit(), true)
+    if (e.shiftKey && e.key === 'ArrowUp') return (this.view.zoomFrequency(1.5), true)
+    if (e.shiftKey && e.key === 'ArrowDown') return (this.view.zoomFrequency(1 / 1.5), true)
     if (/^[1-9]$/.test(e.key)) {
       const i = Number(e.key) - 1
       if (i < this.playback.mix.length) {

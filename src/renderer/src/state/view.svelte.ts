@@ -1,4 +1,4 @@
-import type { FreqAxis } from '../lib/freq-scale'
+import { FULL_BAND, type FreqAxis, type FreqZoom } from '../lib/freq-scale'
 import type { MaskView } from '../lib/raster'
 
 /** Zoom limits, pixels per second of audio. */
@@ -28,6 +28,10 @@ export class View {
   maskOpacity = $state(0.75)
   /** Show every source's mask, or only the selected source's. */
   maskMode = $state<'all' | 'one'>('all')
+  /** A scroll the overview asked for: the timeline's new start, seconds (the Editor applies it). */
+  scrollRequest = $state.raw<{ startSec: number } | null>(null)
+  /** The part of the frequency axis shown (positions 0..1 of the whole axis); FULL_BAND = all. */
+  freqZoom = $state.raw<FreqZoom>(FULL_BAND)
 
   /** Seconds visible in the window. */
   readonly spanSec = $derived(Math.max(0, this.endSec - this.startSec))
@@ -64,6 +68,38 @@ export class View {
   /** Shows the whole file. */
   zoomToFit(): void {
     this.pxPerSec = 0
+  }
+
+  /**
+   * Zooms the frequency axis by `factor` (> 1 in) keeping axis position `anchor` (0..1 of the whole
+   * axis, 0 = bottom) where it is on screen; never narrower than 1/64 of the axis.
+   */
+  zoomFrequency(factor: number, anchor = (this.freqZoom.lo + this.freqZoom.hi) / 2): void {
+    const { lo, hi } = this.freqZoom
+    const span = clamp((hi - lo) / factor, 1 / 64, 1)
+    const at = clamp((anchor - lo) / (hi - lo), 0, 1)
+    const nlo = clamp(anchor - at * span, 0, 1 - span)
+    this.setFrequencyRange(nlo, nlo + span)
+  }
+
+  /** Shows axis positions [lo, hi] (ordered, clamped, at least 1/64 apart); the whole axis again at [0, 1]. */
+  setFrequencyRange(a: number, b: number): void {
+    let lo = clamp(Math.min(a, b), 0, 1)
+    let hi = clamp(Math.max(a, b), 0, 1)
+    if (hi - lo < 1 / 64) {
+      const mid = (lo + hi) / 2
+      lo = clamp(mid - 1 / 128, 0, 1 - 1 / 64)
+      hi = lo + 1 / 64
+    }
+    this.freqZoom = lo <= 0 && hi >= 1 ? FULL_BAND : { lo, hi }
+  }
+
+  /** Scrolls the timeline so that `centreSec` is in the middle of the window. */
+  centreOn(centreSec: number, durationSec: number): void {
+    const span = this.spanSec
+    this.scrollRequest = {
+      startSec: clamp(centreSec - span / 2, 0, Math.max(0, durationSec - span)),
+    }
   }
 
   /** Sets the dB gain, clamped to [-60, 60]. */

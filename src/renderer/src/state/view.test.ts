@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest'
+import { FULL_BAND } from '../lib/freq-scale'
 import { MAX_PX_PER_SEC, View, clamp } from './view.svelte'
 import { History } from './history.svelte'
 import { Errors } from './errors.svelte'
@@ -52,6 +53,22 @@ describe('View', () => {
     expect(v.spanSec).toBe(15)
   })
 
+  it('zooms the frequency axis around an anchor, within the axis and at most 64 times', () => {
+    const v = new View()
+    expect(v.freqZoom).toEqual({ lo: 0, hi: 1 })
+    v.zoomFrequency(2, 0.25) // the anchor stays where it is on screen
+    expect(v.freqZoom.lo).toBeCloseTo(0.125, 9)
+    expect(v.freqZoom.hi).toBeCloseTo(0.625, 9)
+    for (let i = 0; i < 20; i++) v.zoomFrequency(2, 0.3)
+    expect(v.freqZoom.hi - v.freqZoom.lo).toBeCloseTo(1 / 64, 9)
+    v.setFrequencyRange(0.9, 0.4)
+    expect(v.freqZoom).toEqual({ lo: 0.4, hi: 0.9 })
+    v.zoomFrequency(1 / 4)
+    expect(v.freqZoom).toEqual({ lo: 0, hi: 1 })
+    v.setFrequencyRange(0, 1)
+    expect(v.freqZoom).toBe(FULL_BAND)
+  })
+
   it('clamps NaN to the lower bound', () => {
     expect(clamp(Number.NaN, 1, 2)).toBe(1)
   })
@@ -78,6 +95,28 @@ describe('History', () => {
     expect(h.redoLabel).toBe('b')
     h.push(change('c'))
     expect(h.canRedo).toBe(false)
+  })
+
+  it('goes to any state of the list, undoing or redoing the changes between', async () => {
+    const h = new History()
+    const log: string[] = []
+    const change = (n: string) => ({
+      label: n,
+      undo: () => void log.push(`undo ${n}`),
+      redo: () => void log.push(`redo ${n}`),
+    })
+    for (const n of ['a', 'b', 'c', 'd']) h.push(change(n))
+    await h.goTo(1)
+    expect(log).toEqual(['undo d', 'undo c', 'undo b'])
+    expect(h.entries.map((c) => c.label)).toEqual(['a', 'b', 'c', 'd'])
+    expect(h.done.map((c) => c.label)).toEqual(['a'])
+    log.length = 0
+    await h.goTo(3)
+    expect(log).toEqual(['redo b', 'redo c'])
+    await h.goTo(0)
+    expect(h.canUndo).toBe(false)
+    await h.goTo(99) // clamped: everything redone
+    expect(h.done).toHaveLength(4)
   })
 })
 
