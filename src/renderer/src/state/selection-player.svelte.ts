@@ -55,7 +55,12 @@ export class SelectionPlayer {
       node.start()
       this.#node = node
       this.playing = part
-      performance.mark?.('selection:playing', { detail: { part, samples: n } })
+      // what loops, for tests and the curious: where it starts, how long, and its energy
+      let energy = 0
+      for (const c of channels) for (let i = 0; i < c.length; i++) energy += c[i] * c[i]
+      performance.mark?.('selection:playing', {
+        detail: { part, fromSample: a.fromSample, samples: n, energy },
+      })
     } catch (e) {
       if (!isCancelled(e)) this.#onError(e)
     } finally {
