@@ -32,7 +32,7 @@ import type { EditTool } from '../../../shared/ipc'
 import { formatHz } from '../lib/freq-scale'
 import type { Backend } from '../lib/backend'
 import { callEdit, hasEditChannel, type EditOp } from '../lib/edit-backend'
-import type { DisplayMasks } from '../lib/raster'
+import { sourceMasksFromDisplay, type DisplayMasks } from '../lib/raster'
 import type { History } from './history.svelte'
 
 /** The selection tools (the tools an edit can be made with, less 'selection', a combination). */
@@ -81,29 +81,6 @@ export interface StrokeStats {
   events: number
   maxMs: number
   meanMs: number
-}
-
-/**
- * Masks from main (uint8, value * scale) as float SourceMasks; the editor makes them canonical.
- */
-export function sourceMasksFromDisplay(d: DisplayMasks): SourceMasks {
-  const n = d.frames * d.bins
-  const masks = d.masks.map((m) => {
-    if (m instanceof Float32Array && d.scale === 1) return m.slice()
-    const o = new Float32Array(n)
-    const s = d.scale
-    for (let i = 0; i < n; i++) o[i] = m[i] * s
-    return o
-  })
-  return {
-    k: d.k,
-    sampleRate: d.sampleRate,
-    nFft: d.nFft,
-    hop: d.hop,
-    frames: d.frames,
-    bins: d.bins,
-    masks,
-  }
 }
 
 /** The name of each tool in the History ('selection': a selection made with several tools). */
