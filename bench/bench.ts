@@ -25,6 +25,7 @@ import { openStemWriter } from '../src/node/audio-encode'
 import { loadModel } from '../src/node/model-store'
 import { clusteredPoints, orthogonalDirections } from '../test/engine/synthetic'
 import { fftjsRoundTrips, fftjsStftMagnitude, plainKMeans, speexResample } from './reference'
+import { benchEditing } from './editing'
 import { syntheticSong } from './signals'
 
 const argv = process.argv.slice(2)
@@ -328,6 +329,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(r)}\n`)
     return
   }
+  if (flag('only-editing')) {
+    console.log('## Hand editing (issue 17): brush and edit -> sound on a 3-minute stereo file\n')
+    await benchEditing(modelPath())
+    return
+  }
   const cases = (opt('cases') ?? '30,180,1800').split(',').map(Number)
   console.log(`# Unweave engine bench — ${new Date().toISOString()}`)
   console.log(
@@ -404,8 +410,10 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')} (timings are wall clock: other work on the machine inflates them)`,
   )
+  console.log('\n## Hand editing (issue 17): brush and edit -> sound on a 3-minute stereo file\n')
+  const editing = await benchEditing(modelPath())
   const json = opt('json')
-  if (json) writeFileSync(json, JSON.stringify(out, null, 2))
+  if (json) writeFileSync(json, JSON.stringify({ ...out, editing }, null, 2))
 }
 
 await main()

@@ -4,16 +4,17 @@
  * the model, cluster into 3), the renderer's editor over the masks main sends (a 24-px brush at fit
  * zoom on a 1,344 x 560 px spectrogram, 60 pointer events per stroke: the e2e's gesture), then
  * per stroke: the stroke ends, main applies it (`edit`) and the playback block under the playhead
- * is read again with every stem (`stems`, what playback schedules next) = "edit -> sound".
+ * is read again with every stem (`stems`, what playback schedules next) = "edit -> sound". Main
+ * makes its editor in idle time after separating (as in the app, while the user picks a tool):
+ * timed apart, before the strokes.
  * `npm run bench -- --only-editing` runs only this; `npm run bench` runs it after the rest.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EngineHost } from '../src/engine-process/engine-host'
-import { brushSelection, EditableMasks, type EditCommand } from '../src/engine/index'
+import { brushSelection, EditableMasks, floatMasks, type EditCommand } from '../src/engine/index'
 import { openStemWriter } from '../src/node/audio-encode'
-import { sourceMasksFromDisplay } from '../src/renderer/src/lib/raster'
 import type { FromHost, HostOps } from '../src/shared/engine-protocol'
 import { syntheticSong } from './signals'
 
@@ -44,7 +45,10 @@ function inProcessHost(modelPath: string) {
   )
   host.start()
   return {
-    request<O extends keyof HostOps>(op: O, args: HostOps[O]['args']): Promise<HostOps[O]['result']> {
+    request<O extends keyof HostOps>(
+      op: O,
+      args: HostOps[O]['args'],
+    ): Promise<HostOps[O]['result']> {
       const n = ++id
       return new Promise((resolve, reject) => {
         pending.set(n, { resolve: resolve as (v: unknown) => void, reject })
@@ -61,7 +65,13 @@ export async function benchEditing(modelPath: string): Promise<Record<string, nu
   try {
     const path = join(dir, 'song-3min.wav')
     const { mix } = syntheticSong(RATE, 180)
-    const w = await openStemWriter(path, { format: 'wav', bits: 16, sampleRate: RATE, channels: 2, force: true })
+    const w = await openStemWriter(path, {
+      format: 'wav',
+      bits: 16,
+      sampleRate: RATE,
+      channels: 2,
+      force: true,
+    })
     await w.write(mix)
     await w.commit()
 
@@ -74,7 +84,28 @@ export async function benchEditing(modelPath: string): Promise<Record<string, nu
       sourceCount: 3,
       mask: 'soft',
     })
-    console.log(`  analyse + cluster into 3 (setup, not a latency): ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+    console.log(
+      `  analyse + cluster into 3 (setup, not a latency): ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    )
+    // the user listens first: playback reads a block of every stem (automatic masks)
+    const block = (from: number) =>
+      host.request('stems', {
+        separationId: 's',
+        sources: [0, 1, 2],
+        range: { from, to: from + RATE },
+      })
+    let tp = performance.now()
+    await block(60 * RATE)
+    out['playback reads a 1-s block of every stem (before editing)'] = performance.now() - tp
+    // main makes its editor of the new masks in idle time after separating, while the user picks
+    // a tool; an undo with nothing to undo has it finished now, timed apart from the strokes
+    tp = performance.now()
+    await host.request('edit', { separationId: 's', op: { type: 'undo' } })
+    out['main makes its editor (idle time after separating, before any stroke)'] =
+      performance.now() - tp
+    tp = performance.now()
+    await block(61 * RATE)
+    out["the same read from the editor's masks, first time"] = performance.now() - tp
     const page = await host.request('masks', {
       separationId: 's',
       range: { from: 0, to: sep.grid.frames },
@@ -82,11 +113,14 @@ export async function benchEditing(modelPath: string): Promise<Record<string, nu
     const g = page.grid
     // the renderer's editor over the masks main sent (uint8, as the app receives them)
     const editor = new EditableMasks(
-      sourceMasksFromDisplay({ ...g, k: page.masks.length, masks: page.masks, scale: 1 / 255 }),
+      floatMasks({ ...g, k: page.masks.length, masks: page.masks, scale: 1 / 255 }),
     )
     // a 24-px brush at fit zoom: pixels -> frames and bins (log axis: ~bins per pixel mid-band)
     const framesPerPx = g.frames / VIEW.width
-    const radius = { frames: BRUSH_PX * framesPerPx, bins: Math.max(1, (BRUSH_PX * g.bins) / VIEW.height / 2) }
+    const radius = {
+      frames: BRUSH_PX * framesPerPx,
+      bins: Math.max(1, (BRUSH_PX * g.bins) / VIEW.height / 2),
+    }
     const perEvent: number[] = []
     const editToSound: number[] = []
     const applied: number[] = []
@@ -118,13 +152,20 @@ export async function benchEditing(modelPath: string): Promise<Record<string, nu
       })
       applied.push(tApplied - ts)
       editToSound.push(performance.now() - ts)
+      if (process.env.UNWEAVE_BENCH_VERBOSE)
+        console.log(
+          `  stroke ${s + 1}: applied ${(tApplied - ts).toFixed(0)} ms, sound ${(performance.now() - ts).toFixed(0)} ms`,
+        )
     }
     out['brush per pointer event p95'] = pct(perEvent, 0.95)
     out['brush per pointer event max'] = Math.max(...perEvent)
     out['stroke end -> main applied, median'] = pct(applied, 0.5)
-    out['edit -> sound (stroke end -> new stems of the block under the playhead), median'] = pct(editToSound, 0.5)
+    out['edit -> sound (stroke end -> new stems of the block under the playhead), median'] = pct(
+      editToSound,
+      0.5,
+    )
     out['edit -> sound, p95'] = pct(editToSound, 0.95)
-    out['edit -> sound, first stroke (main makes its editor)'] = editToSound[0]!
+    out['edit -> sound, max'] = Math.max(...editToSound)
     const target: Record<string, string> = {
       'brush per pointer event p95': '<= 8 ms',
       'edit -> sound, p95': '<= 200 ms',
@@ -133,7 +174,9 @@ export async function benchEditing(modelPath: string): Promise<Record<string, nu
       `  3-minute 44.1 kHz stereo, k = 3, ${STROKES} strokes of ${EVENTS} events, brush ${BRUSH_PX} px at fit zoom (${radius.frames.toFixed(0)} frames x ${radius.bins.toFixed(0)} bins):`,
     )
     for (const [k, v] of Object.entries(out))
-      console.log(`  ${k.padEnd(84)} ${ms(v).padStart(10)}${target[k] ? `   (target ${target[k]})` : ''}`)
+      console.log(
+        `  ${k.padEnd(84)} ${ms(v).padStart(10)}${target[k] ? `   (target ${target[k]})` : ''}`,
+      )
     return out
   } finally {
     rmSync(dir, { recursive: true, force: true })

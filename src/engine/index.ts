@@ -44,4 +44,5 @@ export { Resampler, resample, type ResampleOptions } from './dsp/resample'
 export { downmix } from './dsp/downmix'
 // Hand edits of the masks, and the packed planes they are stored in.
 export * from './edits/index'
+export { floatMasks } from './util'
 export { DEQ, mapPacked } from './edits/planes'

@@ -22,3 +22,20 @@ export function maskGrid(m: SourceMasks): Omit<SourceMasks, 'masks'> {
     bins: m.bins,
   }
 }
+
+/**
+ * Masks stored as bytes (value x scale, as main sends them for display) or floats, as float
+ * SourceMasks (copies): what the renderer's editor and the bench start editing from.
+ */
+export function floatMasks(
+  m: Omit<SourceMasks, 'masks'> & { masks: (Float32Array | Uint8Array)[]; scale: number },
+): SourceMasks {
+  const n = m.frames * m.bins
+  const masks = m.masks.map((x) => {
+    if (x instanceof Float32Array && m.scale === 1) return x.slice()
+    const o = new Float32Array(n)
+    for (let i = 0; i < n; i++) o[i] = x[i]! * m.scale
+    return o
+  })
+  return { ...maskGrid({ ...m, masks: [] }), masks }
+}

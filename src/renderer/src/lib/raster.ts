@@ -39,29 +39,6 @@ export interface DisplayMasks {
   scale: number
 }
 
-/**
- * Masks from main (uint8, value * scale) as float SourceMasks; the editor makes them canonical.
- */
-export function sourceMasksFromDisplay(d: DisplayMasks): SourceMasks {
-  const n = d.frames * d.bins
-  const masks = d.masks.map((m) => {
-    if (m instanceof Float32Array && d.scale === 1) return m.slice()
-    const o = new Float32Array(n)
-    const s = d.scale
-    for (let i = 0; i < n; i++) o[i] = m[i] * s
-    return o
-  })
-  return {
-    k: d.k,
-    sampleRate: d.sampleRate,
-    nFft: d.nFft,
-    hop: d.hop,
-    frames: d.frames,
-    bins: d.bins,
-    masks,
-  }
-}
-
 /** The engine's float dB spectrogram as display data (no copy). */
 export function displaySpectrogram(s: Spectrogram): DisplaySpectrogram {
   return {

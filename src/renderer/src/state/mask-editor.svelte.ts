@@ -25,14 +25,14 @@ import {
   type GridPoint,
   type Selection,
   type SelectionMode,
-  type SourceMasks,
+  floatMasks,
 } from '../../../engine/index'
 import { formatTime } from '../../../shared/format'
 import type { EditTool } from '../../../shared/ipc'
 import { formatHz } from '../lib/freq-scale'
 import type { Backend } from '../lib/backend'
 import { callEdit, hasEditChannel, type EditOp } from '../lib/edit-backend'
-import { sourceMasksFromDisplay, type DisplayMasks } from '../lib/raster'
+import type { DisplayMasks } from '../lib/raster'
 import type { History } from './history.svelte'
 
 /** The selection tools (the tools an edit can be made with, less 'selection', a combination). */
@@ -221,7 +221,7 @@ export class MaskEditor {
     this.#ready = ready
     const slice = (): void => {
       if (this.#ready !== ready || this.#editable) return
-      if (!ready.prep) ready.prep = new EditablePreparation(sourceMasksFromDisplay(masks))
+      if (!ready.prep) ready.prep = new EditablePreparation(floatMasks(masks))
       else if (ready.prep.step(8)) {
         ready.editor = warmed(ready.prep.finish(), masks.frames)
         return
@@ -240,8 +240,7 @@ export class MaskEditor {
     const r = this.#ready?.masks === masks ? this.#ready : null
     this.#ready = null
     const e =
-      r?.editor ??
-      warmed(r?.prep?.finish() ?? new EditableMasks(sourceMasksFromDisplay(masks)), masks.frames)
+      r?.editor ?? warmed(r?.prep?.finish() ?? new EditableMasks(floatMasks(masks)), masks.frames)
     performance.measure?.('edit:prepare', { start: t0, end: performance.now() })
     this.#editable = e
     this.display = { ...e.masks, scale: 1 }
@@ -261,7 +260,7 @@ export class MaskEditor {
     const e =
       made && made.undoStack.length === 0 && made.redoStack.length === 0
         ? made
-        : new EditableMasks(sourceMasksFromDisplay(masks))
+        : new EditableMasks(floatMasks(masks))
     e.loadHistory(undo, redo)
     this.#editable = e
     this.display = { ...e.masks, scale: 1 }
