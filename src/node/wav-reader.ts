@@ -306,7 +306,8 @@ function mulawTable(): Float32Array {
   return t
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+/** Whether this machine stores numbers little-endian (WAV's order). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 /**
  * Converts `frames` interleaved frames in `bytes` (starting at frame 0) into `out[c][at + i]`.

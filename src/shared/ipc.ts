@@ -1,6 +1,10 @@
 /**
  * The ONE typed IPC contract between the renderer and the main process.
  *
+ * Over 500 lines on purpose: every channel's arguments and result sit beside the channel map and
+ * the rules below, so the contract reads in one place; split, its types would be scattered across
+ * files that all import each other.
+ *
  * `IpcContract` maps every channel (named after the `window.api` method that calls it) to its
  * argument object and its result. Main registers one handler per channel from this map, the
  * preload derives `window.api.<channel>(args)` from it, the test bridge serves the same map over a

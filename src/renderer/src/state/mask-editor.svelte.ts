@@ -4,6 +4,9 @@
  * `EditableMasks` (src/engine/edits, the code main uses for playback and export), updated in place
  * so the overlay repaints only the touched columns; every finished edit is sent to main and is one
  * undoable change in the app's History.
+ *
+ * Over 500 lines: one class whose tool state, selection and stroke drive the same editor, undo
+ * stack and sync with main; its parts share that state at every step.
  */
 import {
   EditableMasks,

@@ -1,75 +1,27 @@
 import { isCancelled, type Backend } from '../lib/backend'
+import { BLOCK_SEC, BlockCache, type Block } from './playback-blocks'
+import { effectiveGains, Mixer, type AudioContextLike, type SourceMix } from './playback-mixer'
+import { nextSpan, stopSegments, type LoopRegion, type Segment } from './playback-schedule'
 
-/** Per-source mixer settings. */
-export interface SourceMix {
-  solo: boolean
-  mute: boolean
-  /** Linear gain, 0..2 (1 = unity). */
-  gain: number
-}
+export { BLOCK_SEC } from './playback-blocks'
+export { effectiveGains, type AudioContextLike, type SourceMix } from './playback-mixer'
+export type { LoopRegion } from './playback-schedule'
 
 /** What is heard: the original mixture (A) or the mix of the chosen sources (B). */
 export type Listen = 'mixture' | 'sources'
 
-/** A loop region, seconds. */
-export interface LoopRegion {
-  startSec: number
-  endSec: number
-}
-
-/** The WebAudio subset Playback uses (a fake implements it in tests). */
-export type AudioContextLike = Pick<
-  AudioContext,
-  | 'currentTime'
-  | 'destination'
-  | 'state'
-  | 'resume'
-  | 'suspend'
-  | 'close'
-  | 'createGain'
-  | 'createBuffer'
-  | 'createBufferSource'
->
-
-/** Seconds of audio per block read from main (a fixed grid, so blocks are reused when looping). */
-export const BLOCK_SEC = 1
 /** Seconds scheduled ahead of the playhead. */
 export const LOOKAHEAD_SEC = 1.5
 /** How far ahead of the audio clock a (re)started segment is scheduled, seconds. */
 const START_LEAD_SEC = 0.02
-/** Cached blocks kept at most. */
-const MAX_CACHED_BLOCKS = 24
-/** Gain ramp time constant for click-free changes, seconds. */
-const RAMP = 0.01
-
-interface Block {
-  /** Length in samples. */
-  length: number
-  mixture: AudioBuffer
-  /** One buffer per source (empty before a separation), once main has them. */
-  sources: AudioBuffer[] | null
-  /** Resolves when `sources` is there (main builds every stem on the first read). */
-  sourcesReady: Promise<AudioBuffer[]>
-}
-
-interface Segment {
-  ctxStart: number
-  fileStart: number
-  duration: number
-  nodes: AudioBufferSourceNode[]
-}
-
-/** The gain each source plays at: mute wins, then solo (if any source is soloed), then gain. */
-export function effectiveGains(mix: readonly SourceMix[]): number[] {
-  const anySolo = mix.some((m) => m.solo)
-  return mix.map((m) => (m.mute ? 0 : anySolo && !m.solo ? 0 : m.gain))
-}
 
 /**
  * WebAudio playback of the mixture or of the separated sources: play, pause, seek, loop a region,
  * per-source solo / mute / gain, and A/B between the mixture and the chosen sources. Audio comes
- * from main in 2-second blocks of stems made by the engine's mask code (the export's), scheduled
+ * from main in 1-second blocks of the mixture and of the stems made by the engine's mask code (the export's), scheduled
  * ahead of the playhead, so a 30-minute file plays without holding its stems in the renderer.
+ * The audio graph is playback-mixer.ts, the blocks playback-blocks.ts, the segment maths
+ * playback-schedule.ts; this class is the transport and the scheduler.
  */
 export class Playback {
   playing = $state(false)
@@ -89,24 +41,13 @@ export class Playback {
   durationSec = $state(0)
 
   #backend: Backend
-  #createContext: () => AudioContextLike
-  #ctx: AudioContextLike | null = null
-  #master: GainNode | null = null
-  #mixtureBus: GainNode | null = null
-  #sourcesBus: GainNode | null = null
-  #sourceGains: GainNode[] = []
+  readonly #mixer: Mixer
+  readonly #blocks: BlockCache
   #sampleRate = 0
   #prepareTask: string | null = null
   #fileId: string | null = null
   #separationId: string | null = null
   #k = 0
-  // a private cache, not state: nothing renders from it
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity
-  #cache = new Map<number, Promise<Block>>()
-  /** Blocks an edit made stale: their mixture is kept, their stems are read again when needed. */
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity
-  #stemsStale = new Map<number, Promise<Block>>()
-  #generation = 0
   #playToken = 0
   /** An edit restarted playback: the next stems scheduled carry the edit. */
   #afterEdit = false
@@ -124,7 +65,18 @@ export class Playback {
     onError: (e: unknown) => void = () => {},
   ) {
     this.#backend = backend
-    this.#createContext = createContext
+    this.#mixer = new Mixer(createContext)
+    this.#blocks = new BlockCache(
+      backend,
+      () => this.#ensureContext(),
+      () => ({
+        fileId: this.#fileId,
+        separationId: this.#separationId,
+        k: this.#k,
+        sampleRate: this.#sampleRate,
+        durationSec: this.durationSec,
+      }),
+    )
     this.#onError = onError
   }
 
@@ -222,11 +174,7 @@ export class Playback {
     const last = Math.floor(Math.min(endSec, this.durationSec) / BLOCK_SEC)
     // the mixture does not change with an edit: those blocks keep it and read the stems again
     // when they are next needed
-    for (const [i, old] of [...this.#cache]) {
-      if (i < first || i > last) continue
-      this.#cache.delete(i)
-      this.#stemsStale.set(i, old)
-    }
+    this.#blocks.staleStems(first, last)
     if (!this.playing) return
     const now = this.currentTime()
     const heard = this.#segments.some(
@@ -236,7 +184,8 @@ export class Playback {
     // the old sound plays on until the new stems at the playhead are here, then they take over
     const token = this.#playToken
     const at = Math.floor(Math.min(now, this.durationSec - 1e-6) / BLOCK_SEC)
-    void this.#block(at)
+    void this.#blocks
+      .get(at)
       .then((b) => b.sourcesReady)
       .then(
         () => {
@@ -294,8 +243,9 @@ export class Playback {
 
   /** Current playhead time, seconds, read from the audio clock while playing. */
   currentTime(): number {
-    if (!this.playing || !this.#ctx) return this.position
-    const now = this.#ctx.currentTime
+    const ctx = this.#mixer.context
+    if (!this.playing || !ctx) return this.position
+    const now = ctx.currentTime
     for (let i = this.#segments.length - 1; i >= 0; i--) {
       const s = this.#segments[i]
       if (now >= s.ctxStart) return s.fileStart + Math.min(now - s.ctxStart, s.duration)
@@ -357,9 +307,7 @@ export class Playback {
   /** Stops audio and releases the AudioContext. */
   async dispose(): Promise<void> {
     this.pause()
-    const ctx = this.#ctx
-    this.#ctx = null
-    if (ctx) await ctx.close().catch(() => {})
+    await this.#mixer.close()
   }
 
   #activeLoop(): boolean {
@@ -373,29 +321,17 @@ export class Playback {
     this.#applyGains()
   }
 
+  /** The audio context, made with its graph on first use. */
   #ensureContext(): AudioContextLike {
-    if (this.#ctx) return this.#ctx
-    const ctx = this.#createContext()
-    this.#ctx = ctx
-    this.#master = ctx.createGain()
-    this.#master.connect(ctx.destination)
-    this.#mixtureBus = ctx.createGain()
-    this.#mixtureBus.connect(this.#master)
-    this.#sourcesBus = ctx.createGain()
-    this.#sourcesBus.connect(this.#master)
-    this.#rebuildSourceGains()
+    const fresh = !this.#mixer.context
+    const ctx = this.#mixer.ensure(this.#k)
+    if (fresh) this.#applyGains()
     return ctx
   }
 
   #rebuildSourceGains(): void {
-    const ctx = this.#ctx
-    if (!ctx || !this.#sourcesBus) return
-    for (const g of this.#sourceGains) g.disconnect()
-    this.#sourceGains = Array.from({ length: this.#k }, () => {
-      const g = ctx.createGain()
-      g.connect(this.#sourcesBus!)
-      return g
-    })
+    if (!this.#mixer.context) return
+    this.#mixer.setSourceCount(this.#k)
     this.#applyGains()
   }
 
@@ -407,93 +343,12 @@ export class Playback {
   }
 
   #applyGains(at?: number): void {
-    const ctx = this.#ctx
-    if (!ctx) return
-    const t = Math.max(ctx.currentTime, at ?? 0)
-    const b = this.listen === 'sources' && this.#k > 0 && !this.fallback
-    this.#mixtureBus?.gain.setTargetAtTime(b ? 0 : 1, t, RAMP)
-    this.#sourcesBus?.gain.setTargetAtTime(b ? 1 : 0, t, RAMP)
-    const gains = effectiveGains(this.mix)
-    this.#sourceGains.forEach((g, i) => g.gain.setTargetAtTime(gains[i] ?? 0, t, RAMP))
+    const sources = this.listen === 'sources' && this.#k > 0 && !this.fallback
+    this.#mixer.apply(sources, effectiveGains(this.mix), at)
   }
 
   #invalidateAll(): void {
-    this.#generation++
-    this.#cache.clear()
-    this.#stemsStale.clear()
-  }
-
-  #block(index: number): Promise<Block> {
-    let p = this.#cache.get(index)
-    if (p) {
-      // refresh LRU order
-      this.#cache.delete(index)
-      this.#cache.set(index, p)
-      return p
-    }
-    const stale = this.#stemsStale.get(index)
-    this.#stemsStale.delete(index)
-    p = stale
-      ? stale.then(
-          (b) => this.#readBlock(index, b.mixture),
-          () => this.#readBlock(index),
-        )
-      : this.#readBlock(index)
-    this.#cache.set(index, p)
-    p.catch(() => this.#cache.delete(index))
-    while (this.#cache.size > MAX_CACHED_BLOCKS)
-      this.#cache.delete(this.#cache.keys().next().value!)
-    return p
-  }
-
-  /** Reads block `index` (the mixture too, unless given: an edit changes only the stems). */
-  async #readBlock(index: number, mixture?: AudioBuffer): Promise<Block> {
-    const ctx = this.#ensureContext()
-    const sr = this.#sampleRate
-    const blockLen = Math.round(BLOCK_SEC * sr)
-    const startSample = index * blockLen
-    const total = Math.round(this.durationSec * sr)
-    const length = Math.max(0, Math.min(blockLen, total - startSample))
-    const k = this.#k
-    const fileId = this.#fileId
-    const separationId = this.#separationId
-    if (!fileId) throw new Error('No file is open.')
-    const range = { from: startSample, to: startSample + length }
-    const toBuffer = (channels: Float32Array[]): AudioBuffer => {
-      const n = Math.max(1, channels[0]?.length ?? 0)
-      const buf = ctx.createBuffer(Math.max(1, channels.length), n, sr)
-      channels.forEach((c, ch) => buf.copyToChannel(c as Float32Array<ArrayBuffer>, ch))
-      return buf
-    }
-    // the mixture comes at once; the stems may take a while the first time (main builds them all)
-    const stemsCall =
-      k > 0 && separationId
-        ? this.#backend.call('getStemAudio', {
-            separationId,
-            sources: Array.from({ length: k }, (_, i) => i),
-            range,
-          })
-        : Promise.resolve(null)
-    const mix =
-      mixture ?? toBuffer((await this.#backend.call('getAudio', { fileId, range })).channels)
-    const block: Block = {
-      length: mix.length,
-      mixture: mix,
-      sources: null,
-      sourcesReady: stemsCall.then((stems) => {
-        const sources: AudioBuffer[] = []
-        for (const stem of stems?.stems ?? []) sources[stem.index] = toBuffer(stem.channels)
-        block.sources = sources
-        return sources
-      }),
-    }
-    block.sourcesReady.catch(() => {})
-    // a block whose stems arrive within a moment is scheduled whole
-    await Promise.race([
-      block.sourcesReady.catch(() => null),
-      new Promise((r) => setTimeout(r, 30)),
-    ])
-    return block
+    this.#blocks.clear()
   }
 
   /** Plays from `fromSec`; what is playing stops at once, or `stopInSec` from now (a seamless switch). */
@@ -521,17 +376,8 @@ export class Playback {
   /** Stops every scheduled segment now, or `inSec` from now (left connected until then). */
   #stopNodes(inSec = 0): void {
     this.#playToken++
-    const at = inSec > 0 && this.#ctx ? this.#ctx.currentTime + inSec : 0
-    for (const s of this.#segments) {
-      for (const n of s.nodes) {
-        try {
-          n.stop(at)
-        } catch {
-          /* not started */
-        }
-        if (at === 0) n.disconnect()
-      }
-    }
+    const ctx = this.#mixer.context
+    stopSegments(this.#segments, inSec > 0 && ctx ? ctx.currentTime + inSec : 0)
     this.#segments = []
   }
 
@@ -540,38 +386,30 @@ export class Playback {
     this.#timer = null
   }
 
-  /** The file span the next segment covers: up to the end of its block, the loop end or the file end. */
-  #nextSpan(): { start: number; end: number; block: number } | null {
-    let start = this.#nextFileSec
-    const loop = this.#activeLoop() ? this.loop! : null
-    if (loop && start >= loop.endSec - 1e-6) start = loop.startSec
-    if (start >= this.durationSec - 1e-6) return null
-    const block = Math.floor(start / BLOCK_SEC + 1e-9)
-    let end = Math.min((block + 1) * BLOCK_SEC, this.durationSec)
-    if (loop && start < loop.endSec) end = Math.min(end, loop.endSec)
-    return { start, end, block }
-  }
-
   async #pump(token: number): Promise<void> {
     if (this.#pumping) return
     this.#pumping = true
     try {
-      const ctx = this.#ctx
+      const ctx = this.#mixer.context
       while (ctx && token === this.#playToken && this.playing) {
         if (this.#segments.length > 0 && this.#scheduledUntil - ctx.currentTime > LOOKAHEAD_SEC)
           break
-        const span = this.#nextSpan()
+        const span = nextSpan(
+          this.#nextFileSec,
+          this.#activeLoop() ? this.loop : null,
+          this.durationSec,
+        )
         if (!span) {
           this.#ended = true
           break
         }
-        const gen = this.#generation
-        const block = await this.#block(span.block)
+        const gen = this.#blocks.generation
+        const block: Block = await this.#blocks.get(span.block)
         if (token !== this.#playToken || !this.playing) return
-        if (gen !== this.#generation) continue
+        if (gen !== this.#blocks.generation) continue
         // read the next block while this one plays
         if ((span.block + 1) * BLOCK_SEC < this.durationSec)
-          void this.#block(span.block + 1).catch(() => {})
+          void this.#blocks.get(span.block + 1).catch(() => {})
         const when = Math.max(this.#scheduledUntil, ctx.currentTime + START_LEAD_SEC)
         const offset = span.start - span.block * BLOCK_SEC
         const duration = Math.min(span.end - span.start, block.length / this.#sampleRate - offset)
@@ -587,10 +425,11 @@ export class Playback {
           n.start(when, offset, duration)
           nodes.push(n)
         }
-        startNode(block.mixture, this.#mixtureBus!)
+        startNode(block.mixture, this.#mixer.mixtureBus)
         if (block.sources) {
           block.sources.forEach((b, i) => {
-            if (this.#sourceGains[i]) startNode(b, this.#sourceGains[i])
+            const g = this.#mixer.sourceGain(i)
+            if (g) startNode(b, g)
           })
           this.#markStems(ctx, when, span.start)
         } else {
@@ -598,15 +437,17 @@ export class Playback {
           this.#setFallback(true)
           block.sourcesReady.then(
             (sources) => {
-              if (token !== this.#playToken || !this.#ctx || gen !== this.#generation) return
-              const late = Math.max(when, this.#ctx.currentTime + 0.03)
+              const now = this.#mixer.context
+              if (token !== this.#playToken || !now || gen !== this.#blocks.generation) return
+              const late = Math.max(when, now.currentTime + 0.03)
               const skip = late - when
               if (skip < duration) {
                 sources.forEach((b, i) => {
-                  if (!this.#sourceGains[i]) return
+                  const g = this.#mixer.sourceGain(i)
+                  if (!g) return
                   const n = ctx.createBufferSource()
                   n.buffer = b
-                  n.connect(this.#sourceGains[i])
+                  n.connect(g)
                   n.start(late, offset + skip, duration - skip)
                   nodes.push(n)
                 })
@@ -641,10 +482,11 @@ export class Playback {
   }
 
   #tick(): void {
-    if (!this.playing || !this.#ctx) return
+    const ctx = this.#mixer.context
+    if (!this.playing || !ctx) return
     const t = this.currentTime()
     this.position = t
-    if (this.#ended && this.#ctx.currentTime >= this.#scheduledUntil) {
+    if (this.#ended && ctx.currentTime >= this.#scheduledUntil) {
       this.pause()
       this.position = this.durationSec
       return
