@@ -16,14 +16,8 @@ import {
 import { CodedError } from '../shared/errors'
 import type { HostOps } from '../shared/engine-protocol'
 import type { Analyses } from './analyses'
-import {
-  hostSeparation,
-  yieldTurn,
-  YIELD_EVERY_MS,
-  type HostContext,
-  type Progress,
-  type Separation,
-} from './host-context'
+import { hostSeparation, yieldTurn, YIELD_EVERY_MS } from './host-context'
+import type { HostContext, Progress, Separation } from './host-context'
 
 /** Editors are prepared ahead (idle time) while the masks take at most this much (k x frames x bins x 4). */
 const PREPARE_EDITOR_MAX_BYTES = 160 * 1024 * 1024

@@ -37,6 +37,13 @@ export interface HostOutlet {
   postBulk?(msg: BulkMessage, transfer: ArrayBuffer[]): void
 }
 
+/** What runs one operation: its arguments, the request's signal and its progress callback. */
+type Handler<O extends HostOp> = (
+  args: HostOps[O]['args'],
+  signal: AbortSignal,
+  progress: Progress,
+) => unknown
+
 /** Requests that do not hold background work back (stem synthesis yields often by itself). */
 const BACKGROUND_FRIENDLY: ReadonlySet<HostOp> = new Set(['stems', 'status'])
 
@@ -116,49 +123,36 @@ export class EngineHost {
       })
   }
 
-  /** Runs one operation on the unit whose job it is. */
+  /** The unit and method that does each operation. */
+  readonly #handlers: { [O in HostOp]: Handler<O> } = {
+    open: (args, _signal, progress) => this.#files.open(args, progress),
+    spectrogram: (args) => this.#files.spectrogram(args),
+    peaks: (args) => this.#files.peaks(args),
+    audio: (args) => this.#files.audio(args),
+    analyse: (args, signal, progress) => this.#analyses.analyse(args, signal, progress),
+    cluster: (args, signal, progress) => this.#separations.cluster(args, signal, progress),
+    masks: (args) => this.#separations.masks(args),
+    stems: (args, signal, progress) => this.#separations.stems(args, signal, progress),
+    selectionAudio: (args, signal) => this.#separations.selectionAudio(args, signal),
+    export: (args, signal, progress) => this.#separations.export(args, signal, progress),
+    status: () => this.#model.status,
+    edit: (args) => this.#editing.edit(args),
+    wand: (args, signal, progress) => this.#editing.wand(args, signal, progress),
+    recluster: (args, signal, progress) => this.#editing.recluster(args, signal, progress),
+    saveProject: (args) => this.#projects.save(args),
+    openProject: (args, _signal, progress) => this.#projects.open(args, progress),
+    locateProject: (args, _signal, progress) => this.#projects.locate(args, progress),
+  }
+
+  /** Runs one operation on the unit whose job it is (a throw becomes a rejection). */
   async #run(
     op: HostOp,
     args: HostOps[HostOp]['args'],
     signal: AbortSignal,
     progress: Progress,
   ): Promise<unknown> {
-    switch (op) {
-      case 'open':
-        return this.#files.open(args as HostOps['open']['args'], progress)
-      case 'spectrogram':
-        return this.#files.spectrogram(args as HostOps['spectrogram']['args'])
-      case 'peaks':
-        return this.#files.peaks(args as HostOps['peaks']['args'])
-      case 'audio':
-        return this.#files.audio(args as HostOps['audio']['args'])
-      case 'analyse':
-        return this.#analyses.analyse(args as HostOps['analyse']['args'], signal, progress)
-      case 'cluster':
-        return this.#separations.cluster(args as HostOps['cluster']['args'], signal, progress)
-      case 'masks':
-        return this.#separations.masks(args as HostOps['masks']['args'])
-      case 'stems':
-        return this.#separations.stems(args as HostOps['stems']['args'], signal, progress)
-      case 'selectionAudio':
-        return this.#separations.selectionAudio(args as HostOps['selectionAudio']['args'], signal)
-      case 'export':
-        return this.#separations.export(args as HostOps['export']['args'], signal, progress)
-      case 'status':
-        return this.#model.status
-      case 'edit':
-        return this.#editing.edit(args as HostOps['edit']['args'])
-      case 'wand':
-        return this.#editing.wand(args as HostOps['wand']['args'], signal, progress)
-      case 'recluster':
-        return this.#editing.recluster(args as HostOps['recluster']['args'], signal, progress)
-      case 'saveProject':
-        return this.#projects.save(args as HostOps['saveProject']['args'])
-      case 'openProject':
-        return this.#projects.open(args as HostOps['openProject']['args'], progress)
-      case 'locateProject':
-        return this.#projects.locate(args as HostOps['locateProject']['args'], progress)
-    }
+    const handler = this.#handlers[op] as Handler<HostOp>
+    return handler(args, signal, progress)
   }
 }
 

@@ -19,16 +19,8 @@ import type { HostOps } from '../shared/engine-protocol'
 import type { Analyses } from './analyses'
 import { MASKS8_MAX_BYTES, quantise, type ClusterEntry } from './cluster-jobs'
 import type { Editing } from './editing'
-import {
-  clampRange,
-  hostSeparation,
-  masksOf,
-  yieldTurn,
-  YIELD_EVERY_MS,
-  type HostContext,
-  type Progress,
-  type Separation,
-} from './host-context'
+import { clampRange, hostSeparation, masksOf, yieldTurn, YIELD_EVERY_MS } from './host-context'
+import type { HostContext, Progress, Separation } from './host-context'
 
 /** The 8-bit display value of each 12-bit unit count (the same rounding as quantise()). */
 const DISPLAY_OF_UNITS = quantise(DEQ, 0, 1)

@@ -4,7 +4,7 @@ import { analyse } from './analyse'
 import { clusterSources, FIT_SAMPLE_SIZE, fitSample } from './cluster/cluster'
 import { suggestSourceCount } from './cluster/suggest'
 import type { Embedder } from './embedder'
-import { DEFAULT_BETA, maskRows } from './masks/masks'
+import { clusterMaskRows, DEFAULT_BETA } from './masks/masks'
 import { type MaskRowSource, synthesizeFromRows } from './masks/synthesize'
 import type {
   Analysis,
@@ -30,7 +30,7 @@ export function lazyMaskRows(
   mode: MaskMode,
   beta = DEFAULT_BETA,
 ): MaskRowSource & { seconds: number } {
-  const { bins, dim, frames } = analysis
+  const { bins, frames } = analysis
   const k = clustering.k
   const slots = 4
   const cacheT = new Int32Array(slots).fill(-1)
@@ -52,23 +52,7 @@ export function lazyMaskRows(
       const slot = next
       next = (next + 1) % slots
       const rows = cache[slot]
-      if (mode === 'hard' && clustering.assignment.length === frames * bins) {
-        const a = clustering.assignment
-        for (let q = 0; q < k; q++) rows[q].fill(0)
-        for (let f = 0; f < bins; f++) rows[a[t * bins + f]][f] = 1
-      } else {
-        maskRows(
-          analysis.embeddings,
-          dim,
-          clustering.centroids,
-          k,
-          mode,
-          beta,
-          t * bins,
-          (t + 1) * bins,
-          rows,
-        )
-      }
+      clusterMaskRows(analysis, clustering, mode, beta, t * bins, (t + 1) * bins, rows)
       cacheT[slot] = t
       src.seconds += (performance.now() - t0) / 1000
       return rows[s]

@@ -2,7 +2,7 @@
  * Public types of the separation engine. Pure data: typed arrays and plain objects,
  * so every one of them can cross a Worker / MessagePort boundary by structured clone.
  */
-import type { MaskMode, SourceCountSuggestion } from '../shared/ipc'
+import type { MaskGrid, MaskMode, SourceCountSuggestion } from '../shared/ipc'
 
 import type { ModelSourceCount } from '../shared/model'
 
@@ -151,15 +151,13 @@ export interface MaskOptions {
   beta?: number
 }
 
-/** One mask per source on the model grid; at every bin the k masks sum to 1. */
-export interface SourceMasks {
+/** The grid of k masks: the source count on the analysis grid (MaskGrid of the contract). */
+export interface SourceGrid extends MaskGrid {
   k: number
-  /** Grid of the masks (the analysis grid). */
-  sampleRate: number
-  nFft: number
-  hop: number
-  frames: number
-  bins: number
+}
+
+/** One mask per source on the model grid; at every bin the k masks sum to 1. */
+export interface SourceMasks extends SourceGrid {
   /** float32 [k][frames * bins] (t-major), values in [0, 1]. */
   masks: Float32Array[]
 }

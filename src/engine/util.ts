@@ -1,4 +1,4 @@
-import type { SourceMasks } from './types'
+import type { SourceGrid, SourceMasks } from './types'
 
 /** Throws the signal's reason (a DOMException 'AbortError' by default) when it is aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -12,7 +12,7 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /** The grid of masks without their arrays (never spread a SourceMasks: its arrays may be lazy). */
-export function maskGrid(m: SourceMasks): Omit<SourceMasks, 'masks'> {
+export function maskGrid(m: SourceGrid): SourceGrid {
   return {
     k: m.k,
     sampleRate: m.sampleRate,
@@ -28,7 +28,7 @@ export function maskGrid(m: SourceMasks): Omit<SourceMasks, 'masks'> {
  * SourceMasks (copies): what the renderer's editor and the bench start editing from.
  */
 export function floatMasks(
-  m: Omit<SourceMasks, 'masks'> & { masks: (Float32Array | Uint8Array)[]; scale: number },
+  m: SourceGrid & { masks: (Float32Array | Uint8Array)[]; scale: number },
 ): SourceMasks {
   const n = m.frames * m.bins
   const masks = m.masks.map((x) => {
@@ -37,5 +37,5 @@ export function floatMasks(
     for (let i = 0; i < n; i++) o[i] = x[i]! * m.scale
     return o
   })
-  return { ...maskGrid({ ...m, masks: [] }), masks }
+  return { ...maskGrid(m), masks }
 }

@@ -6,12 +6,13 @@
  */
 import type {
   AnalysisSummary,
+  FileInfo,
+  OpenedProjectInfo,
   AudioPage,
   BulkMessage,
   EditOp,
   EditResult,
   ProjectSourceInfo,
-  WireEditCommand,
   WireSelection,
   EngineStatus,
   IpcErrorCode,
@@ -19,7 +20,6 @@ import type {
   MaskMode,
   MaskPage,
   SourceCountSuggestion,
-  SpectrogramGrid,
   SpectrogramPage,
   StemAudio,
   WaveformPeaks,
@@ -31,17 +31,8 @@ export interface HostRange {
   to: number
 }
 
-/** What the host knows about a decoded file. */
-export interface HostFileInfo {
-  format: string
-  bitDepth?: number
-  sampleRate: number
-  channels: number
-  length: number
-  durationSec: number
-  spectrogram: SpectrogramGrid
-  timingsSec: { decode: number; spectrogram: number }
-}
+/** What the host returns after opening a file: the FileInfo main passes on, less what main adds. */
+export type HostFileInfo = Omit<FileInfo, 'fileId' | 'path' | 'name'>
 
 /** What the host returns after analysing a file: the summary main passes on, less the file id. */
 export type HostAnalysis = Omit<AnalysisSummary, 'fileId'>
@@ -60,14 +51,10 @@ export interface HostSeparation {
 }
 
 /** What the host returns after opening a project. */
-export interface HostOpenedProject {
-  projectPath: string
-  audio: { status: 'ok' | 'missing' | 'changed'; path: string; message?: string }
+export type HostOpenedProject = Omit<OpenedProjectInfo, 'file' | 'separation'> & {
   /** Set when the recording was opened (audio ok). */
   file: HostFileInfo | null
   separation: HostSeparation | null
-  sources: ProjectSourceInfo[]
-  history: { undo: WireEditCommand[]; redo: WireEditCommand[] }
 }
 
 /** A stem file the host writes. */

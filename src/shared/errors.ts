@@ -17,40 +17,28 @@ export abstract class UnweaveError extends Error {
 export class UsageError extends UnweaveError {
   readonly exitCode = 2
   readonly kind = 'usage'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'UsageError'
-  }
+  override readonly name = 'UsageError'
 }
 
 /** The input audio cannot be read or is invalid (missing, empty, corrupt, unsupported). Exit code 3. */
 export class InputError extends UnweaveError {
   readonly exitCode = 3
   readonly kind = 'input'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'InputError'
-  }
+  override readonly name = 'InputError'
 }
 
 /** The model is missing, invalid, or does not match its metadata, or the runtime cannot load it. Exit code 4. */
 export class ModelError extends UnweaveError {
   readonly exitCode = 4
   readonly kind = 'model'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'ModelError'
-  }
+  override readonly name = 'ModelError'
 }
 
 /** An output exists already (and overwriting was not asked for) or cannot be written. Exit code 5. */
 export class OutputError extends UnweaveError {
   readonly exitCode = 5
   readonly kind = 'output'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'OutputError'
-  }
+  override readonly name = 'OutputError'
 }
 
 /** True when `e` is one of Unweave's user-facing errors. */

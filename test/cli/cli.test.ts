@@ -17,7 +17,15 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeAudioFile } from '../../src/node/audio-decode'
 import { openStemWriter } from '../../src/node/audio-encode'
-import { flacTool, hasTool, makeTempDir, wavBytes, writeFloatWav } from '../helpers/audio-fixtures'
+import type { SeparateReport as Report } from '../../src/cli/separate'
+import {
+  flacTool,
+  hasTool,
+  makeTempDir,
+  wavBytes,
+  writeFloatWav,
+  pcm16StereoWav,
+} from '../helpers/audio-fixtures'
 
 const ROOT = resolve(__dirname, '../..')
 const BIN = join(ROOT, 'bin/unweave.js')
@@ -25,12 +33,7 @@ const TINY = join(ROOT, 'test/fixtures/tiny-random.json')
 const REAL = join(ROOT, 'models/unweave-dc.json')
 const tmp = makeTempDir('unweave-cli-')
 afterAll(() => tmp.cleanup())
-let n = 0
-const fresh = (): string => {
-  const d = join(tmp.dir, `c${n++}`)
-  mkdirSync(d)
-  return d
-}
+const fresh = tmp.fresh
 
 interface Run {
   status: number | null
@@ -75,18 +78,6 @@ async function makeMixture(path: string, sec: number, rate = 44100): Promise<voi
   for (let i = 0; i < frames; i += 65536)
     await w.write([L.subarray(i, i + 65536), R.subarray(i, i + 65536)])
   await w.commit()
-}
-
-interface Report {
-  input: string
-  sampleRate: number
-  channels: number
-  durationSec: number
-  device: string
-  stereoCue: number
-  suggestion?: { count: number; confidence: number; scores: { sources: number; score: number }[] }
-  sources: { index: number; path: string; energyShare: number }[]
-  timingsSec: Record<'decode' | 'embed' | 'cluster' | 'synthesize' | 'encode' | 'total', number>
 }
 
 /** Checks the stems of a --json run: count, names, rate, channels, length, and that they sum to the input. */
@@ -509,32 +500,12 @@ describe('bad input: exit 3, a clear message, nothing written', () => {
     ],
     [
       'truncated',
-      (p) =>
-        writeFileSync(
-          p,
-          wavBytes({
-            channels: 2,
-            sampleRate: 44100,
-            formatTag: 1,
-            bitsPerSample: 16,
-            data: new Uint8Array(8000),
-          }).subarray(0, 3000),
-        ),
+      (p) => writeFileSync(p, pcm16StereoWav(new Uint8Array(8000)).subarray(0, 3000)),
       /is truncated/,
     ],
     [
       'zero-length',
-      (p) =>
-        writeFileSync(
-          p,
-          wavBytes({
-            channels: 2,
-            sampleRate: 44100,
-            formatTag: 1,
-            bitsPerSample: 16,
-            data: new Uint8Array(0),
-          }),
-        ),
+      (p) => writeFileSync(p, pcm16StereoWav(new Uint8Array(0))),
       /no audio samples \(zero-length/,
     ],
     [

@@ -4,7 +4,7 @@
  * malformed files no tool would produce). Nothing is committed.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -34,10 +34,26 @@ export function missingTools(
   return reason
 }
 
-/** A fresh temp folder; call the returned cleanup in afterAll. */
-export function makeTempDir(prefix = 'unweave-test-'): { dir: string; cleanup: () => void } {
+/**
+ * A fresh temp folder; call the returned cleanup in afterAll. `fresh()` makes a new empty folder
+ * inside it (one per test).
+ */
+export function makeTempDir(prefix = 'unweave-test-'): {
+  dir: string
+  cleanup: () => void
+  fresh: () => string
+} {
   const dir = mkdtempSync(join(tmpdir(), prefix))
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+  let n = 0
+  return {
+    dir,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    fresh: () => {
+      const d = join(dir, `t${n++}`)
+      mkdirSync(d)
+      return d
+    },
+  }
 }
 
 /** Runs sox with the given arguments (throws with its stderr on failure). */
@@ -177,6 +193,11 @@ export interface RawWavOptions {
   riff?: 'RIFF' | 'RF64' | 'BW64'
   /** Extra chunks inserted before 'fmt ' (e.g. LIST). */
   before?: { id: string; body: Uint8Array }[]
+}
+
+/** A 16-bit stereo 44.1 kHz PCM WAV around `data` (raw bytes, possibly broken on purpose). */
+export function pcm16StereoWav(data: Uint8Array): Uint8Array {
+  return wavBytes({ channels: 2, sampleRate: 44100, formatTag: 1, bitsPerSample: 16, data })
 }
 
 /** Builds WAV bytes exactly as described (no validation). */

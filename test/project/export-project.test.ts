@@ -5,14 +5,7 @@
  * fixture (random weights: PLUMBING only, no quality claim).
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs'
+import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analyse, clusterSources, sourceMasks } from '../../src/engine/index'
@@ -38,12 +31,7 @@ const BIN = join(ROOT, 'bin/unweave.js')
 const TINY = join(ROOT, 'test/fixtures/tiny-random.json')
 const tmp = makeTempDir('unweave-project-export-')
 afterAll(() => tmp.cleanup())
-let n = 0
-const fresh = (): string => {
-  const d = join(tmp.dir, `e${n++}`)
-  mkdirSync(d)
-  return d
-}
+const fresh = tmp.fresh
 const cli = (...args: string[]): { status: number | null; stdout: string; stderr: string } => {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',

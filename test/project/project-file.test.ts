@@ -8,7 +8,6 @@ import {
   chmodSync,
   copyFileSync,
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -42,12 +41,7 @@ import { randomSoftMasks } from '../edits/grid'
 
 const tmp = makeTempDir('unweave-project-')
 afterAll(() => tmp.cleanup())
-let n = 0
-const fresh = (): string => {
-  const d = join(tmp.dir, `p${n++}`)
-  mkdirSync(d)
-  return d
-}
+const fresh = tmp.fresh
 const same = (a: Float32Array[], b: Float32Array[]): boolean =>
   a.length === b.length &&
   a.every((x, s) =>
@@ -306,7 +300,7 @@ describe('project files', () => {
     const dir = fresh()
     const { project } = await editedProject(dir)
     await saveProject(join(dir, 'song.unweave'), project)
-    const moved = join(tmp.dir, `moved${n++}`)
+    const moved = join(fresh(), 'moved')
     renameSync(dir, moved)
     const opened = await openProject(join(moved, 'song.unweave'))
     expect(opened.audio.status).toBe('ok')

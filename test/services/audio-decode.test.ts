@@ -21,6 +21,7 @@ import {
   soxTestSignal,
   wavBytes,
   writeFloatWav,
+  pcm16StereoWav,
 } from '../helpers/audio-fixtures'
 
 const tmp = makeTempDir('unweave-decode-')
@@ -215,48 +216,17 @@ describe.skipIf(missingTools('sox', 'flac'))('FLAC (reference encoder, bit-exact
   }
 })
 
+/** sox's arguments for 2 s of 440 Hz and 660 Hz at half volume. */
+const TWO_TONES = 'synth 2 sine 440 sine 660 vol 0.5'.split(' ')
+
 describe.skipIf(missingTools('sox', 'ffmpeg'))(
   'lossy codecs (ffmpeg-made): rate, channels, length, correlation',
   () => {
     const src44 = p('lossy-src-44.wav')
     const src48 = p('lossy-src-48.wav')
     beforeAll(() => {
-      sox(
-        '-n',
-        '-r',
-        '44100',
-        '-c',
-        '2',
-        '-b',
-        '16',
-        src44,
-        'synth',
-        '2',
-        'sine',
-        '440',
-        'sine',
-        '660',
-        'vol',
-        '0.5',
-      )
-      sox(
-        '-n',
-        '-r',
-        '48000',
-        '-c',
-        '2',
-        '-b',
-        '16',
-        src48,
-        'synth',
-        '2',
-        'sine',
-        '440',
-        'sine',
-        '660',
-        'vol',
-        '0.5',
-      )
+      sox(...'-n -r 44100 -c 2 -b 16'.split(' '), src44, ...TWO_TONES)
+      sox(...'-n -r 48000 -c 2 -b 16'.split(' '), src48, ...TWO_TONES)
     })
 
     const cases: [string, string[], string, number, string][] = [
@@ -336,16 +306,7 @@ describe('bad input: InputError with a message that says what is wrong', () => {
   })
 
   it('zero-length WAV', async () => {
-    writeFileSync(
-      p('zero.wav'),
-      wavBytes({
-        channels: 2,
-        sampleRate: 44100,
-        formatTag: 1,
-        bitsPerSample: 16,
-        data: new Uint8Array(0),
-      }),
-    )
+    writeFileSync(p('zero.wav'), pcm16StereoWav(new Uint8Array(0)))
     await expectInputError(p('zero.wav'), /no audio samples \(zero-length/)
   })
 
@@ -526,13 +487,7 @@ describe('bad input: InputError with a message that says what is wrong', () => {
 
   it('never throws anything but InputError on garbage after a valid header', async () => {
     mkdirSync(p('fuzz'), { recursive: true })
-    const base = wavBytes({
-      channels: 2,
-      sampleRate: 44100,
-      formatTag: 1,
-      bitsPerSample: 16,
-      data: new Uint8Array(400),
-    })
+    const base = pcm16StereoWav(new Uint8Array(400))
     for (let cut = 0; cut < 80; cut += 3) {
       const f = p(`fuzz/cut${cut}.wav`)
       writeFileSync(f, base.subarray(0, cut))

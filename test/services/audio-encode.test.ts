@@ -19,13 +19,7 @@ import {
 
 const tmp = makeTempDir('unweave-encode-')
 afterAll(() => tmp.cleanup())
-let n = 0
-/** A fresh empty folder per test. */
-function freshDir(): string {
-  const d = join(tmp.dir, `t${n++}`)
-  mkdirSync(d)
-  return d
-}
+const freshDir = tmp.fresh
 
 /** A deterministic test signal: tones plus pseudo-noise, within [-0.9, 0.9]. */
 function signal(channels: number, frames: number, rate: number): Float32Array[] {

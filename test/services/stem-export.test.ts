@@ -2,7 +2,7 @@
  * writeStems(), the one stem-writing path of the app, a project's export and the CLI: what it
  * commits, what it drops, and that a failure anywhere leaves no file behind.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { PcmAudio, StemSink } from '../../src/engine/index'
@@ -13,12 +13,7 @@ import { makeTempDir } from '../helpers/audio-fixtures'
 
 const tmp = makeTempDir('unweave-stems-')
 afterAll(() => tmp.cleanup())
-let n = 0
-const fresh = (): string => {
-  const d = join(tmp.dir, `t${n++}`)
-  mkdirSync(d)
-  return d
-}
+const fresh = tmp.fresh
 
 const frames = 4800
 const audio: PcmAudio = {

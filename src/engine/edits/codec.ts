@@ -2,7 +2,7 @@
  * Plain-data encodings of masks and edit history for project files (the container and its
  * compression are the caller's): exact, so a decoded project replays to the very same floats.
  */
-import type { SourceMasks } from '../types'
+import type { SourceGrid, SourceMasks } from '../types'
 import { EDIT_TOOLS, type EditAction, type EditTool } from '../../shared/ipc'
 import { quantizeMasks } from './canonical'
 import { checkAction, type EditCommand } from './edit-ops'
@@ -100,7 +100,7 @@ function encodePacked(p: { k: number; n: number; data: Uint8Array }): EncodedMas
 }
 
 /** Decodes masks written by encodeMasks(); throws RangeError if the data does not fit the grid. */
-export function decodeMasks(enc: EncodedMasks, grid: Omit<SourceMasks, 'masks'>): SourceMasks {
+export function decodeMasks(enc: EncodedMasks, grid: SourceGrid): SourceMasks {
   const { k } = grid
   const n = grid.frames * grid.bins
   if (enc.encoding === 'labels-u8') {

@@ -127,6 +127,30 @@ function softmax4(
   if (k > 3) out[3][w] = e3 * inv
 }
 
+/**
+ * The masks of bins [start, end) of a clustering into out[s] from 0 on: from its assignment where
+ * it has one for every bin (hard masks), else from the embeddings and centroids (maskRows).
+ */
+export function clusterMaskRows(
+  analysis: Analysis,
+  clustering: Clustering,
+  mode: MaskMode,
+  beta: number,
+  start: number,
+  end: number,
+  out: Float32Array[],
+): void {
+  const k = clustering.k
+  const a = clustering.assignment
+  if (mode === 'hard' && a.length === analysis.frames * analysis.bins) {
+    for (let q = 0; q < k; q++) out[q]!.fill(0, 0, end - start)
+    for (let i = start; i < end; i++) out[a[i]!]![i - start] = 1
+  } else {
+    const { embeddings, dim } = analysis
+    maskRows(embeddings, dim, clustering.centroids, k, mode, beta, start, end, out)
+  }
+}
+
 /** One mask per source on the model grid; the k masks of every bin (silent ones too) sum to 1. */
 export function sourceMasks(
   analysis: Analysis,
@@ -140,22 +164,7 @@ export function sourceMasks(
   const k = clustering.k
   const n = frames * bins
   const masks = Array.from({ length: k }, () => new Float32Array(n))
-  if (mode === 'hard' && clustering.assignment.length === n) {
-    const a = clustering.assignment
-    for (let i = 0; i < n; i++) masks[a[i]][i] = 1
-  } else {
-    maskRows(
-      analysis.embeddings,
-      dim,
-      clustering.centroids,
-      k,
-      mode,
-      opts.beta ?? DEFAULT_BETA,
-      0,
-      n,
-      masks,
-    )
-  }
+  clusterMaskRows(analysis, clustering, mode, opts.beta ?? DEFAULT_BETA, 0, n, masks)
   return {
     k,
     sampleRate: analysis.sampleRate,

@@ -1,19 +1,20 @@
 import { RealFft } from '../dsp/fft'
 import { hannWindow } from '../dsp/window'
-import type { PcmAudio, SourceMasks, StemSink, SynthesisOptions, SynthesisResult } from '../types'
+import type {
+  PcmAudio,
+  SourceGrid,
+  SourceMasks,
+  StemSink,
+  SynthesisOptions,
+  SynthesisResult,
+} from '../types'
 import { maskGrid, throwIfAborted } from '../util'
 
 /**
  * Model-grid masks, row by row: row(t, s) is source s's mask for model frame t (float32 [bins]),
  * valid until the next call with another t. Lets `separate()` compute masks lazily per block.
  */
-export interface MaskRowSource {
-  k: number
-  sampleRate: number
-  nFft: number
-  hop: number
-  frames: number
-  bins: number
+export interface MaskRowSource extends SourceGrid {
   row(t: number, s: number): Float32Array
 }
 

@@ -47,12 +47,7 @@ export async function pack(raw: Uint8Array, level: number, huffman = false): Pro
       }),
     )
   const chunks = await Promise.all(parts)
-  const stored = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0))
-  let o = 0
-  for (const c of chunks) {
-    stored.set(c, o)
-    o += c.length
-  }
+  const stored = concat(chunks)
   return {
     stored,
     record: {
@@ -85,12 +80,16 @@ export async function unpack(stored: Uint8Array, rec: PackedEntry['record']): Pr
     )
     o += sz
   }
-  const chunks = await Promise.all(parts)
+  return concat(await Promise.all(parts))
+}
+
+/** The chunks one after the other in one new buffer. */
+function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0))
-  let p = 0
+  let o = 0
   for (const c of chunks) {
-    out.set(c, p)
-    p += c.length
+    out.set(c, o)
+    o += c.length
   }
   return out
 }

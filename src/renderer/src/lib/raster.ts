@@ -3,7 +3,12 @@
  * time window into a viewport-sized buffer, so their cost depends on the canvas size, not on the
  * length of the file (a 30-minute file draws as fast as a 3-second one).
  */
-import { type Spectrogram, type SourceMasks, maskGrid } from '../../../engine/index'
+import {
+  type Spectrogram,
+  type SourceGrid,
+  type SourceMasks,
+  maskGrid,
+} from '../../../engine/index'
 import { FULL_BAND, rowBinRanges, type FreqAxis, type FreqZoom } from './freq-scale'
 
 /**
@@ -28,13 +33,7 @@ export interface DisplaySpectrogram {
  * One mask per source on the model grid, t-major [frames * bins] each; mask value of a cell is
  * `masks[j][i] * scale` in [0, 1] (float masks: scale 1; uint8: 1/255).
  */
-export interface DisplayMasks {
-  k: number
-  sampleRate: number
-  nFft: number
-  hop: number
-  frames: number
-  bins: number
+export interface DisplayMasks extends SourceGrid {
   masks: (Float32Array | Uint8Array)[]
   scale: number
 }
