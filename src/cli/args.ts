@@ -227,13 +227,7 @@ export function parseCommandLine(argv: string[]): Command {
         throw new UsageError(
           `--${k} does not apply with --project: the project holds its masks and edits`,
         )
-    const format = choice('format', v.format, ['wav', 'flac'] as const, 'wav')
-    const bitsText = choice('bits', v.bits, ['16', '24', '32f'] as const, '24')
-    const bits: StemBits = bitsText === '32f' ? '32f' : bitsText === '16' ? 16 : 24
-    if (format === 'flac' && bits === '32f')
-      throw new UsageError(
-        `FLAC cannot hold 32-bit float: use --bits 16 or 24 with --format flac, or --format wav for 32f`,
-      )
+    const { format, bits } = stemFileFormat(v)
     if (v.out !== undefined && v.out === '') throw new UsageError('--out needs a folder')
     return {
       command: 'separate-project',
@@ -267,13 +261,7 @@ export function parseCommandLine(argv: string[]): Command {
       `--sources must be a whole number from 1 to ${MAX_SOURCES} or 'auto', not '${v.sources}'`,
     )
 
-  const format = choice('format', v.format, ['wav', 'flac'] as const, 'wav')
-  const bitsText = choice('bits', v.bits, ['16', '24', '32f'] as const, '24')
-  const bits: StemBits = bitsText === '32f' ? '32f' : bitsText === '16' ? 16 : 24
-  if (format === 'flac' && bits === '32f')
-    throw new UsageError(
-      `FLAC cannot hold 32-bit float: use --bits 16 or 24 with --format flac, or --format wav for 32f`,
-    )
+  const { format, bits } = stemFileFormat(v)
   const mask = choice('mask', v.mask, ['hard', 'soft'] as const, 'soft')
   const stereoCue = parseStereoCue(v['stereo-cue'])
   const device = choice(
@@ -298,4 +286,19 @@ export function parseCommandLine(argv: string[]): Command {
     force: !!v.force,
     json: !!v.json,
   }
+}
+
+/** --format and --bits: the container (default wav) and sample format (default 24) of the stems. */
+function stemFileFormat(v: { format?: string; bits?: string }): {
+  format: StemFormat
+  bits: StemBits
+} {
+  const format = choice('format', v.format, ['wav', 'flac'] as const, 'wav')
+  const bitsText = choice('bits', v.bits, ['16', '24', '32f'] as const, '24')
+  const bits: StemBits = bitsText === '32f' ? '32f' : bitsText === '16' ? 16 : 24
+  if (format === 'flac' && bits === '32f')
+    throw new UsageError(
+      `FLAC cannot hold 32-bit float: use --bits 16 or 24 with --format flac, or --format wav for 32f`,
+    )
+  return { format, bits }
 }

@@ -13,33 +13,26 @@ export abstract class UnweaveError extends Error {
   abstract readonly kind: 'usage' | 'input' | 'model' | 'output'
 }
 
-/** The command line was wrong (unknown option, missing argument, bad value). Exit code 2. */
-export class UsageError extends UnweaveError {
-  readonly exitCode = 2
-  readonly kind = 'usage'
-  override readonly name = 'UsageError'
+/** A concrete UnweaveError class of one kind, with its exit code and name. */
+function errorOf<K extends UnweaveError['kind']>(kind: K, exitCode: number, name: string) {
+  return class extends UnweaveError {
+    readonly exitCode = exitCode
+    readonly kind = kind
+    override readonly name = name
+  }
 }
+
+/** The command line was wrong (unknown option, missing argument, bad value). Exit code 2. */
+export class UsageError extends errorOf('usage', 2, 'UsageError') {}
 
 /** The input audio cannot be read or is invalid (missing, empty, corrupt, unsupported). Exit code 3. */
-export class InputError extends UnweaveError {
-  readonly exitCode = 3
-  readonly kind = 'input'
-  override readonly name = 'InputError'
-}
+export class InputError extends errorOf('input', 3, 'InputError') {}
 
 /** The model is missing, invalid, or does not match its metadata, or the runtime cannot load it. Exit code 4. */
-export class ModelError extends UnweaveError {
-  readonly exitCode = 4
-  readonly kind = 'model'
-  override readonly name = 'ModelError'
-}
+export class ModelError extends errorOf('model', 4, 'ModelError') {}
 
 /** An output exists already (and overwriting was not asked for) or cannot be written. Exit code 5. */
-export class OutputError extends UnweaveError {
-  readonly exitCode = 5
-  readonly kind = 'output'
-  override readonly name = 'OutputError'
-}
+export class OutputError extends errorOf('output', 5, 'OutputError') {}
 
 /** True when `e` is one of Unweave's user-facing errors. */
 export function isUnweaveError(e: unknown): e is UnweaveError {

@@ -46,17 +46,21 @@ describe('ipc handlers (main)', () => {
     },
   }
   const supervisor = { ensureConnected: vi.fn() }
-
-  beforeEach(async () => {
-    handlers.clear()
-    invoked.length = 0
+  /** Registers main's ipc handlers (electron mocked) for the window `w`. */
+  const register = async (w: unknown): Promise<void> => {
     const { registerIpcHandlers } = await import('../../src/main/ipc-handlers')
     registerIpcHandlers(
       service as never,
       supervisor as never,
-      () => win as never,
+      () => w as never,
       'app://unweave/index.html',
     )
+  }
+
+  beforeEach(async () => {
+    handlers.clear()
+    invoked.length = 0
+    await register(win)
   })
 
   it('registers one handler per contract channel', () => {
@@ -87,13 +91,7 @@ describe('ipc handlers (main)', () => {
     const wc2 = { mainFrame: foreign }
     const w2 = { isDestroyed: () => false, webContents: wc2 }
     handlers.clear()
-    const { registerIpcHandlers } = await import('../../src/main/ipc-handlers')
-    registerIpcHandlers(
-      service as never,
-      supervisor as never,
-      () => w2 as never,
-      'app://unweave/index.html',
-    )
+    await register(w2)
     const h2 = handlers.get(ipcChannelName('openFile'))!
     expect(await h2({ sender: wc2, senderFrame: foreign }, { path: '/a.wav' })).toMatchObject({
       type: 'error',

@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeAudioFile } from '../../src/node/audio-decode'
 import { openStemWriter } from '../../src/node/audio-encode'
+import { BIN, cli, ROOT, TINY } from '../helpers/cli'
 import type { SeparateReport as Report } from '../../src/cli/separate'
 import {
   flacTool,
@@ -27,27 +28,10 @@ import {
   pcm16StereoWav,
 } from '../helpers/audio-fixtures'
 
-const ROOT = resolve(__dirname, '../..')
-const BIN = join(ROOT, 'bin/unweave.js')
-const TINY = join(ROOT, 'test/fixtures/tiny-random.json')
 const REAL = join(ROOT, 'models/unweave-dc.json')
 const tmp = makeTempDir('unweave-cli-')
 afterAll(() => tmp.cleanup())
 const fresh = tmp.fresh
-
-interface Run {
-  status: number | null
-  stdout: string
-  stderr: string
-}
-/** Runs the CLI like a user; stdout/stderr are pipes (no TTY). */
-function cli(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, UNWEAVE_MODEL: '' },
-  })
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
-}
 
 /** Files in a folder, hidden ones (temp files) included; [] if it does not exist. */
 const ls = (d: string): string[] => (existsSync(d) ? readdirSync(d).sort() : [])

@@ -5,15 +5,14 @@ import { makeRng } from '../../src/engine/cluster/random'
 /** Soft masks k x frames x bins from a seeded PRNG (softmax of random logits); sums to 1. */
 export function randomSoftMasks(k: number, frames: number, bins: number, seed = 1): SourceMasks {
   const rng = makeRng(seed)
-  const n = frames * bins
-  const masks = Array.from({ length: k }, () => new Float32Array(n))
+  const { n, masks, grid } = emptyMasks(k, frames, bins)
   const e = new Float64Array(k)
   for (let i = 0; i < n; i++) {
     let sum = 0
     for (let s = 0; s < k; s++) sum += e[s] = Math.exp(4 * rng())
     for (let s = 0; s < k; s++) masks[s][i] = e[s] / sum
   }
-  return { k, sampleRate: 16000, nFft: 512, hop: 256, frames, bins, masks }
+  return grid
 }
 
 /** Hard masks from a label per bin. */
@@ -23,11 +22,21 @@ export function hardMasks(
   bins: number,
   label: (t: number, f: number) => number,
 ): SourceMasks {
-  const n = frames * bins
-  const masks = Array.from({ length: k }, () => new Float32Array(n))
+  const { masks, grid } = emptyMasks(k, frames, bins)
   for (let t = 0; t < frames; t++)
     for (let f = 0; f < bins; f++) masks[label(t, f)][t * bins + f] = 1
-  return { k, sampleRate: 16000, nFft: 512, hop: 256, frames, bins, masks }
+  return grid
+}
+
+/** k zero masks on a 16 kHz, 512/256 grid of frames x bins. */
+function emptyMasks(
+  k: number,
+  frames: number,
+  bins: number,
+): { n: number; masks: Float32Array[]; grid: SourceMasks } {
+  const n = frames * bins
+  const masks = Array.from({ length: k }, () => new Float32Array(n))
+  return { n, masks, grid: { k, sampleRate: 16000, nFft: 512, hop: 256, frames, bins, masks } }
 }
 
 /**

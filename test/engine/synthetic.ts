@@ -133,3 +133,14 @@ export function syntheticAnalysis(opts: {
     },
   }
 }
+
+/** n deterministic pseudo-random numbers in [-1, 1) (a linear congruential generator). */
+export function lcgNoise(n: number, seed = 1): Float64Array {
+  const out = new Float64Array(n)
+  let s = seed >>> 0
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    out[i] = s / 2 ** 31 - 1
+  }
+  return out
+}

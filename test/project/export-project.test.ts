@@ -4,9 +4,9 @@
  * only around the frames it touched. The masks come from the real engine on the tiny-random ONNX
  * fixture (random weights: PLUMBING only, no quality claim).
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analyse, clusterSources, sourceMasks } from '../../src/engine/index'
 import { makeRng } from '../../src/engine/cluster/random'
@@ -24,21 +24,12 @@ import {
   type ProjectData,
 } from '../../src/node/project/index'
 import { loadModel } from '../../src/node/model-store'
+import { cli, ROOT, TINY } from '../helpers/cli'
 import { makeTempDir, writeFloatWav } from '../helpers/audio-fixtures'
 
-const ROOT = resolve(__dirname, '../..')
-const BIN = join(ROOT, 'bin/unweave.js')
-const TINY = join(ROOT, 'test/fixtures/tiny-random.json')
 const tmp = makeTempDir('unweave-project-export-')
 afterAll(() => tmp.cleanup())
 const fresh = tmp.fresh
-const cli = (...args: string[]): { status: number | null; stdout: string; stderr: string } => {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, UNWEAVE_MODEL: '' },
-  })
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
-}
 
 const RATE = 44100
 const SEC = 3

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { lcgNoise } from '../../../test/engine/synthetic'
 import { ComplexFft, RealFft } from './fft'
 
-/** Deterministic pseudo-random numbers in [-1, 1). */
-function noise(n: number, seed = 1): Float64Array {
-  const out = new Float64Array(n)
-  let s = seed >>> 0
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
-    out[i] = s / 2 ** 31 - 1
-  }
-  return out
-}
+const noise = lcgNoise
 
 /** Naive DFT, interleaved complex in and out. */
 function dft(x: Float64Array, inverse = false): Float64Array {

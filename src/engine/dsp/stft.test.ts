@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { lcgNoise } from '../../../test/engine/synthetic'
 import fixture from '../../../test/engine/fixtures/torch-stft.json'
 import { istft, stft, stftFrameCount, stftMagnitude } from './stft'
 
@@ -9,15 +10,8 @@ function formulaSignal(n: number): Float32Array {
   return x
 }
 
-function noise(n: number, seed = 1): Float32Array {
-  const out = new Float32Array(n)
-  let s = seed >>> 0
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
-    out[i] = s / 2 ** 31 - 1
-  }
-  return out
-}
+/** Float32 noise in [-1, 1). */
+const noise = (n: number, seed = 1): Float32Array => Float32Array.from(lcgNoise(n, seed))
 
 describe('stft', () => {
   it('has floor(n / hop) + 1 frames', () => {

@@ -460,17 +460,9 @@ export class SpectrogramPlugin extends BasePlugin<
   }
 
   #drawTimeRuler(win: TimeWindow): void {
-    const canvas = this.#timeCanvas
-    const host = this.options.timeRuler
-    if (!canvas || !host) return
-    const cssW = host.clientWidth
-    const cssH = host.clientHeight
-    fitCanvas(canvas, cssW, cssH, 2)
-    const ctx = canvas.getContext('2d')
-    if (!ctx) return
-    const sx = canvas.width / Math.max(1, cssW)
-    ctx.setTransform(sx, 0, 0, sx, 0, 0)
-    ctx.clearRect(0, 0, cssW, cssH)
+    const ruler = rulerContext(this.#timeCanvas, this.options.timeRuler)
+    if (!ruler) return
+    const { ctx, cssW, cssH } = ruler
     const span = win.endSec - win.startSec
     if (!(span > 0) || cssW <= 0) return
     const major = niceTimeStep((span / cssW) * 90)
@@ -492,17 +484,9 @@ export class SpectrogramPlugin extends BasePlugin<
   }
 
   #drawFreqRuler(): void {
-    const canvas = this.#freqCanvas
-    const host = this.options.freqRuler
-    if (!canvas || !host) return
-    const cssW = host.clientWidth
-    const cssH = host.clientHeight
-    fitCanvas(canvas, cssW, cssH, 2)
-    const ctx = canvas.getContext('2d')
-    if (!ctx) return
-    const s = canvas.width / Math.max(1, cssW)
-    ctx.setTransform(s, 0, 0, s, 0, 0)
-    ctx.clearRect(0, 0, cssW, cssH)
+    const ruler = rulerContext(this.#freqCanvas, this.options.freqRuler)
+    if (!ruler) return
+    const { ctx, cssW, cssH } = ruler
     if (!this.#data) return
     const maxHz = this.#maxHz()
     ctx.font = RULER_FONT
@@ -553,4 +537,24 @@ export function formatRulerTime(t: number, step: number): string {
   const s = t - m * 60
   const ss = s.toFixed(decimals).padStart(decimals > 0 ? 3 + decimals : 2, '0')
   return `${m}:${ss}`
+}
+
+/**
+ * A ruler's canvas fitted to its host at 2x, cleared, drawing in CSS pixels; null when there is
+ * no ruler or no 2D context.
+ */
+function rulerContext(
+  canvas: HTMLCanvasElement | null | undefined,
+  host: HTMLElement | null | undefined,
+): { ctx: CanvasRenderingContext2D; cssW: number; cssH: number } | null {
+  if (!canvas || !host) return null
+  const cssW = host.clientWidth
+  const cssH = host.clientHeight
+  fitCanvas(canvas, cssW, cssH, 2)
+  const ctx = canvas.getContext('2d')
+  if (!ctx) return null
+  const s = canvas.width / Math.max(1, cssW)
+  ctx.setTransform(s, 0, 0, s, 0, 0)
+  ctx.clearRect(0, 0, cssW, cssH)
+  return { ctx, cssW, cssH }
 }
