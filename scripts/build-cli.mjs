@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { nodeBundle } from './node-bundle.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 let build
@@ -21,15 +22,10 @@ const t = Date.now()
 await build({
   entryPoints: [join(root, 'src/cli/main.ts')],
   outfile: join(root, 'out/cli/unweave.mjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
+  ...nodeBundle,
   sourcemap: 'linked',
   legalComments: 'none',
   define: { __UNWEAVE_VERSION__: JSON.stringify(pkg.version) },
-  logLevel: 'warning',
 })
 if (!process.argv.includes('--quiet'))
   console.log(`build-cli: out/cli/unweave.mjs (${Date.now() - t} ms)`)

@@ -3,6 +3,7 @@ import { build } from 'esbuild'
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { nodeBundle } from './node-bundle.mjs'
 
 const entry = process.argv[2]
 if (!entry) {
@@ -13,16 +14,6 @@ if (!entry) {
 const cacheDir = resolve('node_modules/.cache')
 mkdirSync(cacheDir, { recursive: true })
 const outfile = join(mkdtempSync(join(cacheDir, 'unweave-run-')), 'entry.mjs')
-await build({
-  entryPoints: [resolve(entry)],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'inline',
-  logLevel: 'warning',
-})
+await build({ ...nodeBundle, entryPoints: [resolve(entry)], outfile, sourcemap: 'inline' })
 process.argv.splice(2, 1)
 await import(pathToFileURL(outfile).href)

@@ -1,7 +1,7 @@
 /** The FLAC stem writer: 16/24-bit through libFLAC (flac-codec.ts), the STREAMINFO patched on commit. */
-import type { StemWriterOptions } from './audio-encode'
 import { FlacStreamEncoder, streamInfoBody } from './flac-codec'
-import { BaseWriter, FLUSH_BYTES, quantize, type FileSink } from './stem-writer-base'
+import { BaseWriter, FLUSH_BYTES, quantize } from './stem-writer-base'
+import type { FileSink, StemWriterOptions } from './stem-writer-base'
 
 export class FlacWriter extends BaseWriter {
   #enc!: FlacStreamEncoder

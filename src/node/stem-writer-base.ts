@@ -6,7 +6,44 @@
 import { link, lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { OutputError } from '../shared/errors'
-import type { StemWriter, StemWriterOptions } from './audio-encode'
+
+/** Container of a stem file. */
+
+export type StemFormat = 'wav' | 'flac'
+/** Sample format of a stem file: 16/24-bit integer PCM or 32-bit float (WAV only). */
+export type StemBits = 16 | 24 | '32f'
+
+/** Options of openStemWriter(). */
+export interface StemWriterOptions {
+  format: StemFormat
+  bits: StemBits
+  sampleRate: number
+  channels: number
+  /** Replace an existing file at the path (atomically, on commit). Default false. */
+  force?: boolean
+  /** Expected length in frames, if known (lets FLAC write a correct header sooner). */
+  totalFrames?: number
+  /** Paths that must never be overwritten, even with `force` (e.g. the input file). */
+  protect?: string[]
+  /** Write RF64 even when the file is under 4 GiB (for tests). */
+  forceRf64?: boolean
+}
+
+/** A stem being written; nothing appears at `path` until commit() succeeds. */
+export interface StemWriter {
+  /** Final path of the file. */
+  readonly path: string
+  /** Frames written so far. */
+  readonly frames: number
+  /** Integer samples that had to be clipped to full scale so far. */
+  readonly clippedSamples: number
+  /** Appends planar samples [channel][frame]; all channels the same length. The block may be reused after the promise resolves. */
+  write(planarBlock: Float32Array[]): Promise<void>
+  /** Finishes the file (header, fsync) and moves it to `path`. */
+  commit(): Promise<void>
+  /** Deletes the temp file; idempotent, never throws. */
+  abort(): Promise<void>
+}
 
 /** Bytes staged before a write to the temp file. */
 export const FLUSH_BYTES = 1 << 20

@@ -1,6 +1,6 @@
 /** The WAV stem writer: 16/24-bit PCM or 32-bit float, WAVE_FORMAT_EXTENSIBLE past 2 channels, RF64 past 4 GiB. */
-import type { StemWriterOptions } from './audio-encode'
-import { BaseWriter, FLUSH_BYTES, quantize, type FileSink } from './stem-writer-base'
+import { BaseWriter, FLUSH_BYTES, quantize } from './stem-writer-base'
+import type { FileSink, StemWriterOptions } from './stem-writer-base'
 import { LITTLE_ENDIAN } from './wav-reader'
 
 /** Speaker masks for common layouts; 0 (unassigned) otherwise. */

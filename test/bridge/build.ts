@@ -3,6 +3,7 @@ import { build } from 'esbuild'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { nodeBundle } from '../../scripts/node-bundle.mjs'
 
 /** The repository root: found upwards from this file (or from the cwd when bundled elsewhere). */
 export const repoRoot = findRoot()
@@ -29,15 +30,7 @@ const cacheDir = join(repoRoot, 'node_modules', '.cache', 'unweave-bridge')
  */
 export async function buildEngineProcess(): Promise<{ process: string; clusterWorker: string }> {
   mkdirSync(cacheDir, { recursive: true })
-  const common = {
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'inline',
-    logLevel: 'warning',
-  } as const
+  const common = { ...nodeBundle, sourcemap: 'inline' } as const
   const out = {
     process: join(cacheDir, 'engine-process.mjs'),
     clusterWorker: join(cacheDir, 'cluster-worker.mjs'),

@@ -334,35 +334,11 @@ describe('separate: plumbing with the tiny random model (no quality claims)', ()
   })
 
   it('Ctrl-C while writing: exit 130 and no file left behind', async () => {
-    const long = join(fresh(), 'long.wav')
-    await makeMixture(long, 90, 16000)
-    const out = join(fresh(), 'stems')
-    const child = spawn(
-      process.execPath,
-      [BIN, 'separate', long, '--sources', '2', '--out', out, '--model', TINY],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let stderr = ''
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
-    let sent = false
-    for (let i = 0; i < 3000 && !sent; i++) {
-      if (ls(out).some((f) => f.endsWith('.part'))) {
-        child.kill('SIGINT')
-        sent = true
-      } else await new Promise((r) => setTimeout(r, 10))
-      if (child.exitCode !== null) break
-    }
-    const code = await exited
-    if (!sent) {
-      console.warn(
-        'Ctrl-C test: the run ended before a stem was being written; nothing to interrupt',
-      )
-      return
-    }
-    expect(code, stderr).toBe(130)
-    expect(stderr).toMatch(/interrupted/)
-    expect(ls(out)).toEqual([])
+    const run = await interruptWhileWriting('SIGINT')
+    if (!run) return
+    expect(run.code, run.stderr).toBe(130)
+    expect(run.stderr).toMatch(/interrupted/)
+    expect(ls(run.out)).toEqual([])
   })
 })
 
@@ -395,32 +371,10 @@ describe('inputs that are not regular files, SIGHUP and stale temp files', () =>
   )
 
   it('SIGHUP while writing (the terminal closed): cleaned up like Ctrl-C', async () => {
-    const long = join(fresh(), 'long.wav')
-    await makeMixture(long, 90, 16000)
-    const out = join(fresh(), 'stems')
-    const child = spawn(
-      process.execPath,
-      [BIN, 'separate', long, '--sources', '2', '--out', out, '--model', TINY],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let stderr = ''
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
-    let sent = false
-    for (let i = 0; i < 3000 && !sent; i++) {
-      if (ls(out).some((f) => f.endsWith('.part'))) {
-        child.kill('SIGHUP')
-        sent = true
-      } else await new Promise((r) => setTimeout(r, 10))
-      if (child.exitCode !== null) break
-    }
-    const code = await exited
-    if (!sent) {
-      console.warn('SIGHUP test: the run ended before a stem was being written')
-      return
-    }
-    expect(code, stderr).toBe(130)
-    expect(existsSync(out), 'no .part files and no folder left').toBe(false)
+    const run = await interruptWhileWriting('SIGHUP')
+    if (!run) return
+    expect(run.code, run.stderr).toBe(130)
+    expect(existsSync(run.out), 'no .part files and no folder left').toBe(false)
   })
 
   it("stale temp files of killed runs are removed; a live writer's are kept", async () => {
@@ -653,3 +607,39 @@ describe('model and output problems', () => {
     }
   })
 })
+
+/**
+ * Separates a 90-s mixture and sends `signal` once a stem's temp file exists; undefined (with a
+ * warning) when the run ended before any stem was being written.
+ */
+async function interruptWhileWriting(
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; stderr: string; out: string } | undefined> {
+  const long = join(fresh(), 'long.wav')
+  await makeMixture(long, 90, 16000)
+  const out = join(fresh(), 'stems')
+  const child = spawn(
+    process.execPath,
+    [BIN, 'separate', long, '--sources', '2', '--out', out, '--model', TINY],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let stderr = ''
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
+  let sent = false
+  for (let i = 0; i < 3000 && !sent; i++) {
+    if (ls(out).some((f) => f.endsWith('.part'))) {
+      child.kill(signal)
+      sent = true
+    } else await new Promise((r) => setTimeout(r, 10))
+    if (child.exitCode !== null) break
+  }
+  const code = await exited
+  if (!sent) {
+    console.warn(
+      `${signal} test: the run ended before a stem was being written; nothing to interrupt`,
+    )
+    return undefined
+  }
+  return { code, stderr, out }
+}

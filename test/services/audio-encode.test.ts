@@ -20,6 +20,8 @@ import {
 const tmp = makeTempDir('unweave-encode-')
 afterAll(() => tmp.cleanup())
 const freshDir = tmp.fresh
+/** 16-bit mono WAV at 8 kHz: the writer options of the atomicity tests. */
+const MONO_WAV16 = { format: 'wav', bits: 16, sampleRate: 8000, channels: 1 } as const
 
 /** A deterministic test signal: tones plus pseudo-noise, within [-0.9, 0.9]. */
 function signal(channels: number, frames: number, rate: number): Float32Array[] {
@@ -103,7 +105,7 @@ describe('round trips through our decoder', () => {
       32767.5 / 32768,
     ])
     const f = join(freshDir(), 'clip.wav')
-    const w = await openStemWriter(f, { format: 'wav', bits: 16, sampleRate: 8000, channels: 1 })
+    const w = await openStemWriter(f, MONO_WAV16)
     await w.write([vals])
     expect(w.clippedSamples).toBe(4)
     await w.commit()
@@ -212,12 +214,7 @@ describe('atomic writes', () => {
     const d = freshDir()
     const f = join(d, 'exists.wav')
     writeFileSync(f, 'precious')
-    const err = await openStemWriter(f, {
-      format: 'wav',
-      bits: 16,
-      sampleRate: 8000,
-      channels: 1,
-    }).catch((e: unknown) => e)
+    const err = await openStemWriter(f, MONO_WAV16).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(OutputError)
     expect((err as OutputError).exitCode).toBe(5)
     expect((err as OutputError).message).toMatch(/exists already. Use --force/)
@@ -231,7 +228,7 @@ describe('atomic writes', () => {
   it('a file that appears while writing is not overwritten at commit', async () => {
     const d = freshDir()
     const f = join(d, 'race.wav')
-    const w = await openStemWriter(f, { format: 'wav', bits: 16, sampleRate: 8000, channels: 1 })
+    const w = await openStemWriter(f, MONO_WAV16)
     await w.write([new Float32Array(100)])
     writeFileSync(f, 'someone else')
     await expect(w.commit()).rejects.toThrow(/appeared while Unweave was writing/)
@@ -244,10 +241,7 @@ describe('atomic writes', () => {
     const f = join(d, 'input.wav')
     writeFileSync(f, 'the input')
     const err = await openStemWriter(f, {
-      format: 'wav',
-      bits: 16,
-      sampleRate: 8000,
-      channels: 1,
+      ...MONO_WAV16,
       force: true,
       protect: [f],
     }).catch((e: unknown) => e)

@@ -18,6 +18,7 @@ import {
   xToTime,
   type DisplayMasks,
   type DisplaySpectrogram,
+  type SpectrogramDrawOptions,
 } from './raster'
 
 const axes: FreqAxis[] = ['linear', 'log', 'mel']
@@ -236,6 +237,21 @@ describe('drawSpectrogram', () => {
   })
 })
 
+/** Draws `spec` from 0 to `endSec` in grey on a linear axis over -100..0 dB, w x h pixels. */
+function drawGrey(
+  w: number,
+  h: number,
+  spec: DisplaySpectrogram,
+  endSec: number,
+  extra: Partial<SpectrogramDrawOptions>,
+): { out: Uint32Array; lut: Uint32Array } {
+  const lut = colourLut('grey')
+  const out = new Uint32Array(w * h)
+  const opts = { axis: 'linear', lut, lowDb: -100, highDb: 0, ...extra } as const
+  drawSpectrogram(out, w, h, spec, { startSec: 0, endSec }, opts)
+  return { out, lut }
+}
+
 describe('SpectrogramPyramid', () => {
   it('max-pools frames by 2 per level, incrementally as pages arrive', () => {
     const spec = spectrogram(10_000, 3, (t, b) => (t === 4321 ? b : -100))
@@ -256,33 +272,15 @@ describe('SpectrogramPyramid', () => {
     const spec = spectrogram(20_000, 5, (t) => (t === 12_345 ? 0 : -100))
     const pyr = new SpectrogramPyramid(spec, 500)
     while (!pyr.extend(20_000, 1000));
-    const lut = colourLut('grey')
-    const out = new Uint32Array(100 * 4)
     // 2000 s on 100 px: 200 frames per column; the loud frame is in column 61
-    drawSpectrogram(
-      out,
-      100,
-      4,
-      spec,
-      { startSec: 0, endSec: 2000 },
-      { axis: 'linear', lut, lowDb: -100, highDb: 0, pyramid: pyr },
-    )
+    const { out, lut } = drawGrey(100, 4, spec, 2000, { pyramid: pyr })
     expect(out[4 * 0 + 61] === lut[255] || out[61] === lut[255]).toBe(true)
     expect(out[60]).toBe(lut[0])
   })
 
   it('draws frames not loaded yet as background', () => {
     const spec = spectrogram(100, 5, () => 0)
-    const lut = colourLut('grey')
-    const out = new Uint32Array(10 * 2)
-    drawSpectrogram(
-      out,
-      10,
-      2,
-      spec,
-      { startSec: 0, endSec: 10 },
-      { axis: 'linear', lut, lowDb: -100, highDb: 0, loadedFrames: 50 },
-    )
+    const { out, lut } = drawGrey(10, 2, spec, 10, { loadedFrames: 50 })
     expect(out[2]).toBe(lut[255])
     expect(out[8]).toBe(0xff0d0a0a)
   })

@@ -5,8 +5,24 @@
  * so without them the project controls are disabled.
  */
 import { callEdit, hasEditChannel, type OpenedProjectInfo } from '../lib/edit-backend'
-import type { AppState } from './app.svelte'
-import type { Change } from './history.svelte'
+import type { Backend } from '../lib/backend'
+import type { Errors } from './errors.svelte'
+import type { Change, History } from './history.svelte'
+import type { MaskEditor } from './mask-editor.svelte'
+import type { Playback } from './playback.svelte'
+import type { Project } from './project.svelte'
+import type { Separation } from './separation.svelte'
+
+/** What ProjectFile uses of the app (AppState is one): no import of app.svelte.ts, no circle. */
+export interface ProjectFileHost {
+  readonly backend: Backend
+  readonly editor: Pick<MaskEditor, 'flush' | 'loadHistory'>
+  readonly errors: Pick<Errors, 'report'>
+  readonly history: Pick<History, 'done'>
+  readonly separation: Pick<Separation, 'separationId' | 'sources' | 'adopt'>
+  readonly playback: Pick<Playback, 'pause'>
+  readonly project: Pick<Project, 'load'>
+}
 
 /** Seconds between autosaves while there are unsaved changes. */
 export const AUTOSAVE_SEC = 30
@@ -21,11 +37,11 @@ export class ProjectFile {
   /** Last save (or autosave) result, for the status line. */
   lastSaved = $state<string | null>(null)
   readonly available: boolean
-  #app: AppState
+  #app: ProjectFileHost
   #saved: Change[] | null = null
   #timer: ReturnType<typeof setInterval> | null = null
 
-  constructor(app: AppState) {
+  constructor(app: ProjectFileHost) {
     this.#app = app
     this.available = hasEditChannel(app.backend, 'saveProject')
   }
