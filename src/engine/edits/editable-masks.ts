@@ -15,6 +15,10 @@
  * of the bins it wrote, so undo restores them bit for bit; redo re-applies the recorded command.
  * Commands are plain data (an action plus a Selection with uint8 weights), so a project file can
  * store the history and replay it to the very same floats.
+ *
+ * Over 500 lines: one class whose edits, undo/redo and brush strokes work on the same private
+ * state (the masks, the override weights, the pre-images); the arithmetic is edit-ops.ts, the
+ * canonical grid canonical.ts, the stroke state stroke.ts.
  */
 import type { EditAction, EditTool, TouchedRange } from '../../shared/ipc'
 import type { SourceMasks } from '../types'

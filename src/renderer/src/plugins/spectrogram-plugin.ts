@@ -1,3 +1,9 @@
+/**
+ * The wavesurfer plugin that draws the engine's spectrogram of the visible window, its time and
+ * frequency rulers, the loop shade and the playhead. Over 500 lines: these layers share one view
+ * (window, frequency zoom, sizes) and one redraw; the pixel kernels are lib/raster.ts and the
+ * axis maths lib/freq-scale.ts.
+ */
 import BasePlugin, { type BasePluginEvents } from 'wavesurfer.js/dist/base-plugin.js'
 import { colourLut, type ColourMapName } from '../lib/colour'
 import {
