@@ -9,7 +9,7 @@
  * fixture, whose network timings are not representative)   --json OUT   --no-reference   --device cpu
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { clusterSources, separate, sourceMasks, type StageTimings } from '../src/engine'
@@ -26,6 +26,7 @@ import { loadModel } from '../src/node/model-store'
 import { clusteredPoints, orthogonalDirections } from '../test/engine/synthetic'
 import { fftjsRoundTrips, fftjsStftMagnitude, plainKMeans, speexResample } from './reference'
 import { benchEditing } from './editing'
+import { peakRss } from './peak-rss'
 import { syntheticSong } from './signals'
 
 const argv = process.argv.slice(2)
@@ -61,21 +62,6 @@ async function best(reps: number, f: () => unknown): Promise<number> {
     b = Math.min(b, (performance.now() - t) / 1000)
   }
   return b
-}
-
-/**
- * Peak resident memory of this process, bytes: VmHWM from /proc (Linux), else getrusage's maxRSS.
- * (maxRSS is inherited through fork + exec on Linux, so a child of a big parent would report the
- * parent's size; VmHWM belongs to this process image only.)
- */
-function peakRss(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
-    if (m) return Number(m[1]) * 1024
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS * 1024
 }
 
 // ---------------------------------------------------------------- child: prepare one input
@@ -412,6 +398,16 @@ async function main(): Promise<void> {
   )
   console.log('\n## Hand editing (issue 17): brush and edit -> sound on a 3-minute stereo file\n')
   const editing = await benchEditing(modelPath())
+  if (!flag('no-hostile')) {
+    console.log(
+      '\n## Hostile project files: peak memory and time to the verdict, one process per file\n',
+    )
+    const r = spawnSync(process.execPath, ['scripts/run-ts.mjs', 'bench/hostile-projects.ts'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    process.stdout.write(r.stdout)
+  }
   const json = opt('json')
   if (json) writeFileSync(json, JSON.stringify({ ...out, editing }, null, 2))
 }

@@ -3,10 +3,16 @@
  * exportProjectStems(), the same function the app's export calls, so both write the same bytes.
  */
 import { dirname, resolve } from 'node:path'
-import { exportProjectStems, projectStemPaths, openProject, requireAudio } from '../node/index'
+import {
+  exportProjectStems,
+  loadModel,
+  openProject,
+  projectStemPaths,
+  requireAudio,
+} from '../node/index'
 import type { ProjectExportCommand } from './args'
 import { ProgressBar } from './progress'
-import type { CliIo, SeparateReport } from './separate'
+import { ensureDir, removeCreatedDirs, type CliIo, type SeparateReport } from './separate'
 
 /** The --json object: SeparateReport's fields plus the project path and the edit count. */
 export interface ProjectExportReport extends SeparateReport {
@@ -24,15 +30,33 @@ export async function runProjectExport(
 ): Promise<number> {
   const t0 = performance.now()
   const bar = new ProgressBar(io.stderr)
+  let createdDir: string | undefined
+  let outDir: string | undefined
+  let ok = false
   try {
     bar.update(0, 'open')
     const opened = await openProject(cmd.project)
     requireAudio(opened.audio)
     const project = opened.project
-    const outDir = resolve(cmd.out ?? dirname(project.audio.path))
+    outDir = resolve(cmd.out ?? dirname(project.audio.path))
     const paths = projectStemPaths(project, outDir, cmd.format)
+    // The model's grid, when the project names the installed model (its metadata only).
+    const model = await loadModel().then(
+      ({ metadata }) => (metadata.name === project.model.name ? metadata : undefined),
+      () => undefined,
+    )
+    createdDir = await ensureDir(outDir)
     const res = await exportProjectStems(project, {
       paths,
+      ...(model
+        ? {
+            modelStft: {
+              sampleRate: model.sampleRate,
+              nFft: model.stft.nFft,
+              hop: model.stft.hop,
+            },
+          }
+        : {}),
       format: cmd.format,
       bits: cmd.bits,
       force: cmd.force,
@@ -81,8 +105,11 @@ export async function runProjectExport(
       io.stderr.write(
         `warning: ${res.clippedSamples} samples exceeded full scale and were clipped; use --bits 32f to keep them.\n`,
       )
+    ok = true
     return 0
   } finally {
     bar.clear()
+    // a folder this run created is removed again when nothing was written into it
+    if (!ok && outDir) await removeCreatedDirs(createdDir, outDir)
   }
 }

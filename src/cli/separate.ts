@@ -69,7 +69,7 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6
 
 /** Creates `dir` (and parents) if missing; returns the topmost folder it created, for cleanup. */
-async function ensureDir(dir: string): Promise<string | undefined> {
+export async function ensureDir(dir: string): Promise<string | undefined> {
   try {
     const st = await stat(dir)
     if (!st.isDirectory())
@@ -109,7 +109,7 @@ async function probeWritable(dir: string): Promise<void> {
 }
 
 /** Removes folders created by ensureDir() from `leaf` up to `top`, if empty. */
-async function removeCreatedDirs(top: string | undefined, leaf: string): Promise<void> {
+export async function removeCreatedDirs(top: string | undefined, leaf: string): Promise<void> {
   if (!top) return
   let d = resolve(leaf)
   const stop = dirname(resolve(top))

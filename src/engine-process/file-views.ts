@@ -2,7 +2,7 @@
  * The open file and what the editor shows of it: decoding, the display spectrogram (computed on
  * demand and in idle time), waveform peaks and the mixture's samples.
  */
-import { decodeAudioFile } from '../node/index'
+import { decodeAudioFile, type DecodedAudio } from '../node/index'
 import type { HostOps } from '../shared/engine-protocol'
 import { DisplaySpectrogram } from './display-spectrogram'
 import { clampRange, staleFile, yieldTurn, type HostContext, type Progress } from './host-context'
@@ -15,12 +15,15 @@ export class FileViews {
   async open(
     { fileId, path }: HostOps['open']['args'],
     progress: Progress,
+    accept?: (audio: DecodedAudio) => void,
   ): Promise<HostOps['open']['result']> {
-    // Drop the previous file first so two files never sit in memory together.
-    this.ctx.closeFile()
     progress('decode', 0)
     const t0 = performance.now()
+    // The open file stays until the new one has decoded (and `accept` took it): a file that fails
+    // leaves the current recording, its separations and edits as they were.
     const audio = await decodeAudioFile(path)
+    accept?.(audio)
+    this.ctx.closeFile()
     const t1 = performance.now()
     const length = audio.channels[0]?.length ?? 0
     // The spectrogram is computed on demand (the frames the renderer asks for first) and in

@@ -2,9 +2,11 @@
  * Projects in the engine process: saving a separation with its edits as a `.unweave` file, and
  * opening one (its recording, its masks and its history), or locating its moved recording.
  */
+import { basename } from 'node:path'
 import { meanOfMasks, type Clustering, type EditableMasks } from '../engine/index'
 import {
   createProject,
+  gridMisfit,
   openProject,
   projectEditor,
   relocateAudio,
@@ -13,7 +15,7 @@ import {
   type AudioCheck,
   type ProjectData,
 } from '../node/index'
-import { CodedError } from '../shared/errors'
+import { CodedError, InputError } from '../shared/errors'
 import type { HostOps } from '../shared/engine-protocol'
 import { sourceColour } from '../shared/colours'
 import type { FileViews } from './file-views'
@@ -125,8 +127,28 @@ export class Projects {
       }
     }
     this.ctx.pendingProject = undefined
-    const file = await this.files.open({ fileId, path: audio.path }, progress)
     const masks = project.automatic
+    // The masks must be of this recording and of the model's grid (when it is the same model).
+    const model = await this.ctx.model.model().then(
+      ({ metadata }) => (metadata.name === project.model.name ? metadata : undefined),
+      () => undefined,
+    )
+    const stft = model && {
+      sampleRate: model.sampleRate,
+      nFft: model.stft.nFft,
+      hop: model.stft.hop,
+    }
+    const file = await this.files.open({ fileId, path: audio.path }, progress, (decoded) => {
+      const misfit = gridMisfit(
+        masks,
+        { length: decoded.channels[0]?.length ?? 0, sampleRate: decoded.sampleRate },
+        stft,
+      )
+      if (misfit)
+        throw new InputError(
+          `${basename(projectPath)} does not fit its recording: ${misfit}. The project is damaged or belongs to another file.`,
+        )
+    })
     const editor = built ?? projectEditor(project)
     // from the packed planes: a project's automatic masks are not made float for this
     const shares = meanOfMasks(masks)

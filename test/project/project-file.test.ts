@@ -175,8 +175,8 @@ describe('project files', () => {
     const dir = fresh()
     const audioPath = join(dir, 'a.wav')
     writeAudio(audioPath)
-    const masks = randomSoftMasks(2, 40, 50)
-    for (let i = 0; i < 2000; i++) {
+    const masks = randomSoftMasks(2, 40, 257)
+    for (let i = 0; i < masks.masks[0].length; i++) {
       const h = masks.masks[0][i] > 0.5 ? 1 : 0
       masks.masks[0][i] = h
       masks.masks[1][i] = 1 - h

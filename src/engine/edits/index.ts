@@ -4,7 +4,7 @@
  * arrays (browser-safe): the renderer's preview, the app's export and the CLI run this same code.
  */
 export * from './selection'
-export { lazyMasks, maskGrid, meanOfMasks, packedFor, type PackedMasks } from './planes'
+export { lazyMasks, maskGrid, meanOfMasks, packedFor, planeBytes, type PackedMasks } from './planes'
 export {
   EditableMasks,
   type EditAction,

@@ -26,6 +26,8 @@ export interface PackedEntry {
 
 /** Raw bytes per independently compressed chunk (compressed in parallel on zlib's thread pool). */
 const CHUNK = 4 << 20
+/** Largest chunk a reader accepts. */
+const MAX_CHUNK = 64 << 20
 
 /**
  * Compresses in independent chunks, in parallel. `huffman`: entropy coding only (Z_HUFFMAN_ONLY),
@@ -61,25 +63,43 @@ export async function pack(raw: Uint8Array, level: number, huffman = false): Pro
   }
 }
 
-/** Inverse of pack(): inflates the chunks in parallel into one buffer of rawBytes. */
+/**
+ * Inverse of pack(): inflates the chunks in parallel into one buffer of `rec.rawBytes`. The chunk
+ * table must fit that size before anything is inflated, and no chunk may inflate past its share,
+ * so a crafted entry costs at most `rec.rawBytes` (which the caller has checked).
+ */
 export async function unpack(stored: Uint8Array, rec: PackedEntry['record']): Promise<Uint8Array> {
+  const raw = rec.rawBytes
+  const per = rec.chunkRawBytes ?? raw
   const sizes = Array.isArray(rec.chunks) ? rec.chunks : [stored.length]
+  if (!Number.isInteger(raw) || raw < 0) throw new RangeError('its size is not a byte count')
+  if (!Number.isInteger(per) || per < 1 || per > MAX_CHUNK)
+    throw new RangeError('its chunk size is not a byte count up to 64 MiB')
   if (
+    sizes.length !== Math.max(1, Math.ceil(raw / per)) ||
     !sizes.every((x) => Number.isInteger(x) && x >= 0) ||
     sizes.reduce((a, b) => a + b, 0) !== stored.length
   )
     throw new RangeError('its chunk table does not match its size')
   const parts: Promise<Buffer>[] = []
   let o = 0
-  for (const sz of sizes) {
+  sizes.forEach((sz, i) => {
+    const want = Math.min(per, raw - i * per)
     // one output buffer per chunk (zlib's default 16 KB pieces cost a concatenation: ~2x slower)
     parts.push(
-      inflateRawAsync(stored.subarray(o, o + sz), {
-        chunkSize: Math.max(64 * 1024, Math.min(CHUNK, Number(rec.chunkRawBytes) || CHUNK)),
-      }),
+      want <= 0
+        ? Promise.resolve(Buffer.alloc(0))
+        : inflateRawAsync(stored.subarray(o, o + sz), {
+            chunkSize: Math.max(64 * 1024, Math.min(CHUNK, want)),
+            maxOutputLength: want,
+          }).then((b) => {
+            if (b.length !== want)
+              throw new RangeError(`chunk ${i} inflates to ${b.length} bytes, not ${want}`)
+            return b
+          }),
     )
     o += sz
-  }
+  })
   return concat(await Promise.all(parts))
 }
 

@@ -16,7 +16,7 @@ import { decodeAudioFile } from '../audio-decode'
 import type { StemBits, StemFormat } from '../audio-encode'
 import { checkStemTargets, writeStems } from '../stem-export'
 import { projectEditor, type ProjectData } from './project-data'
-import { checkProjectAudio, requireAudio } from './read'
+import { checkProjectAudio, gridMisfit, requireAudio } from './read'
 
 /** Options of exportProjectStems(). */
 export interface ProjectExportOptions {
@@ -30,6 +30,8 @@ export interface ProjectExportOptions {
   force?: boolean
   /** 0-based sources to write (default all, in order). */
   sources?: number[]
+  /** The STFT of the model the project names, when it is at hand: the masks' grid must be its. */
+  modelStft?: { sampleRate: number; nFft: number; hop: number }
   /** The recording, already decoded by the caller (skips the audio check and decoding). */
   audio?: PcmAudio
   /** The edited masks, if the caller holds them (e.g. the app's live editor); default: rebuilt from the project. */
@@ -107,6 +109,15 @@ export async function exportProjectStems(
   if (project.audio.sampleRate && audio.sampleRate !== project.audio.sampleRate)
     throw new InputError(
       `the recording's sample rate is ${audio.sampleRate} Hz but the project was made at ${project.audio.sampleRate} Hz. Locate the original file.`,
+    )
+  const misfit = gridMisfit(
+    project.automatic,
+    { length: n, sampleRate: audio.sampleRate },
+    options.modelStft,
+  )
+  if (misfit)
+    throw new InputError(
+      `the project does not fit its recording ${basename(project.audio.path)}: ${misfit}. The project is damaged or belongs to another file.`,
     )
   // The masks.
   const tm = performance.now()

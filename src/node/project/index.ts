@@ -14,5 +14,15 @@
  */
 export * from './project-data'
 export { encodeProject, saveProject, type SaveOptions } from './write'
-export { checkProjectAudio, decodeProject, openProject, relocateAudio, requireAudio } from './read'
+export {
+  checkProjectAudio,
+  decodeProject,
+  gridFrames,
+  gridMisfit,
+  openProject,
+  relocateAudio,
+  requireAudio,
+  type MaskGrid,
+} from './read'
+export { PROJECT_LIMITS } from './limits'
 export * from './export'

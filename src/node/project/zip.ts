@@ -1,6 +1,6 @@
 /** The zip container of a project: written with fixed timestamps, read by its central directory. */
-import { deflateRawSync } from 'node:zlib'
-import { inflateSync, strFromU8, strToU8 } from 'fflate'
+import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import { strFromU8, strToU8 } from 'fflate'
 import { crc32 } from './crc32'
 
 /** One entry of writeZip(). */
@@ -69,12 +69,28 @@ export function writeZip(entries: ZipEntry[]): Uint8Array {
   return out
 }
 
+/** One entry of a container as readZip() found it: nothing inflated or checked yet. */
+export interface ZipRecord {
+  /** The stored bytes (a view into the container). */
+  data: Uint8Array
+  /** 0 stored, 8 deflated. */
+  method: number
+  /** CRC-32 of the entry's content, from the central directory. */
+  crc: number
+  /** Size of the content in bytes, from the central directory. */
+  size: number
+}
+
 /**
- * The entries of a zip container, as views into `bytes` where stored (the binary entries: no copy
- * of ~26 MB when opening a big project) and inflated where deflated (the manifest). Reads the
- * central directory; `only` limits it to one name. Throws RangeError on a malformed container.
+ * The entries of a zip container by name (a Map: no name reaches an object's prototype), the stored
+ * bytes as views into `bytes`. Reads the central directory; `only` limits it to one name, and at
+ * most `maxEntries` entries are accepted. Throws RangeError on a malformed container, a repeated
+ * name or too many entries. Nothing is inflated: zipEntryBytes() does that with a cap.
  */
-export function readZip(bytes: Uint8Array, only?: string): Record<string, Uint8Array> {
+export function readZip(
+  bytes: Uint8Array,
+  opts: { only?: string; maxEntries?: number } = {},
+): Map<string, ZipRecord> {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const u32 = (o: number): number => {
     if (o < 0 || o + 4 > bytes.length) throw new RangeError('truncated')
@@ -93,26 +109,57 @@ export function readZip(bytes: Uint8Array, only?: string): Record<string, Uint8A
     }
   if (eocd < 0) throw new RangeError('no end of central directory (not a zip file, or truncated)')
   const count = u16(eocd + 10)
+  const max = opts.maxEntries ?? Infinity
+  if (count > max) throw new RangeError(`it holds ${count} entries, more than ${max}`)
   let o = u32(eocd + 16)
-  const out: Record<string, Uint8Array> = {}
+  const out = new Map<string, ZipRecord>()
   for (let i = 0; i < count; i++) {
     if (u32(o) !== 0x02014b50) throw new RangeError('bad central directory')
     const method = u16(o + 10)
+    const crc = u32(o + 16)
     const csize = u32(o + 20)
     const usize = u32(o + 24)
     const nlen = u16(o + 28)
+    if (o + 46 + nlen > bytes.length) throw new RangeError('truncated')
     const name = strFromU8(bytes.subarray(o + 46, o + 46 + nlen))
     const local = u32(o + 42)
     o += 46 + nlen + u16(o + 30) + u16(o + 32)
-    if (only !== undefined && name !== only) continue
+    if (opts.only !== undefined && name !== opts.only) continue
+    if (out.has(name)) throw new RangeError(`the entry ${name} is there twice`)
     if (u32(local) !== 0x04034b50) throw new RangeError(`bad local header of ${name}`)
     const start = local + 30 + u16(local + 26) + u16(local + 28)
     if (start + csize > bytes.length) throw new RangeError(`${name} runs past the end`)
+    if (method !== 0 && method !== 8) throw new RangeError(`${name} uses zip method ${method}`)
+    if (method === 0 && csize !== usize)
+      throw new RangeError(`${name} is stored with two different sizes`)
     // a plain Uint8Array view (a Buffer's slice() would not copy)
     const data = new Uint8Array(bytes.buffer, bytes.byteOffset + start, csize)
-    if (method === 0) out[name] = data
-    else if (method === 8) out[name] = inflateSync(data, { out: new Uint8Array(usize) })
-    else throw new RangeError(`${name} uses zip method ${method}`)
+    out.set(name, { data, method, crc, size: usize })
   }
   return out
+}
+
+/**
+ * The content of an entry: the stored view, or inflated into at most `maxBytes` (refused before
+ * inflating when the directory says more, and stopped when the stream makes more than it said);
+ * its CRC-32 checked. Throws RangeError saying what is wrong.
+ */
+export function zipEntryBytes(name: string, rec: ZipRecord, maxBytes: number): Uint8Array {
+  if (rec.size > maxBytes)
+    throw new RangeError(`the entry ${name} would be ${rec.size} bytes, more than ${maxBytes}`)
+  let data = rec.data
+  if (rec.method === 8) {
+    try {
+      data =
+        rec.size === 0 ? new Uint8Array(0) : inflateRawSync(rec.data, { maxOutputLength: rec.size })
+    } catch (e) {
+      throw new RangeError(`the entry ${name} cannot be inflated (${(e as Error).message})`, {
+        cause: e,
+      })
+    }
+  }
+  if (data.length !== rec.size)
+    throw new RangeError(`the entry ${name} has ${data.length} bytes, not the ${rec.size} it says`)
+  if (crc32(data) !== rec.crc) throw new RangeError(`the entry ${name} fails its CRC-32`)
+  return data
 }
