@@ -13,3 +13,15 @@ export function isAppUrl(url: string, appUrl: string): boolean {
     return false
   }
 }
+
+/**
+ * The app's own links to the web, the only URLs main hands to the system browser (none today: the
+ * app shows no web links). A page cannot add one: a compromised renderer asking for any other
+ * URL, https or not, gets nothing opened.
+ */
+export const EXTERNAL_LINKS: readonly string[] = []
+
+/** True when `url` is exactly one of EXTERNAL_LINKS. */
+export function isExternalLink(url: string, links: readonly string[] = EXTERNAL_LINKS): boolean {
+  return links.includes(url)
+}

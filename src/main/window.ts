@@ -7,7 +7,7 @@
 import { BrowserWindow, net, protocol, session, shell, type WebContents } from 'electron'
 import { isAbsolute, join, normalize, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { isAppUrl } from './app-url'
+import { isAppUrl, isExternalLink } from './app-url'
 import { contentSecurityPolicy } from './csp'
 
 /** The scheme and host the packaged renderer is served from. */
@@ -105,8 +105,8 @@ function lockDown(wc: WebContents, appUrl: string): void {
   })
   wc.on('will-attach-webview', (event) => event.preventDefault())
   wc.setWindowOpenHandler(({ url }) => {
-    // Links to the web open in the user's browser, never in the app.
-    if (url.startsWith('https://')) void shell.openExternal(url)
+    // The app's own fixed links open in the user's browser (never in the app); nothing else does.
+    if (isExternalLink(url)) void shell.openExternal(url)
     return { action: 'deny' }
   })
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { isAppUrl } from '../../src/main/app-url'
+import { EXTERNAL_LINKS, isAppUrl, isExternalLink } from '../../src/main/app-url'
 import { fileFromArgv } from '../../src/main/argv'
 import { contentSecurityPolicy } from '../../src/main/csp'
 import { stemFileName } from '../../src/main/session-service'
@@ -210,5 +210,23 @@ describe('argv and CSP', () => {
     expect(csp).not.toMatch(/script-src[^;]*unsafe/)
     expect(csp).toContain("worker-src 'self' blob:")
     expect(csp).toContain("media-src 'self' blob:")
+  })
+})
+
+describe("isExternalLink: only the app's own fixed links reach the system browser", () => {
+  it('refuses any URL a page names, https included; accepts exactly a listed link', () => {
+    for (const url of [
+      'https://example.com/',
+      'https://evil.example/download.exe',
+      'http://localhost/',
+      'file:///etc/passwd',
+      'mailto:x@example.com',
+      'not a url',
+    ])
+      expect(isExternalLink(url), url).toBe(false)
+    expect(EXTERNAL_LINKS).toEqual([])
+    const links = ['https://unweave.example/docs']
+    expect(isExternalLink('https://unweave.example/docs', links)).toBe(true)
+    expect(isExternalLink('https://unweave.example/docs?x=1', links)).toBe(false)
   })
 })
