@@ -108,6 +108,19 @@ async function main(): Promise<void> {
       const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts)
       return r.canceled || !r.filePaths[0] ? null : r.filePaths[0]
     },
+    confirmReplace: async (paths) => {
+      const opts: Electron.MessageBoxOptions = {
+        type: 'warning',
+        title: 'Replace files?',
+        message: `Replace ${paths.length === 1 ? 'this file' : `these ${paths.length} files`}?`,
+        detail: paths.join('\n'),
+        buttons: ['Replace', 'Cancel'],
+        defaultId: 1,
+        cancelId: 1,
+      }
+      const r = win ? await dialog.showMessageBox(win, opts) : await dialog.showMessageBox(opts)
+      return r.response === 0
+    },
     revealInFolder: (path) => shell.showItemInFolder(path),
     emit,
     onFileOpened: (file) => {

@@ -10,7 +10,7 @@
  * are validate.ts and the work is the engine process's.
  */
 import { lstat, mkdir, readFile, stat, unlink } from 'node:fs/promises'
-import { basename, dirname, extname, join } from 'node:path'
+import { basename, dirname, extname, join, resolve } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import {
   type AppEvent,
@@ -55,6 +55,11 @@ export interface ShellPlatform {
   showSaveDialog(defaultName: string): Promise<string | null>
   /** The native folder picker. */
   showFolderDialog(defaultPath?: string): Promise<string | null>
+  /**
+   * Main's own question before an export replaces files it did not write in this session (the
+   * renderer's question does not count: a compromised page could skip it). True: replace.
+   */
+  confirmReplace(paths: string[]): Promise<boolean>
   /** Shows the file in the OS file manager. */
   revealInFolder(path: string): Promise<void> | void
   /** Pushes an event to the window. */
@@ -87,6 +92,14 @@ export class SessionService {
   readonly #tasks = new Map<string, AbortController>()
   /** Files written by exports in this session: the only ones revealInFolder shows. */
   readonly #exported = new Set<string>()
+  /**
+   * Where main lets the renderer write (issue 16: main decides where files go). Export folders:
+   * the open recording's folder and every folder main's folder dialog returned. Project files:
+   * each bound to the recording it belongs to, from main's save dialog, an opened project or a
+   * save; a path bound to another recording makes main ask with its dialog again.
+   */
+  readonly #exportFolders = new Set<string>()
+  readonly #projectPaths = new Map<string, string>()
 
   readonly #userDataDir: string
 
@@ -259,11 +272,22 @@ export class SessionService {
       return true
     },
 
-    chooseExportFolder: async ({ defaultPath }) => this.#platform.showFolderDialog(defaultPath),
+    chooseExportFolder: async ({ defaultPath }) => {
+      const folder = await this.#platform.showFolderDialog(defaultPath)
+      if (folder !== null) this.#exportFolders.add(resolve(folder))
+      return folder
+    },
     planExport: async (req) => this.#plan(req),
     exportStems: async (req) => {
       const files = await this.#plan(req)
       if (req.overwrite === 'never' && files.some((f) => f.exists)) {
+        return { status: 'exists' as const, files }
+      }
+      // Replacing a file this session did not write needs main's own yes.
+      const foreign = files
+        .filter((f) => f.exists && !this.#exported.has(f.path))
+        .map((f) => f.path)
+      if (foreign.length && !(await this.#platform.confirmReplace(foreign))) {
         return { status: 'exists' as const, files }
       }
       const r = await this.#task(req.taskId, (signal, onProgress) =>
@@ -318,7 +342,10 @@ export class SessionService {
     },
     saveProject: async ({ separationId, path, sources }) => {
       const s = this.#separationById(separationId)
-      let target = path
+      const recording = this.#file!.info.path
+      // A path is used only if main handed it out for this recording; otherwise main asks.
+      let target =
+        path !== undefined && this.#projectPaths.get(resolve(path)) === recording ? path : undefined
       if (target === undefined) {
         const stem = basename(this.#file!.info.name, extname(this.#file!.info.name))
         const chosen = await this.#platform.showSaveDialog(`${stem}.${PROJECT_EXTENSION}`)
@@ -334,6 +361,7 @@ export class SessionService {
         path: target,
         sources,
       })
+      this.#projectPaths.set(resolve(r.path), recording)
       // A normal save makes the autosave moot.
       await this.#discardRecovery()
       return { path: r.path, sizeBytes: r.bytes }
@@ -394,13 +422,14 @@ export class SessionService {
     await checkAudioPath(path)
     const seq = ++this.#openSeq
     const fileId = `f-${randomUUID()}`
-    // Whatever was open is dropped by the host; stop its tasks.
-    this.cancelAll()
-    this.#file = undefined
+    // The host drops what was open once the new file has decoded; a file that fails leaves the
+    // open one, its separations and edits as they were.
     const h = await this.#engine.request('open', { fileId, path })
     if (seq !== this.#openSeq) throw staleFile()
+    this.cancelAll()
     const info = fileInfoOf(fileId, path, h)
     this.#file = { info, separations: new Map() }
+    this.#exportFolders.add(dirname(resolve(path)))
     await this.#recent.add(path).catch(() => undefined) // a read-only profile must not stop opening
     this.#platform.onRecentChanged?.()
     this.#platform.onFileOpened?.(info)
@@ -435,6 +464,8 @@ export class SessionService {
     const info = fileInfoOf(fileId, h.audio.path, h.file)
     const summary = summaryOf(separationId, fileId, h.separation)
     this.#file = { info, separations: new Map([[separationId, { summary }]]) }
+    this.#exportFolders.add(dirname(resolve(h.audio.path)))
+    this.#projectPaths.set(resolve(h.projectPath), info.path)
     this.#platform.onFileOpened?.(info)
     return { ...base, file: info, separation: summary }
   }
@@ -483,6 +514,10 @@ export class SessionService {
   async #plan(req: ExportRequest): Promise<ExportFile[]> {
     const s = this.#separationById(req.separationId)
     checkSources(req.sources, s.summary.sourceCount)
+    if (!this.#exportFolders.has(resolve(req.folder)))
+      throw new ArgumentError(
+        `export: ${req.folder} is not a folder chosen in this session. Choose it with "Choose folder…".`,
+      )
     await checkFolder(req.folder)
     const input = this.#file!.info.name
     const stem = basename(input, extname(input))

@@ -42,14 +42,18 @@ export interface Bridge {
   clientScript: string
   /**
    * Answers the native dialogs will give, in order; an empty queue means "cancelled": `open` for
-   * recordings, `project` for loading projects, `save` for saving them, `folder` for exports.
+   * recordings, `project` for loading projects, `save` for saving them, `folder` for exports;
+   * `replace` answers main's own "replace these files?" (an empty queue: the user says Replace).
    */
   dialogs: {
     open: (string | null)[]
     project: (string | null)[]
     save: (string | null)[]
     folder: (string | null)[]
+    replace: boolean[]
   }
+  /** The files main asked about before replacing them. */
+  replaceAsked: string[][]
   /** Paths revealInFolder was asked to show. */
   revealed: string[]
   /** Every event sent to the window. */
@@ -79,7 +83,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const [entry, clientScript] = await Promise.all([buildEngineProcess(), buildClientScript()])
   const csp = contentSecurityPolicy()
   const sse = new Set<ServerResponse>()
-  const dialogs: Bridge['dialogs'] = { open: [], project: [], save: [], folder: [] }
+  const dialogs: Bridge['dialogs'] = { open: [], project: [], save: [], folder: [], replace: [] }
+  const replaceAsked: string[][] = []
   const revealed: string[] = []
   const events: AppEvent[] = []
 
@@ -92,6 +97,10 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       (kind === 'project' ? dialogs.project : dialogs.open).shift() ?? null,
     showSaveDialog: async () => dialogs.save.shift() ?? null,
     showFolderDialog: async () => dialogs.folder.shift() ?? null,
+    confirmReplace: async (paths) => {
+      replaceAsked.push(paths)
+      return dialogs.replace.shift() ?? true
+    },
     revealInFolder: (path) => void revealed.push(path),
     emit: (event) => {
       events.push(event)
@@ -219,6 +228,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     url: `${origin}/`,
     clientScript,
     dialogs,
+    replaceAsked,
     revealed,
     events,
     service,

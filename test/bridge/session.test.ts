@@ -3,7 +3,7 @@
  * real SessionService -> EngineClient -> forked EngineHost -> engine + onnxruntime, on the
  * plumbing model (test/fixtures/tiny-random: random weights, so no quality is asserted).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -383,7 +383,8 @@ describe('test bridge + session service + engine host', () => {
     const movedProject = join(dir, 'moved.unweave')
     const f2 = await ok('openFile', { path: moved })
     const s2 = await ok('cluster', { fileId: f2.fileId, sourceCount: 2 })
-    await ok('saveProject', { separationId: s2.separationId, path: movedProject, sources })
+    bridge.dialogs.save.push(movedProject) // main's save dialog answers
+    await ok('saveProject', { separationId: s2.separationId, sources })
     rmSync(moved)
     const missing = await ok('openProject', { path: movedProject })
     expect(missing).toMatchObject({ audio: { status: 'missing' }, file: null, separation: null })
@@ -418,7 +419,8 @@ describe('test bridge + session service + engine host', () => {
     const again = await ok('reclusterWithEdits', { separationId: cued.separationId })
     expect(again.stereoCue).toBe(2)
     const projectPath = join(dir, 'stereo.unweave')
-    await ok('saveProject', { separationId: again.separationId, path: projectPath, sources: [] })
+    bridge.dialogs.save.push(projectPath)
+    await ok('saveProject', { separationId: again.separationId, sources: [] })
     // Reopened, the project re-analyses with its own cue: the wand and re-clustering still fit it.
     await ok('openFile', { path: mixPath }) // another file id: the cued analysis is gone
     const opened = (await ok('openProject', { path: projectPath }))!
@@ -478,5 +480,84 @@ describe('test bridge + session service + engine host', () => {
     expect(await call('getSpectrogram', { fileId: file.fileId })).toMatchObject({ type: 'error' })
     const reopened = await ok('openFile', { path: mixPath })
     expect((await ok('getSpectrogram', { fileId: reopened.fileId })).db.length).toBeGreaterThan(0)
+  })
+})
+
+describe('main decides where files go; a failed open keeps the open recording (issue 16)', () => {
+  it('a corrupt file opened over a separated recording leaves it playable and editable', async () => {
+    bridge.dialogs.open.push(mixPath)
+    const file = (await ok('openFileDialog'))!
+    const sep = await ok('cluster', { fileId: file.fileId, sourceCount: 2 })
+    const bad = join(dir, 'corrupt.wav')
+    writeFileSync(bad, Buffer.from('RIFF\x08\x00\x00\x00WAVEfmt ', 'latin1'))
+    const r = await call('openFile', { path: bad })
+    expect(r.type).toBe('error')
+    const audio = await ok('getAudio', { fileId: file.fileId, range: { from: 0, to: 100 } })
+    expect(audio.channels[0]).toEqual(input[0]!.subarray(0, 100))
+    expect((await ok('getMasks', { separationId: sep.separationId })).masks).toHaveLength(2)
+  })
+
+  it('export: no folder main did not hand out; no foreign file replaced without main asking', async () => {
+    bridge.dialogs.open.push(mixPath)
+    const file = (await ok('openFileDialog'))!
+    const sep = await ok('cluster', { fileId: file.fileId, sourceCount: 2 })
+    const elsewhere = mkdtempSync(join(tmpdir(), 'unweave-elsewhere-'))
+    try {
+      const req = {
+        separationId: sep.separationId,
+        sources: [0],
+        folder: elsewhere,
+        format: { container: 'wav', bits: 16 },
+        template: 'precious{index}',
+        overwrite: 'replace',
+        taskId: 'x-1',
+      } as const
+      const r = await call('exportStems', req)
+      expect(r).toMatchObject({ type: 'error', code: 'invalid-argument' })
+      expect(readdirSync(elsewhere)).toEqual([])
+      // the recording's folder is main's; a file there that this session did not write
+      const precious = join(dir, 'precious1.wav')
+      writeFileSync(precious, 'precious')
+      bridge.dialogs.replace.push(false)
+      const asked = bridge.replaceAsked.length
+      const r2 = await ok('exportStems', { ...req, folder: dir, taskId: 'x-2' })
+      expect(r2.status).toBe('exists')
+      expect(bridge.replaceAsked.slice(asked)).toEqual([[precious]])
+      expect(readFileSync(precious, 'utf8')).toBe('precious')
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true })
+    }
+  })
+
+  it('saveProject: a path main did not hand out for this recording makes main ask', async () => {
+    bridge.dialogs.open.push(mixPath)
+    const file = (await ok('openFileDialog'))!
+    const sep = await ok('cluster', { fileId: file.fileId, sourceCount: 2 })
+    const unrelated = join(dir, 'unrelated.unweave')
+    writeFileSync(unrelated, 'not yours')
+    // main's save dialog is cancelled (empty queue): nothing written
+    expect(
+      await ok('saveProject', { separationId: sep.separationId, path: unrelated, sources: [] }),
+    ).toBeNull()
+    expect(readFileSync(unrelated, 'utf8')).toBe('not yours')
+    // a path from main's dialog is bound to this recording; saving there again needs no dialog
+    const mine = join(dir, 'mine.unweave')
+    bridge.dialogs.save.push(mine)
+    expect(await ok('saveProject', { separationId: sep.separationId, sources: [] })).toMatchObject({
+      path: mine,
+    })
+    expect(
+      await ok('saveProject', { separationId: sep.separationId, path: mine, sources: [] }),
+    ).toMatchObject({ path: mine })
+    // another recording: the first one's project path is not its own, main asks again
+    const other = join(dir, 'other.wav')
+    writeWavFloat(other, jsMixture(2, 44100), 44100)
+    const f2 = (await ok('openFile', { path: other }))!
+    const sep2 = await ok('cluster', { fileId: f2.fileId, sourceCount: 2 })
+    const before = readFileSync(mine)
+    expect(
+      await ok('saveProject', { separationId: sep2.separationId, path: mine, sources: [] }),
+    ).toBeNull()
+    expect(readFileSync(mine).equals(before)).toBe(true)
   })
 })
