@@ -41,8 +41,14 @@ async function ok<C extends Channel>(channel: C, args: ArgsOf<C> | Record<string
 const input = jsMixture(4, 44100)
 const mixPath = join(dir, 'mix.wav')
 
+// Long enough that an analysis is still running when a cancel arrives. Made before the bridge
+// starts: seconds of synchronous work between two requests let the server close the client's
+// idle keep-alive socket just as the next request goes out on it (ECONNRESET).
+const longPath = join(dir, 'long.wav')
+
 beforeAll(async () => {
   writeWavFloat(mixPath, input, 44100)
+  writeWavFloat(longPath, jsMixture(120, 44100), 44100)
   const rendererDir = join(dir, 'renderer')
   mkdirSync(rendererDir)
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>t</title>')
@@ -446,9 +452,6 @@ describe('test bridge + session service + engine host', () => {
   })
 
   it('cancels a running analysis and reports stale ids', async () => {
-    // Long enough that the analysis is still running when the cancel arrives.
-    const longPath = join(dir, 'long.wav')
-    writeWavFloat(longPath, jsMixture(120, 44100), 44100)
     const file = await ok('openFile', { path: longPath })
     const pending = call('analyse', { fileId: file.fileId, taskId: 'an-1' })
     await vi.waitFor(() =>
