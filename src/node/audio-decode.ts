@@ -11,6 +11,7 @@ import { InputError, isUnweaveError } from '../shared/errors'
 import { ascii, detect, id3Size, isMpegFrame, type Kind } from './audio-format'
 import { checkChannelsAndRate, convertBlock, parseWavHeader, type WavInfo } from './wav-reader'
 import { INPUT_OPEN_FLAGS, requireRegularFile, statInputFile } from './input-file'
+import { mp3AnnouncedSamples, Mp3FrameWalk, oggEndsCleanly } from './stream-ends'
 
 /** Decoded audio plus what the file said about itself. */
 export interface DecodedAudio extends PcmAudio {
@@ -320,10 +321,21 @@ async function decodeCompressed(
       console.warn = warn
     }
   }
+  // Where an MP3's frames start: the chain is walked as the file is read (a cut last frame), and
+  // a Xing/Info header says how many samples there are.
+  let firstFrame = kind === 'mp3' ? id3Size(head) : -1
+  if (kind === 'mp3') {
+    const end = Math.min(head.length - 4, firstFrame + 16384)
+    while (firstFrame < end && !isMpegFrame(head, firstFrame)) firstFrame++
+    if (firstFrame >= end) firstFrame = -1
+  }
+  const walk = firstFrame >= 0 ? new Mp3FrameWalk(firstFrame) : undefined
+  const announced = firstFrame >= 0 ? mp3AnnouncedSamples(head, firstFrame) : undefined
   try {
     for (let pos = 0; pos < size; pos += READ_BLOCK) {
       signal?.throwIfAborted()
       const bytes = await readAt(pos, READ_BLOCK)
+      walk?.feed(bytes, pos)
       take(quiet(() => codec.decode(bytes)))
     }
     if (codec.flush) take(quiet(() => codec.flush!()))
@@ -356,6 +368,23 @@ async function decodeCompressed(
     )
   }
   if (si && si.totalSamples > 0 && frames > si.totalSamples) frames = si.totalSamples
+  // Streams without a length in their header: is the end where the container says?
+  const warnings: string[] = []
+  const decoded = `only ${(frames / sampleRate).toFixed(3)} s could be decoded`
+  if (announced !== undefined && frames + 3 * 1152 < announced)
+    throw new InputError(
+      `${name} is truncated or damaged: its header announces ${announced} samples per channel (${(announced / sampleRate).toFixed(3)} s), but ${decoded}. Re-export or re-download it.`,
+    )
+  if (kind === 'mp3' || ascii(head, 0, 4) === 'OggS') {
+    const tail = await readAt(Math.max(0, size - 65536), 65536)
+    const whole = kind === 'mp3' ? walk?.end(size, tail) : oggEndsCleanly(tail)
+    if (whole === false)
+      warnings.push(
+        kind === 'mp3'
+          ? `${name} ends inside an MP3 frame: it is probably truncated; ${decoded}.`
+          : `${name} ends without the Ogg end-of-stream mark: it is probably truncated; ${decoded}.`,
+      )
+  }
 
   const out: Float32Array[] = []
   for (let c = 0; c < channels; c++) {
@@ -379,10 +408,15 @@ async function decodeCompressed(
     format: kind,
     bitDepth: si ? si.bits : undefined,
     durationSec: frames / sampleRate,
-    ...(problems.length
+    ...(problems.length || warnings.length
       ? {
           warnings: [
-            `${name}: the ${LABEL[kind]} decoder reported ${problems.length >= 50 ? '50 or more' : problems.length} damaged or unreadable frame(s), e.g. ${problems[0].slice(0, 120)}; they may be heard as gaps or glitches.`,
+            ...warnings,
+            ...(problems.length
+              ? [
+                  `${name}: the ${LABEL[kind]} decoder reported ${problems.length >= 50 ? '50 or more' : problems.length} damaged or unreadable frame(s), e.g. ${problems[0].slice(0, 120)}; they may be heard as gaps or glitches.`,
+                ]
+              : []),
           ],
         }
       : {}),

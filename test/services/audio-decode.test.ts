@@ -540,3 +540,57 @@ describe.skipIf(missingTools('sox', 'ffmpeg', 'flac'))(
     })
   },
 )
+
+describe.skipIf(missingTools('sox', 'ffmpeg'))(
+  'truncated streams without a length in the header (issue 16): said, not silently short',
+  () => {
+    const cut = (src: string, dst: string, keep: number): void => {
+      const b = readFileSync(src)
+      writeFileSync(dst, b.subarray(0, Math.floor(b.length * keep)))
+    }
+
+    it('Ogg Vorbis and Opus cut short: a warning with the decoded length; whole files none', async () => {
+      const wav = p('trunc-src.wav')
+      soxTestSignal(wav, { rate: 48000, channels: 1, sec: 3 })
+      for (const [ext, args] of [
+        ['ogg', ['-c:a', 'libvorbis']],
+        ['opus', ['-c:a', 'libopus']],
+      ] as const) {
+        const whole = p(`trunc-whole.${ext}`)
+        ffmpeg('-i', wav, ...args, whole)
+        expect((await decodeAudioFile(whole)).warnings ?? []).toEqual([])
+        const short = p(`trunc-short.${ext}`)
+        cut(whole, short, 0.75)
+        const d = await decodeAudioFile(short)
+        expect(d.durationSec).toBeLessThan(2.9)
+        expect(d.warnings?.join(' '), ext).toMatch(
+          /ends without the Ogg end-of-stream mark: it is probably truncated; only [\d.]+ s could be decoded/,
+        )
+      }
+    })
+
+    it('MP3: a Xing/Info header that announces more is an InputError; without one, a cut frame is a warning', async () => {
+      const wav = p('trunc-mp3.wav')
+      soxTestSignal(wav, { rate: 44100, channels: 2, sec: 3 })
+      const xing = p('trunc-xing.mp3')
+      ffmpeg('-i', wav, '-c:a', 'libmp3lame', '-b:a', '128k', xing)
+      expect((await decodeAudioFile(xing)).warnings ?? []).toEqual([])
+      const xingShort = p('trunc-xing-short.mp3')
+      cut(xing, xingShort, 0.45)
+      await expectInputError(
+        xingShort,
+        /header announces \d+ samples per channel .* but only [\d.]+ s could be decoded/,
+      )
+      const plain = p('trunc-plain.mp3')
+      ffmpeg('-i', wav, '-c:a', 'libmp3lame', '-b:a', '128k', '-write_xing', '0', plain)
+      expect((await decodeAudioFile(plain)).warnings ?? []).toEqual([])
+      const plainShort = p('trunc-plain-short.mp3')
+      cut(plain, plainShort, 0.45)
+      const d = await decodeAudioFile(plainShort)
+      expect(d.durationSec).toBeLessThan(2)
+      expect(d.warnings?.join(' ')).toMatch(
+        /ends inside an MP3 frame: it is probably truncated; only [\d.]+ s/,
+      )
+    })
+  },
+)
