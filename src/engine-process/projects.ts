@@ -17,6 +17,7 @@ import {
 } from '../node/index'
 import { CodedError, InputError } from '../shared/errors'
 import type { HostOps } from '../shared/engine-protocol'
+import type { SourceCountSuggestion } from '../shared/ipc'
 import { sourceColour } from '../shared/colours'
 import type { FileViews } from './file-views'
 import { hostSeparation, type HostContext, type Progress, type Separation } from './host-context'
@@ -50,6 +51,8 @@ export class Projects {
           mask: s.mode,
           requestedSources: s.requestedSources,
           ...(s.stereoCue > 0 ? { stereoCue: s.stereoCue } : {}),
+          // what the source-count suggestion said, shown again when the project is reopened
+          suggestion: s.suggestion,
         },
         // an editor's automatic masks are canonical already (a full pass less on the first save)
         masks: s.editor?.automatic ?? s.masks,
@@ -169,7 +172,11 @@ export class Projects {
       mode: project.settings.mask,
       requestedSources: project.settings.requestedSources ?? masks.k,
       stereoCue: project.settings.stereoCue ?? 0,
-      suggestion: { count: masks.k, confidence: 0, scores: [] },
+      suggestion: savedSuggestion(project.settings.suggestion) ?? {
+        count: masks.k,
+        confidence: 0,
+        scores: [],
+      },
       editor,
       project,
     }
@@ -183,4 +190,24 @@ export class Projects {
       history: { undo: editor.undoStack, redo: editor.redoStack },
     }
   }
+}
+
+/** The suggestion a project was saved with, if it is one (projects before issue 16 have none). */
+function savedSuggestion(x: unknown): SourceCountSuggestion | undefined {
+  const v = x as Partial<SourceCountSuggestion> | null | undefined
+  const num = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n)
+  if (
+    !v ||
+    !Number.isInteger(v.count) ||
+    v.count! < 1 ||
+    v.count! > 8 ||
+    !num(v.confidence) ||
+    v.confidence < 0 ||
+    v.confidence > 1 ||
+    !Array.isArray(v.scores) ||
+    v.scores.length > 8 ||
+    !v.scores.every(num)
+  )
+    return undefined
+  return { count: v.count!, confidence: v.confidence, scores: [...v.scores] }
 }

@@ -552,6 +552,10 @@ describe('main decides where files go; a failed open keeps the open recording (i
     expect(
       await ok('saveProject', { separationId: sep.separationId, path: mine, sources: [] }),
     ).toMatchObject({ path: mine })
+    // reopened, it shows the suggestion it was saved with (not 'confidence 0%')
+    const reopened = (await ok('openProject', { path: mine }))!
+    expect(sep.suggestion.scores.length).toBeGreaterThan(0)
+    expect(reopened.separation!.suggestion).toEqual(sep.suggestion)
     // another recording: the first one's project path is not its own, main asks again
     const other = join(dir, 'other.wav')
     writeWavFloat(other, jsMixture(2, 44100), 44100)
