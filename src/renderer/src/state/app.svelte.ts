@@ -35,6 +35,16 @@ export class AppState {
   nativeMenus = $state(false)
   /** Whether the list of shortcuts ("?") is shown. */
   shortcutsOpen = $state(false)
+
+  /** A modal is open: the export dialog, the shortcuts list, or a project prompt. */
+  get modalOpen(): boolean {
+    return (
+      this.exportDialog.open ||
+      this.shortcutsOpen ||
+      !!this.projectFile.needsAudio ||
+      !!this.projectFile.recovery
+    )
+  }
   /** Recently opened files, newest first (shown on the empty screen). */
   recent = $state.raw<RecentFile[]>([])
 
@@ -356,6 +366,12 @@ export class AppState {
   handleKey(
     e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey' | 'target'>,
   ): boolean {
+    // Under a modal (export, shortcuts list, locate recording, recovery) no shortcut acts on what
+    // is beneath it; the modal's own keys (its buttons, Escape, ? to close the list) still work.
+    if (this.modalOpen) {
+      if (this.shortcutsOpen && e.key === '?') return ((this.shortcutsOpen = false), true)
+      return false
+    }
     const mod = this.platform === 'darwin' ? e.metaKey : e.ctrlKey
     if (mod && !e.altKey) {
       if (this.nativeMenus) return false

@@ -82,6 +82,38 @@ describe('AppState', () => {
     expect(app.handleKey(key('1', { target: input }))).toBe(false)
   })
 
+  it('shortcuts are inert while a modal is open (Ctrl+O under the export dialog opens nothing)', async () => {
+    const { fake, app } = await setup()
+    await app.open()
+    await app.separate()
+    const opens = fake.callsTo('openFileDialog').length
+    app.showExport()
+    expect(app.exportDialog.open).toBe(true)
+    expect(app.modalOpen).toBe(true)
+    for (const k of [
+      key('o', { ctrlKey: true }),
+      key('e', { ctrlKey: true }),
+      key('z', { ctrlKey: true }),
+      key(' '),
+      key('2'),
+      key('m'),
+      key('?'),
+    ])
+      expect(app.handleKey(k), k.key).toBe(false)
+    await new Promise((r) => setTimeout(r, 10))
+    expect(fake.callsTo('openFileDialog')).toHaveLength(opens)
+    expect(app.playback.playing).toBe(false)
+    expect(app.playback.mix.every((m) => !m.solo && !m.mute)).toBe(true)
+    expect(app.shortcutsOpen).toBe(false)
+    // the shortcuts list is a modal too: ? closes it, nothing else acts
+    app.exportDialog.close()
+    app.handleKey(key('?'))
+    expect(app.shortcutsOpen).toBe(true)
+    expect(app.handleKey(key('o', { ctrlKey: true }))).toBe(false)
+    expect(app.handleKey(key('?'))).toBe(true)
+    expect(app.shortcutsOpen).toBe(false)
+  })
+
   it('platform shortcuts: Mod+O opens, Mod+E exports, Mod+Z undoes (only without native menus)', async () => {
     const { fake, app } = await setup()
     expect(app.nativeMenus).toBe(false)
