@@ -42,7 +42,8 @@ export class AppState {
       this.exportDialog.open ||
       this.shortcutsOpen ||
       !!this.projectFile.needsAudio ||
-      !!this.projectFile.recovery
+      !!this.projectFile.recovery ||
+      !!this.projectFile.unsavedPrompt
     )
   }
   /** Recently opened files, newest first (shown on the empty screen). */
@@ -132,6 +133,7 @@ export class AppState {
 
   /** Opens a file (dialog when no path); errors go to the banner. */
   async open(path?: string): Promise<void> {
+    if (!(await this.projectFile.confirmUnsaved('opening another file'))) return
     try {
       this.playback.pause()
       await this.project.open(path)

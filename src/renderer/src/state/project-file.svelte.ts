@@ -34,6 +34,11 @@ export class ProjectFile {
   needsAudio = $state.raw<OpenedProjectInfo | null>(null)
   /** An autosaved project found at start (the app did not close cleanly). */
   recovery = $state.raw<{ path: string; audioName: string; savedAt: string } | null>(null)
+  /** The unsaved-edits question before something replaces the open separation (Save / Discard / Cancel). */
+  unsavedPrompt = $state.raw<{
+    action: string
+    answer: (a: 'save' | 'discard' | 'cancel') => void
+  } | null>(null)
   /** Last save (or autosave) result, for the status line. */
   lastSaved = $state<string | null>(null)
   readonly available: boolean
@@ -92,6 +97,23 @@ export class ProjectFile {
     }
   }
 
+  /**
+   * Before `action` (e.g. 'opening another file') replaces the open separation: true to go on.
+   * With unsaved edits the user is asked Save / Discard / Cancel; Save that fails or is cancelled
+   * stops the action.
+   */
+  async confirmUnsaved(action: string): Promise<boolean> {
+    if (!this.dirty) return true
+    const answer = await new Promise<'save' | 'discard' | 'cancel'>((resolve) => {
+      this.unsavedPrompt?.answer('cancel')
+      this.unsavedPrompt = { action, answer: resolve }
+    })
+    this.unsavedPrompt = null
+    if (answer === 'cancel') return false
+    if (answer === 'discard') return true
+    return this.save()
+  }
+
   /** Writes the recovery file when there are unsaved changes. */
   async autosave(): Promise<void> {
     const id = this.#app.separation.separationId
@@ -110,6 +132,7 @@ export class ProjectFile {
   /** Opens a project (dialog when no path). */
   async open(path?: string): Promise<void> {
     if (!hasEditChannel(this.#app.backend, 'openProject')) return
+    if (!(await this.confirmUnsaved('loading a project'))) return
     try {
       const info = path
         ? await callEdit(this.#app.backend, 'openProject', { path })

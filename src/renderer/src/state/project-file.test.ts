@@ -9,6 +9,14 @@ import { AppState } from './app.svelte'
 
 const ok = <T>(value: T) => Promise.resolve({ type: 'ok' as const, value })
 
+/** Waits for the unsaved-edits question and answers it. */
+async function answer(app: AppState, a: 'save' | 'discard' | 'cancel'): Promise<void> {
+  for (let i = 0; i < 100 && !app.projectFile.unsavedPrompt; i++)
+    await new Promise((r) => setTimeout(r, 1))
+  expect(app.modalOpen).toBe(true)
+  app.projectFile.unsavedPrompt!.answer(a)
+}
+
 /** An app whose fake main has the project channels; `project` is what opening returns. */
 async function setup() {
   const fake = createFakeApi()
@@ -61,6 +69,43 @@ async function setup() {
 }
 
 describe('ProjectFile', () => {
+  it('Open and Load project with unsaved edits ask Save / Discard / Cancel first', async () => {
+    const { app, fake, saved } = await setup()
+    await app.open()
+    await app.separate()
+    app.editor.selectShape('rect', [
+      { frame: 1, bin: 1 },
+      { frame: 4, bin: 6 },
+    ])
+    app.editor.assign(2)
+    expect(app.projectFile.dirty).toBe(true)
+    const opens = fake.callsTo('openFileDialog').length
+    // Cancel: nothing happens, the edits stay
+    let run = app.open()
+    await answer(app, 'cancel')
+    await run
+    expect(fake.callsTo('openFileDialog')).toHaveLength(opens)
+    expect(app.projectFile.dirty).toBe(true)
+    expect(app.history.done).toHaveLength(1)
+    // Load project, Cancel: the same
+    run = app.projectFile.open()
+    await answer(app, 'cancel')
+    await run
+    expect(app.projectFile.dirty).toBe(true)
+    // Save: saved first, then opened
+    run = app.open()
+    await answer(app, 'save')
+    await run
+    expect(saved).toHaveLength(1)
+    expect(fake.callsTo('openFileDialog')).toHaveLength(opens + 1)
+    expect(app.projectFile.dirty).toBe(false)
+    // no edits: no question
+    run = app.open()
+    await run
+    expect(app.projectFile.unsavedPrompt).toBeNull()
+    expect(fake.callsTo('openFileDialog')).toHaveLength(opens + 2)
+  })
+
   it('offers recovery at start; save asks for a name once, then saves in place', async () => {
     const { app, saved } = await setup()
     expect(app.projectFile.available).toBe(true)
@@ -110,7 +155,10 @@ describe('ProjectFile', () => {
     expect(redo).toHaveLength(1)
     setHistory({ undo: stacks.undo.slice(0, 1), redo })
 
-    await app.projectFile.open()
+    // the open separation has unsaved edits: asked first, discarded
+    const opening = app.projectFile.open()
+    await answer(app, 'discard')
+    await opening
     expect(app.projectFile.needsAudio?.audio.status).toBe('missing')
     await app.projectFile.locate('/found/song.wav')
     expect(app.projectFile.needsAudio).toBeNull()
