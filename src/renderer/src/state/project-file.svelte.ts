@@ -165,7 +165,9 @@ export class ProjectFile {
     if (!r) return
     if (accept) {
       await this.open(r.path)
-      this.path = null // a recovered project is saved under a name of the user's choice
+      // a recovered project is saved under a name of the user's choice: its edits are unsaved
+      this.path = null
+      this.#saved = null
     } else await callEdit(this.#app.backend, 'discardRecovery').catch(() => {})
   }
 
