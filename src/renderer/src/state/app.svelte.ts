@@ -9,7 +9,7 @@ import { MaskEditor } from './mask-editor.svelte'
 import { ProjectFile } from './project-file.svelte'
 import { callEdit, hasEditChannel } from '../lib/edit-backend'
 import { Playback, type AudioContextLike } from './playback.svelte'
-import { Project } from './project.svelte'
+import { Recording } from './recording.svelte'
 import { Separation, type SourceCount } from './separation.svelte'
 import { View } from './view.svelte'
 
@@ -19,7 +19,7 @@ import { View } from './view.svelte'
  */
 export class AppState {
   readonly backend: Backend
-  readonly project: Project
+  readonly recording: Recording
   readonly separation: Separation
   readonly playback: Playback
   readonly exportDialog: ExportDialog
@@ -55,7 +55,7 @@ export class AppState {
   ) {
     this.backend = backend
     this.errors = new Errors()
-    this.project = new Project(backend, (info) => this.#fileShown(info))
+    this.recording = new Recording(backend, (info) => this.#fileShown(info))
     this.separation = new Separation(backend, () => this.#sourcesChanged())
     this.playback = new Playback(backend, createAudioContext, (e) =>
       this.errors.report('Playback', e),
@@ -136,7 +136,7 @@ export class AppState {
     if (!(await this.projectFile.confirmUnsaved('opening another file'))) return
     try {
       this.playback.pause()
-      await this.project.open(path)
+      await this.recording.open(path)
     } catch (e) {
       this.errors.report('Opening the file', e)
     }
@@ -146,7 +146,7 @@ export class AppState {
   async showFile(info: FileInfo): Promise<void> {
     try {
       this.playback.pause()
-      await this.project.load(info)
+      await this.recording.load(info)
     } catch (e) {
       this.errors.report('Opening the file', e)
     }
@@ -164,7 +164,7 @@ export class AppState {
 
   /** Runs the separation with the requested count. */
   async separate(): Promise<void> {
-    if (!this.project.isReady || this.separation.running) return
+    if (!this.recording.isReady || this.separation.running) return
     try {
       const prevK = this.separation.k
       if ((await this.separation.separate()) && prevK > 0) this.history.clear()
@@ -240,11 +240,11 @@ export class AppState {
 
   /** Opens the export dialog (needs a separation). */
   showExport(): void {
-    if (!this.separation.hasResult || !this.project.file || !this.separation.separationId) return
+    if (!this.separation.hasResult || !this.recording.file || !this.separation.separationId) return
     this.exportDialog.show(
       this.separation.separationId,
       this.separation.sources,
-      this.project.file.path,
+      this.recording.file.path,
     )
   }
 
@@ -313,7 +313,7 @@ export class AppState {
 
   /** Carries out a menu command. */
   runCommand(c: MenuCommand): void {
-    const d = this.project.durationSec
+    const d = this.recording.durationSec
     switch (c) {
       case 'export':
         return this.showExport()
@@ -322,7 +322,7 @@ export class AppState {
       case 'redo':
         return void this.redo()
       case 'play-pause':
-        if (this.project.isReady) void this.playback.toggle()
+        if (this.recording.isReady) void this.playback.toggle()
         return
       case 'separate':
         return void this.separate()
@@ -353,7 +353,7 @@ export class AppState {
         this.playback.setMedia(null, 0, 0)
         this.separation.setFile(null)
         this.history.clear()
-        this.project.close()
+        this.recording.close()
         void this.refreshRecent()
         return
     }
@@ -398,12 +398,12 @@ export class AppState {
       // Shift+Space loops the selection; Space the transport (stopping a selection loop)
       if (e.shiftKey) return (void this.playSelection('selection'), true)
       this.selectionPlayer.stop()
-      if (this.project.isReady) void this.playback.toggle()
+      if (this.recording.isReady) void this.playback.toggle()
       return true
     }
     // the view: zoom time (= + − 0) and frequency (Shift+↑ ↓), this list of shortcuts (?)
     if (e.key === '?') return ((this.shortcutsOpen = !this.shortcutsOpen), true)
-    const d = this.project.durationSec
+    const d = this.recording.durationSec
     if (e.key === '=' || e.key === '+') return (this.view.zoomIn(d), true)
     if (e.key === '-' || e.key === '−') return (this.view.zoomOut(d), true)
     if (e.key === '0') return (this.view.zoomToFit(), true)

@@ -31,12 +31,12 @@ describe('AppState', () => {
   it('opens a file: info, spectrogram pages, peaks', async () => {
     const { fake, app } = await setup()
     await app.open()
-    expect(app.project.isReady).toBe(true)
-    expect(app.project.file?.name).toBe('song.wav')
-    expect(app.project.summary).toBe('WAV · 44.1 kHz · 24-bit · stereo · 0:10')
-    expect(app.project.spectrogram?.frames).toBe(fake.file.spectrogram.frames)
-    expect(app.project.spectrogramFrames).toBe(fake.file.spectrogram.frames)
-    expect(app.project.peaks).toHaveLength(2)
+    expect(app.recording.isReady).toBe(true)
+    expect(app.recording.file?.name).toBe('song.wav')
+    expect(app.recording.summary).toBe('WAV · 44.1 kHz · 24-bit · stereo · 0:10')
+    expect(app.recording.spectrogram?.frames).toBe(fake.file.spectrogram.frames)
+    expect(app.recording.spectrogramFrames).toBe(fake.file.spectrogram.frames)
+    expect(app.recording.peaks).toHaveLength(2)
     expect(app.playback.durationSec).toBe(10)
   })
 
@@ -44,7 +44,7 @@ describe('AppState', () => {
     const { fake, app } = await setup()
     fake.nextOpen = null
     await app.open()
-    expect(app.project.status).toBe('empty')
+    expect(app.recording.status).toBe('empty')
     fake.failNext(
       'openFile',
       'Unsupported audio format: .txt (expected WAV, FLAC, MP3, Ogg)',
@@ -54,10 +54,10 @@ describe('AppState', () => {
     expect(app.errors.current?.message).toBe(
       'Unsupported audio format: .txt (expected WAV, FLAC, MP3, Ogg)',
     )
-    expect(app.project.status).toBe('empty')
+    expect(app.recording.status).toBe('empty')
     fake.nextOpen = fake.file.path
     await app.open()
-    expect(app.project.isReady).toBe(true)
+    expect(app.recording.isReady).toBe(true)
     expect(app.errors.current).toBeNull()
   })
 
@@ -140,7 +140,7 @@ describe('AppState', () => {
     const { fake, app } = await setup()
     fake.emit({ type: 'file-opened', file: fake.file })
     await new Promise((r) => setTimeout(r, 10))
-    expect(app.project.isReady).toBe(true)
+    expect(app.recording.isReady).toBe(true)
     fake.emit({ type: 'menu', command: 'separate' })
     await new Promise((r) => setTimeout(r, 10))
     expect(app.separation.hasResult).toBe(true)
@@ -149,7 +149,7 @@ describe('AppState', () => {
     fake.emit({ type: 'error', code: 'input', message: 'Could not open /gone.wav' })
     expect(app.errors.current?.message).toBe('Could not open /gone.wav')
     fake.emit({ type: 'menu', command: 'close-file' })
-    expect(app.project.file).toBeNull()
+    expect(app.recording.file).toBeNull()
     expect(app.separation.hasResult).toBe(false)
   })
 

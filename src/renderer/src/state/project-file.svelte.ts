@@ -10,7 +10,7 @@ import type { Errors } from './errors.svelte'
 import type { Change, History } from './history.svelte'
 import type { MaskEditor } from './mask-editor.svelte'
 import type { Playback } from './playback.svelte'
-import type { Project } from './project.svelte'
+import type { Recording } from './recording.svelte'
 import type { Separation } from './separation.svelte'
 
 /** What ProjectFile uses of the app (AppState is one): no import of app.svelte.ts, no circle. */
@@ -21,7 +21,7 @@ export interface ProjectFileHost {
   readonly history: Pick<History, 'done'>
   readonly separation: Pick<Separation, 'separationId' | 'sources' | 'adopt'>
   readonly playback: Pick<Playback, 'pause'>
-  readonly project: Pick<Project, 'load'>
+  readonly recording: Pick<Recording, 'load'>
 }
 
 /** Seconds between autosaves while there are unsaved changes. */
@@ -182,7 +182,7 @@ export class ProjectFile {
     // the separation comes in beside the rest of the spectrogram: the first page is enough
     let shown!: () => void
     const firstPage = new Promise<void>((r) => (shown = r))
-    const loading = app.project.load(info.file, undefined, shown)
+    const loading = app.recording.load(info.file, undefined, shown)
     await Promise.race([firstPage, loading])
     if (info.separation) {
       await app.separation.adopt(info.separation, info.sources)

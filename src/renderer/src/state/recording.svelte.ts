@@ -2,8 +2,8 @@ import type { FileInfo } from '../../../shared/ipc'
 import type { Backend } from '../lib/backend'
 import type { DisplaySpectrogram } from '../lib/raster'
 
-/** Where the project is in its life. */
-export type ProjectStatus = 'empty' | 'opening' | 'ready'
+/** Where the recording is in its life. */
+export type RecordingStatus = 'empty' | 'opening' | 'ready'
 
 /** Bytes of spectrogram per page asked of main (pages arrive one after another, drawn as they come). */
 const SPECTROGRAM_PAGE_BYTES = 4 << 20
@@ -22,8 +22,8 @@ export function peaksPerSecond(durationSec: number): number {
  * (uint8 dB pages from main, assembled into one buffer as they arrive; `spectrogramFrames` counts
  * the frames filled so far so views redraw as pages land).
  */
-export class Project {
-  status = $state<ProjectStatus>('empty')
+export class Recording {
+  status = $state<RecordingStatus>('empty')
   file = $state.raw<FileInfo | null>(null)
   peaks = $state.raw<Float32Array[] | null>(null)
   spectrogram = $state.raw<DisplaySpectrogram | null>(null)
