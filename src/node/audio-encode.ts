@@ -23,7 +23,7 @@ export async function openStemWriter(path: string, opts: StemWriterOptions): Pro
   const target = resolve(path)
   await checkTarget(target, opts)
   await removeStaleParts(dirname(target))
-  const tmp = join(dirname(target), partName(basename(target)))
+  const tmp = join(dirname(target), hiddenName(basename(target), 'part'))
   let fh: FileHandle
   try {
     fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644)
@@ -34,13 +34,17 @@ export async function openStemWriter(path: string, opts: StemWriterOptions): Pro
   return opts.format === 'wav' ? new WavWriter(sink, opts) : await FlacWriter.open(sink, opts)
 }
 
-/** Name of a stem's hidden temp file: the target's name, this process's id and a random tag. */
-function partName(base: string): string {
-  return `.${base}.${process.pid}-${randomBytes(6).toString('hex')}.part`
+/**
+ * Name of a hidden file beside a stem: the target's name, this process's id, a random tag and the
+ * kind: `part` for a stem being written, `old` for the file a `--force` run is replacing, kept
+ * until every stem of the run is in place (stem-export.ts).
+ */
+export function hiddenName(base: string, kind: 'part' | 'old'): string {
+  return `.${base}.${process.pid}-${randomBytes(6).toString('hex')}.${kind}`
 }
 
-/** A temp file partName() made (the pid is absent in names from before it was recorded). */
-const PART_RE = /^\..+\.(?:(\d+)-)?[0-9a-f]{12}\.part$/
+/** A file hiddenName() made (the pid is absent in `.part` names from before it was recorded). */
+const PART_RE = /^\..+\.(?:(\d+)-)?[0-9a-f]{12}\.(part|old)$/
 const MINUTE = 60_000
 const sweptDirs = new Set<string>()
 
@@ -56,7 +60,9 @@ function processAlive(pid: number): boolean {
 /**
  * Deletes temp files left in `dir` by stem writers that were killed (power loss, SIGKILL): ours by
  * name, untouched for a minute and their process gone, or untouched for a day (a reused pid), or,
- * without a pid in the name, untouched for an hour. Once per folder per process; never throws.
+ * without a pid in the name, untouched for an hour. The same for the `.old` links a killed
+ * `--force` run kept of the files it was replacing, timed from the link's making (its ctime: the
+ * mtime is the old file's). Once per folder per process; never throws.
  */
 export async function removeStaleParts(dir: string, now = Date.now()): Promise<string[]> {
   const key = resolve(dir)
@@ -75,9 +81,10 @@ export async function removeStaleParts(dir: string, now = Date.now()): Promise<s
     const p = join(key, name)
     try {
       const st = await lstat(p)
-      if (!st.isFile()) continue
-      const idle = now - st.mtimeMs
       const pid = m[1] === undefined ? undefined : Number(m[1])
+      const old = m[2] === 'old'
+      if (!st.isFile() || (old && pid === undefined)) continue
+      const idle = now - (old ? st.ctimeMs : st.mtimeMs)
       const stale =
         idle > 24 * 60 * MINUTE ||
         (pid === undefined

@@ -1,14 +1,23 @@
 /**
  * The one way stems are written, for the app's export, a project's export and `unweave separate`:
  * a writer per target file (openStemWriter: a hidden temp file beside it), the engine's synthesis
- * streamed into them, then every file committed, or, on any failure, every writer aborted and
- * every stem already committed removed again, so no partial result is left behind.
+ * streamed into them, then every file staged (finished and fsynced) before any is moved into place,
+ * or, on any failure, every writer aborted, every stem already placed removed again and every file
+ * it replaced (with `force`) put back, so no partial result is left and nothing old is lost.
  */
-import { lstat, realpath, unlink } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { constants as fsc } from 'node:fs'
+import { copyFile, link, lstat, realpath, rename, unlink } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { PcmAudio, StemSink } from '../engine/index'
 import { OutputError } from '../shared/errors'
-import { openStemWriter, type StemBits, type StemFormat, type StemWriter } from './audio-encode'
+import {
+  hiddenName,
+  openStemWriter,
+  writeError,
+  type StemBits,
+  type StemFormat,
+  type StemWriter,
+} from './audio-encode'
 
 /** One stem file to write: the 0-based source and its path. */
 export interface StemTarget {
@@ -66,6 +75,26 @@ export async function checkStemTargets(
     )
 }
 
+/**
+ * A hidden hard link beside `path` to the file there now (undefined when there is none), so it can
+ * be put back if the run fails after replacing it; a copy where links are not supported (FAT).
+ */
+async function keepOld(path: string): Promise<string | undefined> {
+  const st = await lstat(path).catch(() => undefined)
+  if (!st?.isFile()) return undefined
+  const old = join(dirname(path), hiddenName(basename(path), 'old'))
+  try {
+    await link(path, old)
+  } catch {
+    try {
+      await copyFile(path, old, fsc.COPYFILE_EXCL)
+    } catch (e) {
+      throw writeError(e, path)
+    }
+  }
+  return old
+}
+
 async function exists(p: string): Promise<boolean> {
   try {
     await lstat(p)
@@ -92,6 +121,8 @@ export async function writeStems<R>(
   const writers: (StemWriter | undefined)[] = []
   const opening: Promise<StemWriter>[] = []
   const committed: string[] = []
+  /** target -> hidden link to the file it replaces (force), removed once all are placed */
+  const backups = new Map<string, string>()
   let encodeMs = 0
   let ok = false
   const writerFor = (i: number): Promise<StemWriter> =>
@@ -126,8 +157,17 @@ export async function writeStems<R>(
         )
       return { w, target: targets[i!]! }
     })
+    // Stage every file (header, fsync) before any is moved into place: a failure up to here
+    // leaves every existing file as it was. With `force`, each file about to be replaced keeps a
+    // hidden link (its old content) until all are placed, so a failed move puts the old ones back.
+    for (const { w } of done) await w.stage()
+    if (options.force)
+      for (const { target } of done) {
+        const old = await keepOld(target.path)
+        if (old) backups.set(target.path, old)
+      }
     for (const { w, target } of done) {
-      await w.commit()
+      await w.place()
       committed.push(target.path)
     }
     // writers of targets the synthesis did not make (none when every target is expected)
@@ -146,7 +186,18 @@ export async function writeStems<R>(
     if (!ok) {
       await Promise.allSettled(opening)
       await Promise.allSettled(writers.map((w) => w?.abort()))
-      for (const p of committed) await unlink(p).catch(() => undefined)
+      for (const p of committed.reverse()) {
+        const old = backups.get(p)
+        if (!old) {
+          await unlink(p).catch(() => undefined)
+          continue
+        }
+        // put the old file back; should that fail, its link stays (the only copy left)
+        await rename(old, p).catch(() => undefined)
+        backups.delete(p)
+      }
     }
+    // the links of files that were not replaced (or, on success, of all)
+    for (const old of backups.values()) await unlink(old).catch(() => undefined)
   }
 }

@@ -39,8 +39,12 @@ export interface StemWriter {
   readonly clippedSamples: number
   /** Appends planar samples [channel][frame]; all channels the same length. The block may be reused after the promise resolves. */
   write(planarBlock: Float32Array[]): Promise<void>
-  /** Finishes the file (header, fsync) and moves it to `path`. */
+  /** Finishes the file (header, fsync) and moves it to `path`: stage() then place(). */
   commit(): Promise<void>
+  /** Finishes the file (header, fsync) in its hidden temp file; nothing appears at `path` yet. */
+  stage(): Promise<void>
+  /** Moves the staged file to `path` (over an existing one only with `force`). */
+  place(): Promise<void>
   /** Deletes the temp file; idempotent, never throws. */
   abort(): Promise<void>
 }
@@ -127,13 +131,23 @@ export class FileSink {
     return this.#fh
   }
 
-  /** fsync, close, move into place without replacing an existing file unless `force`. */
-  async commit(force: boolean): Promise<void> {
+  /** fsync and close: the temp file is complete; nothing at the target yet. */
+  async stage(): Promise<void> {
     const fh = this.#handle()
     try {
       await fh.sync()
       await fh.close()
       this.#fh = undefined
+    } catch (e) {
+      await this.abort()
+      throw writeError(e, this.target)
+    }
+  }
+
+  /** Moves the staged file into place, without replacing an existing file unless `force`. */
+  async place(force: boolean): Promise<void> {
+    if (this.#fh || this.#done) throw new Error('stem writer is not staged')
+    try {
       if (force) {
         await rename(this.tmp, this.target)
       } else {
@@ -234,7 +248,7 @@ export function quantize(
 export abstract class BaseWriter implements StemWriter {
   protected framesWritten = 0
   protected clipped = 0
-  protected state: 'open' | 'committed' | 'aborted' = 'open'
+  protected state: 'open' | 'staged' | 'committed' | 'aborted' = 'open'
   #queue: Promise<void> = Promise.resolve()
 
   constructor(
@@ -285,14 +299,29 @@ export abstract class BaseWriter implements StemWriter {
     })
   }
 
-  commit(): Promise<void> {
-    if (this.state !== 'open')
+  stage(): Promise<void> {
+    return this.step('open', 'staged', async () => {
+      await this.finish()
+      await this.sink.stage()
+    })
+  }
+
+  place(): Promise<void> {
+    return this.step('staged', 'committed', () => this.sink.place(!!this.opts.force))
+  }
+
+  /** From state `from`, runs `fn` after every earlier operation, then `to`; on failure aborts. */
+  private step(
+    from: 'open' | 'staged',
+    to: 'staged' | 'committed',
+    fn: () => Promise<void>,
+  ): Promise<void> {
+    if (this.state !== from)
       return Promise.reject(new Error(`stem writer for ${this.path} is ${this.state}`))
     return this.serial(async () => {
       try {
-        await this.finish()
-        await this.sink.commit(!!this.opts.force)
-        this.state = 'committed'
+        await fn()
+        this.state = to
       } catch (e) {
         await this.abortNow()
         throw e
@@ -300,8 +329,13 @@ export abstract class BaseWriter implements StemWriter {
     })
   }
 
+  async commit(): Promise<void> {
+    await this.stage()
+    await this.place()
+  }
+
   abort(): Promise<void> {
-    if (this.state !== 'open') return Promise.resolve()
+    if (this.state !== 'open' && this.state !== 'staged') return Promise.resolve()
     this.state = 'aborted'
     return this.serial(() => this.abortNow())
   }

@@ -2,11 +2,12 @@
  * writeStems(), the one stem-writing path of the app, a project's export and the CLI: what it
  * commits, what it drops, and that a failure anywhere leaves no file behind.
  */
-import { readdirSync, writeFileSync } from 'node:fs'
+import { linkSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { PcmAudio, StemSink } from '../../src/engine/index'
 import { decodeAudioFile } from '../../src/node/audio-decode'
+import { removeStaleParts } from '../../src/node/audio-encode'
 import { checkStemTargets, writeStems } from '../../src/node/stem-export'
 import { OutputError } from '../../src/shared/errors'
 import { makeTempDir } from '../helpers/audio-fixtures'
@@ -46,6 +47,65 @@ describe('writeStems', () => {
     const s2 = await decodeAudioFile(join(dir, 's2.wav'))
     expect(s2.channels[0]!.length).toBe(frames)
     expect(s2.channels[1]![100]).toBeCloseTo(-0.075, 6)
+  })
+
+  it('force: a stem that cannot be put in place leaves every old file as it was (stage all, then rename all)', async () => {
+    const dir = fresh()
+    const targets = [0, 1, 2].map((source) => ({ source, path: join(dir, `s${source}.wav`) }))
+    writeFileSync(targets[0]!.path, 'old stem 1')
+    writeFileSync(targets[2]!.path, 'old stem 3')
+    const err = await writeStems(
+      audio,
+      targets,
+      { format: 'wav', bits: 16, force: true },
+      async (sink) => {
+        const r = await fakeSynthesis(sink, 3)
+        // the second target becomes a folder with a file in it: moving a stem onto it fails
+        mkdirSync(targets[1]!.path)
+        writeFileSync(join(targets[1]!.path, 'x'), '')
+        return r
+      },
+    ).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(OutputError)
+    expect(readFileSync(targets[0]!.path, 'utf8')).toBe('old stem 1')
+    expect(readFileSync(targets[2]!.path, 'utf8')).toBe('old stem 3')
+    expect(readdirSync(dir).sort(), 'no temp files, no kept links').toEqual([
+      's0.wav',
+      's1.wav',
+      's2.wav',
+    ])
+  })
+
+  it('force that succeeds replaces every old file and keeps no link of them', async () => {
+    const dir = fresh()
+    const targets = [0, 1].map((source) => ({ source, path: join(dir, `s${source}.wav`) }))
+    writeFileSync(targets[0]!.path, 'old stem 1')
+    await writeStems(audio, targets, { format: 'wav', bits: 16, force: true }, (sink) =>
+      fakeSynthesis(sink, 2),
+    )
+    expect(readdirSync(dir).sort()).toEqual(['s0.wav', 's1.wav'])
+    expect((await decodeAudioFile(targets[0]!.path)).channels[0]!.length).toBe(frames)
+  })
+
+  it("the links a killed --force run kept are swept once its process is gone, a live one's kept", async () => {
+    // pid 2^23 is above Linux's largest pid: that process cannot exist
+    const dead = `.a.wav.${2 ** 23}-0123456789ab.old`
+    const live = `.a.wav.${process.pid}-0123456789ab.old`
+    const keptLinks = (): string => {
+      const dir = fresh()
+      writeFileSync(join(dir, 'a.wav'), 'old')
+      // an old file, untouched for days: the links' age counts from their making (ctime)
+      const days = (Date.now() - 5 * 24 * 3600_000) / 1000
+      utimesSync(join(dir, 'a.wav'), days, days)
+      for (const n of [dead, live]) linkSync(join(dir, 'a.wav'), join(dir, n))
+      return dir
+    }
+    const justMade = keptLinks()
+    expect(await removeStaleParts(justMade)).toEqual([])
+    const later = keptLinks()
+    expect(await removeStaleParts(later, Date.now() + 2 * 60_000)).toEqual([join(later, dead)])
+    expect(readdirSync(later).sort()).toEqual([live, 'a.wav'].sort())
+    expect(readFileSync(join(later, 'a.wav'), 'utf8')).toBe('old')
   })
 
   it('a synthesis that fails half-way leaves no file, temporary or committed', async () => {
