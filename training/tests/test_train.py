@@ -193,3 +193,8 @@ def test_validation_scores_are_logged_when_asked(synthetic_cache, synthetic_vals
     splits = [k for k in sc if k != "mean_frac"]
     assert splits and all(sc[k]["ibm"] > 0 for k in splits)
     assert abs(sc["mean_frac"] - sum(sc[k]["frac"] for k in splits) / len(splits)) < 1e-3
+    cand = torch.load(os.path.join(run, "candidate.pt"))
+    best_scored = max(scored, key=lambda r: r["val_scores"]["mean_frac"])
+    assert cand["step"] == best_scored["step"]
+    assert all(v.dtype == torch.float16 for k, v in cand["model"].items()
+               if v.is_floating_point() and not k.startswith("feat_"))

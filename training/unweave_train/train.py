@@ -5,13 +5,15 @@
 Resumes from <run-dir>/last.pt when it exists (model, optimiser, step, learning rate, best
 validation loss); the data stream is a function of (seed, step), so a resumed run sees the same
 batches it would have seen. Checkpoints every `checkpoint_minutes` (atomic rename) and on
-SIGTERM/SIGINT; `best.pt` keeps the weights with the lowest validation loss.
+SIGTERM/SIGINT; `best.pt` keeps the weights with the lowest validation loss, `candidate.pt` (fp16)
+those with the best validation score (`val_scores.mean_frac`), the ship rule's candidate.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
@@ -446,6 +448,13 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
                 model.eval()
                 rec["val_scores"] = validation_scores(model, valsets, tcfg.score_limit)
                 model.train()
+                score = rec["val_scores"].get("mean_frac")
+                if score is not None and score > state.get("best_score", -math.inf):
+                    # The ship rule's candidate: the weights with the best validation score.
+                    state["best_score"] = score
+                    save_atomic(weights_only(model, state["step"], frames, state["train_seconds"],
+                                             info, half=True, frames_seen=state["frames_seen"]),
+                                os.path.join(run_dir, "candidate.pt"))
             state["history"].append(rec)
             log_record(rec)
             if v < state["best_val"]:
