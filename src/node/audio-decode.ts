@@ -11,7 +11,13 @@ import { InputError, isUnweaveError } from '../shared/errors'
 import { ascii, detect, id3Size, isMpegFrame, type Kind } from './audio-format'
 import { checkChannelsAndRate, convertBlock, parseWavHeader, type WavInfo } from './wav-reader'
 import { INPUT_OPEN_FLAGS, requireRegularFile, statInputFile } from './input-file'
-import { mp3AnnouncedSamples, Mp3FrameWalk, oggEndsCleanly } from './stream-ends'
+import {
+  flacAudioStart,
+  flacEndsCleanly,
+  mp3AnnouncedSamples,
+  Mp3FrameWalk,
+  oggEndsCleanly,
+} from './stream-ends'
 
 /** Decoded audio plus what the file said about itself. */
 export interface DecodedAudio extends PcmAudio {
@@ -355,11 +361,38 @@ async function decodeCompressed(
   }
 
   const firstProblem = problems.length ? ` (decoder: ${problems[0].slice(0, 160)})` : ''
+  // Streams without a length in their header: is the end where the container says?
+  const endCheck =
+    kind === 'mp3'
+      ? 'mp3'
+      : ascii(head, 0, 4) === 'OggS'
+        ? 'ogg'
+        : si?.totalSamples === 0
+          ? 'flac'
+          : undefined
+  const audioAt = si ? flacAudioStart(head, id3Size(head)) : undefined
+  let whole: boolean | undefined
+  if (endCheck) {
+    // the last frame of a FLAC stream may be large (up to ~2 MB); MP3 and Ogg frames fit 64 KiB
+    const n = endCheck === 'flac' ? 1 << 20 : 65536
+    const from = Math.max(0, size - n)
+    const tail = await readAt(from, n)
+    whole =
+      endCheck === 'mp3'
+        ? walk?.end(size, tail)
+        : endCheck === 'ogg'
+          ? oggEndsCleanly(tail)
+          : flacEndsCleanly(tail, Math.max(0, (audioAt ?? 0) - from))
+  }
   if (frames === 0) {
     throw new InputError(
-      si && si.totalSamples === 0
-        ? `${name} holds no audio samples (zero-length ${LABEL[kind]}). Choose a file with sound in it.`
-        : `${name} yielded no audio: the ${LABEL[kind]} data is corrupt, truncated or empty${firstProblem}. Re-export the file.`,
+      audioAt !== undefined && audioAt > size
+        ? `${name} is truncated: it ends inside its FLAC metadata, before any audio. Re-export or re-download it.`
+        : endCheck === 'flac' && whole === false
+          ? `${name} is truncated: it ends inside its first FLAC frame and its STREAMINFO gives no length; no audio could be decoded. Re-export or re-download it.`
+          : si && si.totalSamples === 0
+            ? `${name} holds no audio samples (zero-length ${LABEL[kind]}). Choose a file with sound in it.`
+            : `${name} yielded no audio: the ${LABEL[kind]} data is corrupt, truncated or empty${firstProblem}. Re-export the file.`,
     )
   }
   if (si && si.totalSamples > 0 && frames < si.totalSamples) {
@@ -368,23 +401,20 @@ async function decodeCompressed(
     )
   }
   if (si && si.totalSamples > 0 && frames > si.totalSamples) frames = si.totalSamples
-  // Streams without a length in their header: is the end where the container says?
   const warnings: string[] = []
   const decoded = `only ${(frames / sampleRate).toFixed(3)} s could be decoded`
   if (announced !== undefined && frames + 3 * 1152 < announced)
     throw new InputError(
       `${name} is truncated or damaged: its header announces ${announced} samples per channel (${(announced / sampleRate).toFixed(3)} s), but ${decoded}. Re-export or re-download it.`,
     )
-  if (kind === 'mp3' || ascii(head, 0, 4) === 'OggS') {
-    const tail = await readAt(Math.max(0, size - 65536), 65536)
-    const whole = kind === 'mp3' ? walk?.end(size, tail) : oggEndsCleanly(tail)
-    if (whole === false)
-      warnings.push(
-        kind === 'mp3'
-          ? `${name} ends inside an MP3 frame: it is probably truncated; ${decoded}.`
-          : `${name} ends without the Ogg end-of-stream mark: it is probably truncated; ${decoded}.`,
-      )
-  }
+  if (whole === false)
+    warnings.push(
+      endCheck === 'mp3'
+        ? `${name} ends inside an MP3 frame: it is probably truncated; ${decoded}.`
+        : endCheck === 'ogg'
+          ? `${name} ends without the Ogg end-of-stream mark: it is probably truncated; ${decoded}.`
+          : `${name} ends inside a FLAC frame and its STREAMINFO gives no length: it is probably truncated; ${decoded}.`,
+    )
 
   const out: Float32Array[] = []
   for (let c = 0; c < channels; c++) {

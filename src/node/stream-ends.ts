@@ -3,7 +3,9 @@
  * decodes without an error from the codecs, so the decoder checks the ends itself. Ogg: the last
  * page must be whole and carry the end-of-stream flag. MP3: the frame chain, walked from the first
  * frame header, must end at the end of the file (or at an ID3v1 / APE tag), and a Xing/Info header's
- * frame count says how many samples there are.
+ * frame count says how many samples there are. FLAC whose STREAMINFO gives no length (total
+ * samples 0, as a pipe encoder leaves it): the file must end with a whole frame, its CRC-16 the
+ * last two bytes.
  */
 
 /** Bitrates in kbit/s by [MPEG-1 ? 0 : 1][layer 1..3][index]. */
@@ -137,4 +139,87 @@ export function oggEndsCleanly(tail: Uint8Array): boolean | undefined {
     return (tail[o + 5]! & 0x04) !== 0
   }
   return undefined
+}
+
+/** An MSB-first CRC table of `width` bits (8 or 16) for polynomial `poly` (FLAC's CRC-8 and CRC-16). */
+function crcTable(width: number, poly: number): Uint16Array {
+  const top = 1 << (width - 1)
+  const mask = (1 << width) - 1
+  return Uint16Array.from({ length: 256 }, (_, byte) => {
+    let c = byte << (width - 8)
+    for (let k = 0; k < 8; k++) c = (c & top ? (c << 1) ^ poly : c << 1) & mask
+    return c
+  })
+}
+const CRC8 = crcTable(8, 0x07)
+const CRC16 = crcTable(16, 0x8005)
+
+function crc8(b: Uint8Array, from: number, to: number): number {
+  let c = 0
+  for (let i = from; i < to; i++) c = CRC8[c ^ b[i]!]!
+  return c
+}
+
+function crc16(b: Uint8Array, from: number, to: number): number {
+  let c = 0
+  for (let i = from; i < to; i++) c = ((c << 8) & 0xffff) ^ CRC16[(c >> 8) ^ b[i]!]!
+  return c
+}
+
+/** Length of a FLAC frame header at `at` whose CRC-8 checks (RFC 9639, 9.1), or 0. */
+function flacFrameHeader(b: Uint8Array, at: number): number {
+  if (at + 6 > b.length || b[at] !== 0xff || (b[at + 1]! & 0xfe) !== 0xf8) return 0
+  const sizeCode = b[at + 2]! >> 4
+  const rateCode = b[at + 2]! & 0x0f
+  const chans = b[at + 3]! >> 4
+  if (sizeCode === 0 || rateCode === 15 || chans > 10 || (b[at + 3]! & 1) !== 0) return 0
+  // the frame or sample number, UTF-8 coded: 1 to 7 bytes
+  const lead = b[at + 4]!
+  let n = 1
+  if (lead >= 0x80) {
+    if (lead < 0xc0 || lead === 0xff) return 0
+    while (n < 7 && lead & (0x80 >> n)) n++
+  }
+  let len = 4 + n
+  len += sizeCode === 6 ? 1 : sizeCode === 7 ? 2 : 0
+  len += rateCode === 12 ? 1 : rateCode === 13 || rateCode === 14 ? 2 : 0
+  if (at + len + 1 > b.length) return 0
+  return crc8(b, at, at + len) === b[at + len] ? len + 1 : 0
+}
+
+/**
+ * Where a native FLAC stream's audio starts: the offset after its last metadata block, the stream
+ * starting with 'fLaC' at `at` of `head` (the file's first bytes). It may lie past `head`'s end (or
+ * the file's, when the file is cut in its metadata); undefined when a block header is not in `head`.
+ */
+export function flacAudioStart(head: Uint8Array, at: number): number | undefined {
+  let o = at + 4
+  for (;;) {
+    if (o + 4 > head.length) return undefined
+    const last = (head[o]! & 0x80) !== 0
+    o += 4 + ((head[o + 1]! << 16) | (head[o + 2]! << 8) | head[o + 3]!)
+    if (last) return o
+  }
+}
+
+/**
+ * Whether a native FLAC stream ends with a whole frame: a frame header (CRC-8 checked) in `tail`,
+ * the file's last bytes, from which the CRC-16 up to the end is the last two bytes (an ID3v1 tag
+ * after it is allowed), looked for from `from` on (where the audio starts in `tail`). false when
+ * the headers nearest the end all fail that (the file is cut), undefined when there is none.
+ */
+export function flacEndsCleanly(tail: Uint8Array, from = 0): boolean | undefined {
+  let end = tail.length
+  if (end >= 128 + 2 && String.fromCharCode(...tail.subarray(end - 128, end - 125)) === 'TAG')
+    end -= 128
+  if (end < 2) return undefined
+  const want = (tail[end - 2]! << 8) | tail[end - 1]!
+  let headers = 0
+  // The last frame's header is the nearest true one; a few more allow for chance look-alikes.
+  for (let o = end - 2 - 6; o >= from && headers < 16; o--) {
+    if (tail[o] !== 0xff || !flacFrameHeader(tail, o)) continue
+    headers++
+    if (crc16(tail, o, end - 2) === want) return true
+  }
+  return headers ? false : undefined
 }

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeAudioFile } from '../../src/node/audio-decode'
 import { openStemWriter } from '../../src/node/audio-encode'
-import { BIN, cli, ROOT, TINY } from '../helpers/cli'
+import { BIN, cli, ROOT, TINY, type Run } from '../helpers/cli'
 import type { SeparateReport as Report } from '../../src/cli/separate'
 import {
   flacTool,
@@ -36,8 +36,13 @@ const fresh = tmp.fresh
 /** Files in a folder, hidden ones (temp files) included; [] if it does not exist. */
 const ls = (d: string): string[] => (existsSync(d) ? readdirSync(d).sort() : [])
 
-/** A 3-source stereo mixture (chord, noise bursts, low pulse) written as 16-bit WAV. */
-async function makeMixture(path: string, sec: number, rate = 44100): Promise<void> {
+/** A 3-source stereo mixture (chord, noise bursts, low pulse) written as 16-bit WAV (or FLAC). */
+async function makeMixture(
+  path: string,
+  sec: number,
+  rate = 44100,
+  format: 'wav' | 'flac' = 'wav',
+): Promise<void> {
   const frames = Math.round(sec * rate)
   let seed = 99
   const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1
@@ -53,7 +58,7 @@ async function makeMixture(path: string, sec: number, rate = 44100): Promise<voi
     R[i] = 0.8 * chord + noise + 0.6 * pulse
   }
   const w = await openStemWriter(path, {
-    format: 'wav',
+    format,
     bits: 16,
     sampleRate: rate,
     channels: 2,
@@ -403,6 +408,63 @@ describe('inputs that are not regular files, SIGHUP and stale temp files', () =>
       'mix.source-1.wav',
       'mix.source-2.wav',
     ])
+  })
+})
+
+describe('truncated FLAC (issue 16)', () => {
+  /** The FLAC with STREAMINFO's total-samples field zeroed, as a pipe encoder leaves it. */
+  const withoutLength = (flac: Buffer): Buffer => {
+    const b = Buffer.from(flac)
+    expect(b.toString('latin1', 0, 4)).toBe('fLaC')
+    b[8 + 13] = b[8 + 13]! & 0xf0
+    b.fill(0, 8 + 14, 8 + 18)
+    return b
+  }
+  let whole: Buffer
+  beforeAll(async () => {
+    const f = join(fresh(), 'mix.flac')
+    await makeMixture(f, 3, 44100, 'flac')
+    whole = readFileSync(f)
+  })
+  const separate = (input: string, out: string): Run =>
+    cli('separate', input, '--sources', '2', '--out', out, '--model', TINY)
+
+  it('no length in STREAMINFO and cut: separated with a warning naming the decoded length', async () => {
+    const d = fresh()
+    const input = join(d, 'cut.flac')
+    const streamed = withoutLength(whole)
+    writeFileSync(input, streamed.subarray(0, Math.floor(streamed.length * 0.4)))
+    const r = separate(input, join(d, 'out'))
+    expect(r.status, r.stderr).toBe(0)
+    const m =
+      /warning: .*cut\.flac' ends inside a FLAC frame and its STREAMINFO gives no length: it is probably truncated; only ([\d.]+) s could be decoded\./.exec(
+        r.stderr,
+      )
+    expect(m, r.stderr).not.toBeNull()
+    const stem = await decodeAudioFile(join(d, 'out', 'cut.source-1.wav'))
+    expect(Number(m![1])).toBeLessThan(3 * 0.5)
+    expect(stem.durationSec.toFixed(3), 'the warning names the length that was separated').toBe(
+      m![1],
+    )
+    // whole, with no length in STREAMINFO either: no warning
+    const full = join(d, 'full.flac')
+    writeFileSync(full, streamed)
+    const f = separate(full, join(d, 'out2'))
+    expect(f.status, f.stderr).toBe(0)
+    expect(f.stderr).not.toMatch(/warning/)
+  })
+
+  it('STREAMINFO gives the length and the stream ends early: exit 3, nothing written', () => {
+    const d = fresh()
+    const input = join(d, 'cut.flac')
+    writeFileSync(input, whole.subarray(0, Math.floor(whole.length * 0.4)))
+    const out = join(d, 'out')
+    const r = separate(input, out)
+    expect(r.status, r.stderr).toBe(3)
+    expect(r.stderr).toMatch(
+      /cut\.flac' is truncated or damaged: its header announces 132300 samples per channel, but only \d+ could be decoded/,
+    )
+    expect(existsSync(out)).toBe(false)
   })
 })
 

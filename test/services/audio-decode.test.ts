@@ -569,6 +569,79 @@ describe.skipIf(missingTools('sox', 'ffmpeg'))(
       }
     })
 
+    it.skipIf(missingTools('flac'))(
+      'FLAC from a pipe (no length in STREAMINFO): every cut inside a frame is a warning; whole files, with or without an ID3v1 tag, none',
+      async () => {
+        let cutsWarned = 0
+        for (const [channels, bits, block] of [
+          [2, 16, 4096],
+          [1, 24, 1152],
+          [3, 16, 192],
+        ] as const) {
+          const wav = p(`pipe-${channels}.wav`)
+          soxTestSignal(wav, { rate: 44100, channels, sec: 2, bits })
+          const raw = execFileSync('sox', ['-q', wav, '-t', 'raw', '-L', '-'])
+          const flac = execFileSync(
+            'flac',
+            [
+              '-s',
+              '--force-raw-format',
+              '--endian=little',
+              '--sign=signed',
+              `--channels=${channels}`,
+              `--bps=${bits}`,
+              '--sample-rate=44100',
+              `--blocksize=${block}`,
+              '-',
+              '-c',
+            ],
+            { input: raw, maxBuffer: 1 << 28 },
+          )
+          const what = `${channels} ch, ${bits}-bit, blocks of ${block}`
+          expect(flac.readUInt32BE(8 + 14), `${what}: STREAMINFO gives no length`).toBe(0)
+          const whole = p('pipe-whole.flac')
+          writeFileSync(whole, flac)
+          const all = await decodeAudioFile(whole)
+          expect(all.channels[0]!.length, what).toBe(2 * 44100)
+          expect(all.warnings ?? [], what).toEqual([])
+          writeFileSync(whole, Buffer.concat([flac, Buffer.from('TAG'), Buffer.alloc(125)]))
+          expect((await decodeAudioFile(whole)).warnings ?? [], `${what}, ID3v1`).toEqual([])
+          for (let k = 1; k <= 12; k++) {
+            const short = p('pipe-short.flac')
+            writeFileSync(short, flac.subarray(0, Math.floor((flac.length * k) / 13)))
+            const cut = `${what}, cut at ${k}/13`
+            const d = await decodeAudioFile(short).catch((e: unknown) => e)
+            if (d instanceof InputError) {
+              // nothing decoded before the cut (flac pads its metadata with 8 KiB): refused, and
+              // not called zero-length
+              expect(d.message, cut).toMatch(
+                /is truncated: it ends inside its (first FLAC frame|FLAC metadata)/,
+              )
+              continue
+            }
+            const got = d as Awaited<ReturnType<typeof decodeAudioFile>>
+            expect(got.durationSec, cut).toBeLessThan(2)
+            expect(got.warnings?.join(' '), cut).toMatch(
+              new RegExp(
+                `ends inside a FLAC frame and its STREAMINFO gives no length: it is probably truncated; only ${got.durationSec.toFixed(3)} s could be decoded`,
+              ),
+            )
+            cutsWarned++
+          }
+          // cut in the metadata, and in the first frame: no audio, a truncated file
+          let first = 4
+          for (let last = false; !last; first += 4 + flac.readUIntBE(first + 1, 3))
+            last = (flac[first]! & 0x80) !== 0
+          const stub = p('pipe-stub.flac')
+          writeFileSync(stub, flac.subarray(0, first + 40))
+          await expectInputError(stub, /is truncated: it ends inside its first FLAC frame/)
+          writeFileSync(stub, flac.subarray(0, first - 10))
+          await expectInputError(stub, /is truncated: it ends inside its FLAC metadata/)
+        }
+        expect(cutsWarned, 'most cuts decode some audio and warn').toBeGreaterThan(30)
+      },
+    )
+
     it('MP3: a Xing/Info header that announces more is an InputError; without one, a cut frame is a warning', async () => {
       const wav = p('trunc-mp3.wav')
       soxTestSignal(wav, { rate: 44100, channels: 2, sec: 3 })
