@@ -69,7 +69,8 @@ Options of separate:
                        the model's weight, W (0-100) sets it (default off; see models/<name>.md)
   --model PATH         model .json (its .onnx beside it); default models/unweave-dc.json
   --device D           auto|cpu|cuda|directml|coreml (default auto: accelerator if it loads, else CPU)
-  --force              overwrite existing stems
+  --force              replace existing stems, only once every stem of the run is ready (a failure
+                       leaves the old files as they were)
   --json               print one JSON object with the result on stdout
   --project FILE       export the stems of an edited project (.unweave) instead of separating an input:
                        its masks with the edits applied, the same bytes as the app's export
@@ -91,7 +92,13 @@ Examples:
   unweave devices
       which inference devices load on this machine
 
-Exit codes: 0 ok, 2 usage, 3 unreadable or invalid input, 4 model problem, 5 output exists or cannot be written.
+What the default model can and cannot do, measured: models/unweave-dc.md (in the package). In
+short: instruments separate, at about half of what an ideal mask gives on sounds it never heard;
+two people talking and real band recordings are not separated (no better than the mixture);
+--sources auto picks the right count about half the time. Listen before relying on a stem.
+
+Exit codes: 0 ok, 2 usage, 3 unreadable or invalid input, 4 model problem, 5 output exists or cannot be written,
+130 interrupted (Ctrl-C, SIGTERM, SIGHUP), 1 an unexpected error (a bug).
 `
 
 /** The options `unweave` knows (node:util parseArgs). */

@@ -134,6 +134,13 @@ describe('usage', () => {
     expect(r.stdout).toMatch(/Exit codes: 0 ok, 2 usage, 3 .*, 4 .*, 5 /)
     expect(r.stdout).toMatch(/Examples:\n {2}unweave separate song\.mp3 --sources 3\n/)
     expect(r.stdout).toMatch(/unweave separate live\.flac --sources auto --out stems --json/)
+    // what the model cannot do, and where it is measured: the card must exist in the package
+    const card = /What the default model can and cannot do, measured: (models\/[\w-]+\.md)/.exec(
+      r.stdout,
+    )
+    expect(card, r.stdout).not.toBeNull()
+    expect(existsSync(join(ROOT, card![1]!))).toBe(true)
+    expect(r.stdout).toMatch(/two people talking and real band recordings are not separated/)
   })
 
   it('npx unweave prints no npm warning (the ONNX install skip lives in package.json)', () => {
