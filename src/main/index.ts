@@ -129,6 +129,9 @@ async function main(): Promise<void> {
       app.addRecentDocument(file.path)
     },
     onRecentChanged: () => void rebuildMenu(),
+    onUnsavedChanged: (unsaved) => win?.setDocumentEdited(unsaved),
+    // the renderer's Save / Discard let the window go: close it again, or quit again
+    closeApproved: (quit) => (quit ? app.quit() : win?.close()),
   }
 
   await app.whenReady()
@@ -165,7 +168,10 @@ async function main(): Promise<void> {
       dev: !!devUrl,
     })
     const wc = win.webContents
-    wc.on('did-start-loading', () => supervisor.pageUnloading(wc))
+    wc.on('did-start-loading', () => {
+      supervisor.pageUnloading(wc)
+      service.closeGuard.pageLoaded()
+    })
     wc.on('did-finish-load', () => {
       supervisor.connect(wc)
       if (pendingOpen) {
@@ -173,6 +179,13 @@ async function main(): Promise<void> {
         pendingOpen = null
         void service.openFromShell(p)
       }
+    })
+    // Unsaved edits: the window stays and the renderer asks Save / Discard / Cancel (a quit is
+    // called off; the renderer's answer closes or quits again). A crashed page holds nothing.
+    win.on('close', (event) => {
+      if (wc.isCrashed() || service.closeGuard.request()) return
+      event.preventDefault()
+      quitting = false
     })
     win.on('closed', () => {
       win = undefined
@@ -194,9 +207,14 @@ async function main(): Promise<void> {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit()
   })
-  // Quitting while the engine works: cancel, then kill the utility process; nothing waits on it.
+  // A quit first closes the window, which unsaved edits may keep (the guard asks the renderer);
+  // the engine stays until the quit is sure, since Save needs it.
   app.on('before-quit', () => {
     quitting = true
+    service.closeGuard.quitRequested()
+  })
+  // Quitting while the engine works: cancel, then kill the utility process; nothing waits on it.
+  app.on('will-quit', () => {
     service.cancelAll()
     engine.dispose()
   })

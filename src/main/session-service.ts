@@ -31,6 +31,7 @@ import {
   type WireSelection,
   PROJECT_EXTENSION,
 } from '../shared/ipc'
+import { CloseGuard } from './close-guard'
 import { EngineClient } from './engine-client'
 import { CodedError } from '../shared/errors'
 import type {
@@ -68,6 +69,10 @@ export interface ShellPlatform {
   onFileOpened?(file: FileInfo): void
   /** The recent list changed (rebuild the menu). */
   onRecentChanged?(): void
+  /** The renderer holds unsaved edits or no longer does (macOS: the window's edited dot). */
+  onUnsavedChanged?(unsaved: boolean): void
+  /** The user let the window go after the unsaved-edits question: close it (or quit). */
+  closeApproved?(quit: boolean): void
 }
 
 /** Most samples per channel one getAudio/getStemAudio call returns (~6 min at 44.1 kHz). */
@@ -102,6 +107,8 @@ export class SessionService {
   readonly #projectPaths = new Map<string, string>()
 
   readonly #userDataDir: string
+  /** The window's close handshake with the renderer (unsaved edits ask first). */
+  readonly closeGuard: CloseGuard
 
   constructor(
     engine: EngineClient,
@@ -113,6 +120,10 @@ export class SessionService {
     this.#platform = platform
     this.#recent = recent
     this.#userDataDir = userDataDir
+    this.closeGuard = new CloseGuard({
+      ask: () => platform.emit({ type: 'close-requested' }),
+      proceed: (quit) => platform.closeApproved?.(quit),
+    })
   }
 
   /** The autosave project and its note (audio name, time) in the user-data folder. */
@@ -405,6 +416,17 @@ export class SessionService {
     },
     discardRecovery: async () => {
       await this.#discardRecovery()
+      return null
+    },
+    setUnsavedEdits: async ({ unsaved }) => {
+      this.closeGuard.setUnsaved(unsaved)
+      this.#platform.onUnsavedChanged?.(unsaved)
+      return null
+    },
+    confirmClose: async ({ close }) => {
+      // saved (which dropped it already) or discarded: the recovery file holds nothing wanted
+      if (close && this.closeGuard.asking) await this.#discardRecovery()
+      this.closeGuard.answer(close)
       return null
     },
     revealInFolder: async ({ path }) => {

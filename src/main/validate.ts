@@ -437,6 +437,10 @@ export const validators: Validators = {
   },
   getRecovery: (raw) => (record(raw, 'getRecovery', []), {}),
   discardRecovery: (raw) => (record(raw, 'discardRecovery', []), {}),
+  setUnsavedEdits: (raw) => ({
+    unsaved: bool(record(raw, 'setUnsavedEdits', ['unsaved']).unsaved, 'unsaved'),
+  }),
+  confirmClose: (raw) => ({ close: bool(record(raw, 'confirmClose', ['close']).close, 'close') }),
 }
 
 /** Checks that `path` is an existing regular file with an audio extension we open. */

@@ -470,6 +470,12 @@ export type AppEvent =
   | { type: 'engine'; status: EngineStatus }
   /** An error not tied to a call (e.g. opening a file from the OS failed). */
   | { type: 'error'; code: IpcErrorCode; message: string }
+  /**
+   * The window is closing (or the app quitting) while the renderer has said it holds unsaved
+   * edits: main kept the window; the renderer asks Save / Discard / Cancel and answers with
+   * `confirmClose`.
+   */
+  | { type: 'close-requested' }
 
 // ---------------------------------------------------------------------------------------------
 // The contract
@@ -602,6 +608,13 @@ export interface IpcContract {
   getRecovery: { args: NoArgs; result: RecoveryInfo | null }
   /** Deletes the recovery file (after a normal save or close, or when the user discards it). */
   discardRecovery: { args: NoArgs; result: null }
+  /** The renderer holds unsaved edits (or no longer does): main asks it before the window closes. */
+  setUnsavedEdits: { args: { unsaved: boolean }; result: null }
+  /**
+   * The answer to a 'close-requested' event: close (the edits were saved or discarded; main drops
+   * the recovery file and closes the window or quits) or keep the window (Cancel, a failed save).
+   */
+  confirmClose: { args: { close: boolean }; result: null }
 }
 
 /** A channel name. */
@@ -642,6 +655,8 @@ export const CHANNELS = [
   'autosaveProject',
   'getRecovery',
   'discardRecovery',
+  'setUnsavedEdits',
+  'confirmClose',
 ] as const satisfies readonly Channel[]
 
 // Compile-time check that CHANNELS lists every channel of the contract.

@@ -58,6 +58,11 @@ export interface Bridge {
   revealed: string[]
   /** Every event sent to the window. */
   events: AppEvent[]
+  /**
+   * Each time main let the window go after the unsaved-edits question (Electron closes the window
+   * or quits): whether it was a quit. Close requests go to `service.closeGuard.request()`.
+   */
+  closes: boolean[]
   service: SessionService
   engine: EngineClient
   close(): Promise<void>
@@ -87,6 +92,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const replaceAsked: string[][] = []
   const revealed: string[] = []
   const events: AppEvent[] = []
+  const closes: boolean[] = []
 
   const platform: ShellPlatform = {
     version: '0.0.0-bridge',
@@ -102,6 +108,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       return dialogs.replace.shift() ?? true
     },
     revealInFolder: (path) => void revealed.push(path),
+    closeApproved: (quit) => void closes.push(quit),
     emit: (event) => {
       events.push(event)
       const line = `data: ${JSON.stringify(event)}\n\n`
@@ -231,6 +238,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     replaceAsked,
     revealed,
     events,
+    closes,
     service,
     engine,
     close: async () => {

@@ -568,3 +568,39 @@ describe('main decides where files go; a failed open keeps the open recording (i
     expect(readFileSync(mine).equals(before)).toBe(true)
   })
 })
+
+describe('quit with unsaved edits: the close handshake through the service (issue 16)', () => {
+  it('asks the window only with unsaved edits; a yes drops the recovery file and closes', async () => {
+    const g = bridge.service.closeGuard
+    expect(g.request()).toBe(true)
+    const events = bridge.events.length
+    expect(await ok('setUnsavedEdits', { unsaved: true })).toBeNull()
+    expect(g.request()).toBe(false)
+    expect(bridge.events.slice(events)).toEqual([{ type: 'close-requested' }])
+    // Cancel keeps the window
+    await ok('confirmClose', { close: false })
+    expect(bridge.closes).toEqual([])
+    // an autosave exists; the user then discards: it goes with the edits
+    bridge.dialogs.open.push(mixPath)
+    const file = (await ok('openFileDialog'))!
+    const sep = await ok('cluster', { fileId: file.fileId, sourceCount: 2 })
+    await ok('autosaveProject', { separationId: sep.separationId, sources: [] })
+    expect(await ok('getRecovery')).not.toBeNull()
+    expect(g.request()).toBe(false)
+    await ok('confirmClose', { close: true })
+    expect(bridge.closes).toEqual([false])
+    expect(await ok('getRecovery')).toBeNull()
+    g.pageLoaded()
+  })
+
+  it('refuses answers that are not true or false', async () => {
+    expect(await call('confirmClose', { close: 'yes' })).toMatchObject({
+      type: 'error',
+      code: 'invalid-argument',
+    })
+    expect(await call('setUnsavedEdits', { unsaved: 1 })).toMatchObject({
+      type: 'error',
+      code: 'invalid-argument',
+    })
+  })
+})

@@ -7,8 +7,7 @@
  * test-results/e2e-pro/. Nothing here is timed.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- page-side code reads untyped window fields */
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -21,13 +20,18 @@ import {
 } from '../../src/engine/index'
 import { decodeAudioFile } from '../../src/node/audio-decode'
 import { repoRoot } from '../bridge/build'
-import { startBridge, type Bridge } from '../bridge/server'
-import { buildApp, chooseModel, chromiumPath, launchChromium, markAfter, shooter } from './harness'
+import type { Bridge } from '../bridge/server'
+import {
+  axeViolations,
+  chromiumPath,
+  openAndSeparate,
+  shooter,
+  startEditor,
+} from './harness'
 
 const ready = !!chromiumPath()
 const work = mkdtempSync(join(tmpdir(), 'unweave-e2e-pro-'))
 const EXAMPLE = join(repoRoot, 'examples/trio.flac')
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
 type Grid = { sampleRate: number; nFft: number; hop: number; frames: number; bins: number }
 
@@ -35,7 +39,7 @@ describe.skipIf(!ready)('editing like a professional, in Chromium (real engine)'
   let bridge: Bridge
   let context: BrowserContext
   let page: Page
-  const pageErrors: string[] = []
+  let pageErrors: string[] = []
   let sepId = ''
   let grid: Grid
   const shot = (name: string) => shooter(page, 'e2e-pro')(name)
@@ -97,36 +101,10 @@ describe.skipIf(!ready)('editing like a professional, in Chromium (real engine)'
   const synced = () =>
     page.evaluate(() => performance.getEntriesByName('edit:main-synced', 'measure').length)
 
-  /** axe-core on the page now: the serious and critical violations, as "id: targets" lines. */
-  async function axe(): Promise<string[]> {
-    // evaluated over the DevTools protocol: the app's Content-Security-Policy allows no inline script
-    await page.evaluate(readFileSync(AXE, 'utf8'))
-    const found = await page.evaluate(async () => {
-      const r = await (globalThis as any).axe.run((globalThis as any).document, {
-        resultTypes: ['violations'],
-      })
-      return (r.violations as any[])
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(' | ')}`)
-    })
-    return found
-  }
+  const axe = () => axeViolations(page)
 
   beforeAll(async () => {
-    buildApp()
-    const model = chooseModel()
-    bridge = await startBridge({
-      userDataDir: join(work, 'user-data'),
-      modelPath: model.path,
-      device: 'cpu',
-    })
-    context = await launchChromium(join(work, 'profile'), [bridge.clientScript])
-    page = context.pages()[0] ?? (await context.newPage())
-    page.on('pageerror', (e) => pageErrors.push(String(e)))
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`)
-    })
-    await page.goto(bridge.url)
+    ;({ bridge, context, page, pageErrors } = await startEditor(work))
   })
 
   afterAll(async () => {
@@ -141,12 +119,7 @@ describe.skipIf(!ready)('editing like a professional, in Chromium (real engine)'
   })
 
   it('opens the bundled example: all three voices from the first second; separates into 3', async () => {
-    bridge.dialogs.open.push(EXAMPLE)
-    await page.getByRole('button', { name: /^open/i }).click()
-    await markAfter(page, 'unweave:spectrogram-shown', 0)
-    await page.getByLabel('Sources', { exact: true }).selectOption('3')
-    await page.getByRole('button', { name: 'Separate', exact: true }).click()
-    await markAfter(page, 'unweave:overlay-updated', 0, 300_000)
+    await openAndSeparate(bridge, page, EXAMPLE, 3)
     sepId = (await spec().getAttribute('data-separation-id'))!
     expect(sepId).not.toBe('')
     grid = await page.evaluate(async (id) => {

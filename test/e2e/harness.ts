@@ -5,11 +5,13 @@
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { expect } from 'vitest'
 import { decodeAudioFile, type DecodedAudio } from '../../src/node/audio-decode'
 import { repoRoot } from '../bridge/build'
+import { startBridge, type Bridge } from '../bridge/server'
 
 /** Where screenshots and measurements go. */
 export const resultsDir = join(repoRoot, 'test-results')
@@ -88,6 +90,66 @@ export async function launchChromium(
   })
   for (const content of initScripts) await context.addInitScript({ content })
   return context
+}
+
+/**
+ * The built app in Chromium over a bridge on the chosen model (user data and profile under `work`);
+ * page errors and console errors are collected in `pageErrors`.
+ */
+export async function startEditor(work: string): Promise<{
+  bridge: Bridge
+  context: BrowserContext
+  page: Page
+  pageErrors: string[]
+}> {
+  buildApp()
+  const bridge = await startBridge({
+    userDataDir: join(work, 'user-data'),
+    modelPath: chooseModel().path,
+    device: 'cpu',
+  })
+  const context = await launchChromium(join(work, 'profile'), [bridge.clientScript])
+  const page = context.pages()[0] ?? (await context.newPage())
+  const pageErrors: string[] = []
+  page.on('pageerror', (e) => pageErrors.push(String(e)))
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`)
+  })
+  await page.goto(bridge.url)
+  return { bridge, context, page, pageErrors }
+}
+
+/** Opens `path` through main's Open dialog and separates it into `sources`; waits for the overlay. */
+export async function openAndSeparate(
+  bridge: Bridge,
+  page: Page,
+  path: string,
+  sources: number,
+): Promise<void> {
+  bridge.dialogs.open.push(path)
+  await page.getByRole('button', { name: /^open/i }).click()
+  await markAfter(page, 'unweave:spectrogram-shown', 0)
+  await page.getByLabel('Sources', { exact: true }).selectOption(String(sources))
+  await page.getByRole('button', { name: 'Separate', exact: true }).click()
+  await markAfter(page, 'unweave:overlay-updated', 0, 300_000)
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+
+/** axe-core on the page now: the serious and critical violations, as "id: targets" lines. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  // evaluated over the DevTools protocol: the app's Content-Security-Policy allows no inline script
+  await page.evaluate(readFileSync(AXE, 'utf8'))
+  return page.evaluate(async () => {
+    /* eslint-disable @typescript-eslint/no-explicit-any -- axe's results, untyped in the page */
+    const r = await (globalThis as any).axe.run((globalThis as any).document, {
+      resultTypes: ['violations'],
+    })
+    return (r.violations as any[])
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(' | ')}`)
+    /* eslint-enable @typescript-eslint/no-explicit-any */
+  })
 }
 
 /** Start time of the first `name` mark after `after` (ms, page clock); waits for it. */

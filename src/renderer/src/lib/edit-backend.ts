@@ -14,7 +14,7 @@ export type {
   RecoveryInfo,
 } from '../../../shared/ipc'
 
-/** The channels of issue 5. */
+/** The channels of issue 5, and the close handshake of issue 16. */
 export type EditChannel = Extract<
   Channel,
   | 'editMasks'
@@ -27,6 +27,8 @@ export type EditChannel = Extract<
   | 'autosaveProject'
   | 'getRecovery'
   | 'discardRecovery'
+  | 'setUnsavedEdits'
+  | 'confirmClose'
 >
 
 /** True when main offers the channel. */

@@ -306,8 +306,28 @@ export class AppState {
       case 'error':
         this.errors.report('Main', new Error(e.message))
         break
+      case 'close-requested':
+        void this.closeRequested()
+        break
       case 'progress':
         break
+    }
+  }
+
+  #closing = false
+  /**
+   * Main keeps the window because there are unsaved edits: the Open / Load project question
+   * (Save / Discard / Cancel); Save that fails or is cancelled keeps the window. A second request
+   * while the question is up is the same question.
+   */
+  async closeRequested(): Promise<void> {
+    if (this.#closing) return
+    this.#closing = true
+    try {
+      const close = await this.projectFile.confirmUnsaved('quitting')
+      await callEdit(this.backend, 'confirmClose', { close }).catch(() => {})
+    } finally {
+      this.#closing = false
     }
   }
 
@@ -349,14 +369,19 @@ export class AppState {
       case 'zoom-fit':
         return this.view.zoomToFit()
       case 'close-file':
-        this.editor.setMasks(null, null)
-        this.playback.setMedia(null, 0, 0)
-        this.separation.setFile(null)
-        this.history.clear()
-        this.recording.close()
-        void this.refreshRecent()
-        return
+        return void this.closeFile()
     }
+  }
+
+  /** Closes the file (File > Close File), asking first about unsaved edits. */
+  async closeFile(): Promise<void> {
+    if (!(await this.projectFile.confirmUnsaved('closing the file'))) return
+    this.editor.setMasks(null, null)
+    this.playback.setMedia(null, 0, 0)
+    this.separation.setFile(null)
+    this.history.clear()
+    this.recording.close()
+    void this.refreshRecent()
   }
 
   /**

@@ -43,7 +43,8 @@ export class ProjectFile {
   lastSaved = $state<string | null>(null)
   readonly available: boolean
   #app: ProjectFileHost
-  #saved: Change[] | null = null
+  /** The history as last saved (reactive: `dirty` and main's unsaved flag follow a save). */
+  #saved = $state.raw<Change[] | null>(null)
   #timer: ReturnType<typeof setInterval> | null = null
 
   constructor(app: ProjectFileHost) {
@@ -56,8 +57,19 @@ export class ProjectFile {
     return this.#app.history.done !== this.#saved && this.#app.history.done.length > 0
   }
 
-  /** Asks main for a recovery file; starts autosaving. Returns the stop function. */
+  /**
+   * Asks main for a recovery file; starts autosaving; keeps main told whether there are unsaved
+   * edits (it asks before the window closes). Returns the stop function.
+   */
   start(): () => void {
+    const stopReporting = hasEditChannel(this.#app.backend, 'setUnsavedEdits')
+      ? $effect.root(() => {
+          $effect(() => {
+            const unsaved = this.dirty
+            callEdit(this.#app.backend, 'setUnsavedEdits', { unsaved }).catch(() => {})
+          })
+        })
+      : () => {}
     if (hasEditChannel(this.#app.backend, 'getRecovery'))
       callEdit(this.#app.backend, 'getRecovery')
         .then((r) => (this.recovery = r ?? null))
@@ -65,6 +77,7 @@ export class ProjectFile {
     if (hasEditChannel(this.#app.backend, 'autosaveProject'))
       this.#timer = setInterval(() => void this.autosave(), AUTOSAVE_SEC * 1000)
     return () => {
+      stopReporting()
       if (this.#timer) clearInterval(this.#timer)
       this.#timer = null
     }

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { EditCommand } from '../../../engine/index'
 import type { SeparationSummary } from '../../../shared/ipc'
 import { Backend } from '../lib/backend'
@@ -15,6 +15,15 @@ async function answer(app: AppState, a: 'save' | 'discard' | 'cancel'): Promise<
     await new Promise((r) => setTimeout(r, 1))
   expect(app.modalOpen).toBe(true)
   app.projectFile.unsavedPrompt!.answer(a)
+}
+
+/** One edit: a rectangle assigned to source 3. */
+function assignRect(app: AppState): void {
+  app.editor.selectShape('rect', [
+    { frame: 1, bin: 1 },
+    { frame: 4, bin: 6 },
+  ])
+  app.editor.assign(2)
 }
 
 /** An app whose fake main has the project channels; `project` is what opening returns. */
@@ -73,11 +82,7 @@ describe('ProjectFile', () => {
     const { app, fake, saved } = await setup()
     await app.open()
     await app.separate()
-    app.editor.selectShape('rect', [
-      { frame: 1, bin: 1 },
-      { frame: 4, bin: 6 },
-    ])
-    app.editor.assign(2)
+    assignRect(app)
     expect(app.projectFile.dirty).toBe(true)
     const opens = fake.callsTo('openFileDialog').length
     // Cancel: nothing happens, the edits stay
@@ -106,6 +111,38 @@ describe('ProjectFile', () => {
     expect(fake.callsTo('openFileDialog')).toHaveLength(opens + 2)
   })
 
+  it('tells main about unsaved edits; a close request and Close File ask the same question', async () => {
+    const { app, fake } = await setup()
+    const api = fake.api as unknown as Record<string, unknown>
+    const reports: boolean[] = []
+    const answers: boolean[] = []
+    api.setUnsavedEdits = (a: { unsaved: boolean }) => (reports.push(a.unsaved), ok(null))
+    api.confirmClose = (a: { close: boolean }) => (answers.push(a.close), ok(null))
+    app.start()
+    await app.open()
+    await app.separate()
+    assignRect(app)
+    await vi.waitFor(() => expect(reports.at(-1)).toBe(true))
+    // main kept the window: Cancel answers "keep it"; a second request meanwhile is the same question
+    fake.emit({ type: 'close-requested' })
+    await answer(app, 'cancel')
+    await vi.waitFor(() => expect(answers).toEqual([false]))
+    fake.emit({ type: 'close-requested' })
+    const prompt = await vi.waitFor(() => app.projectFile.unsavedPrompt!)
+    fake.emit({ type: 'close-requested' })
+    await new Promise((r) => setTimeout(r, 5))
+    expect(app.projectFile.unsavedPrompt).toBe(prompt)
+    expect(prompt.action).toBe('quitting')
+    prompt.answer('discard')
+    await vi.waitFor(() => expect(answers).toEqual([false, true]))
+    // Close File asks too; Cancel keeps the file
+    app.runCommand('close-file')
+    await answer(app, 'cancel')
+    await new Promise((r) => setTimeout(r, 5))
+    expect(app.recording.file).not.toBeNull()
+    expect(app.history.done).toHaveLength(1)
+  })
+
   it('offers recovery at start; save asks for a name once, then saves in place', async () => {
     const { app, saved } = await setup()
     expect(app.projectFile.available).toBe(true)
@@ -114,11 +151,7 @@ describe('ProjectFile', () => {
     expect(app.projectFile.recovery).toBeNull()
     await app.open()
     await app.separate()
-    app.editor.selectShape('rect', [
-      { frame: 1, bin: 1 },
-      { frame: 4, bin: 6 },
-    ])
-    app.editor.assign(2)
+    assignRect(app)
     expect(app.projectFile.dirty).toBe(true)
     expect(await app.projectFile.save()).toBe(true)
     expect(saved[0]).toMatchObject({ path: undefined })

@@ -1,0 +1,115 @@
+/**
+ * Issue 16's app cases in Chromium over the test bridge (real engine, the bundled example):
+ * quitting with unsaved edits asks the Open / Load project question (Save / Discard / Cancel), with
+ * main's close guard driven as Electron's window 'close' event drives it. Screenshots under
+ * test-results/e2e-safety/. Nothing here is timed.
+ */
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { repoRoot } from '../bridge/build'
+import type { Bridge } from '../bridge/server'
+import { axeViolations, chromiumPath, openAndSeparate, shooter, startEditor } from './harness'
+
+const ready = !!chromiumPath()
+const work = mkdtempSync(join(tmpdir(), 'unweave-e2e-safety-'))
+const EXAMPLE = join(repoRoot, 'examples/trio.flac')
+
+describe.skipIf(!ready)(
+  'nothing lost: the app cases of issue 16, in Chromium (real engine)',
+  () => {
+    let bridge: Bridge
+    let context: BrowserContext
+    let page: Page
+    let pageErrors: string[] = []
+    const shot = (name: string) => shooter(page, 'e2e-safety')(name)
+    const spec = () => page.getByTestId('spectrogram')
+    const history = () => page.getByRole('list', { name: 'History' }).getByRole('listitem')
+    const ask = () => page.getByRole('alertdialog', { name: 'Save your edits?' })
+
+    const axe = () => axeViolations(page)
+
+    /** One brush stroke across [x0, x1] (fractions of the spectrogram's width) at height y. */
+    async function stroke(x0: number, x1: number, y = 0.5): Promise<void> {
+      if ((await spec().getAttribute('data-tool')) !== 'brush')
+        await page.locator('body').press('b')
+      await expect.poll(() => spec().getAttribute('data-tool')).toBe('brush')
+      const before = await history().count()
+      const box = (await spec().boundingBox())!
+      await page.mouse.move(box.x + box.width * x0, box.y + box.height * y)
+      await page.mouse.down()
+      await page.mouse.move(box.x + box.width * x1, box.y + box.height * y, { steps: 8 })
+      await page.mouse.up()
+      await expect.poll(() => history().count()).toBe(before + 1)
+    }
+
+    beforeAll(async () => {
+      ;({ bridge, context, page, pageErrors } = await startEditor(work))
+      await openAndSeparate(bridge, page, EXAMPLE, 3)
+    })
+
+    afterAll(async () => {
+      await context?.close()
+      await bridge?.close()
+    })
+
+    it('quit with unsaved edits asks Save / Discard / Cancel; Cancel and a save that fails keep the window', async () => {
+      const guard = bridge.service.closeGuard
+      const banner = page.getByTestId('error-banner')
+      // nothing edited: the window goes without a question
+      expect(guard.request()).toBe(true)
+      await stroke(0.2, 0.3)
+      await expect.poll(() => guard.unsaved).toBe(true)
+
+      // Cancel: the window stays, the edits too
+      expect(guard.request()).toBe(false)
+      await ask().waitFor({ state: 'visible', timeout: 30_000 })
+      await expect.poll(() => ask().textContent()).toMatch(/before quitting/)
+      await shot('01-quit-asked')
+      expect(await axe()).toEqual([])
+      await ask().getByRole('button', { name: 'Cancel' }).click()
+      await ask().waitFor({ state: 'hidden' })
+      await expect.poll(() => guard.asking).toBe(false)
+      expect(bridge.closes).toEqual([])
+      expect(guard.unsaved).toBe(true)
+
+      // Save, but the save dialog is cancelled (an empty queue): the window stays
+      expect(guard.request()).toBe(false)
+      await ask().getByRole('button', { name: 'Save' }).click()
+      await expect.poll(() => guard.asking).toBe(false)
+      expect(bridge.closes).toEqual([])
+      expect(guard.unsaved).toBe(true)
+
+      // Save into a folder that does not exist: the error is shown, the window stays
+      bridge.dialogs.save.push(join(work, 'no-such-folder', 'trio.unweave'))
+      expect(guard.request()).toBe(false)
+      await ask().getByRole('button', { name: 'Save' }).click()
+      await banner.waitFor({ state: 'visible' })
+      await expect.poll(() => guard.asking).toBe(false)
+      expect(bridge.closes).toEqual([])
+      await shot('02-quit-save-failed')
+      await page.getByRole('button', { name: 'Dismiss error' }).click()
+
+      // Save that works: written, then the window goes
+      const saved = join(work, 'trio.unweave')
+      bridge.dialogs.save.push(saved)
+      expect(guard.request()).toBe(false)
+      await ask().getByRole('button', { name: 'Save' }).click()
+      await expect.poll(() => bridge.closes).toEqual([false])
+      expect(existsSync(saved)).toBe(true)
+      await expect.poll(() => guard.unsaved).toBe(false)
+
+      // a new window (as after a reload); another edit, then the app quits: Discard lets it quit
+      guard.pageLoaded()
+      await stroke(0.4, 0.5)
+      await expect.poll(() => guard.unsaved).toBe(true)
+      guard.quitRequested()
+      expect(guard.request()).toBe(false)
+      await ask().getByRole('button', { name: 'Discard' }).click()
+      await expect.poll(() => bridge.closes).toEqual([false, true])
+      expect(pageErrors).toEqual([])
+    })
+  },
+)
