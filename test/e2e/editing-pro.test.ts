@@ -21,13 +21,7 @@ import {
 import { decodeAudioFile } from '../../src/node/audio-decode'
 import { repoRoot } from '../bridge/build'
 import type { Bridge } from '../bridge/server'
-import {
-  axeViolations,
-  chromiumPath,
-  openAndSeparate,
-  shooter,
-  startEditor,
-} from './harness'
+import { axeViolations, chromiumPath, openAndSeparate, shooter, startEditor } from './harness'
 
 const ready = !!chromiumPath()
 const work = mkdtempSync(join(tmpdir(), 'unweave-e2e-pro-'))
