@@ -83,7 +83,7 @@ export async function removeStaleParts(dir: string, now = Date.now()): Promise<s
       const st = await lstat(p)
       const pid = m[1] === undefined ? undefined : Number(m[1])
       const old = m[2] === 'old'
-      if (!st.isFile() || (old && pid === undefined)) continue
+      if (!(st.isFile() || (old && st.isSymbolicLink())) || (old && pid === undefined)) continue
       const idle = now - (old ? st.ctimeMs : st.mtimeMs)
       const stale =
         idle > 24 * 60 * MINUTE ||

@@ -6,7 +6,16 @@
  * it replaced (with `force`) put back, so no partial result is left and nothing old is lost.
  */
 import { constants as fsc } from 'node:fs'
-import { copyFile, link, lstat, realpath, rename, unlink } from 'node:fs/promises'
+import {
+  copyFile,
+  link,
+  lstat,
+  readlink,
+  realpath,
+  rename,
+  symlink,
+  unlink,
+} from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { PcmAudio, StemSink } from '../engine/index'
 import { OutputError } from '../shared/errors'
@@ -77,20 +86,18 @@ export async function checkStemTargets(
 
 /**
  * A hidden hard link beside `path` to the file there now (undefined when there is none), so it can
- * be put back if the run fails after replacing it; a copy where links are not supported (FAT).
+ * be put back if the run fails after replacing it; a copy where links are not supported (FAT). A
+ * symbolic link there is kept as a symbolic link to the same place.
  */
 async function keepOld(path: string): Promise<string | undefined> {
   const st = await lstat(path).catch(() => undefined)
-  if (!st?.isFile()) return undefined
+  if (!st?.isFile() && !st?.isSymbolicLink()) return undefined
   const old = join(dirname(path), hiddenName(basename(path), 'old'))
   try {
-    await link(path, old)
-  } catch {
-    try {
-      await copyFile(path, old, fsc.COPYFILE_EXCL)
-    } catch (e) {
-      throw writeError(e, path)
-    }
+    if (st.isSymbolicLink()) await symlink(await readlink(path), old)
+    else await link(path, old).catch(() => copyFile(path, old, fsc.COPYFILE_EXCL))
+  } catch (e) {
+    throw writeError(e, path)
   }
   return old
 }

@@ -1,8 +1,18 @@
 /**
  * writeStems(), the one stem-writing path of the app, a project's export and the CLI: what it
- * commits, what it drops, and that a failure anywhere leaves no file behind.
+ * commits, what it drops, and that a failure anywhere leaves no new file behind and, with force,
+ * every file it was to replace as it was.
  */
-import { linkSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
+import {
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { PcmAudio, StemSink } from '../../src/engine/index'
@@ -49,31 +59,54 @@ describe('writeStems', () => {
     expect(s2.channels[1]![100]).toBeCloseTo(-0.075, 6)
   })
 
-  it('force: a stem that cannot be put in place leaves every old file as it was (stage all, then rename all)', async () => {
+  /**
+   * writeStems with force into `k` targets of a fresh folder, `prepare`d first, where the second
+   * target becomes a folder with a file in it once the synthesis is done, so moving a stem onto it
+   * fails. Returns the targets; the run must fail with an OutputError.
+   */
+  async function secondPlacementFails(
+    k: number,
+    prepare: (paths: string[]) => void,
+  ): Promise<string[]> {
     const dir = fresh()
-    const targets = [0, 1, 2].map((source) => ({ source, path: join(dir, `s${source}.wav`) }))
-    writeFileSync(targets[0]!.path, 'old stem 1')
-    writeFileSync(targets[2]!.path, 'old stem 3')
+    const targets = Array.from({ length: k }, (_, source) => ({
+      source,
+      path: join(dir, `s${source}.wav`),
+    }))
+    prepare(targets.map((t) => t.path))
     const err = await writeStems(
       audio,
       targets,
       { format: 'wav', bits: 16, force: true },
       async (sink) => {
-        const r = await fakeSynthesis(sink, 3)
-        // the second target becomes a folder with a file in it: moving a stem onto it fails
+        const r = await fakeSynthesis(sink, k)
         mkdirSync(targets[1]!.path)
         writeFileSync(join(targets[1]!.path, 'x'), '')
         return r
       },
     ).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(OutputError)
-    expect(readFileSync(targets[0]!.path, 'utf8')).toBe('old stem 1')
-    expect(readFileSync(targets[2]!.path, 'utf8')).toBe('old stem 3')
-    expect(readdirSync(dir).sort(), 'no temp files, no kept links').toEqual([
-      's0.wav',
-      's1.wav',
-      's2.wav',
-    ])
+    expect(readdirSync(dir).sort(), 'no temp files, no kept links').toEqual(
+      targets.map((t) => `s${t.source}.wav`),
+    )
+    return targets.map((t) => t.path)
+  }
+
+  it('force: a stem that cannot be put in place leaves every old file as it was (stage all, then rename all)', async () => {
+    const [s0, , s2] = await secondPlacementFails(3, ([a, , c]) => {
+      writeFileSync(a!, 'old stem 1')
+      writeFileSync(c!, 'old stem 3')
+    })
+    expect(readFileSync(s0!, 'utf8')).toBe('old stem 1')
+    expect(readFileSync(s2!, 'utf8')).toBe('old stem 3')
+  })
+
+  it('force: a symbolic link that was to be replaced is put back as the same link', async () => {
+    const elsewhere = join(fresh(), 'kept.wav')
+    writeFileSync(elsewhere, 'not a stem')
+    const [s0] = await secondPlacementFails(2, ([a]) => symlinkSync(elsewhere, a!))
+    expect(readlinkSync(s0!)).toBe(elsewhere)
+    expect(readFileSync(elsewhere, 'utf8')).toBe('not a stem')
   })
 
   it('force that succeeds replaces every old file and keeps no link of them', async () => {
@@ -91,6 +124,7 @@ describe('writeStems', () => {
     // pid 2^23 is above Linux's largest pid: that process cannot exist
     const dead = `.a.wav.${2 ** 23}-0123456789ab.old`
     const live = `.a.wav.${process.pid}-0123456789ab.old`
+    const deadSymlink = `.b.wav.${2 ** 23}-0123456789ab.old`
     const keptLinks = (): string => {
       const dir = fresh()
       writeFileSync(join(dir, 'a.wav'), 'old')
@@ -98,12 +132,15 @@ describe('writeStems', () => {
       const days = (Date.now() - 5 * 24 * 3600_000) / 1000
       utimesSync(join(dir, 'a.wav'), days, days)
       for (const n of [dead, live]) linkSync(join(dir, 'a.wav'), join(dir, n))
+      symlinkSync(join(dir, 'a.wav'), join(dir, deadSymlink))
       return dir
     }
     const justMade = keptLinks()
     expect(await removeStaleParts(justMade)).toEqual([])
     const later = keptLinks()
-    expect(await removeStaleParts(later, Date.now() + 2 * 60_000)).toEqual([join(later, dead)])
+    expect((await removeStaleParts(later, Date.now() + 2 * 60_000)).sort()).toEqual(
+      [join(later, dead), join(later, deadSymlink)].sort(),
+    )
     expect(readdirSync(later).sort()).toEqual([live, 'a.wav'].sort())
     expect(readFileSync(join(later, 'a.wav'), 'utf8')).toBe('old')
   })
