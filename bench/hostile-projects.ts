@@ -8,12 +8,8 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { strFromU8, unzipSync } from 'fflate'
-import { makeRng } from '../src/engine/cluster/random'
-import { createProject, encodeProject, openProject } from '../src/node/project/index'
-import { randomSoftMasks } from '../test/edits/grid'
-import { writeFloatWav } from '../test/helpers/audio-fixtures'
-import { hostileProjects } from '../test/helpers/hostile-projects'
+import { openProject } from '../src/node/project/index'
+import { hostileProjects, validProject } from '../test/helpers/hostile-projects'
 import { peakRss } from './peak-rss'
 
 interface Verdict {
@@ -42,22 +38,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'unweave-hostile-bench-'))
   try {
     // A valid 10 s project (3 sources) of a 10 s recording: the base of every crafted file.
-    const audio = join(dir, 'song.wav')
-    const rng = makeRng(3)
-    writeFloatWav(audio, [new Float32Array(160000).map(() => rng() - 0.5)], 16000)
-    const project = await createProject({
-      audioPath: audio,
-      audioInfo: { sampleRate: 16000, channels: 1, durationSec: 10 },
-      model: { name: 'unweave-dc', version: '1.0.0' },
-      settings: { mask: 'soft', requestedSources: 3 },
-      masks: randomSoftMasks(3, 626, 257, 4),
-    })
-    const good = await encodeProject(project, join(dir, 'good.unweave'))
-    const files = unzipSync(good)
-    const c = {
-      manifest: JSON.parse(strFromU8(files['manifest.json']!)),
-      entries: { 'masks.bin': files['masks.bin']!, 'history.bin': files['history.bin']! },
-    }
+    const { good, c } = await validProject(dir, { sec: 10, model: 'unweave-dc' })
     const cases = [
       { name: 'valid (baseline)', bytes: () => good, expect: /^opened$/ },
       ...hostileProjects(c),

@@ -86,6 +86,12 @@ function describeTag(tag: number): string {
 }
 
 /**
+ * Chunks read before the audio is found: real files have a handful; each costs one read, so a file
+ * of empty chunks (8 bytes each) would otherwise take minutes per 100 MB before its verdict.
+ */
+export const MAX_WAV_CHUNKS = 4096
+
+/**
  * Parses the chunk list of a RIFF/RF64/BW64 WAVE file of `fileSize` bytes. `name` is used in
  * messages. Throws InputError for anything it cannot or will not decode.
  */
@@ -110,7 +116,11 @@ export async function parseWavHeader(
   let dataSizeUnknown = false
 
   let pos = 12
-  while (pos + 8 <= fileSize) {
+  for (let chunks = 0; pos + 8 <= fileSize; chunks++) {
+    if (chunks === MAX_WAV_CHUNKS)
+      throw new InputError(
+        `${name} is corrupt: its header runs past ${MAX_WAV_CHUNKS} chunks without both 'fmt ' and 'data' (real WAV files have a few). Re-export the file.`,
+      )
     const hdr = await readAt(pos, 8)
     if (hdr.length < 8) break
     const id = fourcc(hdr, 0)

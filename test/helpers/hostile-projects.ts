@@ -5,14 +5,52 @@
  * (`small`: sizes a test can afford) and `npm run bench` (the issue's sizes).
  */
 import { createHash } from 'node:crypto'
+import { join } from 'node:path'
 import { deflateRawSync } from 'node:zlib'
-import { strToU8 } from 'fflate'
+import { strFromU8, strToU8, unzipSync } from 'fflate'
+import { makeRng } from '../../src/engine/cluster/random'
+import { createProject, encodeProject } from '../../src/node/project/index'
 import { writeZip, type ZipEntry } from '../../src/node/project/zip'
+import { randomSoftMasks } from '../edits/grid'
+import { writeFloatWav } from './audio-fixtures'
 
 /** A project container taken apart: its manifest (parsed) and its binary entries as stored. */
 export interface Container {
   manifest: Record<string, unknown>
   entries: Record<string, Uint8Array>
+}
+
+/**
+ * A valid project (3 sources, soft masks on a 16 kHz grid of `sec` s) of a noise recording of
+ * `recordingSec` s (default `sec`) written to `dir`/song.wav: the recording, the project's bytes and
+ * its container taken apart, the base of every crafted file.
+ */
+export async function validProject(
+  dir: string,
+  opts: { sec?: number; recordingSec?: number; model?: string } = {},
+): Promise<{ audio: string; good: Uint8Array; c: Container }> {
+  const sec = opts.sec ?? 1
+  const audio = join(dir, 'song.wav')
+  const rng = makeRng(3)
+  const length = Math.round(16000 * (opts.recordingSec ?? sec))
+  writeFloatWav(audio, [new Float32Array(length).map(() => rng() - 0.5)], 16000)
+  const project = await createProject({
+    audioPath: audio,
+    audioInfo: { sampleRate: 16000, channels: 1, durationSec: sec },
+    model: { name: opts.model ?? 'tiny-random', version: '0.0.1' },
+    settings: { mask: 'soft', requestedSources: 3 },
+    masks: randomSoftMasks(3, Math.floor((16000 * sec) / 256) + 1, 257, 4),
+  })
+  const good = await encodeProject(project, join(dir, 'x.unweave'))
+  const files = unzipSync(good)
+  return {
+    audio,
+    good,
+    c: {
+      manifest: JSON.parse(strFromU8(files['manifest.json']!)),
+      entries: { 'masks.bin': files['masks.bin']!, 'history.bin': files['history.bin']! },
+    },
+  }
 }
 
 /** One crafted file: its name, its bytes (made on demand) and the reader's expected refusal. */

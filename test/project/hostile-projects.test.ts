@@ -8,15 +8,13 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { deflateRawSync } from 'node:zlib'
-import { strFromU8, strToU8, unzipSync } from 'fflate'
+import { strToU8 } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeRng } from '../../src/engine/cluster/random'
-import { createProject, encodeProject, openProject } from '../../src/node/project/index'
+import { openProject } from '../../src/node/project/index'
 import { writeZip, type ZipEntry } from '../../src/node/project/zip'
 import { InputError } from '../../src/shared/errors'
-import { makeTempDir, writeFloatWav } from '../helpers/audio-fixtures'
-import { randomSoftMasks } from '../edits/grid'
-import { hostileProjects, type Container } from '../helpers/hostile-projects'
+import { makeTempDir } from '../helpers/audio-fixtures'
+import { hostileProjects, validProject } from '../helpers/hostile-projects'
 
 const ROOT = resolve(__dirname, '../..')
 const BIN = join(ROOT, 'bin/unweave.js')
@@ -27,33 +25,6 @@ const fresh = (): string => {
   const d = join(tmp.dir, `h${n++}`)
   mkdirSync(d)
   return d
-}
-
-/** A valid 1 s project (3 sources, 63 x 257 grid) of a recording of `sec` s; the container's entries. */
-async function validProject(
-  dir: string,
-  sec = 1,
-): Promise<{ audio: string; good: Uint8Array; c: Container }> {
-  const audio = join(dir, 'song.wav')
-  const rng = makeRng(3)
-  writeFloatWav(audio, [new Float32Array(16000 * sec).map(() => rng() - 0.5)], 16000)
-  const project = await createProject({
-    audioPath: audio,
-    audioInfo: { sampleRate: 16000, channels: 1, durationSec: 1 },
-    model: { name: 'tiny-random', version: '0.0.1' },
-    settings: { mask: 'soft', requestedSources: 3 },
-    masks: randomSoftMasks(3, 63, 257, 4),
-  })
-  const good = await encodeProject(project, join(dir, 'x.unweave'))
-  const files = unzipSync(good)
-  return {
-    audio,
-    good,
-    c: {
-      manifest: JSON.parse(strFromU8(files['manifest.json']!)),
-      entries: { 'masks.bin': files['masks.bin']!, 'history.bin': files['history.bin']! },
-    },
-  }
 }
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -155,7 +126,7 @@ describe('the CLI on hostile and misfit projects: exit 3; --out created', () => 
     expect(r.stderr).not.toMatch(/This is a bug/)
     // The manifest says 1 s (the grid fits that), the recording on disk is 1.5 s.
     const d2 = fresh()
-    const long = await validProject(d2, 1.5)
+    const long = await validProject(d2, { recordingSec: 1.5 })
     const f2 = join(d2, 'long.unweave')
     writeFileSync(f2, long.good)
     const r2 = cli('separate', '--project', f2, '--out', join(d2, 'out'))
