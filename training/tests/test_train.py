@@ -37,6 +37,29 @@ def test_resume_gives_the_same_weights_as_an_uninterrupted_run(synthetic_cache, 
     assert os.path.exists(os.path.join(b, "best.pt"))
 
 
+def test_worker_processes_give_the_same_run_as_the_training_process(synthetic_cache, tmp_path):
+    # The GPU recipe prepares batches in worker processes (train.workers): the same batches, in
+    # the same order, so the same weights as the single-process loop, including across a resume.
+    recipe = copy.deepcopy(TINY_RECIPE)
+    a = str(tmp_path / "a")
+    train(recipe, a, synthetic_cache, max_steps=5, log=_quiet)
+    recipe["train"]["workers"] = 2
+    b = str(tmp_path / "b")
+    train(recipe, b, synthetic_cache, max_steps=3, log=_quiet)
+    train(recipe, b, synthetic_cache, max_steps=5, log=_quiet)
+    wa = torch.load(os.path.join(a, "last.pt"))["model"]
+    wb = torch.load(os.path.join(b, "last.pt"))["model"]
+    for k in wa:
+        assert torch.allclose(wa[k], wb[k], atol=1e-6), k
+
+
+def test_mask_losses_refuse_a_gpu_device(synthetic_cache, tmp_path):
+    recipe = copy.deepcopy(TINY_RECIPE)
+    recipe["train"].update({"device": "cuda", "mask_loss_weight": 0.5})
+    with pytest.raises(ValueError, match="CPU only"):
+        train(recipe, str(tmp_path / "c"), synthetic_cache, max_steps=1, log=_quiet)
+
+
 def test_lr_factor_warmup_and_linear_decay():
     from unweave_train.config import TrainConfig
     from unweave_train.train import lr_factor

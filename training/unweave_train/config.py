@@ -56,6 +56,8 @@ class TrainConfig:
     val_batches: int = 8
     weighting: str = "silence"  # 'silence' | 'magnitude'
     threads: int = 2
+    device: str = "cpu"  # torch device of the model and the loss ("cuda" on a GPU machine)
+    workers: int = 0  # processes preparing batches ahead (0: the training process itself)
     # Mixture recipe: probability of each kind of training example.
     mix_probs: dict = field(
         default_factory=lambda: {"trio": 0.3, "music": 0.45, "speech": 0.25}

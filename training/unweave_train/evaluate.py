@@ -27,7 +27,7 @@ from scipy.signal import resample_poly
 from . import dsp
 from .config import ModelConfig
 from .metrics import BssEval, score
-from .models import DeepClusteringNet
+from .models import DeepClusteringNet, read_checkpoint
 
 
 def load_audio(path: str, sr: int, mono: bool = True) -> np.ndarray:
@@ -243,7 +243,7 @@ def markdown_table(summaries: list[dict]) -> str:
 
 
 def load_model(path: str) -> DeepClusteringNet:
-    ck = torch.load(path, map_location="cpu")
+    ck = read_checkpoint(path)
     model = DeepClusteringNet(ModelConfig.from_dict(ck["model_config"]))
     sd = {k: v.float() if v.is_floating_point() else v for k, v in ck["model"].items()}
     model.load_state_dict(sd)

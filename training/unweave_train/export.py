@@ -13,7 +13,7 @@ from typing import Optional
 import torch
 
 from .config import ModelConfig
-from .models import DeepClusteringNet
+from .models import DeepClusteringNet, read_checkpoint
 
 INPUT_NAME = "features"
 OUTPUT_NAME = "embeddings"
@@ -119,7 +119,7 @@ def export_model(
 
 def load_checkpoint_model(path: str) -> tuple[DeepClusteringNet, dict]:
     """Model (eval mode) and the raw checkpoint dict from a full or weights-only checkpoint."""
-    ck = torch.load(path, map_location="cpu")
+    ck = read_checkpoint(path)
     cfg = ModelConfig.from_dict(ck["model_config"])
     model = DeepClusteringNet(cfg)
     model.load_state_dict(ck["model"])

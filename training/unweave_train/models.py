@@ -53,3 +53,10 @@ class DeepClusteringNet(nn.Module):
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def read_checkpoint(path: str) -> dict:
+    """A checkpoint of this package (a dict of tensors, numbers, strings and lists) on the CPU.
+    Our own files, read as full pickles: torch 1.13's weights-only reader refuses their floats,
+    and torch >= 2.6 (the GPU machine's) reads weights-only unless told."""
+    return torch.load(path, map_location="cpu", weights_only=False)

@@ -13,10 +13,9 @@ import argparse
 import json
 import os
 
-import torch
-
-from .export import export_model
 from .evaluate import load_model
+from .export import export_model
+from .models import read_checkpoint
 from .train import frames_seen_of, save_atomic, weights_only
 
 TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,7 +33,7 @@ def main(argv=None) -> None:
     p.add_argument("--stereo-cue-weight", type=float, default=None,
                    help="metadata stereoCue: the weight chosen with unweave_train.spatial")
     args = p.parse_args(argv)
-    ck = torch.load(args.src, map_location="cpu")
+    ck = read_checkpoint(args.src)
     model = load_model(args.src)
     if args.version:
         model.cfg.version = args.version

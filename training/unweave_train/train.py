@@ -12,6 +12,7 @@ those with the best validation score (`val_scores.mean_frac`), the ship rule's c
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import os
@@ -38,7 +39,7 @@ from .data.speech import stream_metadata
 from .evaluate import evaluate_split, summarise
 from .losses import (cluster_mask_loss, dominant_source_labels, dpcl_loss, kmeans_mask_loss,
                      magnitude_weights, silence_weights)
-from .models import DeepClusteringNet, count_parameters
+from .models import DeepClusteringNet, count_parameters, read_checkpoint
 
 
 def chunk_for_step(cfg: TrainConfig, step: int) -> tuple[int, int]:
@@ -128,7 +129,10 @@ def objective(model, batch, tcfg: TrainConfig, seed: int = 0,
               kinds: Optional[list] = None) -> tuple[torch.Tensor, dict]:
     """The training loss of one batch (from batch_tensors) and its parts; `seed` seeds the
     k-means of the 'kmeans' mask loss; with `kinds` (the examples' kinds) and
-    tcfg.mask_loss_kinds, the mask loss covers only the examples of those kinds."""
+    tcfg.mask_loss_kinds, the mask loss covers only the examples of those kinds. The batch is
+    moved to the model's device."""
+    dev = model.feat_mean.device
+    batch = [t.to(dev, non_blocking=True) for t in batch]
     V = model(batch[0])
     dc = dpcl_loss(V, batch[1], batch[2])
     if tcfg.mask_loss_weight <= 0:
@@ -147,6 +151,52 @@ def objective(model, batch, tcfg: TrainConfig, seed: int = 0,
     else:
         raise ValueError(f"mask_centroids must be 'oracle' or 'kmeans', got {tcfg.mask_centroids!r}")
     return dc + tcfg.mask_loss_weight * ml, {"dc": float(dc), "mask": float(ml)}
+
+
+def training_batch(sampler: MixtureSampler, tcfg: TrainConfig, mcfg: ModelConfig, step: int):
+    """The training batch of `step`, a function of (seed, step) alone: (tensors from
+    batch_tensors, the examples' kinds, the seed of the step's objective, chunk frames, batch
+    size)."""
+    frames, bsz = chunk_for_step(tcfg, step)
+    rng = np.random.default_rng([tcfg.seed, step])
+    src, counts, kinds = batch_sources(sampler, rng, bsz, samples_for_frames(frames, mcfg.hop),
+                                       tcfg.mix_probs, with_kinds=True)
+    if tcfg.room_prob > 0:
+        src = add_room(src, counts, rng, mcfg.sample_rate, tcfg.room_prob)
+    batch = batch_tensors(src, mcfg, tcfg.weighting, rng, tcfg.eq_prob, tcfg.eq_db,
+                          with_stfts=tcfg.mask_loss_weight > 0, chain_prob=tcfg.chain_prob)
+    return batch, kinds, int(rng.integers(2**31)), frames, bsz
+
+
+class StepBatches(torch.utils.data.Dataset):
+    """training_batch by step number, for a DataLoader whose worker processes prepare the next
+    steps' batches while the model trains (`workers` > 0: a GPU's trainer outruns one core's
+    data preparation). The batches are those of the single-process loop, step for step."""
+
+    def __init__(self, sampler: MixtureSampler, tcfg: TrainConfig, mcfg: ModelConfig):
+        self.sampler, self.tcfg, self.mcfg = sampler, tcfg, mcfg
+
+    def __len__(self) -> int:
+        return self.tcfg.max_steps
+
+    def __getitem__(self, step: int):
+        return training_batch(self.sampler, self.tcfg, self.mcfg, int(step))
+
+
+def _one_thread_worker(_worker_id: int) -> None:
+    torch.set_num_threads(1)
+
+
+def step_batches(sampler: MixtureSampler, tcfg: TrainConfig, mcfg: ModelConfig, first: int):
+    """Iterator over training_batch(step) for step = first, first + 1, ...: computed here when
+    tcfg.workers is 0, else by that many worker processes, a few steps ahead."""
+    if tcfg.workers <= 0:
+        return (training_batch(sampler, tcfg, mcfg, s) for s in range(first, tcfg.max_steps))
+    loader = torch.utils.data.DataLoader(
+        StepBatches(sampler, tcfg, mcfg), batch_size=None, sampler=range(first, tcfg.max_steps),
+        num_workers=tcfg.workers, prefetch_factor=4, persistent_workers=True,
+        worker_init_fn=_one_thread_worker, pin_memory=tcfg.device.startswith("cuda"))
+    return iter(loader)
 
 
 def samples_for_frames(frames: int, hop: int) -> int:
@@ -212,7 +262,7 @@ def weights_only(model: DeepClusteringNet, step: int, chunk: int, train_seconds:
                  info: dict, half: bool = False, frames_seen: Optional[int] = None) -> dict:
     """A small checkpoint: weights, config, step, frames seen (enough to export or to resume
     from)."""
-    sd = model.state_dict()
+    sd = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     if half:
         sd = {k: (v.half() if v.is_floating_point() and not k.startswith("feat_") else v)
               for k, v in sd.items()}
@@ -334,19 +384,22 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
     val_sampler = MixtureSampler(cache, "val")
     log(f"train material: {sampler.available()}  val: {val_sampler.available()}")
 
+    dev = torch.device(tcfg.device)
+    if dev.type != "cpu" and tcfg.mask_loss_weight > 0:
+        raise ValueError("the mask losses run on the CPU only: device 'cpu' or mask_loss_weight 0")
     model = DeepClusteringNet(mcfg)
     opt = torch.optim.Adam(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
     state = {"step": 0, "train_seconds": 0.0, "best_val": float("inf"), "bad_vals": 0,
              "lr": tcfg.lr, "history": [], "frames_seen": 0}
     last = os.path.join(run_dir, "last.pt")
     if os.path.exists(last):
-        ck = torch.load(last, map_location="cpu")
+        ck = read_checkpoint(last)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         state.update(ck["state"])
         log(f"resumed from {last} at step {state['step']}")
     elif init_from:
-        ck = torch.load(init_from, map_location="cpu")
+        ck = read_checkpoint(init_from)
         load_weights(model, ck)
         state["step"] = int(ck.get("step", 0))
         state["train_seconds"] = float(ck.get("train_seconds", 0.0))
@@ -359,7 +412,14 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         log(f"normalisation: mean {float(mean.mean()):.3f} std {float(std.mean()):.3f}")
     for g in opt.param_groups:
         g["lr"] = state["lr"]
-    log(f"model: {count_parameters(model)} parameters")
+    model.to(dev)
+    if dev.type != "cpu":
+        # The optimiser's moments follow their parameters (resumed state is loaded on the CPU).
+        for st in opt.state.values():
+            for key, v in st.items():
+                if torch.is_tensor(v) and v.dim() > 0:
+                    st[key] = v.to(dev)
+    log(f"model: {count_parameters(model)} parameters on {dev}")
     val = validation_set(val_sampler, tcfg, mcfg)
     info = {"sources": training_sources(cache, tcfg.mix_probs, recipe.get("music_banks", ["fluidr3"]),
                                         recipe.get("trio_banks", ["fluidr3"])),
@@ -385,6 +445,7 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
     data_seconds = 0.0  # time spent drawing and preparing batches since the last log line
     step_seconds = 0.0
     valsets = valsets or os.path.join(cache, "valsets")
+    batches = None  # step_batches from the current step, (re)made when the sampler changes
     logf = open(os.path.join(run_dir, "log.jsonl"), "a")
 
     def log_record(rec: dict) -> None:
@@ -396,16 +457,11 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
             break
         step = state["step"]
         t_data = time.time()
-        frames, bsz = chunk_for_step(tcfg, step)
-        rng = np.random.default_rng([tcfg.seed, step])
-        src, counts, kinds = batch_sources(sampler, rng, bsz, samples_for_frames(frames, mcfg.hop),
-                                           tcfg.mix_probs, with_kinds=True)
-        if tcfg.room_prob > 0:
-            src = add_room(src, counts, rng, mcfg.sample_rate, tcfg.room_prob)
-        batch = batch_tensors(src, mcfg, tcfg.weighting, rng, tcfg.eq_prob, tcfg.eq_db,
-                              with_stfts=tcfg.mask_loss_weight > 0, chain_prob=tcfg.chain_prob)
+        if batches is None:
+            batches = step_batches(sampler, tcfg, mcfg, step)
+        batch, kinds, seed, frames, bsz = next(batches)
         data_seconds += time.time() - t_data
-        loss, parts = objective(model, batch, tcfg, seed=int(rng.integers(2**31)), kinds=kinds)
+        loss, parts = objective(model, batch, tcfg, seed=seed, kinds=kinds)
         lr_now = state["lr"] * lr_factor(tcfg, state, step)
         for g in opt.param_groups:
             g["lr"] = lr_now
@@ -446,7 +502,8 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
                 rec.update({f"val_{key}": vv for key, vv in vp.items() if key != "loss"})
             if tcfg.score_every and state["step"] % tcfg.score_every == 0:
                 model.eval()
-                rec["val_scores"] = validation_scores(model, valsets, tcfg.score_limit)
+                scored = model if dev.type == "cpu" else copy.deepcopy(model).cpu()
+                rec["val_scores"] = validation_scores(scored, valsets, tcfg.score_limit)
                 model.train()
                 score = rec["val_scores"].get("mean_frac")
                 if score is not None and score > state.get("best_score", -math.inf):
@@ -480,6 +537,7 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
             fresh = make_sampler()
             if fresh.available() != sampler.available():
                 sampler = fresh
+                batches = None
                 log(f"train material now: {sampler.available()}")
             t_last_ck = time.time()
             t_prev = time.time()
@@ -498,8 +556,12 @@ def main(argv=None) -> None:
     p.add_argument("--max-steps", type=int, default=None)
     p.add_argument("--valsets", default=None,
                    help="validation splits scored every score_every steps (default <cache>/valsets)")
+    p.add_argument("--train-override", default=None, metavar="JSON",
+                   help='settings replacing the recipe\'s "train" ones, e.g. \'{"device": "cuda"}\'')
     args = p.parse_args(argv)
     recipe = load_json(args.recipe)
+    if args.train_override:
+        recipe["train"] = {**recipe.get("train", {}), **json.loads(args.train_override)}
     train(recipe, args.run_dir, args.cache, args.init_from, args.max_steps,
           log=lambda s: print(s, flush=True), valsets=args.valsets)
 

@@ -84,11 +84,15 @@ def _draw_pool(rng: np.random.Generator, pools: list) -> "StemPool":
     return pools[int(rng.choice(len(pools), p=sizes / sizes.sum()))]
 
 
+# The banks a sampler draws from unless told (the trainer's validation batches use these).
+DEFAULT_BANKS = ("fluidr3",)
+
+
 class MixtureSampler:
     """Draws examples of one split from the cache (see module doc)."""
 
-    def __init__(self, cache: str, split: str, music_banks: tuple = ("fluidr3",),
-                 trio_banks: tuple = ("fluidr3",), speech_split: Optional[str] = None):
+    def __init__(self, cache: str, split: str, music_banks: tuple = DEFAULT_BANKS,
+                 trio_banks: tuple = DEFAULT_BANKS, speech_split: Optional[str] = None):
         self.split = split
         self.music = [StemPool(render_mod.load_rendered(cache, b, "orig", split)) for b in music_banks]
         self.trio = [StemPool(render_mod.load_rendered(cache, b, "trio", split)) for b in trio_banks]

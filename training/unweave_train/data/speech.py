@@ -339,6 +339,10 @@ def _refresh_metadata(path: str, speaker: str, files: list, sr: int, meta: dict)
         _write_metadata(path, new)
 
 
+# Streams shorter than this are not drawn from (too short to give varied training windows).
+MIN_STREAM_SECONDS = 5.0
+
+
 def load_streams(cache: str, split: str) -> dict[str, str]:
     """speaker -> stream .npy path for one split."""
     d = os.path.join(cache, "speech")
@@ -349,7 +353,7 @@ def load_streams(cache: str, split: str) -> dict[str, str]:
         if name.endswith(".json"):
             with open(os.path.join(d, name)) as f:
                 meta = json.load(f)
-            if meta["split"] == split and meta["seconds"] > 5:
+            if meta["split"] == split and meta["seconds"] > MIN_STREAM_SECONDS:
                 out[meta["speaker"]] = os.path.join(d, name[:-5] + ".npy")
     return out
 
