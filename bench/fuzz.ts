@@ -7,6 +7,7 @@
  *   npm run fuzz -- [--seconds N] [--cases N] [--seed S] [--target wav|flac|mp3|ogg|project|all]
  *                   [--case-limit-s S] [--json]
  *   npm run fuzz -- --replay FILE        one file, as the fuzzer runs it
+ *   npm run fuzz -- --self-test          a reader that misbehaves on purpose: are the verdicts right?
  *
  * Each case runs in a child process (one, reused) that reads the file as the CLI does and reports
  * the outcome and the case's peak resident memory (VmHWM, reset before each case). Outcomes:
@@ -19,10 +20,10 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { extname, join, resolve } from 'node:path'
+import { basename, extname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { decodeAudioFile, openProject } from '../src/node/index'
-import { isUnweaveError } from '../src/shared/errors'
+import { InputError, isUnweaveError } from '../src/shared/errors'
 import { hostileCases, makeCase, type FuzzCase } from './fuzz-cases'
 import { EXT, makeSeeds, TARGETS, type Target } from './fuzz-seeds'
 
@@ -64,8 +65,38 @@ function invalidAudio(a: Awaited<ReturnType<typeof decodeAudioFile>>): string | 
   return undefined
 }
 
-async function readOne(target: Target, file: string): Promise<Omit<Result, 'ms' | 'peak'>> {
+/** The fuzzer's own check (`--self-test`): a reader that misbehaves as the file's name says. */
+const SELF_TEST: Record<string, Outcome> = {
+  accept: 'accepted',
+  reject: 'rejected',
+  throw: 'crash',
+  exit: 'crash',
+  uncaught: 'crash',
+  hang: 'hang',
+  grow: 'memory',
+}
+
+async function misbehave(how: string): Promise<void> {
+  if (how === 'reject') throw new InputError('self-test: refused')
+  if (how === 'throw') throw new TypeError('self-test: a bug')
+  if (how === 'exit') process.exit(3)
+  if (how === 'uncaught')
+    setTimeout(() => {
+      throw new Error('self-test: thrown from a timer')
+    })
+  if (how === 'uncaught' || how === 'hang') await new Promise(() => undefined)
+  if (how === 'grow') Buffer.alloc(1100 * MiB, 1)
+}
+
+async function readOne(
+  target: Target | 'self-test',
+  file: string,
+): Promise<Omit<Result, 'ms' | 'peak'>> {
   try {
+    if (target === 'self-test') {
+      await misbehave(basename(file))
+      return { outcome: 'accepted', message: '' }
+    }
     if (target === 'project') {
       await openProject(file, { editor: true })
       return { outcome: 'accepted', message: '' }
@@ -93,7 +124,7 @@ function child(): void {
   }
   process.on('uncaughtException', fatal)
   process.on('unhandledRejection', fatal)
-  process.on('message', (m: { target: Target; file: string }) => {
+  process.on('message', (m: { target: Target | 'self-test'; file: string }) => {
     void (async () => {
       try {
         writeFileSync('/proc/self/clear_refs', '5') // resets VmHWM (Linux)
@@ -126,7 +157,7 @@ class Runner {
   }
 
   /** Runs one file in the child; a hang or an over-size child is killed and replaced. */
-  run(target: Target, file: string): Promise<Result> {
+  run(target: Target | 'self-test', file: string): Promise<Result> {
     const c = (this.#child ??= this.#spawn())
     this.#stderr = ''
     const t = performance.now()
@@ -145,8 +176,14 @@ class Runner {
         }
         done(r)
       }
-      const onMessage = (r: Result): void =>
-        finish(r, r.outcome === 'crash' && r.message.startsWith('uncaught'))
+      const onMessage = (r: Result): void => {
+        const over = r.peak > PEAK_LIMIT && (r.outcome === 'accepted' || r.outcome === 'rejected')
+        const message = over ? `peak ${(r.peak / MiB).toFixed(0)} MB (${r.outcome})` : r.message
+        finish(
+          { ...r, outcome: over ? 'memory' : r.outcome, message },
+          r.outcome === 'crash' && r.message.startsWith('uncaught'),
+        )
+      }
       const onExit = (code: number | null, signal: string | null): void => {
         this.#child = undefined
         finish(
@@ -211,6 +248,7 @@ interface Args {
   limitMs: number
   json: boolean
   replay?: string
+  selfTest?: boolean
 }
 
 function parseArgs(argv: string[]): Args {
@@ -240,6 +278,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--case-limit-s') a.limitMs = num() * 1000
     else if (k === '--json') a.json = true
     else if (k === '--replay') a.replay = argv[++i]
+    else if (k === '--self-test') a.selfTest = true
     else if (k === '--target') {
       i++
       if (v === 'all') a.targets = [...TARGETS]
@@ -259,6 +298,15 @@ interface Tally {
 
 async function main(args: Args): Promise<number> {
   const runner = new Runner(args.limitMs)
+  if (args.selfTest) {
+    const got: Record<string, Outcome> = {}
+    for (const how of Object.keys(SELF_TEST))
+      got[how] = (await runner.run('self-test', how)).outcome
+    runner.close()
+    const ok = Object.entries(SELF_TEST).every(([how, want]) => got[how] === want)
+    console.log(JSON.stringify(got))
+    return ok ? 0 : 1
+  }
   if (args.replay) {
     const file = resolve(args.replay)
     const target: Target = extname(file) === '.unweave' ? 'project' : 'wav'
@@ -309,12 +357,7 @@ async function main(args: Args): Promise<number> {
       const file = join(dir, `case.${EXT[target]}`)
       writeFileSync(file, c.bytes)
       const r = await runner.run(target, file)
-      const outcome: Outcome =
-        r.outcome !== 'accepted' && r.outcome !== 'rejected'
-          ? r.outcome
-          : r.peak > PEAK_LIMIT
-            ? 'memory'
-            : r.outcome
+      const outcome = r.outcome
       const at = `${target} #${index}: ${c.what.slice(0, 120)}`
       const tt = tally[target]
       tt.counts[outcome]++

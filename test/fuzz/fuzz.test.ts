@@ -47,6 +47,26 @@ describe('npm run fuzz', () => {
   })
 })
 
+describe("the fuzzer's verdicts", () => {
+  it('tell a crash, a hang and a peak over 1 GB from a refusal (a reader that misbehaves on purpose)', () => {
+    const r = spawnSync(
+      process.execPath,
+      ['scripts/run-ts.mjs', 'bench/fuzz.ts', '--self-test', '--case-limit-s', '10'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
+    )
+    expect(r.status, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}')).toEqual({
+      accept: 'accepted',
+      reject: 'rejected',
+      throw: 'crash',
+      exit: 'crash',
+      uncaught: 'crash',
+      hang: 'hang',
+      grow: 'memory',
+    })
+  })
+})
+
 describe("the fuzzer's cases", () => {
   let seeds: Seeds
   it('are a function of the seed and the index', async () => {
