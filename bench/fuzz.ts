@@ -299,13 +299,12 @@ interface Tally {
 async function main(args: Args): Promise<number> {
   const runner = new Runner(args.limitMs)
   if (args.selfTest) {
-    const got: Record<string, Outcome> = {}
-    for (const how of Object.keys(SELF_TEST))
-      got[how] = (await runner.run('self-test', how)).outcome
+    const verdicts: { how: string; want: Outcome; got: Outcome }[] = []
+    for (const [how, want] of Object.entries(SELF_TEST))
+      verdicts.push({ how, want, got: (await runner.run('self-test', how)).outcome })
     runner.close()
-    const ok = Object.entries(SELF_TEST).every(([how, want]) => got[how] === want)
-    console.log(JSON.stringify(got))
-    return ok ? 0 : 1
+    console.log(JSON.stringify(verdicts))
+    return verdicts.every((v) => v.got === v.want) ? 0 : 1
   }
   if (args.replay) {
     const file = resolve(args.replay)
