@@ -18,8 +18,8 @@ export function isPowerOfTwo(n: number): boolean {
 /** Complex FFT of size m (a power of two), interleaved Float64Array data. */
 export class ComplexFft {
   readonly size: number
-  /** Bit-reversed index of every k < m. */
-  private readonly rev: Uint32Array
+  /** Bit-reversed index of every k < m (RealFft permutes its input with it too). */
+  readonly rev: Uint32Array
   /** Per radix-4 stage: [w1r, w1i, w2r, w2i, w3r, w3i] for j = 0..L-1, forward sign. */
   private readonly tw: Float64Array[]
   private readonly stageL: number[]
@@ -101,49 +101,35 @@ export class ComplexFft {
           const bi = x[g + 5]
           const dr = x[g + 6]
           const di = x[g + 7]
-          const t0r = ar + cr
-          const t0i = ai + ci
-          const t1r = ar - cr
-          const t1i = ai - ci
-          const t2r = br + dr
-          const t2i = bi + di
-          const t3r = (br - dr) * s
-          const t3i = (bi - di) * s
-          x[g] = t0r + t2r
-          x[g + 1] = t0i + t2i
-          x[g + 4] = t0r - t2r
-          x[g + 5] = t0i - t2i
-          x[g + 2] = t1r + t3i
-          x[g + 3] = t1i - t3r
-          x[g + 6] = t1r - t3i
-          x[g + 7] = t1i + t3r
+          butterfly4(x, g, g + 4, g + 2, g + 6, ar, ai, br, bi, cr, ci, dr, di, s)
         }
         continue
       }
-      if (inverse) radix4Inverse(x, 2 * m, L2, group, t)
-      else radix4Forward(x, 2 * m, L2, group, t)
+      radix4(x, 2 * m, L2, group, t, s)
     }
   }
 }
 
 /**
- * One radix-4 DIT stage (forward): for every twiddle index j (outer, so its twiddles load once)
- * and every group of 4L (inner): 3 complex multiplies, 8 complex adds.
+ * One radix-4 DIT stage: for every twiddle index j (outer, so its twiddles load once) and every
+ * group of 4L (inner): 3 complex multiplies, 8 complex adds. `s` is 1 forward and -1 inverse
+ * (conjugate twiddles, and the -i rotation of the odd difference becomes +i).
  */
-function radix4Forward(
+function radix4(
   x: Float64Array,
   len: number,
   L2: number,
   group: number,
   t: Float64Array,
+  s: number,
 ): void {
   for (let j = 0, tj = 0; j < L2; j += 2, tj += 6) {
     const w1r = t[tj]
-    const w1i = t[tj + 1]
+    const w1i = t[tj + 1] * s
     const w2r = t[tj + 2]
-    const w2i = t[tj + 3]
+    const w2i = t[tj + 3] * s
     const w3r = t[tj + 4]
-    const w3i = t[tj + 5]
+    const w3i = t[tj + 5] * s
     for (let ia = j; ia < len; ia += group) {
       const ic = ia + L2
       const ib = ic + L2
@@ -162,77 +148,48 @@ function radix4Forward(
       const ci = xcr * w2i + xci * w2r
       const dr = xdr * w3r - xdi * w3i
       const di = xdr * w3i + xdi * w3r
-      const t0r = ar + cr
-      const t0i = ai + ci
-      const t1r = ar - cr
-      const t1i = ai - ci
-      const t2r = br + dr
-      const t2i = bi + di
-      const t3r = br - dr
-      const t3i = bi - di
-      x[ia] = t0r + t2r
-      x[ia + 1] = t0i + t2i
-      x[ib] = t0r - t2r
-      x[ib + 1] = t0i - t2i
-      x[ic] = t1r + t3i
-      x[ic + 1] = t1i - t3r
-      x[id] = t1r - t3i
-      x[id + 1] = t1i + t3r
+      butterfly4(x, ia, ib, ic, id, ar, ai, br, bi, cr, ci, dr, di, s)
     }
   }
 }
 
-/** One radix-4 DIT stage with conjugate twiddles (inverse transform). */
-function radix4Inverse(
+/**
+ * The radix-4 butterfly on a (at ia), b, c, d (already multiplied by their twiddles), written back
+ * in place: X0 = a+b+c+d at ia, X2 = (a+c)-(b+d) at ib, X1 and X3 with the (b-d) difference turned
+ * by -i (s = 1, forward) or +i (s = -1, inverse) at ic and id.
+ */
+function butterfly4(
   x: Float64Array,
-  len: number,
-  L2: number,
-  group: number,
-  t: Float64Array,
+  ia: number,
+  ib: number,
+  ic: number,
+  id: number,
+  ar: number,
+  ai: number,
+  br: number,
+  bi: number,
+  cr: number,
+  ci: number,
+  dr: number,
+  di: number,
+  s: number,
 ): void {
-  for (let j = 0, tj = 0; j < L2; j += 2, tj += 6) {
-    const w1r = t[tj]
-    const w1i = -t[tj + 1]
-    const w2r = t[tj + 2]
-    const w2i = -t[tj + 3]
-    const w3r = t[tj + 4]
-    const w3i = -t[tj + 5]
-    for (let ia = j; ia < len; ia += group) {
-      const ic = ia + L2
-      const ib = ic + L2
-      const id = ib + L2
-      const ar = x[ia]
-      const ai = x[ia + 1]
-      const xbr = x[ib]
-      const xbi = x[ib + 1]
-      const xcr = x[ic]
-      const xci = x[ic + 1]
-      const xdr = x[id]
-      const xdi = x[id + 1]
-      const br = xbr * w1r - xbi * w1i
-      const bi = xbr * w1i + xbi * w1r
-      const cr = xcr * w2r - xci * w2i
-      const ci = xcr * w2i + xci * w2r
-      const dr = xdr * w3r - xdi * w3i
-      const di = xdr * w3i + xdi * w3r
-      const t0r = ar + cr
-      const t0i = ai + ci
-      const t1r = ar - cr
-      const t1i = ai - ci
-      const t2r = br + dr
-      const t2i = bi + di
-      const t3r = dr - br
-      const t3i = di - bi
-      x[ia] = t0r + t2r
-      x[ia + 1] = t0i + t2i
-      x[ib] = t0r - t2r
-      x[ib + 1] = t0i - t2i
-      x[ic] = t1r + t3i
-      x[ic + 1] = t1i - t3r
-      x[id] = t1r - t3i
-      x[id + 1] = t1i + t3r
-    }
-  }
+  const t0r = ar + cr
+  const t0i = ai + ci
+  const t1r = ar - cr
+  const t1i = ai - ci
+  const t2r = br + dr
+  const t2i = bi + di
+  const t3r = (br - dr) * s
+  const t3i = (bi - di) * s
+  x[ia] = t0r + t2r
+  x[ia + 1] = t0i + t2i
+  x[ib] = t0r - t2r
+  x[ib + 1] = t0i - t2i
+  x[ic] = t1r + t3i
+  x[ic + 1] = t1i - t3r
+  x[id] = t1r - t3i
+  x[id + 1] = t1i + t3r
 }
 
 /** Real FFT of size n (a power of two >= 2): n real samples <-> n/2+1 complex bins. */
@@ -254,13 +211,7 @@ export class RealFft {
     this.bins = n / 2 + 1
     const m = n / 2
     this.half = new ComplexFft(m)
-    this.rev = new Uint32Array(m)
-    const bits = Math.round(Math.log2(m))
-    for (let k = 0; k < m; k++) {
-      let r = 0
-      for (let b = 0, v = k; b < bits; b++, v >>= 1) r = (r << 1) | (v & 1)
-      this.rev[k] = r
-    }
+    this.rev = this.half.rev
     this.wr = new Float64Array(m + 1)
     this.wi = new Float64Array(m + 1)
     for (let k = 0; k <= m; k++) {
@@ -272,15 +223,8 @@ export class RealFft {
 
   /** out[0 .. n+1] = interleaved X[0 .. n/2] of the n real samples in input[0 .. n-1]. */
   forward(input: Float64Array, out: Float64Array): void {
-    const m = this.size >> 1
-    const z = this.z
-    const rev = this.rev
-    for (let k = 0; k < m; k++) {
-      const r = rev[k] << 1
-      z[r] = input[2 * k]
-      z[r + 1] = input[2 * k + 1]
-    }
-    this.finishForward(out)
+    this.half.transform(input, this.z) // the n reals as n/2 interleaved complex values
+    this.split(out)
   }
 
   /**
@@ -311,14 +255,14 @@ export class RealFft {
         z[r + 1] = a + 1 >= 0 && a + 1 < len ? window[2 * k + 1] * signal[a + 1] : 0
       }
     }
-    this.finishForward(out)
+    this.half.butterflies(this.z, false)
+    this.split(out)
   }
 
-  /** Butterflies on the permuted input in z, then the split into the n/2+1 bins of out. */
-  private finishForward(out: Float64Array): void {
+  /** The split of the half-size transform in z into the n/2+1 bins of out. */
+  private split(out: Float64Array): void {
     const m = this.size >> 1
     const z = this.z
-    this.half.butterflies(z, false)
     const wr = this.wr
     const wi = this.wi
     out[0] = z[0] + z[1]
