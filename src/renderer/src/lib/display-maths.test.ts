@@ -17,6 +17,7 @@ import {
   timeToX,
   xToTime,
   type DisplayMasks,
+  type MaskDrawOptions,
   type DisplaySpectrogram,
   type SpectrogramDrawOptions,
 } from './raster'
@@ -135,50 +136,38 @@ function spectrogram(
   }
 }
 
+/** Draws `spec` from 0 to `endSec` in grey on a linear axis over -100..0 dB, w x h pixels. */
+function drawGrey(
+  w: number,
+  h: number,
+  spec: DisplaySpectrogram,
+  endSec: number,
+  extra: Partial<SpectrogramDrawOptions> = {},
+): { out: Uint32Array; lut: Uint32Array } {
+  const lut = colourLut('grey')
+  const out = new Uint32Array(w * h)
+  const opts = { axis: 'linear', lut, lowDb: -100, highDb: 0, ...extra } as const
+  drawSpectrogram(out, w, h, spec, { startSec: 0, endSec }, opts)
+  return { out, lut }
+}
+
 describe('drawSpectrogram', () => {
   const lut = colourLut('grey')
   it('maps loud cells to bright pixels and the past-the-end area to background', () => {
     // 10 frames/s, 2 s; frame t loud in the second half
     const spec = spectrogram(20, 9, (t) => (t >= 10 ? 0 : -100))
     const w = 40
-    const h = 8
-    const out = new Uint32Array(w * h)
-    drawSpectrogram(
-      out,
-      w,
-      h,
-      spec,
-      { startSec: 0, endSec: 4 },
-      { axis: 'linear', lut, lowDb: -100, highDb: 0 },
-    )
+    const { out } = drawGrey(w, 8, spec, 4)
     expect(out[2 * w + 2]).toBe(lut[0]) // 0.2 s: quiet
     expect(out[2 * w + 15]).toBe(lut[255]) // 1.5 s: loud
     expect(out[2 * w + 35]).toBe(0xff0d0a0a) // 3.5 s: past the end
   })
 
   it('max-pools frames when zoomed out, so short loud events stay visible', () => {
-    const spec = spectrogram(1000, 5, (t) => (t === 501 ? 0 : -100))
-    const out = new Uint32Array(10 * 4)
-    drawSpectrogram(
-      out,
-      10,
-      4,
-      spec,
-      { startSec: 0, endSec: 100 },
-      { axis: 'linear', lut, lowDb: -100, highDb: 0 },
-    )
-    // column 5 spans frames 500..600: sampled frames 500, 525, ... -> may miss 501; but the exact frame 501
-    // is caught when the column's first frame is it
-    const spec2 = spectrogram(1000, 5, (t) => (t === 500 ? 0 : -100))
-    drawSpectrogram(
-      out,
-      10,
-      4,
-      spec2,
-      { startSec: 0, endSec: 100 },
-      { axis: 'linear', lut, lowDb: -100, highDb: 0 },
-    )
-    expect(out[1 * 10 + 5]).toBe(lut[255])
+    // column 5 spans frames 500..600: sampled frames 500, 525, ... may miss a loud frame 501, but
+    // a loud frame is caught when it is the column's first
+    const spec = spectrogram(1000, 5, (t) => (t === 500 ? 0 : -100))
+    expect(drawGrey(10, 4, spec, 100).out[1 * 10 + 5]).toBe(lut[255])
   })
 
   it('reads uint8-quantised data through scale and offset', () => {
@@ -194,15 +183,7 @@ describe('drawSpectrogram', () => {
       dbOffset: -120,
       maxDb: 0,
     }
-    const out = new Uint32Array(4 * 2)
-    drawSpectrogram(
-      out,
-      4,
-      2,
-      spec,
-      { startSec: 0, endSec: 1 },
-      { axis: 'linear', lut, lowDb: -60, highDb: 0 },
-    )
+    const { out } = drawGrey(4, 2, spec, 1, { lowDb: -60 })
     expect(out[0]).toBe(lut[255])
   })
 
@@ -236,21 +217,6 @@ describe('drawSpectrogram', () => {
     expect(performance.now() - t0).toBeLessThan(400) // generous for slow CI; ~30 ms in Chromium
   })
 })
-
-/** Draws `spec` from 0 to `endSec` in grey on a linear axis over -100..0 dB, w x h pixels. */
-function drawGrey(
-  w: number,
-  h: number,
-  spec: DisplaySpectrogram,
-  endSec: number,
-  extra: Partial<SpectrogramDrawOptions>,
-): { out: Uint32Array; lut: Uint32Array } {
-  const lut = colourLut('grey')
-  const out = new Uint32Array(w * h)
-  const opts = { axis: 'linear', lut, lowDb: -100, highDb: 0, ...extra } as const
-  drawSpectrogram(out, w, h, spec, { startSec: 0, endSec }, opts)
-  return { out, lut }
-}
 
 describe('SpectrogramPyramid', () => {
   it('max-pools frames by 2 per level, incrementally as pages arrive', () => {
@@ -307,46 +273,30 @@ describe('drawMasks', () => {
     opacity: 1,
   }
 
-  it("'all' mixes source colours by mask weight", () => {
+  /** The 10 x 4 picture of the masks over their first second, columns x0 to x1. */
+  function draw(
+    view: MaskDrawOptions['view'],
+    more: Partial<MaskDrawOptions> = {},
+    x0?: number,
+    x1?: number,
+  ): Uint32Array {
     const out = new Uint32Array(10 * 4)
-    drawMasks(out, 10, 4, masks, { startSec: 0, endSec: 1 }, { ...opts, view: { kind: 'all' } })
-    expect(out[0] >>> 0).toBe(0xff0000ff) // opaque red (ABGR)
+    drawMasks(out, 10, 4, masks, { startSec: 0, endSec: 1 }, { ...opts, ...more, view }, x0, x1)
+    return out
+  }
+
+  it("'all' mixes source colours by mask weight", () => {
+    expect(draw({ kind: 'all' })[0] >>> 0).toBe(0xff0000ff) // opaque red (ABGR)
   })
 
   it("'one' shows only the chosen source, alpha from its mask", () => {
-    const out = new Uint32Array(10 * 4)
-    drawMasks(
-      out,
-      10,
-      4,
-      masks,
-      { startSec: 0, endSec: 1 },
-      { ...opts, view: { kind: 'one', index: 1 } },
-    )
-    expect(out[0] >>> 24).toBe(0) // source 2 has mask 0 here: transparent
-    drawMasks(
-      out,
-      10,
-      4,
-      masks,
-      { startSec: 0, endSec: 1 },
-      { ...opts, opacity: 0.5, view: { kind: 'one', index: 0 } },
-    )
-    expect(out[0] >>> 24).toBe(128)
+    // source 2 has mask 0 here: transparent
+    expect(draw({ kind: 'one', index: 1 })[0] >>> 24).toBe(0)
+    expect(draw({ kind: 'one', index: 0 }, { opacity: 0.5 })[0] >>> 24).toBe(128)
   })
 
   it('draws only the requested columns', () => {
-    const out = new Uint32Array(10 * 4)
-    drawMasks(
-      out,
-      10,
-      4,
-      masks,
-      { startSec: 0, endSec: 1 },
-      { ...opts, view: { kind: 'all' } },
-      3,
-      5,
-    )
+    const out = draw({ kind: 'all' }, {}, 3, 5)
     expect(out[2]).toBe(0)
     expect(out[3]).not.toBe(0)
     expect(out[5]).toBe(0)

@@ -71,22 +71,18 @@ const MAX_FRAMES_PER_COLUMN = 4
 export const BACKGROUND_PIXEL = 0xff0d0a0a
 
 /** Cache of row -> bin ranges per (height, axis, grid). */
-const rowCache = new Map<string, { start: Int32Array; end: Int32Array }>()
+const rowCache = new Map<string, ReturnType<typeof rowBinRanges>>()
 
 /** Row -> bin ranges for a grid, memoised (a handful of entries are ever live). */
 export function cachedRows(
-  height: number,
-  axis: FreqAxis,
-  maxHz: number,
-  binHz: number,
-  bins: number,
-  zoom: FreqZoom = FULL_BAND,
-): { start: Int32Array; end: Int32Array } {
+  ...args: Parameters<typeof rowBinRanges>
+): ReturnType<typeof rowBinRanges> {
+  const [height, axis, maxHz, binHz, bins, zoom = FULL_BAND] = args
   const key = `${height}|${axis}|${maxHz}|${binHz}|${bins}|${zoom.lo}|${zoom.hi}`
   let rows = rowCache.get(key)
   if (!rows) {
     if (rowCache.size > 16) rowCache.clear()
-    rows = rowBinRanges(height, axis, maxHz, binHz, bins, zoom)
+    rows = rowBinRanges(...args)
     rowCache.set(key, rows)
   }
   return rows

@@ -75,14 +75,20 @@ describe('View', () => {
 })
 
 describe('History', () => {
-  it('undoes and redoes in order; a new change clears redo', async () => {
-    const h = new History()
+  /** Changes named by a letter that write what they do into `log`. */
+  function changeLog() {
     const log: string[] = []
     const change = (n: string) => ({
       label: n,
       undo: () => void log.push(`undo ${n}`),
       redo: () => void log.push(`redo ${n}`),
     })
+    return { log, change }
+  }
+
+  it('undoes and redoes in order; a new change clears redo', async () => {
+    const h = new History()
+    const { log, change } = changeLog()
     h.push(change('a'))
     h.push(change('b'))
     expect(h.undoLabel).toBe('b')
@@ -99,12 +105,7 @@ describe('History', () => {
 
   it('goes to any state of the list, undoing or redoing the changes between', async () => {
     const h = new History()
-    const log: string[] = []
-    const change = (n: string) => ({
-      label: n,
-      undo: () => void log.push(`undo ${n}`),
-      redo: () => void log.push(`redo ${n}`),
-    })
+    const { log, change } = changeLog()
     for (const n of ['a', 'b', 'c', 'd']) h.push(change(n))
     await h.goTo(1)
     expect(log).toEqual(['undo d', 'undo c', 'undo b'])
