@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeAudioFile } from '../../src/node/audio-decode'
 import { openStemWriter } from '../../src/node/audio-encode'
-import { BIN, cli, ROOT, TINY, type Run } from '../helpers/cli'
+import { BIN, cli, ROOT, separate, TINY } from '../helpers/cli'
 import type { SeparateReport as Report } from '../../src/cli/separate'
 import {
   flacTool,
@@ -311,7 +311,7 @@ describe('separate: plumbing with the tiny random model (no quality claims)', ()
     const out = fresh()
     const existing = join(out, 'mix.source-2.wav')
     writeFileSync(existing, 'keep me')
-    const r = cli('separate', input, '--sources', '3', '--out', out, '--model', TINY)
+    const r = separate(input, '3', out, TINY)
     expect(r.status).toBe(5)
     expect(r.stderr).toMatch(
       /an output exists already: .*mix\.source-2\.wav\. Use --force to overwrite/,
@@ -322,18 +322,9 @@ describe('separate: plumbing with the tiny random model (no quality claims)', ()
     const bad = join(out, 'junk.wav')
     writeFileSync(bad, 'not audio')
     writeFileSync(join(out, 'junk.source-1.wav'), 'x')
-    const r2 = cli(
-      'separate',
-      bad,
-      '--sources',
-      'auto',
-      '--out',
-      out,
-      '--model',
-      join(out, 'nope.json'),
-    )
+    const r2 = separate(bad, 'auto', out, join(out, 'nope.json'))
     expect(r2.status).toBe(5)
-    const f = cli('separate', input, '--sources', '3', '--out', out, '--model', TINY, '--force')
+    const f = separate(input, '3', out, TINY, '--force')
     expect(f.status, f.stderr).toBe(0)
     expect(ls(out)).toEqual([
       'junk.source-1.wav',
@@ -407,7 +398,7 @@ describe('inputs that are not regular files, SIGHUP and stale temp files', () =>
     utimesSync(legacy, ancient, ancient)
     utimesSync(live, old, old)
     utimesSync(foreign, ancient, ancient)
-    const r = cli('separate', input, '--sources', '2', '--out', out, '--model', TINY)
+    const r = separate(input, '2', out, TINY)
     expect(r.status, r.stderr).toBe(0)
     expect(ls(out)).toEqual([
       '.mix.source-1.wav.' + process.pid + '-00000000beef.part',
@@ -433,15 +424,13 @@ describe('truncated FLAC (issue 16)', () => {
     await makeMixture(f, 3, 44100, 'flac')
     whole = readFileSync(f)
   })
-  const separate = (input: string, out: string): Run =>
-    cli('separate', input, '--sources', '2', '--out', out, '--model', TINY)
 
   it('no length in STREAMINFO and cut: separated with a warning naming the decoded length', async () => {
     const d = fresh()
     const input = join(d, 'cut.flac')
     const streamed = withoutLength(whole)
     writeFileSync(input, streamed.subarray(0, Math.floor(streamed.length * 0.4)))
-    const r = separate(input, join(d, 'out'))
+    const r = separate(input, '2', join(d, 'out'), TINY)
     expect(r.status, r.stderr).toBe(0)
     const m =
       /warning: .*cut\.flac' ends inside a FLAC frame and its STREAMINFO gives no length: it is probably truncated; only ([\d.]+) s could be decoded\./.exec(
@@ -456,7 +445,7 @@ describe('truncated FLAC (issue 16)', () => {
     // whole, with no length in STREAMINFO either: no warning
     const full = join(d, 'full.flac')
     writeFileSync(full, streamed)
-    const f = separate(full, join(d, 'out2'))
+    const f = separate(full, '2', join(d, 'out2'), TINY)
     expect(f.status, f.stderr).toBe(0)
     expect(f.stderr).not.toMatch(/warning/)
   })
@@ -466,7 +455,7 @@ describe('truncated FLAC (issue 16)', () => {
     const input = join(d, 'cut.flac')
     writeFileSync(input, whole.subarray(0, Math.floor(whole.length * 0.4)))
     const out = join(d, 'out')
-    const r = separate(input, out)
+    const r = separate(input, '2', out, TINY)
     expect(r.status, r.stderr).toBe(3)
     expect(r.stderr).toMatch(
       /cut\.flac' is truncated or damaged: its header announces 132300 samples per channel, but only \d+ could be decoded/,
@@ -600,7 +589,7 @@ describe('bad input: exit 3, a clear message, nothing written', () => {
       const input = join(d, 'in.wav')
       await make(input)
       const out = join(d, 'out')
-      const r = cli('separate', input, '--sources', '2', '--out', out, '--model', TINY)
+      const r = separate(input, '2', out, TINY)
       expect(r.status, r.stderr).toBe(3)
       expect(r.stderr).toMatch(re)
       expect(r.stdout).toBe('')
@@ -619,22 +608,13 @@ describe('model and output problems', () => {
 
   it('exit 4: missing model, broken model JSON; nothing written', () => {
     const out = fresh()
-    const r = cli(
-      'separate',
-      input,
-      '--sources',
-      '2',
-      '--out',
-      out,
-      '--model',
-      join(out, 'missing.json'),
-    )
+    const r = separate(input, '2', out, join(out, 'missing.json'))
     expect(r.status).toBe(4)
     expect(r.stderr).toMatch(/no model metadata at .*missing\.json/)
     const broken = join(fresh(), 'm.json')
     writeFileSync(broken, JSON.stringify({ ...JSON.parse(readFileSync(TINY, 'utf8')), bins: 300 }))
     writeFileSync(broken.replace(/json$/, 'onnx'), readFileSync(TINY.replace(/json$/, 'onnx')))
-    const r2 = cli('separate', input, '--sources', '2', '--out', out, '--model', broken)
+    const r2 = separate(input, '2', out, broken)
     expect(r2.status).toBe(4)
     expect(r2.stderr).toMatch(/bins expected 257 \(stft\.nFft\/2 \+ 1\), got 300/)
     expect(ls(out)).toEqual([])
@@ -643,19 +623,10 @@ describe('model and output problems', () => {
   it('exit 5: --out below a file, and an unwritable folder', () => {
     const d = fresh()
     writeFileSync(join(d, 'afile'), '')
-    const r = cli(
-      'separate',
-      input,
-      '--sources',
-      '2',
-      '--out',
-      join(d, 'afile', 'stems'),
-      '--model',
-      TINY,
-    )
+    const r = separate(input, '2', join(d, 'afile', 'stems'), TINY)
     expect(r.status).toBe(5)
     expect(r.stderr).toMatch(/cannot create the folder .*afile\/stems|not a folder/)
-    const r2 = cli('separate', input, '--sources', '2', '--out', join(d, 'afile'), '--model', TINY)
+    const r2 = separate(input, '2', join(d, 'afile'), TINY)
     expect(r2.status).toBe(5)
     expect(r2.stderr).toMatch(/is a file, not a folder/)
     expect(ls(d)).toEqual(['afile'])
@@ -667,7 +638,7 @@ describe('model and output problems', () => {
     mkdirSync(ro)
     chmodSync(ro, 0o555)
     try {
-      const r3 = cli('separate', input, '--sources', '2', '--out', ro, '--model', TINY)
+      const r3 = separate(input, '2', ro, TINY)
       expect(r3.status).toBe(5)
       expect(r3.stderr).toMatch(/permission denied/)
       expect(ls(ro)).toEqual([])

@@ -24,3 +24,14 @@ export function cli(...args: string[]): Run {
   })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
+
+/** `unweave separate <input> --sources <sources> --out <out> --model <model>` and `more`. */
+export function separate(
+  input: string,
+  sources: string,
+  out: string,
+  model: string,
+  ...more: string[]
+): Run {
+  return cli('separate', input, '--sources', sources, '--out', out, '--model', model, ...more)
+}
