@@ -189,46 +189,35 @@ function dimsOf(
 /** Checks the graph's names and dims against the metadata; throws ModelError naming expected and actual. */
 function checkSignature(session: Session, md: ModelMetadata, onnxPath: string): void {
   const problems: string[] = []
-  if (!session.inputNames.includes(md.io.input)) {
-    problems.push(
-      `input name expected "${md.io.input}" (io.input), the graph has ${JSON.stringify(session.inputNames)}`,
-    )
+  const names = { input: session.inputNames, output: session.outputNames }
+  const has = {
+    input: names.input.includes(md.io.input),
+    output: names.output.includes(md.io.output),
   }
-  if (!session.outputNames.includes(md.io.output)) {
+  for (const which of ['input', 'output'] as const) {
+    if (!has[which])
+      problems.push(
+        `${which} name expected "${md.io[which]}" (io.${which}), the graph has ${JSON.stringify(names[which])}`,
+      )
+  }
+  /** The dims of the graph's input or output, when it has it with one dim per axis. */
+  const ranked = (which: 'input' | 'output', axes: string[]) => {
+    const d = has[which] ? dimsOf(session, md.io[which], which) : undefined
+    if (!d || d.length === axes.length) return d
     problems.push(
-      `output name expected "${md.io.output}" (io.output), the graph has ${JSON.stringify(session.outputNames)}`,
+      `${which} rank expected ${axes.length} [${axes.join(', ')}], got ${d.length} ${JSON.stringify(d)}`,
     )
+    return undefined
   }
   const fixed = (d: number | string | undefined): d is number => typeof d === 'number' && d > 0
-  const inDims = session.inputNames.includes(md.io.input)
-    ? dimsOf(session, md.io.input, 'input')
-    : undefined
-  if (inDims) {
-    if (inDims.length !== 3)
-      problems.push(
-        `input rank expected 3 [batch, frames, bins], got ${inDims.length} ${JSON.stringify(inDims)}`,
-      )
-    else if (fixed(inDims[2]) && inDims[2] !== md.bins)
-      problems.push(`input bins expected ${md.bins} (bins), got ${inDims[2]}`)
-  }
-  const outDims = session.outputNames.includes(md.io.output)
-    ? dimsOf(session, md.io.output, 'output')
-    : undefined
-  if (outDims) {
-    if (outDims.length !== 4)
-      problems.push(
-        `output rank expected 4 [batch, frames, bins, dim], got ${outDims.length} ${JSON.stringify(outDims)}`,
-      )
-    else {
-      if (fixed(outDims[2]) && outDims[2] !== md.bins)
-        problems.push(`output bins expected ${md.bins} (bins), got ${outDims[2]}`)
-      if (fixed(outDims[3]) && outDims[3] !== md.embeddingDim) {
-        problems.push(
-          `embedding size expected ${md.embeddingDim} (embeddingDim), got ${outDims[3]}`,
-        )
-      }
-    }
-  }
+  const inDims = ranked('input', ['batch', 'frames', 'bins'])
+  if (inDims && fixed(inDims[2]) && inDims[2] !== md.bins)
+    problems.push(`input bins expected ${md.bins} (bins), got ${inDims[2]}`)
+  const outDims = ranked('output', ['batch', 'frames', 'bins', 'dim'])
+  if (outDims && fixed(outDims[2]) && outDims[2] !== md.bins)
+    problems.push(`output bins expected ${md.bins} (bins), got ${outDims[2]}`)
+  if (outDims && fixed(outDims[3]) && outDims[3] !== md.embeddingDim)
+    problems.push(`embedding size expected ${md.embeddingDim} (embeddingDim), got ${outDims[3]}`)
   if (problems.length) {
     throw new ModelError(
       `the model graph ${onnxPath} does not match its metadata: ${problems.join('; ')}. The .onnx and .json must come from the same export.`,

@@ -30,28 +30,24 @@ export class History {
   }
 
   /** Undoes the last change. */
-  async undo(): Promise<void> {
-    const change = this.done[this.done.length - 1]
-    if (!change || this.#busy) return
-    this.#busy = true
-    try {
-      await change.undo()
-      this.done = this.done.slice(0, -1)
-      this.undone = [...this.undone, change]
-    } finally {
-      this.#busy = false
-    }
+  undo(): Promise<void> {
+    return this.#step('undo', 'done', 'undone')
   }
 
   /** Redoes the last undone change. */
-  async redo(): Promise<void> {
-    const change = this.undone[this.undone.length - 1]
+  redo(): Promise<void> {
+    return this.#step('redo', 'undone', 'done')
+  }
+
+  /** Runs the last change of stack `from` backward or forward and moves it to stack `to`. */
+  async #step(run: 'undo' | 'redo', from: 'done' | 'undone', to: 'done' | 'undone'): Promise<void> {
+    const change = this[from][this[from].length - 1]
     if (!change || this.#busy) return
     this.#busy = true
     try {
-      await change.redo()
-      this.undone = this.undone.slice(0, -1)
-      this.done = [...this.done, change]
+      await change[run]()
+      this[from] = this[from].slice(0, -1)
+      this[to] = [...this[to], change]
     } finally {
       this.#busy = false
     }

@@ -277,8 +277,8 @@ export class MaskEditor {
       }
       return {
         label: describeEdit(c, touched, e.masks, names),
-        undo: () => this.#undo(e),
-        redo: () => this.#redo(e),
+        undo: () => this.#step(e, 'undo'),
+        redo: () => this.#step(e, 'redo'),
       }
     }
     // the redo stack keeps the next redo last, as History.undone does
@@ -540,27 +540,23 @@ export class MaskEditor {
     return this.act({ type: 'restore' })
   }
 
-  /** Undo/redo of the engine's editor, used by the History entries. */
-  #undo(e: EditableMasks): void {
+  /** Undo or redo of the engine's editor, used by the History entries. */
+  #step(e: EditableMasks, type: 'undo' | 'redo'): void {
     if (e !== this.#editable) return
-    const r = e.undo()
+    const r = e[type]()
     this.revision++
     if (r) this.#emit(r)
-    this.#send({ type: 'undo' }, r)
-  }
-
-  #redo(e: EditableMasks): void {
-    if (e !== this.#editable) return
-    const r = e.redo()
-    this.revision++
-    if (r) this.#emit(r)
-    this.#send({ type: 'redo' }, r)
+    this.#send({ type }, r)
   }
 
   #recorded(command: EditCommand, touched: TouchedRange): void {
     const e = this.#editable!
     const label = describeEdit(command, touched, e.masks, this.#names())
-    this.#history.push({ label, undo: () => this.#undo(e), redo: () => this.#redo(e) })
+    this.#history.push({
+      label,
+      undo: () => this.#step(e, 'undo'),
+      redo: () => this.#step(e, 'redo'),
+    })
     this.#send({ type: 'apply', command }, touched)
   }
 
