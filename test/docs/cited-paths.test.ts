@@ -1,6 +1,7 @@
 /**
- * Every path a doc or a source comment cites exists in the repository: the READMEs, docs/ and the
- * comments of src/, bench/, scripts/ and test/ may name files and folders only if they are there.
+ * Every path a doc or a source comment cites exists in the repository: every markdown file (the
+ * READMEs, docs/, the model card, bench results) and the comments of src/, bench/, scripts/, test/
+ * and training/ (Python and shell too) may name files and folders only if they are there.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -11,9 +12,12 @@ const ROOTS = ['src', 'docs', 'test', 'bench', 'scripts', 'training', 'models', 
 /** Paths made by running things (builds, tests, data generation), not kept in the repository. */
 const MADE = [/^out\//, /^test-results\//, /^training\/(cache|checkpoints|runs)\//, /^node_modules\//]
 
+/** Folders not walked: installed packages, caches, and what training makes (not in the repository). */
+const SKIP = new Set(['node_modules', '__pycache__', 'cache', 'checkpoints', 'runs'])
+
 function files(dir: string, keep: (f: string) => boolean, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue
+    if (SKIP.has(name) || name.startsWith('.')) continue
     const p = join(dir, name)
     if (statSync(p).isDirectory()) files(p, keep, out)
     else if (keep(p)) out.push(p)
@@ -50,26 +54,31 @@ function exists(p: string, citer: string): boolean {
   })
 }
 
-/** The comments of a source file (line and block comments; strings are left out). */
-function comments(src: string): string {
-  return [...src.matchAll(/\/\*[\s\S]*?\*\/|(?<![:'"`\w])\/\/.*$/gm)].map((m) => m[0]).join('\n')
+/**
+ * The comments of a source file (line and block comments; strings are left out); of Python and
+ * shell, the # comments and (Python) the docstrings.
+ */
+function comments(file: string, src: string): string {
+  const re = /\.(py|sh)$/.test(file)
+    ? /"""[\s\S]*?"""|(?<!['"$\w{])#.*$/gm
+    : /\/\*[\s\S]*?\*\/|(?<![:'"`\w])\/\/.*$/gm
+  return [...src.matchAll(re)].map((m) => m[0]).join('\n')
 }
 
 describe('cited paths', () => {
   const docs = [
     join(repoRoot, 'README.md'),
-    ...files(join(repoRoot, 'docs'), (f) => f.endsWith('.md')),
-    ...files(join(repoRoot, 'src'), (f) => f.endsWith('.md')),
+    ...ROOTS.flatMap((d) => files(join(repoRoot, d), (f) => f.endsWith('.md'))),
   ]
-  const sources = ['src', 'bench', 'scripts', 'test'].flatMap((d) =>
-    files(join(repoRoot, d), (f) => /\.(ts|svelte|mjs|js)$/.test(f)),
+  const sources = ['src', 'bench', 'scripts', 'test', 'training'].flatMap((d) =>
+    files(join(repoRoot, d), (f) => /\.(ts|svelte|mjs|js|py|sh)$/.test(f)),
   )
 
   it('every path a doc or a comment names exists', () => {
     const missing: string[] = []
     for (const f of [...docs, ...sources]) {
       const text = readFileSync(f, 'utf8')
-      const cited = citedPaths(f, f.endsWith('.md') ? text : comments(text))
+      const cited = citedPaths(f, f.endsWith('.md') ? text : comments(f, text))
       for (const p of cited) if (!exists(p, f)) missing.push(`${relative(repoRoot, f)}: ${p}`)
     }
     expect(missing).toEqual([])
@@ -79,7 +88,7 @@ describe('cited paths', () => {
     const outside: string[] = []
     for (const f of [...docs, ...sources]) {
       const text = readFileSync(f, 'utf8')
-      const body = f.endsWith('.md') ? text : comments(text)
+      const body = f.endsWith('.md') ? text : comments(f, text)
       for (const m of body.matchAll(/\.\.\/shared\/docs|\bAPI\.md\b|\.coord\//g))
         outside.push(`${relative(repoRoot, f)}: ${m[0]}`)
     }
