@@ -39,7 +39,7 @@ const layers = {
     may: ['shared', 'engine'],
     modules: ['electron', 'onnxruntime-node', ...nodeModules],
   },
-  cli: { may: ['shared', 'engine', 'node'], modules: ['electron'] },
+  cli: { may: ['shared', 'engine', 'node'], modules: ['electron', 'onnxruntime-node'] },
 }
 /** Folders with an index.ts: code outside them imports only that index. */
 const indexed = ['engine', 'node']
