@@ -6,7 +6,8 @@
  * per stroke: the stroke ends, main applies it (`edit`) and the playback block under the playhead
  * is read again with every stem (`stems`, what playback schedules next) = "edit -> sound". Main
  * makes its editor in idle time after separating (as in the app, while the user picks a tool):
- * timed apart, before the strokes.
+ * timed apart, before the strokes. The energy meters (issue 16): the stems' energy shares of the
+ * whole file once, then after each stroke (only the blocks it reached are made again).
  * `npm run bench -- --only-editing` runs only this; `npm run bench` runs it after the rest.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -106,6 +107,10 @@ export async function benchEditing(modelPath: string): Promise<Record<string, nu
     tp = performance.now()
     await block(61 * RATE)
     out["the same read from the editor's masks, first time"] = performance.now() - tp
+    // the sources panel's energy meters: the stems' energy, every block synthesized once
+    tp = performance.now()
+    await host.request('energyShares', { separationId: 's' })
+    out['energy shares of the stems, whole file (after separating, once)'] = performance.now() - tp
     const page = await host.request('masks', {
       separationId: 's',
       range: { from: 0, to: sep.grid.frames },
@@ -124,6 +129,7 @@ export async function benchEditing(modelPath: string): Promise<Record<string, nu
     const perEvent: number[] = []
     const editToSound: number[] = []
     const applied: number[] = []
+    const energyAfter: number[] = []
     const blockSamples = RATE // playback reads 1-s blocks
     for (let s = 0; s < STROKES; s++) {
       const frame0 = Math.round(((0.1 + 0.1 * s) * g.frames) % (g.frames * 0.9))
@@ -152,6 +158,10 @@ export async function benchEditing(modelPath: string): Promise<Record<string, nu
       })
       applied.push(tApplied - ts)
       editToSound.push(performance.now() - ts)
+      // then the meters: only the blocks the stroke reached are synthesized again
+      const tq = performance.now()
+      await host.request('energyShares', { separationId: 's' })
+      energyAfter.push(performance.now() - tq)
       if (process.env.UNWEAVE_BENCH_VERBOSE)
         console.log(
           `  stroke ${s + 1}: applied ${(tApplied - ts).toFixed(0)} ms, sound ${(performance.now() - ts).toFixed(0)} ms`,
@@ -166,6 +176,8 @@ export async function benchEditing(modelPath: string): Promise<Record<string, nu
     )
     out['edit -> sound, p95'] = pct(editToSound, 0.95)
     out['edit -> sound, max'] = Math.max(...editToSound)
+    out['energy shares after a stroke (its blocks again), median'] = pct(energyAfter, 0.5)
+    out['energy shares after a stroke, max'] = Math.max(...energyAfter)
     const target: Record<string, string> = {
       'brush per pointer event p95': '<= 8 ms',
       'edit -> sound, p95': '<= 200 ms',

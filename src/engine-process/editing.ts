@@ -18,6 +18,7 @@ import type { HostOps } from '../shared/engine-protocol'
 import type { Analyses } from './analyses'
 import { hostSeparation, yieldTurn, YIELD_EVERY_MS } from './host-context'
 import type { HostContext, Progress, Separation } from './host-context'
+import { invalidateEnergy } from './stem-energy'
 
 /** Editors are prepared ahead (idle time) while the masks take at most this much (k x frames x bins x 4). */
 const PREPARE_EDITOR_MAX_BYTES = 160 * 1024 * 1024
@@ -54,6 +55,9 @@ export class Editing {
     if (!s.editor) {
       s.editor = s.preparation ? s.preparation.finish() : new EditableMasks(s.masks)
       delete s.preparation
+      // playback and export now use the editor's masks (stored in its own precision): every
+      // block's energy is made again from them
+      delete s.energy
     }
     return s.editor
   }
@@ -74,6 +78,7 @@ export class Editing {
       if (e instanceof RangeError) throw new CodedError('invalid-argument', e.message)
       throw e
     }
+    if (touched) invalidateEnergy(s, this.ctx.fileById(s.fileId), touched)
     return { touched, undoDepth: editor.undoStack.length, redoDepth: editor.redoStack.length }
   }
 

@@ -26,6 +26,7 @@ import { toErrorData } from './host-errors'
 import { ModelLoader, type EmbedderFactory } from './model-loader'
 import { Projects } from './projects'
 import { Separations } from './separations'
+import { stemEnergyShares } from './stem-energy'
 
 export type { EmbedderFactory } from './model-loader'
 
@@ -45,7 +46,7 @@ type Handler<O extends HostOp> = (
 ) => unknown
 
 /** Requests that do not hold background work back (stem synthesis yields often by itself). */
-const BACKGROUND_FRIENDLY: ReadonlySet<HostOp> = new Set(['stems', 'status'])
+const BACKGROUND_FRIENDLY: ReadonlySet<HostOp> = new Set(['stems', 'status', 'energyShares'])
 
 /** The engine host's request handler. */
 export class EngineHost {
@@ -137,6 +138,10 @@ export class EngineHost {
     export: (args, signal, progress) => this.#separations.export(args, signal, progress),
     status: () => this.#model.status,
     edit: (args) => this.#editing.edit(args),
+    energyShares: ({ separationId }, signal) => {
+      const s = this.#ctx.separationById(separationId)
+      return stemEnergyShares(s, this.#ctx.fileById(s.fileId), signal, () => this.#ctx.idle())
+    },
     wand: (args, signal, progress) => this.#editing.wand(args, signal, progress),
     recluster: (args, signal, progress) => this.#editing.recluster(args, signal, progress),
     saveProject: (args) => this.#projects.save(args),

@@ -46,6 +46,16 @@ export interface AnalysisEntry {
   suggesting?: Promise<SourceCountSuggestion>
 }
 
+/** The stems' energy of a separation, block by block (stem-energy.ts). */
+export interface StemEnergyBlocks {
+  /** energy[b * k + s]: source s's energy in block b (sum of squares over channels and samples). */
+  energy: Float64Array
+  /** 1 where block b holds the energy of the masks as they are now. */
+  valid: Uint8Array
+  /** Counts invalidations: a block made while an edit came in is not marked valid. */
+  version: number
+}
+
 /** A separation of the open file: a clustering, its masks and, once edited, their editor. */
 export interface Separation {
   id: string
@@ -65,6 +75,8 @@ export interface Separation {
   preparation?: EditablePreparation
   /** The project this separation was saved as / opened from (audio hash, model), once known. */
   project?: ProjectData
+  /** The stems' energy per block of samples, once asked for (stem-energy.ts). */
+  energy?: StemEnergyBlocks
 }
 
 /** Separations kept per file (the overlay can flip back to a previous k instantly). */

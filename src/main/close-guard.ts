@@ -10,8 +10,8 @@
 
 /** What the guard does outside itself. */
 export interface CloseGuardHooks {
-  /** Ask the renderer (an AppEvent 'close-requested'). */
-  ask(): void
+  /** Ask the renderer (an AppEvent 'close-requested' carrying the question's id). */
+  ask(id: number): void
   /** The user let the window go: close it, or quit when the close came from quitting. */
   proceed(quit: boolean): void
 }
@@ -23,6 +23,8 @@ export class CloseGuard {
   #approved = false
   #quitting = false
   #asking = false
+  /** The id of the latest question: only its answer counts. */
+  #asked = 0
 
   constructor(hooks: CloseGuardHooks) {
     this.#hooks = hooks
@@ -36,6 +38,11 @@ export class CloseGuard {
   /** Whether the renderer is being asked now. */
   get asking(): boolean {
     return this.#asking
+  }
+
+  /** Whether `id` is the question waiting for its answer. */
+  pending(id: number): boolean {
+    return this.#asking && id === this.#asked
   }
 
   /** The renderer's report (`setUnsavedEdits`). */
@@ -56,13 +63,16 @@ export class CloseGuard {
   request(): boolean {
     if (this.#approved || !this.#unsaved) return true
     this.#asking = true
-    this.#hooks.ask()
+    this.#hooks.ask(++this.#asked)
     return false
   }
 
-  /** The renderer's answer (`confirmClose`). Without a question pending it is ignored. */
-  answer(close: boolean): void {
-    if (!this.#asking) return
+  /**
+   * The renderer's answer (`confirmClose`) to question `id`. An answer to an older question (one
+   * asked again meanwhile) or to none is ignored.
+   */
+  answer(id: number, close: boolean): void {
+    if (!this.#asking || id !== this.#asked) return
     this.#asking = false
     const quit = this.#quitting
     this.#quitting = false

@@ -121,7 +121,7 @@ export class SessionService {
     this.#recent = recent
     this.#userDataDir = userDataDir
     this.closeGuard = new CloseGuard({
-      ask: () => platform.emit({ type: 'close-requested' }),
+      ask: (id) => platform.emit({ type: 'close-requested', id }),
       proceed: (quit) => platform.closeApproved?.(quit),
     })
   }
@@ -317,6 +317,10 @@ export class SessionService {
       for (const f of files) this.#exported.add(f.path)
       return { status: 'written' as const, files, timingsSec: r.timingsSec }
     },
+    getEnergyShares: async ({ separationId }) => {
+      this.#separationById(separationId)
+      return this.#engine.request('energyShares', { separationId })
+    },
     editMasks: async ({ separationId, op }) => {
       const s = this.#separationById(separationId)
       if (op.type === 'apply') {
@@ -423,10 +427,10 @@ export class SessionService {
       this.#platform.onUnsavedChanged?.(unsaved)
       return null
     },
-    confirmClose: async ({ close }) => {
+    confirmClose: async ({ id, close }) => {
       // saved (which dropped it already) or discarded: the recovery file holds nothing wanted
-      if (close && this.closeGuard.asking) await this.#discardRecovery()
-      this.closeGuard.answer(close)
+      if (close && this.closeGuard.pending(id)) await this.#discardRecovery()
+      this.closeGuard.answer(id, close)
       return null
     },
     revealInFolder: async ({ path }) => {

@@ -437,10 +437,16 @@ export const validators: Validators = {
   },
   getRecovery: (raw) => (record(raw, 'getRecovery', []), {}),
   discardRecovery: (raw) => (record(raw, 'discardRecovery', []), {}),
+  getEnergyShares: (raw) => ({
+    separationId: id(record(raw, 'getEnergyShares', ['separationId']).separationId, 'separationId'),
+  }),
   setUnsavedEdits: (raw) => ({
     unsaved: bool(record(raw, 'setUnsavedEdits', ['unsaved']).unsaved, 'unsaved'),
   }),
-  confirmClose: (raw) => ({ close: bool(record(raw, 'confirmClose', ['close']).close, 'close') }),
+  confirmClose: (raw) => {
+    const r = record(raw, 'confirmClose', ['id', 'close'])
+    return { id: int(r.id, 'id', 1, Number.MAX_SAFE_INTEGER), close: bool(r.close, 'close') }
+  },
 }
 
 /** Checks that `path` is an existing regular file with an audio extension we open. */

@@ -103,6 +103,8 @@ export interface HostOps {
   }
   status: { args: Record<never, never>; result: EngineStatus }
   edit: { args: { separationId: string; op: EditOp }; result: EditResult }
+  /** Each stem's share of the stems' energy: the export's synthesis, per block, cached. */
+  energyShares: { args: { separationId: string }; result: number[] }
   wand: {
     args: {
       separationId: string

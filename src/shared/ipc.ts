@@ -228,7 +228,10 @@ export interface MaskGrid {
 export interface SourceSummary {
   /** 0-based. */
   index: number
-  /** Share of the stems' total energy, 0..1 (all sources sum to 1). */
+  /**
+   * The clustering's share of the time-frequency weight, 0..1 (all sources sum to 1): what the
+   * masks hold, not the stems' energy, which `getEnergyShares` gives.
+   */
   energyShare: number
 }
 
@@ -475,7 +478,7 @@ export type AppEvent =
    * edits: main kept the window; the renderer asks Save / Discard / Cancel and answers with
    * `confirmClose`.
    */
-  | { type: 'close-requested' }
+  | { type: 'close-requested'; id: number }
 
 // ---------------------------------------------------------------------------------------------
 // The contract
@@ -568,6 +571,11 @@ export interface IpcContract {
   /** Shows a file in the OS file manager. */
   revealInFolder: { args: { path: string }; result: null }
 
+  /**
+   * Each stem's share of the stems' total energy (0..1, summing to 1) for the masks as they are
+   * now (edits included): the export's synthesis, recomputed only where edits touched.
+   */
+  getEnergyShares: { args: { separationId: string }; result: number[] }
   /** Applies an edit to main's copy of the separation's masks (what playback and export use), or undo/redo. */
   editMasks: { args: { separationId: string; op: EditOp }; result: EditResult }
   /**
@@ -611,10 +619,10 @@ export interface IpcContract {
   /** The renderer holds unsaved edits (or no longer does): main asks it before the window closes. */
   setUnsavedEdits: { args: { unsaved: boolean }; result: null }
   /**
-   * The answer to a 'close-requested' event: close (the edits were saved or discarded; main drops
+   * The answer to the 'close-requested' event `id`: close (the edits were saved or discarded; main drops
    * the recovery file and closes the window or quits) or keep the window (Cancel, a failed save).
    */
-  confirmClose: { args: { close: boolean }; result: null }
+  confirmClose: { args: { id: number; close: boolean }; result: null }
 }
 
 /** A channel name. */
@@ -645,6 +653,7 @@ export const CHANNELS = [
   'planExport',
   'exportStems',
   'revealInFolder',
+  'getEnergyShares',
   'editMasks',
   'wandSelect',
   'reclusterWithEdits',

@@ -8,11 +8,15 @@ import { CloseGuard } from '../../src/main/close-guard'
 
 function guard() {
   const log: string[] = []
+  let id = 0
   const g = new CloseGuard({
-    ask: () => log.push('ask'),
+    ask: (n) => {
+      id = n
+      log.push('ask')
+    },
     proceed: (quit) => log.push(quit ? 'quit' : 'close'),
   })
-  return { g, log }
+  return { g, log, id: () => id }
 }
 
 describe('CloseGuard', () => {
@@ -26,52 +30,58 @@ describe('CloseGuard', () => {
   })
 
   it('keeps the window and asks with unsaved edits; Cancel keeps it, a later yes closes', () => {
-    const { g, log } = guard()
+    const { g, log, id } = guard()
     g.setUnsaved(true)
     expect(g.request()).toBe(false)
     expect(log).toEqual(['ask'])
-    g.answer(false)
+    g.answer(id(), false)
     expect(log).toEqual(['ask'])
     expect(g.request()).toBe(false)
-    g.answer(true)
+    g.answer(id(), true)
     expect(log).toEqual(['ask', 'ask', 'close'])
     // the window now closes (Electron calls close again, and the guard lets it)
     expect(g.request()).toBe(true)
   })
 
   it('a quit that was kept quits once the renderer says yes; a Cancel forgets the quit', () => {
-    const { g, log } = guard()
+    const { g, log, id } = guard()
     g.setUnsaved(true)
     g.quitRequested()
     expect(g.request()).toBe(false)
-    g.answer(false)
+    g.answer(id(), false)
     // a plain close afterwards is a close, not the quit that was called off
     expect(g.request()).toBe(false)
-    g.answer(true)
+    g.answer(id(), true)
     expect(log).toEqual(['ask', 'ask', 'close'])
     const q = guard()
     q.g.setUnsaved(true)
     q.g.quitRequested()
     expect(q.g.request()).toBe(false)
-    q.g.answer(true)
+    q.g.answer(q.id(), true)
     expect(q.log).toEqual(['ask', 'quit'])
   })
 
   it('ignores an answer nobody asked for (a page cannot close the window by itself)', () => {
     const { g, log } = guard()
     g.setUnsaved(true)
-    g.answer(true)
+    g.answer(1, true)
     expect(log).toEqual([])
     expect(g.request()).toBe(false)
   })
 
-  it('asks again on a second close (a lost event cannot make a window that never closes)', () => {
-    const { g, log } = guard()
+  it('asks again on a second close; only the answer to the latest question counts', () => {
+    const { g, log, id } = guard()
     g.setUnsaved(true)
     expect(g.request()).toBe(false)
+    const first = id()
     expect(g.request()).toBe(false)
     expect(log).toEqual(['ask', 'ask'])
-    expect(g.asking).toBe(true)
+    expect(g.pending(first)).toBe(false)
+    g.answer(first, true)
+    expect(log).toEqual(['ask', 'ask'])
+    expect(g.pending(id())).toBe(true)
+    g.answer(id(), true)
+    expect(log).toEqual(['ask', 'ask', 'close'])
   })
 
   it('a new page holds nothing until it says so', () => {

@@ -576,9 +576,11 @@ describe('quit with unsaved edits: the close handshake through the service (issu
     const events = bridge.events.length
     expect(await ok('setUnsavedEdits', { unsaved: true })).toBeNull()
     expect(g.request()).toBe(false)
-    expect(bridge.events.slice(events)).toEqual([{ type: 'close-requested' }])
+    const asked = bridge.events.slice(events)
+    expect(asked).toEqual([{ type: 'close-requested', id: expect.any(Number) }])
+    const idOf = () => (bridge.events.at(-1) as { id: number }).id
     // Cancel keeps the window
-    await ok('confirmClose', { close: false })
+    await ok('confirmClose', { id: idOf(), close: false })
     expect(bridge.closes).toEqual([])
     // an autosave exists; the user then discards: it goes with the edits
     bridge.dialogs.open.push(mixPath)
@@ -587,14 +589,18 @@ describe('quit with unsaved edits: the close handshake through the service (issu
     await ok('autosaveProject', { separationId: sep.separationId, sources: [] })
     expect(await ok('getRecovery')).not.toBeNull()
     expect(g.request()).toBe(false)
-    await ok('confirmClose', { close: true })
+    // an answer to an older question does nothing
+    await ok('confirmClose', { id: idOf() - 1, close: true })
+    expect(bridge.closes).toEqual([])
+    expect(await ok('getRecovery')).not.toBeNull()
+    await ok('confirmClose', { id: idOf(), close: true })
     expect(bridge.closes).toEqual([false])
     expect(await ok('getRecovery')).toBeNull()
     g.pageLoaded()
   })
 
   it('refuses answers that are not true or false', async () => {
-    expect(await call('confirmClose', { close: 'yes' })).toMatchObject({
+    expect(await call('confirmClose', { id: 1, close: 'yes' })).toMatchObject({
       type: 'error',
       code: 'invalid-argument',
     })
@@ -602,5 +608,68 @@ describe('quit with unsaved edits: the close handshake through the service (issu
       type: 'error',
       code: 'invalid-argument',
     })
+  })
+})
+
+describe("energy shares are the exported stems' (issue 16)", () => {
+  /** Each exported stem's share of the stems' energy (32-bit float WAVs, decoded from disk). */
+  async function exportedShares(separationId: string, k: number, tag: string): Promise<number[]> {
+    const req = {
+      separationId,
+      sources: Array.from({ length: k }, (_, i) => i),
+      folder: dir,
+      format: { container: 'wav', bits: '32f' },
+      template: `${tag}-{index}`,
+      overwrite: 'never',
+      taskId: `energy-${tag}`,
+    } as const
+    const r = await ok('exportStems', req)
+    const energy = await Promise.all(
+      r.files.map(async (f) => {
+        let e = 0
+        for (const ch of (await decodeAudioFile(f.path)).channels) for (const x of ch) e += x * x
+        return e
+      }),
+    )
+    const total = energy.reduce((a, b) => a + b, 0)
+    return energy.map((e) => e / total)
+  }
+  const close = (a: number[], b: number[]) => {
+    expect(a).toHaveLength(b.length)
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-6)
+  }
+
+  it('before and after an edit, after undo, and after the project is reopened', async () => {
+    const long = join(dir, 'energy.wav')
+    writeWavFloat(long, jsMixture(5, 44100), 44100) // four blocks of 65536 samples, the last short
+    const file = await ok('openFile', { path: long })
+    const sep = await ok('cluster', { fileId: file.fileId, sourceCount: 3 })
+    const id = sep.separationId
+    const before = await ok('getEnergyShares', { separationId: id })
+    close(before, await exportedShares(id, 3, 'before'))
+    // an edit inside the first block: only it is made again, and the shares follow
+    const box = { frame0: 10, frames: 40, bin0: 0, bins: 120 }
+    const selection = { ...box, weights: new Uint8Array(box.frames * box.bins).fill(255) }
+    await ok('editMasks', {
+      separationId: id,
+      op: { type: 'apply', command: { action: { type: 'assign', to: 2 }, selection } },
+    })
+    const edited = await ok('getEnergyShares', { separationId: id })
+    expect(edited[2]).toBeGreaterThan(before[2]! + 1e-4)
+    close(edited, await exportedShares(id, 3, 'edited'))
+    await ok('editMasks', { separationId: id, op: { type: 'undo' } })
+    const undone = await ok('getEnergyShares', { separationId: id })
+    close(undone, await exportedShares(id, 3, 'undone'))
+    // the editor's masks are the automatic ones in its own precision: within rounding of before
+    for (let i = 0; i < 3; i++) expect(Math.abs(undone[i]! - before[i]!)).toBeLessThan(1e-4)
+    await ok('editMasks', { separationId: id, op: { type: 'redo' } })
+    // saved and reopened: the same shares
+    const path = join(dir, 'energy.unweave')
+    bridge.dialogs.save.push(path)
+    await ok('saveProject', { separationId: id, sources: [] })
+    const reopened = await ok('openProject', { path })
+    const again = await ok('getEnergyShares', { separationId: reopened.separation!.separationId })
+    close(again, edited)
+    close(again, await exportedShares(reopened.separation!.separationId, 3, 'reopened'))
   })
 })

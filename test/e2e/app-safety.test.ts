@@ -4,14 +4,23 @@
  * main's close guard driven as Electron's window 'close' event drives it. Screenshots under
  * test-results/e2e-safety/. Nothing here is timed.
  */
-import { existsSync, mkdtempSync } from 'node:fs'
+/* eslint-disable @typescript-eslint/no-explicit-any -- page-side code reads untyped window fields */
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { repoRoot } from '../bridge/build'
+import { decodeAudioFile } from '../../src/node/audio-decode'
 import type { Bridge } from '../bridge/server'
-import { axeViolations, chromiumPath, openAndSeparate, shooter, startEditor } from './harness'
+import {
+  axeViolations,
+  chromiumPath,
+  markAfter,
+  openAndSeparate,
+  shooter,
+  startEditor,
+} from './harness'
 
 const ready = !!chromiumPath()
 const work = mkdtempSync(join(tmpdir(), 'unweave-e2e-safety-'))
@@ -109,6 +118,95 @@ describe.skipIf(!ready)(
       expect(guard.request()).toBe(false)
       await ask().getByRole('button', { name: 'Discard' }).click()
       await expect.poll(() => bridge.closes).toEqual([false, true])
+      expect(pageErrors).toEqual([])
+    })
+
+    /** The energy meters' values (whole percent), once none is being computed. */
+    async function meters(): Promise<number[]> {
+      const m = page.getByRole('meter', { name: /^Energy share of source/ })
+      await expect
+        .poll(async () => (await m.evaluateAll((els) => els.map((e) => e.ariaBusy))).join())
+        .not.toMatch(/true/)
+      return m.evaluateAll((els) => els.map((e) => Number(e.getAttribute('aria-valuenow'))))
+    }
+
+    /** Each stem's share of the stems' energy, exported now (32-bit float WAV) and read from disk. */
+    async function exportedShares(tag: string): Promise<number[]> {
+      const folder = join(work, `stems-${tag}`)
+      mkdirSync(folder)
+      bridge.dialogs.folder.push(folder)
+      const files = await page.evaluate(
+        async ([f, t]) => {
+          const api = (globalThis as Record<string, any>).api
+          const id = (globalThis as any).document
+            .querySelector('[data-testid=spectrogram]')!
+            .getAttribute('data-separation-id')
+          const chosen = await api.chooseExportFolder({})
+          if (chosen.type !== 'ok' || chosen.value !== f) throw new Error('no folder')
+          const r = await api.exportStems({
+            separationId: id,
+            sources: [0, 1, 2],
+            folder: f,
+            format: { container: 'wav', bits: '32f' },
+            template: `${t}-{index}`,
+            overwrite: 'never',
+            taskId: `energy-${t}`,
+          })
+          if (r.type !== 'ok') throw new Error(r.message)
+          return r.value.files.map((x: { path: string }) => x.path) as string[]
+        },
+        [folder, tag] as const,
+      )
+      const energy = await Promise.all(
+        files.map(async (path) => {
+          let e = 0
+          for (const ch of (await decodeAudioFile(path)).channels) for (const x of ch) e += x * x
+          return e
+        }),
+      )
+      const total = energy.reduce((a, b) => a + b, 0)
+      return energy.map((e) => (100 * e) / total)
+    }
+
+    /** The meters say the exported stems' shares, to the percent they show. */
+    async function metersMatchExport(tag: string): Promise<number[]> {
+      const shown = await meters()
+      const exported = await exportedShares(tag)
+      console.log(
+        `energy shares (${tag}): shown ${shown.join(' / ')} %, exported stems ${exported.map((x) => x.toFixed(2)).join(' / ')} %`,
+      )
+      expect(shown).toHaveLength(3)
+      for (let i = 0; i < 3; i++)
+        expect(Math.abs(shown[i]! - exported[i]!)).toBeLessThanOrEqual(0.5001)
+      return shown
+    }
+
+    it("the energy meters are the exported stems' shares: before and after an edit, and after reload", async () => {
+      const before = await metersMatchExport('before')
+      // a big rectangle assigned to source 3
+      await page.locator('body').press('r')
+      await expect.poll(() => spec().getAttribute('data-tool')).toBe('rect')
+      const box = (await spec().boundingBox())!
+      await page.mouse.move(box.x + box.width * 0.05, box.y + box.height * 0.3)
+      await page.mouse.down()
+      await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.95, { steps: 5 })
+      await page.mouse.up()
+      await page.getByLabel('Target source').selectOption({ label: 'Source 3' })
+      const edits = await history().count()
+      await page.getByRole('button', { name: 'Assign to target' }).click()
+      await expect.poll(() => history().count()).toBe(edits + 1)
+      await expect.poll(async () => (await meters())[2]).toBeGreaterThan(before[2]! + 1)
+      const edited = await metersMatchExport('edited')
+      await shot('03-energy-after-edit')
+      // saved, then loaded again: the same meters, still the export's
+      await page.getByRole('button', { name: 'Save project', exact: true }).click()
+      await expect.poll(() => bridge.service.closeGuard.unsaved).toBe(false)
+      bridge.dialogs.project.push(join(work, 'trio.unweave'))
+      const t = await page.evaluate(() => performance.now())
+      await page.getByRole('button', { name: 'Load project…' }).click()
+      await markAfter(page, 'unweave:overlay-updated', t, 120_000)
+      await expect.poll(() => history().count()).toBe(edits + 1)
+      expect(await metersMatchExport('reloaded')).toEqual(edited)
       expect(pageErrors).toEqual([])
     })
   },

@@ -27,6 +27,7 @@ export type EditChannel = Extract<
   | 'autosaveProject'
   | 'getRecovery'
   | 'discardRecovery'
+  | 'getEnergyShares'
   | 'setUnsavedEdits'
   | 'confirmClose'
 >

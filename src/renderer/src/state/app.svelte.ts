@@ -73,6 +73,11 @@ export class AppState {
       this.errors.report('Playing the selection', e),
     )
     this.projectFile = new ProjectFile(this)
+    // the energy meters follow every edit, undo and redo once main has it
+    this.editor.onTouched((t) => {
+      if (t.phase === 'local') this.separation.energyStale = true
+      else void this.separation.refreshEnergy()
+    })
     if (typeof navigator !== 'undefined' && /Mac/i.test(navigator.platform))
       this.platform = 'darwin'
   }
@@ -307,7 +312,7 @@ export class AppState {
         this.errors.report('Main', new Error(e.message))
         break
       case 'close-requested':
-        void this.closeRequested()
+        void this.closeRequested(e.id)
         break
       case 'progress':
         break
@@ -315,20 +320,23 @@ export class AppState {
   }
 
   #closing = false
+  #closeId = 0
   /**
    * Main keeps the window because there are unsaved edits: the Open / Load project question
-   * (Save / Discard / Cancel); Save that fails or is cancelled keeps the window. A second request
-   * while the question is up is the same question.
+   * (Save / Discard / Cancel); Save that fails or is cancelled keeps the window. A request while
+   * the question is up is the same question (the answer goes to the latest request `id`).
    */
-  async closeRequested(): Promise<void> {
+  async closeRequested(id: number): Promise<void> {
+    this.#closeId = id
     if (this.#closing) return
     this.#closing = true
+    let close = false
     try {
-      const close = await this.projectFile.confirmUnsaved('quitting')
-      await callEdit(this.backend, 'confirmClose', { close }).catch(() => {})
+      close = await this.projectFile.confirmUnsaved('quitting')
     } finally {
       this.#closing = false
     }
+    await callEdit(this.backend, 'confirmClose', { id: this.#closeId, close }).catch(() => {})
   }
 
   /** Carries out a menu command. */

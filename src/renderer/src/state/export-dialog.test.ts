@@ -6,9 +6,9 @@ import { ExportDialog, baseName, expandTemplate } from './export-dialog.svelte'
 import type { SourceInfo } from './separation.svelte'
 
 const sources: SourceInfo[] = [
-  { index: 0, name: 'Vocals', colour: '#fff', energyShare: 0.5 },
-  { index: 1, name: 'Drums/Perc', colour: '#000', energyShare: 0.3 },
-  { index: 2, name: 'Bass', colour: '#888', energyShare: 0.2 },
+  { index: 0, name: 'Vocals', colour: '#fff', energyShare: 0.5, energyStale: false },
+  { index: 1, name: 'Drums/Perc', colour: '#000', energyShare: 0.3, energyStale: false },
+  { index: 2, name: 'Bass', colour: '#888', energyShare: 0.2, energyStale: false },
 ]
 
 function setup() {

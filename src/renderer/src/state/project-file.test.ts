@@ -116,25 +116,32 @@ describe('ProjectFile', () => {
     const api = fake.api as unknown as Record<string, unknown>
     const reports: boolean[] = []
     const answers: boolean[] = []
+    const ids: number[] = []
     api.setUnsavedEdits = (a: { unsaved: boolean }) => (reports.push(a.unsaved), ok(null))
-    api.confirmClose = (a: { close: boolean }) => (answers.push(a.close), ok(null))
+    api.confirmClose = (a: { id: number; close: boolean }) => (
+      answers.push(a.close),
+      ids.push(a.id),
+      ok(null)
+    )
     app.start()
     await app.open()
     await app.separate()
     assignRect(app)
     await vi.waitFor(() => expect(reports.at(-1)).toBe(true))
     // main kept the window: Cancel answers "keep it"; a second request meanwhile is the same question
-    fake.emit({ type: 'close-requested' })
+    fake.emit({ type: 'close-requested', id: 1 })
     await answer(app, 'cancel')
     await vi.waitFor(() => expect(answers).toEqual([false]))
-    fake.emit({ type: 'close-requested' })
+    fake.emit({ type: 'close-requested', id: 2 })
     const prompt = await vi.waitFor(() => app.projectFile.unsavedPrompt!)
-    fake.emit({ type: 'close-requested' })
+    fake.emit({ type: 'close-requested', id: 3 })
     await new Promise((r) => setTimeout(r, 5))
     expect(app.projectFile.unsavedPrompt).toBe(prompt)
     expect(prompt.action).toBe('quitting')
     prompt.answer('discard')
     await vi.waitFor(() => expect(answers).toEqual([false, true]))
+    // the answer goes to main's latest question
+    expect(ids).toEqual([1, 3])
     // Close File asks too; Cancel keeps the file
     app.runCommand('close-file')
     await answer(app, 'cancel')

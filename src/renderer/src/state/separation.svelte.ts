@@ -6,6 +6,7 @@ import {
   type SourceCountSuggestion,
 } from '../../../shared/ipc'
 import { isCancelled, type Backend } from '../lib/backend'
+import { callEdit } from '../lib/edit-backend'
 import { sourceColour } from '../../../shared/colours'
 import type { DisplayMasks } from '../lib/raster'
 
@@ -21,8 +22,13 @@ export interface SourceInfo {
   index: number
   name: string
   colour: string
-  /** Share of the mixture's energy, 0..1. */
-  energyShare: number
+  /**
+   * Share of the stems' energy, 0..1: main's synthesis of the stems the export writes, for the
+   * masks as they are now; null while main computes it.
+   */
+  energyShare: number | null
+  /** The masks changed since `energyShare` was made (the meter says it is being updated). */
+  energyStale: boolean
 }
 
 /** A running job's progress, with an ETA. */
@@ -59,7 +65,10 @@ export class Separation {
   separationId = $state<string | null>(null)
   suggestion = $state.raw<SourceCountSuggestion | null>(null)
   masks = $state.raw<DisplayMasks | null>(null)
-  energyShares = $state.raw<number[]>([])
+  /** The stems' energy shares (main's `getEnergyShares`); null until they come. */
+  energyShares = $state.raw<number[] | null>(null)
+  /** An edit changed the masks since the shares were made: new ones are on their way. */
+  energyStale = $state(false)
   progress = $state.raw<SeparationProgress | null>(null)
   /** The source the overlay shows in "one" mode and M mutes. */
   selected = $state(0)
@@ -91,7 +100,8 @@ export class Separation {
       index,
       name: this.#names[index] || defaultSourceName(index),
       colour: this.#colours[index] || sourceColour(index),
-      energyShare: this.energyShares[index] ?? 0,
+      energyShare: this.energyShares?.[index] ?? null,
+      energyStale: this.energyStale,
     })),
   )
   /** The user's names of all sources, by index (for export templates). */
@@ -108,7 +118,7 @@ export class Separation {
     this.k = 0
     this.separationId = null
     this.masks = null
-    this.energyShares = []
+    this.energyShares = null
     this.suggestion = null
     this.progress = null
     this.selected = 0
@@ -291,11 +301,32 @@ export class Separation {
     }
   }
 
+  #energySeq = 0
+  /**
+   * Asks main for the stems' energy shares of the current result (after a new result and after
+   * every edit, undo or redo main has applied); an older answer never replaces a newer one.
+   */
+  async refreshEnergy(): Promise<void> {
+    const id = this.separationId
+    if (!id) return
+    const seq = ++this.#energySeq
+    try {
+      const shares = await callEdit(this.#backend, 'getEnergyShares', { separationId: id })
+      if (shares && seq === this.#energySeq && id === this.separationId) {
+        this.energyShares = shares
+        this.energyStale = false
+      }
+    } catch {
+      // a stale separation (replaced meanwhile): the newer one asks for its own
+    }
+  }
+
   #apply(s: SeparationSummary, masks: DisplayMasks): void {
     this.suggestion = s.suggestion
     this.separationId = s.separationId
     this.masks = masks
-    this.energyShares = s.sources.map((x) => x.energyShare)
+    this.energyShares = null
+    void this.refreshEnergy()
     this.k = s.sourceCount
     this.resultStereoCue = s.stereoCue
     if (this.selected >= s.sourceCount) this.selected = 0

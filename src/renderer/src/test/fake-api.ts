@@ -162,6 +162,8 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
       engine: { state: 'ready' },
     }),
     openFileDialog: () => (fake.nextOpen ? file : null),
+    getEnergyShares: () =>
+      Array.from({ length: currentK }, (_, i) => (i + 1) / ((currentK * (currentK + 1)) / 2)),
     openFile: (a: { path: string }) => ({ ...file, path: a.path, name: a.path.split('/').pop() }),
     getFileInfo: () => file,
     listRecentFiles: () => fake.recent,
