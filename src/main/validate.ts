@@ -60,6 +60,15 @@ function record(raw: unknown, what: string, allowed: readonly string[]): Obj {
   return raw as Obj
 }
 
+/** `{ [key]: check(r[key], key) }` where the record has `key`, else `{}`: for spreading. */
+function optional<K extends string, T>(
+  r: Obj,
+  key: K,
+  check: (v: unknown, field: string) => T,
+): Partial<Record<K, T>> {
+  return r[key] !== undefined ? ({ [key]: check(r[key], key) } as Record<K, T>) : {}
+}
+
 const ID = /^[A-Za-z0-9_.:-]{1,80}$/
 
 /** An opaque id (file, separation, task): 1-80 characters of [A-Za-z0-9_.:-]. */
@@ -333,7 +342,7 @@ export const validators: Validators = {
     return {
       taskId: id(r.taskId, 'taskId'),
       fileId: id(r.fileId, 'fileId'),
-      ...(r.stereoCue !== undefined ? { stereoCue: bool(r.stereoCue, 'stereoCue') } : {}),
+      ...optional(r, 'stereoCue', bool),
     }
   },
   cluster: (raw) => {
@@ -345,9 +354,9 @@ export const validators: Validators = {
     return {
       fileId: id(r.fileId, 'fileId'),
       sourceCount,
-      ...(r.mask !== undefined ? { mask: oneOf(r.mask, 'mask', ['hard', 'soft'] as const) } : {}),
-      ...(r.stereoCue !== undefined ? { stereoCue: bool(r.stereoCue, 'stereoCue') } : {}),
-      ...(r.taskId !== undefined ? { taskId: id(r.taskId, 'taskId') } : {}),
+      ...optional(r, 'mask', (v, f) => oneOf(v, f, ['hard', 'soft'] as const)),
+      ...optional(r, 'stereoCue', bool),
+      ...optional(r, 'taskId', id),
     }
   },
   getMasks: (raw) => {
@@ -362,7 +371,7 @@ export const validators: Validators = {
       separationId: id(r.separationId, 'separationId'),
       sources: sourceList(r.sources, 'sources', false),
       ...(rg ? { range: rg } : {}),
-      ...(r.taskId !== undefined ? { taskId: id(r.taskId, 'taskId') } : {}),
+      ...optional(r, 'taskId', id),
     }
   },
   getSelectionAudio: (raw) => {
@@ -411,14 +420,14 @@ export const validators: Validators = {
     const r = record(raw, 'reclusterWithEdits', ['separationId', 'taskId'])
     return {
       separationId: id(r.separationId, 'separationId'),
-      ...(r.taskId !== undefined ? { taskId: id(r.taskId, 'taskId') } : {}),
+      ...optional(r, 'taskId', id),
     }
   },
   saveProject: (raw) => {
     const r = record(raw, 'saveProject', ['separationId', 'path', 'sources'])
     return {
       separationId: id(r.separationId, 'separationId'),
-      ...(r.path !== undefined ? { path: projectPath(r.path, 'path') } : {}),
+      ...optional(r, 'path', projectPath),
       sources: projectSources(r.sources),
     }
   },
@@ -428,7 +437,7 @@ export const validators: Validators = {
     const r = record(raw, 'locateProjectAudio', ['projectPath', 'path'])
     return {
       projectPath: projectPath(r.projectPath, 'projectPath'),
-      ...(r.path !== undefined ? { path: absolutePath(r.path, 'path') } : {}),
+      ...optional(r, 'path', absolutePath),
     }
   },
   autosaveProject: (raw) => {
