@@ -7,8 +7,20 @@ import json
 from dataclasses import dataclass, field
 
 
+class DictSettings:
+    """A settings dataclass as a plain dict and back (keys it does not know are left out)."""
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
 @dataclass
-class ModelConfig:
+class ModelConfig(DictSettings):
     """Everything that defines a model's analysis grid and architecture."""
 
     name: str = "unweave-dc"
@@ -29,17 +41,9 @@ class ModelConfig:
         """Number of one-sided frequency bins, n_fft/2 + 1."""
         return self.n_fft // 2 + 1
 
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "ModelConfig":
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
 
 @dataclass
-class TrainConfig:
+class TrainConfig(DictSettings):
     """Optimisation and data settings of one training run."""
 
     seed: int = 1234
@@ -97,14 +101,6 @@ class TrainConfig:
     # Example kinds the mask loss applies to (e.g. ["trio", "music"]); None = every example.
     # Training batches only: the validation batches' mask part is over every example.
     mask_loss_kinds: list = None
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
 
 
 def load_json(path: str) -> dict:

@@ -15,22 +15,18 @@ def hann(n_fft: int) -> torch.Tensor:
     return torch.hann_window(n_fft, periodic=True, dtype=torch.float32)
 
 
+def _frames(n_fft: int, hop: int) -> dict:
+    """What torch.stft and torch.istft are both told: the contract's frames, window and bins."""
+    return dict(n_fft=n_fft, hop_length=hop, win_length=n_fft, window=hann(n_fft), center=True,
+                normalized=False, onesided=True)
+
+
 def stft(x: torch.Tensor, n_fft: int, hop: int) -> torch.Tensor:
     """Complex STFT of x [..., samples] -> [..., frames, bins] (complex64)."""
     shape = x.shape
     flat = x.reshape(-1, shape[-1]).to(torch.float32)
-    X = torch.stft(
-        flat,
-        n_fft=n_fft,
-        hop_length=hop,
-        win_length=n_fft,
-        window=hann(n_fft),
-        center=True,
-        pad_mode="constant",
-        normalized=False,
-        onesided=True,
-        return_complex=True,
-    )  # [N, bins, frames]
+    X = torch.stft(flat, pad_mode="constant", return_complex=True, **_frames(n_fft, hop))
+    # [N, bins, frames]
     X = X.transpose(-1, -2)
     return X.reshape(*shape[:-1], X.shape[-2], X.shape[-1])
 
@@ -39,17 +35,7 @@ def istft(X: torch.Tensor, n_fft: int, hop: int, length: int) -> torch.Tensor:
     """Inverse of stft(): X [..., frames, bins] complex -> [..., length] float32."""
     shape = X.shape
     flat = X.reshape(-1, shape[-2], shape[-1]).transpose(-1, -2)
-    y = torch.istft(
-        flat,
-        n_fft=n_fft,
-        hop_length=hop,
-        win_length=n_fft,
-        window=hann(n_fft),
-        center=True,
-        normalized=False,
-        onesided=True,
-        length=length,
-    )
+    y = torch.istft(flat, length=length, **_frames(n_fft, hop))
     return y.reshape(*shape[:-2], length)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -46,6 +47,18 @@ BANKS = {
 }
 TRAIN_BANKS = ["fluidr3", "musescore", "generaluser"]
 TEST_BANK = "timgm6mb"
+
+
+def cached_arrays(d: str):
+    """(<name>.npy path, metadata) of every <name>.json in folder d, by name; none when d is
+    missing (the cache's renders and speech streams are stored so)."""
+    if not os.path.isdir(d):
+        return
+    for name in sorted(os.listdir(d)):
+        if name.endswith(".json"):
+            with open(os.path.join(d, name)) as f:
+                meta = json.load(f)
+            yield os.path.join(d, name[:-5] + ".npy"), meta
 
 
 def stable_unit(key: str, seed: int = 0) -> float:

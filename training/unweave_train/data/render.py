@@ -109,24 +109,40 @@ def bank_voices(voices: list, stats: dict, bank: str, piece_id: str) -> list:
     return out
 
 
+def _piece_to_render(piece: dict, mode: str, out_dir: str, max_seconds: float):
+    """A piece's <out_dir>/<key>.npy and, while it is still to render, its MIDI file and voices:
+    (npy, None) when it is rendered already, (None, None) when it cannot be read or has no voices."""
+    import mido
+
+    npy = os.path.join(out_dir, piece_key(piece["id"]) + ".npy")
+    if os.path.exists(npy) and os.path.exists(npy[:-4] + ".json"):
+        return npy, None
+    try:
+        mid = mido.MidiFile(piece["path"])
+    except Exception:
+        return None, None
+    voices = voices_of(mid, mode, max_seconds, piece["id"])
+    return (npy, (mid, voices)) if voices else (None, None)
+
+
+def _save_piece(out_dir: str, npy: str, arr: np.ndarray, meta: dict) -> None:
+    """Writes a rendered piece: its stems (through a temporary file), then their metadata."""
+    os.makedirs(out_dir, exist_ok=True)
+    np.save(npy + ".tmp.npy", arr)
+    os.replace(npy + ".tmp.npy", npy)
+    with open(npy[:-4] + ".json", "w") as f:
+        json.dump(meta, f)
+
+
 def render_piece(piece: dict, bank: str, mode: str, out_dir: str, sr: int = 16000,
                  max_seconds: float = 90.0, stereo: bool = False) -> Optional[str]:
     """Render one piece's voices to <out_dir>/<key>.npy (+ .json); returns the path or None.
     The array is float16 [voices, samples], or with stereo [voices, 2, samples] (the
     synthesiser's own stereo: its presets' panning and stereo samples)."""
-    import mido
-
-    key = piece_key(piece["id"])
-    npy = os.path.join(out_dir, key + ".npy")
-    if os.path.exists(npy) and os.path.exists(npy[:-4] + ".json"):
+    npy, todo = _piece_to_render(piece, mode, out_dir, max_seconds)
+    if todo is None:
         return npy
-    try:
-        mid = mido.MidiFile(piece["path"])
-    except Exception:
-        return None
-    voices = voices_of(mid, mode, max_seconds, piece["id"])
-    if not voices:
-        return None
+    mid, voices = todo
     voices = bank_voices(voices, channel_stats(mid, max_seconds), bank, piece["id"])
     stems = []
     kept = []
@@ -154,12 +170,9 @@ def render_piece(piece: dict, bank: str, mode: str, out_dir: str, sr: int = 1600
     arr = np.zeros((len(stems),) + stems[0].shape[:-1] + (n,), dtype=np.float16)
     for i, s in enumerate(stems):
         arr[i, ..., : s.shape[-1]] = s.astype(np.float16)
-    os.makedirs(out_dir, exist_ok=True)
-    np.save(npy + ".tmp.npy", arr)
-    os.replace(npy + ".tmp.npy", npy)
-    with open(npy[:-4] + ".json", "w") as f:
-        json.dump({"id": piece["id"], "split": piece["split"], "bank": bank, "mode": mode,
-                   "sr": sr, "voices": kept, "stereo": stereo}, f)
+    _save_piece(out_dir, npy, arr,
+                {"id": piece["id"], "split": piece["split"], "bank": bank, "mode": mode, "sr": sr,
+                 "voices": kept, "stereo": stereo})
     return npy
 
 
@@ -204,19 +217,10 @@ def sequential_midi(mid, voices, max_seconds: float):
 def render_piece_sequential(piece: dict, bank: str, mode: str, out_dir: str, sr: int = 16000,
                             max_seconds: float = 90.0) -> Optional[str]:
     """Like render_piece, with one FluidSynth run per piece (see sequential_midi)."""
-    import mido
-
-    key = piece_key(piece["id"])
-    npy = os.path.join(out_dir, key + ".npy")
-    if os.path.exists(npy) and os.path.exists(npy[:-4] + ".json"):
+    npy, todo = _piece_to_render(piece, mode, out_dir, max_seconds)
+    if todo is None:
         return npy
-    try:
-        mid = mido.MidiFile(piece["path"])
-    except Exception:
-        return None
-    voices = voices_of(mid, mode, max_seconds, piece["id"])
-    if not voices:
-        return None
+    mid, voices = todo
     seq, section = sequential_midi(mid, voices, max_seconds)
     with tempfile.TemporaryDirectory() as tmp:
         mp, wp = os.path.join(tmp, "seq.mid"), os.path.join(tmp, "seq.wav")
@@ -235,12 +239,9 @@ def render_piece_sequential(piece: dict, bank: str, mode: str, out_dir: str, sr:
                      "lead": mode == "lead" and i == 0})
     if len(stems) < 2 or (mode == "lead" and not kept[0]["lead"]):
         return None
-    os.makedirs(out_dir, exist_ok=True)
-    np.save(npy + ".tmp.npy", np.stack(stems).astype(np.float16))
-    os.replace(npy + ".tmp.npy", npy)
-    with open(npy[:-4] + ".json", "w") as f:
-        json.dump({"id": piece["id"], "split": piece["split"], "bank": bank, "mode": mode,
-                   "sr": sr, "voices": kept, "sequential": True}, f)
+    _save_piece(out_dir, npy, np.stack(stems).astype(np.float16),
+                {"id": piece["id"], "split": piece["split"], "bank": bank, "mode": mode, "sr": sr,
+                 "voices": kept, "sequential": True})
     return npy
 
 
@@ -285,17 +286,11 @@ def build(cache: str, jobs: list[tuple[str, str, list[str]]], workers: int = 2, 
 
 def load_rendered(cache: str, bank: str, mode: str, split: str, tag: str = "") -> list[dict]:
     """Index of rendered pieces of one split: {key, id, npy, voices} sorted by key."""
-    d = render_dir(cache, bank, mode, tag)
     out = []
-    if not os.path.isdir(d):
-        return out
-    for name in sorted(os.listdir(d)):
-        if name.endswith(".json"):
-            with open(os.path.join(d, name)) as f:
-                meta = json.load(f)
-            if meta["split"] == split:
-                meta["npy"] = os.path.join(d, name[:-5] + ".npy")
-                out.append(meta)
+    for npy, meta in corpus.cached_arrays(render_dir(cache, bank, mode, tag)):
+        if meta["split"] == split:
+            meta["npy"] = npy
+            out.append(meta)
     return out
 
 

@@ -345,28 +345,17 @@ MIN_STREAM_SECONDS = 5.0
 
 def load_streams(cache: str, split: str) -> dict[str, str]:
     """speaker -> stream .npy path for one split."""
-    d = os.path.join(cache, "speech")
     out = {}
-    if not os.path.isdir(d):
-        return out
-    for name in sorted(os.listdir(d)):
-        if name.endswith(".json"):
-            with open(os.path.join(d, name)) as f:
-                meta = json.load(f)
-            if meta["split"] == split and meta["seconds"] > MIN_STREAM_SECONDS:
-                out[meta["speaker"]] = os.path.join(d, name[:-5] + ".npy")
+    for npy, meta in corpus.cached_arrays(os.path.join(cache, "speech")):
+        if meta["split"] == split and meta["seconds"] > MIN_STREAM_SECONDS:
+            out[meta["speaker"]] = npy
     return out
 
 
 def stream_metadata(cache: str):
     """The metadata JSON of every speaker stream in the cache (none when there is no speech yet)."""
-    d = os.path.join(cache, "speech")
-    if not os.path.isdir(d):
-        return
-    for name in sorted(os.listdir(d)):
-        if name.endswith(".json"):
-            with open(os.path.join(d, name)) as f:
-                yield json.load(f)
+    for _, meta in corpus.cached_arrays(os.path.join(cache, "speech")):
+        yield meta
 
 
 def stream_weights(cache: str, split: str, speakers: list[str]) -> list[float]:
