@@ -370,7 +370,12 @@ async function main(args: Args): Promise<number> {
         writeFileSync(join(outDir, name), c.bytes)
         writeFileSync(
           join(outDir, `${name}.txt`),
-          `${outcome}: ${r.message}\nmade as: ${c.what}\nseed ${args.seed}, case ${index}\nreplay: npm run fuzz -- --replay test-results/fuzz/${name}\n`,
+          [
+            `${outcome}: ${r.message}`,
+            `made as: ${c.what}`,
+            `replay: npm run fuzz -- --replay test-results/fuzz/${name}`,
+            `made again by: npm run fuzz -- --seed ${args.seed} --cases ${index + 1}${args.targets.length === 1 ? ` --target ${target}` : ''}`,
+          ].join('\n'),
         )
         bugs.push({
           target,
