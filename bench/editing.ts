@@ -7,7 +7,8 @@
  * is read again with every stem (`stems`, what playback schedules next) = "edit -> sound". Main
  * makes its editor in idle time after separating (as in the app, while the user picks a tool):
  * timed apart, before the strokes. The energy meters (issue 16): the stems' energy shares of the
- * whole file once, then after each stroke (only the blocks it reached are made again).
+ * whole file once, then after each stroke (only the blocks it reached are made again); and how
+ * long after an edit the autosave holds it (the renderer's debounce, AUTOSAVE, plus the write).
  * `npm run bench -- --only-editing` runs only this; `npm run bench` runs it after the rest.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -17,6 +18,7 @@ import { EngineHost } from '../src/engine-process/engine-host'
 import { brushSelection, EditableMasks, floatMasks, type EditCommand } from '../src/engine/index'
 import { openStemWriter } from '../src/node/audio-encode'
 import type { FromHost, HostOps } from '../src/shared/engine-protocol'
+import { AUTOSAVE } from '../src/shared/ipc'
 import { syntheticSong } from './signals'
 
 const RATE = 44100
@@ -176,6 +178,20 @@ export async function benchEditing(modelPath: string): Promise<Record<string, nu
     )
     out['edit -> sound, p95'] = pct(editToSound, 0.95)
     out['edit -> sound, max'] = Math.max(...editToSound)
+    // the autosave (issue 16): written AUTOSAVE.idleSec after the last change (at most maxSec
+    // after the first one not autosaved); its write is the project save of the edited separation
+    const tw = performance.now()
+    await host.request('saveProject', {
+      separationId: 's',
+      path: join(dir, 'autosave.unweave'),
+      sources: [],
+    })
+    const write = performance.now() - tw
+    out['autosave write (project of the edited 3-minute separation)'] = write
+    out[`edit -> in the autosave: ${AUTOSAVE.idleSec} s after the last change + the write`] =
+      AUTOSAVE.idleSec * 1000 + write
+    out[`edit -> in the autosave while editing on: at most ${AUTOSAVE.maxSec} s + the write`] =
+      AUTOSAVE.maxSec * 1000 + write
     out['energy shares after a stroke (its blocks again), median'] = pct(energyAfter, 0.5)
     out['energy shares after a stroke, max'] = Math.max(...energyAfter)
     const target: Record<string, string> = {

@@ -394,7 +394,7 @@ export class SessionService {
         this.#engine.request('locateProject', { projectPath, path: chosen, fileId, separationId }),
       )
     },
-    autosaveProject: async ({ separationId, sources }) => {
+    autosaveProject: async ({ separationId, sources, note: holds }) => {
       this.#separationById(separationId)
       const { project, note } = this.#recovery
       await mkdir(dirname(project), { recursive: true })
@@ -403,6 +403,7 @@ export class SessionService {
         path: r.path,
         audioName: this.#file?.info.name ?? '',
         savedAt: new Date().toISOString(),
+        ...holds,
       }
       await writeFileAtomic(note, `${JSON.stringify(info)}\n`, { mode: 0o600 })
       return { path: r.path }
@@ -413,7 +414,13 @@ export class SessionService {
         const info = JSON.parse(await readFile(note, 'utf8')) as Partial<RecoveryInfo>
         const st = await stat(project)
         if (!st.isFile() || typeof info.savedAt !== 'string') return null
-        return { path: project, audioName: String(info.audioName ?? ''), savedAt: info.savedAt }
+        return {
+          path: project,
+          audioName: String(info.audioName ?? ''),
+          savedAt: info.savedAt,
+          edits: Number.isInteger(info.edits) ? info.edits! : 0,
+          lastEdit: typeof info.lastEdit === 'string' ? info.lastEdit.slice(0, 200) : '',
+        }
       } catch {
         return null
       }

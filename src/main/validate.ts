@@ -441,8 +441,16 @@ export const validators: Validators = {
     }
   },
   autosaveProject: (raw) => {
-    const r = record(raw, 'autosaveProject', ['separationId', 'sources'])
-    return { separationId: id(r.separationId, 'separationId'), sources: projectSources(r.sources) }
+    const r = record(raw, 'autosaveProject', ['separationId', 'sources', 'note'])
+    const n = record(r.note, 'note', ['edits', 'lastEdit'])
+    return {
+      separationId: id(r.separationId, 'separationId'),
+      sources: projectSources(r.sources),
+      note: {
+        edits: int(n.edits, 'note.edits', 0, 1e9),
+        lastEdit: text(n.lastEdit, 'note.lastEdit', 200, true),
+      },
+    }
   },
   getRecovery: (raw) => (record(raw, 'getRecovery', []), {}),
   discardRecovery: (raw) => (record(raw, 'discardRecovery', []), {}),

@@ -436,7 +436,18 @@ export interface RecoveryInfo {
   audioName: string
   /** ISO time of the autosave. */
   savedAt: string
+  /** Changes in it (the History's length when it was written). */
+  edits: number
+  /** The History's name of its last change ('' when unknown). */
+  lastEdit: string
 }
+
+/**
+ * How fresh the recovery file is: the renderer autosaves `idleSec` after the last change, and at
+ * most `maxSec` after the oldest change the autosave does not hold yet (while edits keep coming).
+ * A crash loses at most the changes of the last `maxSec` seconds plus one autosave's write.
+ */
+export const AUTOSAVE = { idleSec: 2, maxSec: 5 } as const
 
 /** Project files' extension. */
 export const PROJECT_EXTENSION = 'unweave'
@@ -609,7 +620,12 @@ export interface IpcContract {
   }
   /** Saves the separation to the recovery file in the user-data folder. */
   autosaveProject: {
-    args: { separationId: string; sources: ProjectSourceInfo[] }
+    args: {
+      separationId: string
+      sources: ProjectSourceInfo[]
+      /** What the recovery prompt will say it holds. */
+      note: { edits: number; lastEdit: string }
+    }
     result: { path: string }
   }
   /** The recovery file left by a session that did not end normally, if any. */

@@ -362,8 +362,16 @@ describe('test bridge + session service + engine host', () => {
     expect(saved!.sizeBytes).toBeGreaterThan(0)
     expect(await ok('saveProject', { separationId: again.separationId, sources })).toBeNull()
     expect(await ok('getRecovery')).toBeNull()
-    const auto = await ok('autosaveProject', { separationId: again.separationId, sources })
-    expect(await ok('getRecovery')).toMatchObject({ path: auto.path, audioName: 'mix.wav' })
+    const note = { edits: 1, lastEdit: 'Assign → Source 1, 0:00.2–0:00.8' }
+    const auto = await ok('autosaveProject', { separationId: again.separationId, sources, note })
+    // the recovery prompt says what it holds; the project holds the edit (its history)
+    expect(await ok('getRecovery')).toMatchObject({
+      path: auto.path,
+      audioName: 'mix.wav',
+      ...note,
+    })
+    const held = await ok('openProject', { path: auto.path })
+    expect(held.history.undo).toHaveLength(1)
     expect(await ok('discardRecovery')).toBeNull()
     expect(await ok('getRecovery')).toBeNull()
 
@@ -586,7 +594,11 @@ describe('quit with unsaved edits: the close handshake through the service (issu
     bridge.dialogs.open.push(mixPath)
     const file = (await ok('openFileDialog'))!
     const sep = await ok('cluster', { fileId: file.fileId, sourceCount: 2 })
-    await ok('autosaveProject', { separationId: sep.separationId, sources: [] })
+    await ok('autosaveProject', {
+      separationId: sep.separationId,
+      sources: [],
+      note: { edits: 0, lastEdit: '' },
+    })
     expect(await ok('getRecovery')).not.toBeNull()
     expect(g.request()).toBe(false)
     // an answer to an older question does nothing

@@ -5,13 +5,15 @@
  * test-results/e2e-safety/. Nothing here is timed.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- page-side code reads untyped window fields */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { strFromU8, unzipSync } from 'fflate'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { repoRoot } from '../bridge/build'
 import { decodeAudioFile } from '../../src/node/audio-decode'
+import { AUTOSAVE } from '../../src/shared/ipc'
 import type { Bridge } from '../bridge/server'
 import {
   axeViolations,
@@ -207,6 +209,49 @@ describe.skipIf(!ready)(
       await markAfter(page, 'unweave:overlay-updated', t, 120_000)
       await expect.poll(() => history().count()).toBe(edits + 1)
       expect(await metersMatchExport('reloaded')).toEqual(edited)
+      expect(pageErrors).toEqual([])
+    })
+
+    it('an edit is in the autosave seconds later; after a crash the prompt says what it holds', async () => {
+      const autosaved = join(work, 'user-data', 'recovery', 'autosave.unweave')
+      /** Edits a project file holds (-1: no file). */
+      const held = (path = autosaved): number => {
+        if (!existsSync(path)) return -1
+        const files = unzipSync(readFileSync(path), {
+          filter: (f) => f.name === 'manifest.json',
+        })
+        const h = JSON.parse(strFromU8(files['manifest.json']!)).history ?? {}
+        return (h.undo?.length ?? 0) as number
+      }
+      // the project loaded last (saved by the previous test) and no autosave since its save
+      const saved = held(join(work, 'trio.unweave'))
+      expect(saved).toBeGreaterThan(0)
+      expect(held()).toBe(-1)
+      await stroke(0.6, 0.7)
+      const label = (await history().last().textContent())!.trim()
+      // within AUTOSAVE.idleSec plus the write (polled, not timed)
+      await expect.poll(() => held(), { timeout: 30_000 }).toBe(saved + 1)
+      // a crash: the window goes without saving; a new one offers the autosave and says what it holds
+      await page.close({ runBeforeUnload: false })
+      page = await context.newPage()
+      page.on('pageerror', (e) => pageErrors.push(String(e)))
+      await page.goto(bridge.url)
+      const offer = page.getByRole('alertdialog', { name: 'Recover unsaved project?' })
+      await offer.waitFor({ state: 'visible', timeout: 30_000 })
+      const text = (await offer.textContent()) ?? ''
+      console.log(
+        `recovery prompt: ${text.replace(/\s+/g, ' ').trim()} (last History entry: ${label})`,
+      )
+      expect(text).toMatch(/autosaved at \d\d:\d\d:\d\d/)
+      expect(text).toMatch(/\d+ changes, the last/)
+      expect(text).toContain(label.replace(/^\d+\.\s*/, '').slice(0, 12))
+      expect(await page.getByTestId('recovery-bound').textContent()).toMatch(
+        new RegExp(`${AUTOSAVE.idleSec} s after a change \\(${AUTOSAVE.maxSec} s at most`),
+      )
+      await shot('04-recovery-says-what-it-holds')
+      expect(await axe()).toEqual([])
+      await offer.getByRole('button', { name: 'Discard' }).click()
+      await expect.poll(() => existsSync(autosaved)).toBe(false)
       expect(pageErrors).toEqual([])
     })
   },

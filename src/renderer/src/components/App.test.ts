@@ -122,8 +122,8 @@ describe('App', () => {
       { path: '/music/take1.flac', name: 'take1.flac', exists: true },
       { path: '/gone/old.wav', name: 'old.wav', exists: false },
     ])
-    const item = await screen.findByRole('button', { name: 'Recent: take1.flac' })
-    expect(screen.getByRole('button', { name: 'Recent: old.wav' })).toHaveProperty('disabled', true)
+    const item = await screen.findByRole('button', { name: /^take1\.flac/ })
+    expect(screen.getByRole('button', { name: /^old\.wav/ })).toHaveProperty('disabled', true)
     await fireEvent.click(item)
     await screen.findByText('take1.flac', { selector: '.name' })
     expect(fake.callsTo('openFile')[0].args).toEqual({ path: '/music/take1.flac' })

@@ -4,8 +4,15 @@
  * (src/node/project/); these channels are feature-detected (lib/edit-backend.ts),
  * so without them the project controls are disabled.
  */
-import { callEdit, hasEditChannel, type OpenedProjectInfo } from '../lib/edit-backend'
+import { AUTOSAVE } from '../../../shared/ipc'
+import {
+  callEdit,
+  hasEditChannel,
+  type OpenedProjectInfo,
+  type RecoveryInfo,
+} from '../lib/edit-backend'
 import type { Backend } from '../lib/backend'
+import { untrack } from 'svelte'
 import type { Errors } from './errors.svelte'
 import type { Change, History } from './history.svelte'
 import type { MaskEditor } from './mask-editor.svelte'
@@ -24,16 +31,13 @@ export interface ProjectFileHost {
   readonly recording: Pick<Recording, 'load'>
 }
 
-/** Seconds between autosaves while there are unsaved changes. */
-export const AUTOSAVE_SEC = 30
-
 export class ProjectFile {
   /** The project's file, once saved or opened. */
   path = $state<string | null>(null)
   /** A project whose audio is missing or changed: the UI asks to locate it. */
   needsAudio = $state.raw<OpenedProjectInfo | null>(null)
   /** An autosaved project found at start (the app did not close cleanly). */
-  recovery = $state.raw<{ path: string; audioName: string; savedAt: string } | null>(null)
+  recovery = $state.raw<RecoveryInfo | null>(null)
   /** The unsaved-edits question before something replaces the open separation (Save / Discard / Cancel). */
   unsavedPrompt = $state.raw<{
     action: string
@@ -45,7 +49,12 @@ export class ProjectFile {
   #app: ProjectFileHost
   /** The history as last saved (reactive: `dirty` and main's unsaved flag follow a save). */
   #saved = $state.raw<Change[] | null>(null)
-  #timer: ReturnType<typeof setInterval> | null = null
+  /** The history as last autosaved. */
+  #autosaved: Change[] | null = null
+  /** When the oldest change the autosave does not hold yet was made (Date.now()), or null. */
+  #firstUnsaved: number | null = null
+  #timer: ReturnType<typeof setTimeout> | null = null
+  #autosaving: Promise<void> = Promise.resolve()
 
   constructor(app: ProjectFileHost) {
     this.#app = app
@@ -58,29 +67,49 @@ export class ProjectFile {
   }
 
   /**
-   * Asks main for a recovery file; starts autosaving; keeps main told whether there are unsaved
-   * edits (it asks before the window closes). Returns the stop function.
+   * Asks main for a recovery file; autosaves after every change (AUTOSAVE: `idleSec` after the
+   * last one, at most `maxSec` after the oldest one not autosaved); keeps main told whether there
+   * are unsaved edits (it asks before the window closes). Returns the stop function.
    */
   start(): () => void {
-    const stopReporting = hasEditChannel(this.#app.backend, 'setUnsavedEdits')
-      ? $effect.root(() => {
-          $effect(() => {
-            const unsaved = this.dirty
-            callEdit(this.#app.backend, 'setUnsavedEdits', { unsaved }).catch(() => {})
-          })
-        })
-      : () => {}
+    const report = hasEditChannel(this.#app.backend, 'setUnsavedEdits')
+    const autosaves = hasEditChannel(this.#app.backend, 'autosaveProject')
+    const stopEffects = $effect.root(() => {
+      $effect(() => {
+        const unsaved = this.dirty
+        if (report) callEdit(this.#app.backend, 'setUnsavedEdits', { unsaved }).catch(() => {})
+      })
+      $effect(() => {
+        void this.#app.history.done
+        if (autosaves) this.#schedule()
+      })
+    })
     if (hasEditChannel(this.#app.backend, 'getRecovery'))
       callEdit(this.#app.backend, 'getRecovery')
         .then((r) => (this.recovery = r ?? null))
         .catch(() => {})
-    if (hasEditChannel(this.#app.backend, 'autosaveProject'))
-      this.#timer = setInterval(() => void this.autosave(), AUTOSAVE_SEC * 1000)
     return () => {
-      stopReporting()
-      if (this.#timer) clearInterval(this.#timer)
+      stopEffects()
+      if (this.#timer) clearTimeout(this.#timer)
       this.#timer = null
     }
+  }
+
+  /** The history changed: the autosave is due `idleSec` from now, or `maxSec` after the oldest change. */
+  #schedule(): void {
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+    if (!this.dirty || untrack(() => this.#app.history.done) === this.#autosaved) {
+      this.#firstUnsaved = null
+      return
+    }
+    const now = Date.now()
+    this.#firstUnsaved ??= now
+    const due = Math.min(now + AUTOSAVE.idleSec * 1000, this.#firstUnsaved + AUTOSAVE.maxSec * 1000)
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      void this.autosave()
+    }, due - now)
   }
 
   #sources() {
@@ -92,6 +121,8 @@ export class ProjectFile {
     const id = this.#app.separation.separationId
     if (!this.available || !id) return false
     try {
+      // an autosave under way ends first: the save's dropping of the recovery file comes after it
+      await this.#autosaving
       await this.#app.editor.flush()
       const done = this.#app.history.done
       const r = await callEdit(this.#app.backend, 'saveProject', {
@@ -127,19 +158,30 @@ export class ProjectFile {
     return this.save()
   }
 
-  /** Writes the recovery file when there are unsaved changes. */
-  async autosave(): Promise<void> {
+  /** Writes the recovery file when there are unsaved changes (one write at a time). */
+  autosave(): Promise<void> {
+    this.#autosaving = this.#autosaving.then(() => this.#autosaveNow())
+    return this.#autosaving
+  }
+
+  async #autosaveNow(): Promise<void> {
     const id = this.#app.separation.separationId
-    if (!id || !this.dirty) return
+    const done = this.#app.history.done
+    if (!id || !this.dirty || done === this.#autosaved) return
+    // changes from now on are the next autosave's
+    this.#firstUnsaved = null
     try {
       await this.#app.editor.flush()
       await callEdit(this.#app.backend, 'autosaveProject', {
         separationId: id,
         sources: this.#sources(),
+        note: { edits: done.length, lastEdit: (done.at(-1)?.label ?? '').slice(0, 200) },
       })
+      this.#autosaved = done
     } catch {
-      // autosave is best effort; a failed one is retried at the next tick
+      // best effort: tried again `idleSec` later
     }
+    if (this.#app.history.done !== this.#autosaved) this.#schedule()
   }
 
   /** Opens a project (dialog when no path). */

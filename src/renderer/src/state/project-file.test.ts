@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it, vi } from 'vitest'
 import type { EditCommand } from '../../../engine/index'
-import type { SeparationSummary } from '../../../shared/ipc'
+import { AUTOSAVE, type SeparationSummary } from '../../../shared/ipc'
 import { Backend } from '../lib/backend'
 import type { OpenedProjectInfo } from '../lib/edit-backend'
 import { createFakeApi, FakeAudioContext } from '../test/fake-api'
@@ -17,13 +17,13 @@ async function answer(app: AppState, a: 'save' | 'discard' | 'cancel'): Promise<
   app.projectFile.unsavedPrompt!.answer(a)
 }
 
-/** One edit: a rectangle assigned to source 3. */
-function assignRect(app: AppState): void {
+/** One edit: a rectangle assigned to source `to` + 1. */
+function assignRect(app: AppState, to = 2): void {
   app.editor.selectShape('rect', [
     { frame: 1, bin: 1 },
     { frame: 4, bin: 6 },
   ])
-  app.editor.assign(2)
+  app.editor.assign(to)
 }
 
 /** An app whose fake main has the project channels; `project` is what opening returns. */
@@ -64,7 +64,14 @@ async function setup() {
     return ok(await opened())
   }
   api.autosaveProject = () => ok({ path: '/recovery.unweave' })
-  api.getRecovery = () => ok({ path: '/recovery.unweave', audioName: 'song.wav', savedAt: 'now' })
+  api.getRecovery = () =>
+    ok({
+      path: '/recovery.unweave',
+      audioName: 'song.wav',
+      savedAt: 'now',
+      edits: 2,
+      lastEdit: 'Brush',
+    })
   api.discardRecovery = () => ok(null)
   const app = new AppState(new Backend(fake.api), () => new FakeAudioContext() as never)
   app.start()
@@ -148,6 +155,45 @@ describe('ProjectFile', () => {
     await new Promise((r) => setTimeout(r, 5))
     expect(app.recording.file).not.toBeNull()
     expect(app.history.done).toHaveLength(1)
+  })
+
+  it('autosaves AUTOSAVE.idleSec after a change, and within maxSec while changes keep coming', async () => {
+    const { app, fake } = await setup()
+    const autosaves: { note: { edits: number; lastEdit: string } }[] = []
+    ;(fake.api as unknown as Record<string, unknown>).autosaveProject = (a: {
+      note: { edits: number; lastEdit: string }
+    }) => (autosaves.push(a), ok({ path: '/recovery.unweave' }))
+    await app.open()
+    await app.separate()
+    vi.useFakeTimers()
+    try {
+      assignRect(app)
+      await vi.advanceTimersByTimeAsync(AUTOSAVE.idleSec * 1000 - 100)
+      expect(autosaves).toHaveLength(0)
+      await vi.advanceTimersByTimeAsync(200)
+      // the recovery file now holds that edit, and says so
+      expect(autosaves).toHaveLength(1)
+      expect(autosaves[0]!.note).toEqual({ edits: 1, lastEdit: app.history.done[0]!.label })
+      // a change every second (never idle for idleSec): still autosaved maxSec after the first
+      const step = (AUTOSAVE.idleSec * 1000) / 2
+      let t = 0
+      for (let i = 0; autosaves.length < 2 && i < 20; i++) {
+        assignRect(app, i % 2)
+        await vi.advanceTimersByTimeAsync(step)
+        t += step
+      }
+      expect(autosaves).toHaveLength(2)
+      expect(t).toBeLessThanOrEqual(AUTOSAVE.maxSec * 1000 + step)
+      expect(autosaves[1]!.note.edits).toBeGreaterThan(1)
+      // nothing new: no further autosave
+      await vi.advanceTimersByTimeAsync(AUTOSAVE.maxSec * 2000)
+      const n = autosaves.length
+      await vi.advanceTimersByTimeAsync(AUTOSAVE.maxSec * 2000)
+      expect(autosaves).toHaveLength(n)
+      expect(autosaves.at(-1)!.note.edits).toBe(app.history.done.length)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('offers recovery at start; save asks for a name once, then saves in place', async () => {
