@@ -46,7 +46,12 @@ type Handler<O extends HostOp> = (
 ) => unknown
 
 /** Requests that do not hold background work back (stem synthesis yields often by itself). */
-const BACKGROUND_FRIENDLY: ReadonlySet<HostOp> = new Set(['stems', 'status', 'energyShares'])
+const BACKGROUND_FRIENDLY: ReadonlySet<HostOp> = new Set([
+  'stems',
+  'status',
+  'modelCard',
+  'energyShares',
+])
 
 /** The engine host's request handler. */
 export class EngineHost {
@@ -137,6 +142,7 @@ export class EngineHost {
     selectionAudio: (args, signal) => this.#separations.selectionAudio(args, signal),
     export: (args, signal, progress) => this.#separations.export(args, signal, progress),
     status: () => this.#model.status,
+    modelCard: () => this.#model.card(),
     edit: (args) => this.#editing.edit(args),
     energyShares: ({ separationId }, signal) => {
       const s = this.#ctx.separationById(separationId)

@@ -6,7 +6,7 @@
 import type { Embedder } from '../engine/index'
 import { loadModel } from '../node/index'
 import type { HostConfig } from '../shared/engine-protocol'
-import type { EngineStatus } from '../shared/ipc'
+import type { EngineStatus, ModelCard } from '../shared/ipc'
 import type { ModelMetadata } from '../shared/model'
 import { toErrorData } from './host-errors'
 
@@ -46,6 +46,22 @@ export class ModelLoader {
     const p = this.#model ?? loadModel(this.config.modelPath)
     this.#model = p
     return p
+  }
+
+  /** The model's card (what it can and cannot do) from its metadata; no ONNX session is made. */
+  async card(): Promise<ModelCard> {
+    const { metadata: m } = await this.model()
+    return {
+      name: m.name,
+      version: m.version,
+      steps: m.training?.steps ?? null,
+      scores: (m.scores ?? []).map((x) => ({
+        split: x.split,
+        sources: x.sources,
+        sisdri: x.sisdriModel,
+        sisdriIbm: x.sisdriIbm,
+      })),
+    }
   }
 
   /** The embedder (made once); reports the engine's state when it is ready or has failed. */

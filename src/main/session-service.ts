@@ -198,6 +198,7 @@ export class SessionService {
       engine: this.#engine.status,
     }),
 
+    getModelCard: async () => this.#engine.request('modelCard', {}),
     openFileDialog: async () => {
       const path = await this.#platform.showOpenDialog()
       return path === null ? null : this.#open(path)

@@ -315,6 +315,7 @@ type Validators = { [C in Channel]: (raw: unknown) => ArgsOf<C> }
 /** One validator per channel of the contract. */
 export const validators: Validators = {
   getAppInfo: (raw) => (record(raw, 'getAppInfo', []), {}),
+  getModelCard: (raw) => (record(raw, 'getModelCard', []), {}),
   openFileDialog: (raw) => (record(raw, 'openFileDialog', []), {}),
   openFile: (raw) => {
     const r = record(raw, 'openFile', ['path'])

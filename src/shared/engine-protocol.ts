@@ -15,6 +15,7 @@ import type {
   ProjectSourceInfo,
   WireSelection,
   EngineStatus,
+  ModelCard,
   IpcErrorCode,
   MaskGrid,
   MaskMode,
@@ -102,6 +103,7 @@ export interface HostOps {
     result: { timingsSec: Record<string, number> }
   }
   status: { args: Record<never, never>; result: EngineStatus }
+  modelCard: { args: Record<never, never>; result: ModelCard }
   edit: { args: { separationId: string; op: EditOp }; result: EditResult }
   /** Each stem's share of the stems' energy: the export's synthesis, per block, cached. */
   energyShares: { args: { separationId: string }; result: number[] }

@@ -332,6 +332,26 @@ export interface EngineStatus {
   message?: string
 }
 
+/** One measured case of the model card: SI-SDR improvement over the mixture, soft masks, true count. */
+export interface ModelCardScore {
+  /** The evaluation split's name (e.g. 'speech2'). */
+  split: string
+  sources: number
+  /** The model's SI-SDR improvement, dB. */
+  sisdri: number
+  /** The ideal binary mask's (an oracle that knows the sources), dB. */
+  sisdriIbm: number
+}
+
+/** What the shipped model can and cannot do, from its metadata (models/<name>.json). */
+export interface ModelCard {
+  name: string
+  version: string
+  /** Training steps, when the file says. */
+  steps: number | null
+  scores: ModelCardScore[]
+}
+
 /** Facts about the app. */
 export interface AppInfo {
   version: string
@@ -510,6 +530,8 @@ export interface IpcContract {
 
   /** Shows the native open dialog and opens the chosen file; null when cancelled. */
   openFileDialog: { args: NoArgs; result: FileInfo | null }
+  /** The model's card: its measured scores, read from its metadata (no network is loaded). */
+  getModelCard: { args: NoArgs; result: ModelCard }
   /** Opens a file by absolute path (drag and drop via `pathForFile`, recent list). */
   openFile: { args: { path: string }; result: FileInfo }
   /** The open file's info (e.g. after an 'engine' event). */
@@ -651,6 +673,7 @@ export type ResultOf<C extends Channel> = IpcContract[C]['result']
 /** Every channel, at run time (the preload and the bridge build `window.api` from it). */
 export const CHANNELS = [
   'getAppInfo',
+  'getModelCard',
   'openFileDialog',
   'openFile',
   'getFileInfo',

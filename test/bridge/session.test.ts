@@ -611,6 +611,21 @@ describe('quit with unsaved edits: the close handshake through the service (issu
     g.pageLoaded()
   })
 
+  it('the model card comes from the model file, without loading the network', async () => {
+    const meta = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/tiny-random.json'), 'utf8'))
+    expect(await ok('getModelCard')).toEqual({
+      name: meta.name,
+      version: meta.version,
+      steps: meta.training?.steps ?? null,
+      scores: (meta.scores ?? []).map((x: Record<string, number>) => ({
+        split: x.split,
+        sources: x.sources,
+        sisdri: x.sisdriModel,
+        sisdriIbm: x.sisdriIbm,
+      })),
+    })
+  })
+
   it('refuses answers that are not true or false', async () => {
     expect(await call('confirmClose', { id: 1, close: 'yes' })).toMatchObject({
       type: 'error',

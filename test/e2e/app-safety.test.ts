@@ -17,6 +17,7 @@ import { AUTOSAVE } from '../../src/shared/ipc'
 import type { Bridge } from '../bridge/server'
 import {
   axeViolations,
+  chooseModel,
   chromiumPath,
   markAfter,
   openAndSeparate,
@@ -253,6 +254,29 @@ describe.skipIf(!ready)(
       await offer.getByRole('button', { name: 'Discard' }).click()
       await expect.poll(() => existsSync(autosaved)).toBe(false)
       expect(pageErrors).toEqual([])
+    })
+
+    it("says what the model can and cannot do, with the numbers of the model's own file", async () => {
+      const card = JSON.parse(readFileSync(chooseModel().path, 'utf8')) as {
+        scores?: { split: string; sisdriModel: number }[]
+      }
+      const note = page.getByTestId('model-note')
+      if (!card.scores?.length) {
+        console.log('skipped: the model file has no scores (plumbing fixture)')
+        return
+      }
+      await note.locator('summary').click()
+      const items = note.getByRole('list', { name: 'Model card' }).getByRole('listitem')
+      await expect.poll(() => items.count()).toBe(card.scores.length)
+      const texts = await items.allTextContents()
+      card.scores.forEach((s, i) => {
+        const n = `${Math.abs(s.sisdriModel).toFixed(1)} dB`
+        expect(texts[i]).toContain(n)
+        if (s.sisdriModel < 1) expect(texts[i]).toMatch(/not separated/)
+      })
+      console.log(`model note: ${texts.join(' | ')}`)
+      await shot('05-model-note')
+      expect(await axe()).toEqual([])
     })
   },
 )

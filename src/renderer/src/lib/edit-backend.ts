@@ -28,6 +28,7 @@ export type EditChannel = Extract<
   | 'getRecovery'
   | 'discardRecovery'
   | 'getEnergyShares'
+  | 'getModelCard'
   | 'setUnsavedEdits'
   | 'confirmClose'
 >

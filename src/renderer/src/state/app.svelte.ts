@@ -1,5 +1,5 @@
 import { createContext } from 'svelte'
-import type { AppEvent, FileInfo, MenuCommand, RecentFile } from '../../../shared/ipc'
+import type { AppEvent, FileInfo, MenuCommand, ModelCard, RecentFile } from '../../../shared/ipc'
 import type { Backend } from '../lib/backend'
 import { Errors } from './errors.svelte'
 import { ExportDialog } from './export-dialog.svelte'
@@ -46,6 +46,8 @@ export class AppState {
       !!this.projectFile.unsavedPrompt
     )
   }
+  /** What the model can and cannot do (its card, from main), once read. */
+  modelCard = $state.raw<ModelCard | null>(null)
   /** Recently opened files, newest first (shown on the empty screen). */
   recent = $state.raw<RecentFile[]>([])
 
@@ -96,6 +98,9 @@ export class AppState {
       })
       .catch(() => {})
     void this.refreshRecent()
+    callEdit(this.backend, 'getModelCard')
+      .then((c) => (this.modelCard = c ?? null))
+      .catch(() => {}) // no card: no note
     const stopProject = this.projectFile.start()
     return () => {
       off()
