@@ -12,7 +12,16 @@ export function overlayCanvas(
   const canvas = container.ownerDocument.createElement('canvas')
   canvas.className = className
   canvas.setAttribute('aria-hidden', 'true')
-  Object.assign(canvas.style, {
+  Object.assign(canvas.style, overlayStyle(zIndex, style))
+  return { canvas, ctx: canvas.getContext('2d') }
+}
+
+/** The style of a layer over the whole container at `zIndex` (pointer events pass) and `style`. */
+export function overlayStyle(
+  zIndex: number,
+  style: Partial<CSSStyleDeclaration> = {},
+): Partial<CSSStyleDeclaration> {
+  return {
     position: 'absolute',
     left: '0',
     top: '0',
@@ -21,6 +30,5 @@ export function overlayCanvas(
     zIndex: String(zIndex),
     pointerEvents: 'none',
     ...style,
-  })
-  return { canvas, ctx: canvas.getContext('2d') }
+  }
 }

@@ -23,6 +23,7 @@ import {
   type DisplaySpectrogram,
   type TimeWindow,
 } from '../lib/raster'
+import { overlayCanvas, overlayStyle } from './overlay-canvas'
 import { fitCanvas, frameCoalescer, visibleWindow } from './timeline-view'
 
 /** Events of the spectrogram plugin. */
@@ -105,41 +106,40 @@ export class SpectrogramPlugin extends BasePlugin<
   constructor(options: SpectrogramPluginOptions) {
     super(options)
     const doc = options.container.ownerDocument
-    this.#canvas = doc.createElement('canvas')
-    this.#canvas.className = 'uw-spectrogram-canvas'
-    this.#canvas.setAttribute('aria-hidden', 'true')
-    Object.assign(this.#canvas.style, layerStyle(0))
-    this.#ctx = this.#canvas.getContext('2d')
+    // the spectrogram and the rulers' canvases take pointer events (seek, zoom, band drags)
+    const takesPointer = { pointerEvents: '' }
+    ;({ canvas: this.#canvas, ctx: this.#ctx } = overlayCanvas(
+      options.container,
+      'uw-spectrogram-canvas',
+      0,
+      takesPointer,
+    ))
     this.#loopShade = doc.createElement('div')
-    Object.assign(this.#loopShade.style, {
-      ...layerStyle(3),
-      display: 'none',
-      background: 'rgba(120, 170, 255, 0.12)',
-      borderLeft: '1px solid rgba(140, 190, 255, 0.8)',
-      borderRight: '1px solid rgba(140, 190, 255, 0.8)',
-      pointerEvents: 'none',
-    })
+    Object.assign(
+      this.#loopShade.style,
+      overlayStyle(3, {
+        display: 'none',
+        background: 'rgba(120, 170, 255, 0.12)',
+        borderLeft: '1px solid rgba(140, 190, 255, 0.8)',
+        borderRight: '1px solid rgba(140, 190, 255, 0.8)',
+      }),
+    )
     this.#playhead = doc.createElement('div')
     this.#playhead.className = 'uw-playhead'
-    Object.assign(this.#playhead.style, {
-      ...layerStyle(4),
-      width: '1px',
-      left: '0px',
-      right: 'auto',
-      background: '#ffffff',
-      boxShadow: '0 0 3px rgba(0,0,0,0.8)',
-      pointerEvents: 'none',
-    })
-    if (options.timeRuler) {
-      this.#timeCanvas = doc.createElement('canvas')
-      this.#timeCanvas.setAttribute('aria-hidden', 'true')
-      Object.assign(this.#timeCanvas.style, layerStyle(0))
-    }
-    if (options.freqRuler) {
-      this.#freqCanvas = doc.createElement('canvas')
-      this.#freqCanvas.setAttribute('aria-hidden', 'true')
-      Object.assign(this.#freqCanvas.style, layerStyle(0))
-    }
+    Object.assign(
+      this.#playhead.style,
+      overlayStyle(4, {
+        width: '1px',
+        left: '0px',
+        right: 'auto',
+        background: '#ffffff',
+        boxShadow: '0 0 3px rgba(0,0,0,0.8)',
+      }),
+    )
+    if (options.timeRuler)
+      this.#timeCanvas = overlayCanvas(options.timeRuler, '', 0, takesPointer).canvas
+    if (options.freqRuler)
+      this.#freqCanvas = overlayCanvas(options.freqRuler, '', 0, takesPointer).canvas
   }
 
   /** Plugin entry point (called by wavesurfer). */
@@ -513,18 +513,6 @@ export class SpectrogramPlugin extends BasePlugin<
 }
 
 /** Absolutely positioned full-size layer styles. */
-function layerStyle(z: number): Partial<CSSStyleDeclaration> {
-  return {
-    position: 'absolute',
-    left: '0',
-    top: '0',
-    right: '0',
-    bottom: '0',
-    width: '100%',
-    height: '100%',
-    zIndex: String(z),
-  }
-}
 
 /** A pleasant time step (s) at least `raw`: 1, 2, 5 x 10^n, or 10/15/30 s, 1/2/5/10/15/30 min. */
 export function niceTimeStep(raw: number): number {
