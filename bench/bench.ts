@@ -28,13 +28,8 @@ import { fftjsRoundTrips, fftjsStftMagnitude, plainKMeans, speexResample } from 
 import { benchEditing } from './editing'
 import { peakRss } from './peak-rss'
 import { syntheticSong } from './signals'
+import { flag, opt } from './args'
 
-const argv = process.argv.slice(2)
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`)
-  return i >= 0 ? argv[i + 1] : undefined
-}
-const flag = (name: string): boolean => argv.includes(`--${name}`)
 const RATE = 44100
 const SOURCES = 3
 /** The CLI's default mask mode. */

@@ -35,14 +35,11 @@ import {
   withEditorState,
 } from '../src/node/project/index'
 import { syntheticSong } from './signals'
+import { flag, opt } from './args'
 
-const argv = process.argv.slice(2)
-const arg = (name: string, def: string): string => {
-  const i = argv.indexOf(`--${name}`)
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : def
-}
+const arg = (name: string, def: string): string => opt(name) || def
 const K = Number(arg('k', '3'))
-const jsonOut = argv.includes('--json') ? arg('json', '') : ''
+const jsonOut = flag('json') ? arg('json', '') : ''
 const MODEL = { sampleRate: 16000, nFft: 512, hop: 256, bins: 257, dim: 20 }
 const framesFor = (sec: number): number => Math.floor((sec * MODEL.sampleRate) / MODEL.hop) + 1
 const ms = (t: number): number => Math.round(t * 100) / 100

@@ -40,12 +40,7 @@ import type { ModelMetadata } from '../src/shared/model'
 import { parseStereoCue } from '../src/cli/args'
 import { siSdrImprovement } from './metrics'
 import { listSplits, readManifest } from './testsets'
-
-const argv = process.argv.slice(2)
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`)
-  return i >= 0 ? argv[i + 1] : undefined
-}
+import { opt } from './args'
 
 /** Collects stems in memory: [k][channels][n]. */
 function memorySink(

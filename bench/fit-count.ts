@@ -31,12 +31,7 @@ import {
 import { createOnnxEmbedder, decodeAudioFile, loadModel, writeFileAtomic } from '../src/node'
 import type { ModelMetadata, ModelSourceCount } from '../src/shared/model'
 import { listSplits, readManifest } from './testsets'
-
-const argv = process.argv.slice(2)
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`)
-  return i >= 0 ? argv[i + 1] : undefined
-}
+import { flag, opt } from './args'
 
 const SAMPLE_SIZE = 5_000
 const SEED = 2
@@ -345,7 +340,7 @@ async function main(): Promise<void> {
   }
   await embedder.dispose?.()
 
-  if (argv.includes('--write')) {
+  if (flag('write')) {
     const path = resolve(modelJson)
     const meta = JSON.parse(readFileSync(path, 'utf8')) as ModelMetadata
     meta.sourceCount = fitted
