@@ -1,8 +1,11 @@
 /**
  * Issue 16's app cases in Chromium over the test bridge (real engine, the bundled example):
  * quitting with unsaved edits asks the Open / Load project question (Save / Discard / Cancel), with
- * main's close guard driven as Electron's window 'close' event drives it. Screenshots under
- * test-results/e2e-safety/. Nothing here is timed.
+ * main's close guard driven as Electron's window 'close' event drives it; the energy meters equal
+ * the exported stems' shares before and after an edit and after a reload; the export folder is
+ * read-only; an edit reaches the autosave within its bound and the recovery prompt says what it
+ * holds; the model's card is shown with its own numbers. axe-core on the new states. Screenshots
+ * under test-results/e2e-safety/. Nothing here is timed.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- page-side code reads untyped window fields */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
@@ -211,6 +214,27 @@ describe.skipIf(!ready)(
       await expect.poll(() => history().count()).toBe(edits + 1)
       expect(await metersMatchExport('reloaded')).toEqual(edited)
       expect(pageErrors).toEqual([])
+    })
+
+    it("the export dialog's folder is main's choice: read-only, changed only through Choose…", async () => {
+      await page.getByRole('button', { name: /^export/i }).click()
+      const dialog = page.getByRole('dialog', { name: 'Export stems' })
+      const folder = dialog.getByLabel('Folder', { exact: true })
+      await folder.waitFor()
+      expect(await folder.isEditable()).toBe(false)
+      const before = await folder.inputValue()
+      await folder.click()
+      await page.keyboard.type('/somewhere/else')
+      expect(await folder.inputValue()).toBe(before)
+      const chosen = join(work, 'chosen')
+      mkdirSync(chosen)
+      bridge.dialogs.folder.push(chosen)
+      await dialog.getByRole('button', { name: 'Choose folder…' }).click()
+      await expect.poll(() => folder.inputValue()).toBe(chosen)
+      await shot('03b-export-folder-read-only')
+      expect(await axe()).toEqual([])
+      await page.keyboard.press('Escape')
+      await dialog.waitFor({ state: 'hidden' })
     })
 
     it('an edit is in the autosave seconds later; after a crash the prompt says what it holds', async () => {
