@@ -357,7 +357,6 @@ describe('inputs that are not regular files, SIGHUP and stale temp files', () =>
         ['/dev/zero', /is a device, not an audio file/],
       ] as const) {
         const out = join(d, 'out')
-        const t = performance.now()
         const r = spawnSync(
           process.execPath,
           [BIN, 'separate', input, '--sources', '2', '--out', out, '--model', TINY],
@@ -366,7 +365,6 @@ describe('inputs that are not regular files, SIGHUP and stale temp files', () =>
         expect(r.signal, 'it did not hang').toBeNull()
         expect(r.status, r.stderr).toBe(3)
         expect(r.stderr).toMatch(re)
-        expect(performance.now() - t).toBeLessThan(30_000)
         expect(existsSync(out)).toBe(false)
       }
       expect(ls(d)).toEqual(['f.wav'])
