@@ -99,6 +99,8 @@ export class EngineHost {
     this.#running.set(msg.id, controller)
     const interactive = !BACKGROUND_FRIENDLY.has(msg.op)
     if (interactive) this.#ctx.interactive++
+    const other = msg.op !== 'energyShares'
+    if (other) this.#ctx.othersRunning++
     const { id, bulkId } = msg
     const progress: Progress = (stage, fraction) =>
       this.#out.post({ type: 'progress', id, stage, fraction: clamp01(fraction) })
@@ -122,6 +124,7 @@ export class EngineHost {
       )
       .finally(() => {
         this.#running.delete(id)
+        if (other) this.#ctx.othersRunning--
         if (interactive) {
           this.#ctx.interactive--
           this.#ctx.lastInteractiveEnd = performance.now()
@@ -146,7 +149,20 @@ export class EngineHost {
     edit: (args) => this.#editing.edit(args),
     energyShares: ({ separationId }, signal) => {
       const s = this.#ctx.separationById(separationId)
-      return stemEnergyShares(s, this.#ctx.fileById(s.fileId), signal, () => this.#ctx.idle())
+      // each block when no other request runs (playback's stems included) and main's editor is
+      // made (the first stroke waits for it): the meters come last
+      const idle = async (): Promise<void> => {
+        await this.#ctx.idle()
+        while (
+          (this.#ctx.othersRunning > 0 ||
+            this.#ctx.separations.some((x) => x.preparation && !x.preparation.done)) &&
+          !signal.aborted
+        ) {
+          await new Promise((r) => setTimeout(r, 20))
+          await this.#ctx.idle()
+        }
+      }
+      return stemEnergyShares(s, this.#ctx.fileById(s.fileId), signal, idle)
     },
     wand: (args, signal, progress) => this.#editing.wand(args, signal, progress),
     recluster: (args, signal, progress) => this.#editing.recluster(args, signal, progress),

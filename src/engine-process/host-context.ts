@@ -54,6 +54,8 @@ export interface StemEnergyBlocks {
   valid: Uint8Array
   /** Counts invalidations: a block made while an edit came in is not marked valid. */
   version: number
+  /** The request making blocks now: the next one waits for it (one computation at a time). */
+  busy?: Promise<unknown>
 }
 
 /** A separation of the open file: a clustering, its masks and, once edited, their editor. */
@@ -116,6 +118,8 @@ export class HostContext {
   /** Requests running that background work must wait for, and when the last one ended. */
   interactive = 0
   lastInteractiveEnd = 0
+  /** Requests running other than the energy meters' (playback's stems too): those go first. */
+  othersRunning = 0
 
   constructor(
     readonly pool: ClusterPool,

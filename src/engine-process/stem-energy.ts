@@ -7,7 +7,7 @@
 import { synthesizeStems, touchedSampleRange } from '../engine/index'
 import type { TouchedRange } from '../shared/ipc'
 import { masksOf } from './host-context'
-import type { OpenFile, Separation } from './host-context'
+import type { OpenFile, Separation, StemEnergyBlocks } from './host-context'
 
 /** Samples per block (~1.5 s at 44.1 kHz: a brush stroke touches a few). */
 export const ENERGY_BLOCK = 1 << 16
@@ -43,9 +43,31 @@ export async function stemEnergyShares(
     valid: new Uint8Array(blocks),
     version: 0,
   })
+  // one computation at a time: a request while one runs waits, then makes what is still stale
+  const before = e.busy ?? Promise.resolve()
+  const run = before.catch(() => undefined).then(() => makeStale(s, f, e, signal, idle))
+  e.busy = run
+  if (!(await run)) return stemEnergyShares(s, f, signal, idle) // the editor came: start again
+  const total = new Float64Array(k)
+  for (let b = 0; b < blocks; b++) for (let j = 0; j < k; j++) total[j]! += e.energy[b * k + j]!
+  const sum = total.reduce((a, x) => a + x, 0)
+  return Array.from(total, (x) => (sum > 0 ? x / sum : 1 / k))
+}
+
+/** Makes every stale block of `e`; false when `e` was dropped meanwhile (main's editor was made). */
+async function makeStale(
+  s: Separation,
+  f: OpenFile,
+  e: StemEnergyBlocks,
+  signal: AbortSignal,
+  idle: () => Promise<void>,
+): Promise<boolean> {
+  const length = f.audio.channels[0]?.length ?? 0
+  const k = s.masks.k
   for (let b = e.valid.indexOf(0); b >= 0; b = e.valid.indexOf(0)) {
     await idle()
     signal.throwIfAborted()
+    if (s.energy !== e) return false
     const start = b * ENERGY_BLOCK
     const acc = new Float64Array(k)
     const version = e.version
@@ -64,8 +86,5 @@ export async function stemEnergyShares(
     e.energy.set(acc, b * k)
     if (e.version === version) e.valid[b] = 1
   }
-  const total = new Float64Array(k)
-  for (let b = 0; b < blocks; b++) for (let j = 0; j < k; j++) total[j]! += e.energy[b * k + j]!
-  const sum = total.reduce((a, x) => a + x, 0)
-  return Array.from(total, (x) => (sum > 0 ? x / sum : 1 / k))
+  return s.energy === e
 }

@@ -76,7 +76,7 @@ describe.skipIf(!ready)(
       // nothing edited: the window goes without a question
       expect(guard.request()).toBe(true)
       await stroke(0.2, 0.3)
-      await expect.poll(() => guard.unsaved).toBe(true)
+      await expect.poll(() => guard.unsaved, { timeout: 30_000 }).toBe(true)
 
       // Cancel: the window stays, the edits too
       expect(guard.request()).toBe(false)
@@ -86,14 +86,14 @@ describe.skipIf(!ready)(
       expect(await axe()).toEqual([])
       await ask().getByRole('button', { name: 'Cancel' }).click()
       await ask().waitFor({ state: 'hidden' })
-      await expect.poll(() => guard.asking).toBe(false)
+      await expect.poll(() => guard.asking, { timeout: 30_000 }).toBe(false)
       expect(bridge.closes).toEqual([])
       expect(guard.unsaved).toBe(true)
 
       // Save, but the save dialog is cancelled (an empty queue): the window stays
       expect(guard.request()).toBe(false)
       await ask().getByRole('button', { name: 'Save' }).click()
-      await expect.poll(() => guard.asking).toBe(false)
+      await expect.poll(() => guard.asking, { timeout: 30_000 }).toBe(false)
       expect(bridge.closes).toEqual([])
       expect(guard.unsaved).toBe(true)
 
@@ -102,7 +102,7 @@ describe.skipIf(!ready)(
       expect(guard.request()).toBe(false)
       await ask().getByRole('button', { name: 'Save' }).click()
       await banner.waitFor({ state: 'visible' })
-      await expect.poll(() => guard.asking).toBe(false)
+      await expect.poll(() => guard.asking, { timeout: 30_000 }).toBe(false)
       expect(bridge.closes).toEqual([])
       await shot('02-quit-save-failed')
       await page.getByRole('button', { name: 'Dismiss error' }).click()
@@ -112,18 +112,18 @@ describe.skipIf(!ready)(
       bridge.dialogs.save.push(saved)
       expect(guard.request()).toBe(false)
       await ask().getByRole('button', { name: 'Save' }).click()
-      await expect.poll(() => bridge.closes).toEqual([false])
+      await expect.poll(() => bridge.closes, { timeout: 30_000 }).toEqual([false])
       expect(existsSync(saved)).toBe(true)
-      await expect.poll(() => guard.unsaved).toBe(false)
+      await expect.poll(() => guard.unsaved, { timeout: 30_000 }).toBe(false)
 
       // a new window (as after a reload); another edit, then the app quits: Discard lets it quit
       guard.pageLoaded()
       await stroke(0.4, 0.5)
-      await expect.poll(() => guard.unsaved).toBe(true)
+      await expect.poll(() => guard.unsaved, { timeout: 30_000 }).toBe(true)
       guard.quitRequested()
       expect(guard.request()).toBe(false)
       await ask().getByRole('button', { name: 'Discard' }).click()
-      await expect.poll(() => bridge.closes).toEqual([false, true])
+      await expect.poll(() => bridge.closes, { timeout: 30_000 }).toEqual([false, true])
       expect(pageErrors).toEqual([])
     })
 
@@ -206,7 +206,7 @@ describe.skipIf(!ready)(
       await shot('03-energy-after-edit')
       // saved, then loaded again: the same meters, still the export's
       await page.getByRole('button', { name: 'Save project', exact: true }).click()
-      await expect.poll(() => bridge.service.closeGuard.unsaved).toBe(false)
+      await expect.poll(() => bridge.service.closeGuard.unsaved, { timeout: 30_000 }).toBe(false)
       bridge.dialogs.project.push(join(work, 'trio.unweave'))
       const t = await page.evaluate(() => performance.now())
       await page.getByRole('button', { name: 'Load project…' }).click()
