@@ -3,6 +3,8 @@
 # runs/gpu/ (git-ignored), the folder the device call carries. See gpu.sh.
 #   recipes/dc_v1/gpu-pack.sh [MIB]     MIB: the audio budget before compression (default 36)
 cd "$(dirname "$0")/../.." || exit 1
+# Only the pack travels: a trial run's folders (run/, out/) from an earlier try are removed.
+rm -rf runs/gpu/run runs/gpu/out
 mkdir -p runs/gpu
 /usr/bin/python3 -m unweave_train.data.pack --recipe recipes/dc_v1/config.json \
   --out runs/gpu/pack.npz --mib "${1:-36}" || exit 1
