@@ -143,16 +143,54 @@ describe('usage', () => {
     expect(r.stdout).toMatch(/two people talking and real band recordings are not separated/)
   })
 
-  it('npx unweave prints no npm warning (the ONNX install skip lives in package.json)', () => {
+  it("npx unweave prints no npm warning but the notice about .npmrc's ONNX install skip", () => {
     for (const args of [['--version'], ['devices'], ['separate']]) {
       const r = spawnSync('npm', ['exec', '--offline', '--', 'unweave', ...args], {
         cwd: ROOT,
         encoding: 'utf8',
         env: { ...process.env, UNWEAVE_MODEL: '' },
       })
-      expect(r.stderr, args.join(' ')).not.toMatch(/npm warn/i)
+      // npm 11 notices the project key that keeps installs offline (README, "GPU inference")
+      const others = r.stderr
+        .split('\n')
+        .filter((l) => !/Unknown (project|env) config "onnxruntime-node-install"/.test(l))
+      expect(others.join('\n'), args.join(' ')).not.toMatch(/npm warn/i)
       expect(r.status, args.join(' ')).toBe(args[0] === 'separate' ? 2 : 0)
     }
+  })
+
+  const withoutEnv = (...keys: string[]): NodeJS.ProcessEnv =>
+    Object.fromEntries(Object.entries(process.env).filter(([k]) => !keys.includes(k)))
+
+  it("onnxruntime-node's install script downloads nothing: .npmrc's skip reaches it (offline installs work)", () => {
+    // what npm hands every install script from the project's .npmrc
+    const seen = spawnSync(
+      'npm',
+      ['exec', '--offline', '--', 'node', '-p', 'process.env.npm_config_onnxruntime_node_install'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, npm_config_onnxruntime_node_install: '' },
+      },
+    )
+    expect(seen.stdout.trim(), seen.stderr).toBe('skip')
+    // the script itself, given that value as a dependency's install sees it: exits at once, no download
+    const env: NodeJS.ProcessEnv = { ...process.env, npm_config_onnxruntime_node_install: 'skip' }
+    for (const k of [
+      'ONNXRUNTIME_NODE_INSTALL',
+      'ONNXRUNTIME_NODE_INSTALL_CUDA',
+      'npm_package_json',
+    ])
+      delete env[k]
+    const script = join(ROOT, 'node_modules/onnxruntime-node/script/install.js')
+    const r = spawnSync(process.execPath, [script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env,
+      timeout: 60_000,
+    })
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout + r.stderr).toBe('')
   })
 
   const usage: [string[], RegExp][] = [
