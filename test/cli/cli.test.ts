@@ -170,18 +170,17 @@ describe('usage', () => {
       {
         cwd: ROOT,
         encoding: 'utf8',
-        env: { ...process.env, npm_config_onnxruntime_node_install: '' },
+        env: withoutEnv('npm_config_onnxruntime_node_install'),
       },
     )
     expect(seen.stdout.trim(), seen.stderr).toBe('skip')
     // the script itself, given that value as a dependency's install sees it: exits at once, no download
-    const env: NodeJS.ProcessEnv = { ...process.env, npm_config_onnxruntime_node_install: 'skip' }
-    for (const k of [
+    const env = withoutEnv(
       'ONNXRUNTIME_NODE_INSTALL',
       'ONNXRUNTIME_NODE_INSTALL_CUDA',
       'npm_package_json',
-    ])
-      delete env[k]
+    )
+    env.npm_config_onnxruntime_node_install = 'skip'
     const script = join(ROOT, 'node_modules/onnxruntime-node/script/install.js')
     const r = spawnSync(process.execPath, [script], {
       cwd: ROOT,
