@@ -1,4 +1,5 @@
 import copy
+import json
 import os
 
 import pytest
@@ -35,6 +36,11 @@ def test_resume_gives_the_same_weights_as_an_uninterrupted_run(synthetic_cache, 
     for k in wa:
         assert torch.allclose(wa[k], wb[k], atol=1e-6), k
     assert os.path.exists(os.path.join(b, "best.pt"))
+    # the log says where the second call took over (records after it replace later steps)
+    recs = [json.loads(x) for x in open(os.path.join(b, "log.jsonl"))]
+    assert [r["step"] for r in recs if r.get("resumed")] == [4]
+    assert not any(r.get("resumed") for r in
+                   (json.loads(x) for x in open(os.path.join(a, "log.jsonl"))))
 
 
 def test_worker_processes_give_the_same_run_as_the_training_process(synthetic_cache, tmp_path):
@@ -120,7 +126,6 @@ def test_equalised_batches_keep_mixture_labels_and_weights_consistent():
 
 @pytest.mark.parametrize("centroids", ["oracle", "kmeans"])
 def test_training_with_a_mask_loss_logs_both_parts_and_learns(synthetic_cache, tmp_path, centroids):
-    import json
 
     recipe = copy.deepcopy(TINY_RECIPE)
     recipe["train"].update({"mask_loss_weight": 0.5, "val_every": 20, "lr": 0.01,
@@ -174,7 +179,6 @@ def test_mask_loss_kinds_limits_the_mask_loss_to_those_examples_and_keeps_the_dr
 
 
 def test_frames_seen_are_counted_logged_and_carried_by_checkpoints(synthetic_cache, tmp_path):
-    import json
 
     from unweave_train.train import LEGACY_FRAMES_PER_STEP, frames_seen_of
 
@@ -202,7 +206,6 @@ def test_frames_seen_are_counted_logged_and_carried_by_checkpoints(synthetic_cac
 
 
 def test_validation_scores_are_logged_when_asked(synthetic_cache, synthetic_valsets, tmp_path):
-    import json
 
     recipe = copy.deepcopy(TINY_RECIPE)
     recipe["train"].update({"score_every": recipe["train"]["val_every"], "score_limit": 2})

@@ -392,7 +392,8 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
     state = {"step": 0, "train_seconds": 0.0, "best_val": float("inf"), "bad_vals": 0,
              "lr": tcfg.lr, "history": [], "frames_seen": 0}
     last = os.path.join(run_dir, "last.pt")
-    if os.path.exists(last):
+    resumed = os.path.exists(last)
+    if resumed:
         ck = read_checkpoint(last)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
@@ -452,6 +453,11 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         logf.write(json.dumps(rec) + "\n")
         logf.flush()
         log(json.dumps(rec))
+    if resumed:
+        # The records after this one replace those of the same and later steps already in the log
+        # (written after the checkpoint it resumed from, by a run that was stopped).
+        log_record({"step": state["step"], "resumed": True, "frames_seen": state["frames_seen"],
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%S")})
     while state["step"] < tcfg.max_steps and not stopper.stop:
         if state["train_seconds"] > tcfg.max_hours * 3600:
             break
