@@ -97,7 +97,7 @@ def test_chained_batches_colour_the_mixture_and_keep_labels_consistent():
     assert torch.equal(Y1, dominant_source_labels(Xs.abs()))
 
 
-def test_training_with_room_and_chain_runs_and_is_deterministic(synthetic_cache, tmp_path):
+def test_training_with_room_chain_and_drive_runs_and_is_deterministic(synthetic_cache, tmp_path):
     import copy
     from conftest import TINY_RECIPE
     from unweave_train.train import train
@@ -105,6 +105,7 @@ def test_training_with_room_and_chain_runs_and_is_deterministic(synthetic_cache,
     recipe = copy.deepcopy(TINY_RECIPE)
     recipe["train"]["room_prob"] = 1.0
     recipe["train"]["chain_prob"] = 1.0
+    recipe["train"]["drive_prob"] = 1.0
     a, b = str(tmp_path / "a"), str(tmp_path / "b")
     train(copy.deepcopy(recipe), a, synthetic_cache, max_steps=3, log=lambda *_: None)
     train(copy.deepcopy(recipe), b, synthetic_cache, max_steps=3, log=lambda *_: None)
@@ -112,7 +113,7 @@ def test_training_with_room_and_chain_runs_and_is_deterministic(synthetic_cache,
     wb = torch.load(f"{b}/last.pt")["model"]
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
     plain = str(tmp_path / "plain")
-    recipe["train"]["room_prob"] = recipe["train"]["chain_prob"] = 0.0
+    recipe["train"]["room_prob"] = recipe["train"]["chain_prob"] = recipe["train"]["drive_prob"] = 0.0
     train(recipe, plain, synthetic_cache, max_steps=3, log=lambda *_: None)
     wp = torch.load(f"{plain}/last.pt")["model"]
     assert not all(torch.equal(wa[k], wp[k]) for k in wa)
@@ -135,3 +136,57 @@ def test_speaker_pairs_colour_places_talkers_in_a_room_and_a_chain_keeping_the_p
     tilt = (10 * np.log10(spec_out[lo].mean() / spec_out[hi].mean())
             - 10 * np.log10(spec_in[lo].mean() / spec_in[hi].mean()))
     assert tilt > 10.0  # the 1 kHz first-order chain: ~15 dB less at 6-8 kHz than at 0-300 Hz
+
+
+def _level_db(y: np.ndarray, sr: int, hz: float) -> float:
+    """Level (dB) of the strongest FFT bin within 3 Hz of hz, Hann-windowed."""
+    Y = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    f = np.fft.rfftfreq(len(y), 1.0 / sr)
+    return float(20 * np.log10(Y[np.abs(f - hz) <= 3.0].max() + 1e-12))
+
+
+def test_drive_keeps_the_level_and_silence_and_distorts_a_chord_as_a_whole():
+    sr, n = 16000, 16000
+    t = np.arange(n) / sr
+    a = 0.1 * np.sin(2 * np.pi * 440 * t)
+    b = 0.1 * np.sin(2 * np.pi * 660 * t)
+    p = {"drive_db": 30.0, "bias": 0.2, "pre_hp_hz": 100.0, "cab_lp_hz": 6000.0, "cab_order": 2.0}
+    y = chain.drive(a + b, sr, **p)
+    assert y.dtype == np.float32 and np.all(np.isfinite(y))
+    assert np.isclose(np.sqrt(np.mean(y ** 2)), np.sqrt(np.mean((a + b) ** 2)), rtol=1e-3)
+    assert np.array_equal(chain.drive(np.zeros(n), sr, **p), np.zeros(n, dtype=np.float32))
+    # 220 Hz (660 - 440) is in neither note nor in their harmonics: only a chord driven as a
+    # whole has it (intermodulation); notes driven one by one and summed, as a sampled
+    # "distortion guitar" plays them, do not.
+    apart = chain.drive(a, sr, **p) + chain.drive(b, sr, **p)
+    ref = _level_db(y, sr, 440.0)
+    assert _level_db(y, sr, 220.0) - ref > -25.0
+    assert _level_db(apart, sr, 220.0) - _level_db(apart, sr, 440.0) < -60.0
+    assert _level_db(a + b, sr, 220.0) - ref < -60.0
+
+
+def test_drive_does_not_fold_harmonics_back_below_the_rate():
+    # Driven this hard a 3 kHz tone is nearly square: at 16 kHz its 3rd harmonic (9 kHz) would
+    # fold to 7 kHz at -10 dB and its 5th (15 kHz) to 1 kHz at -14 dB without oversampling; at 4x
+    # only far harmonics fold (the 21st, -26 dB, less the clipper's rounding).
+    sr, n = 16000, 16000
+    x = 0.1 * np.sin(2 * np.pi * 3000 * np.arange(n) / sr)
+    y = chain.drive(x, sr, drive_db=36.0, bias=0.0, pre_hp_hz=80.0, cab_lp_hz=7900.0, cab_order=3.0)
+    ref = _level_db(y, sr, 3000.0)
+    assert _level_db(y, sr, 1000.0) - ref < -30.0  # -17.6 dB without oversampling
+    assert _level_db(y, sr, 7000.0) - ref < -30.0  # -12.2 dB without
+
+
+def test_add_drive_changes_one_source_of_music_examples_only():
+    rng = np.random.default_rng(0)
+    src = (0.05 * rng.standard_normal((4, 3, 8000))).astype(np.float32)
+    counts = np.array([2, 3, 2, 3])
+    kinds = ["music", "speech", "lead", "trio"]
+    out = chain.add_drive(src, counts, kinds, np.random.default_rng(1), 16000, 1.0)
+    changed = [[not np.array_equal(out[b, c], src[b, c]) for c in range(3)] for b in range(4)]
+    assert sum(changed[0]) == 1 and sum(changed[2]) == 1
+    assert not any(changed[1]) and not any(changed[3])
+    assert not any(row[2] for row in (changed[0], changed[2]))  # never past counts[b]
+    again = chain.add_drive(src, counts, kinds, np.random.default_rng(1), 16000, 1.0)
+    assert np.array_equal(out, again)
+    assert np.array_equal(chain.add_drive(src, counts, kinds, rng, 16000, 0.0), src)

@@ -91,6 +91,9 @@ class TrainConfig(DictSettings):
     # high-pass colouring for all of its sources).
     room_prob: float = 0.0
     chain_prob: float = 0.0
+    # ... and that one source of a music example is driven through an amplifier-like distortion
+    # (data.chain.add_drive; the driven source is the target).
+    drive_prob: float = 0.0
     # Weight of losses.cluster_mask_loss (the app's soft masks through the clustering, scored
     # against the truncated phase-sensitive target) added to the deep-clustering loss; 0 = off.
     mask_loss_weight: float = 0.0

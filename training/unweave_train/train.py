@@ -33,7 +33,7 @@ from . import dsp
 from .config import ModelConfig, TrainConfig, load_json
 from .data import corpus
 from .data import render as render_mod
-from .data.chain import add_room, random_chain_gains
+from .data.chain import add_drive, add_room, random_chain_gains
 from .data.mixtures import MixtureSampler, batch_sources
 from .data.speech import stream_metadata
 from .evaluate import evaluate_split, summarise
@@ -161,6 +161,8 @@ def training_batch(sampler: MixtureSampler, tcfg: TrainConfig, mcfg: ModelConfig
     rng = np.random.default_rng([tcfg.seed, step])
     src, counts, kinds = batch_sources(sampler, rng, bsz, samples_for_frames(frames, mcfg.hop),
                                        tcfg.mix_probs, with_kinds=True)
+    if tcfg.drive_prob > 0:  # the amplifier before the room it plays in
+        src = add_drive(src, counts, kinds, rng, mcfg.sample_rate, tcfg.drive_prob)
     if tcfg.room_prob > 0:
         src = add_room(src, counts, rng, mcfg.sample_rate, tcfg.room_prob)
     batch = batch_tensors(src, mcfg, tcfg.weighting, rng, tcfg.eq_prob, tcfg.eq_db,
