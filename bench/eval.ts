@@ -11,9 +11,12 @@
  * Options: --testsets DIR (default training/cache/testsets) --model PATH --splits a,b --max N
  *          --mask hard|soft (default soft, as the CLI) --max-k 6 --weighting magnitude|sqrt|db|uniform --beta 5 --json OUT
  *          --stereo-cue on|off|W (default off, as the CLI; applies to stereo mixtures only)
+ *          --write-scores: put the results into the model's own metadata (its `scores`, which the
+ *          app's "What the model can do" reads), replacing what it held; atomically, the rest of
+ *          the file kept. Only with the default soft masks and no --max (the numbers the card quotes).
  * The stereo validation splits: --testsets training/cache/valsets-stereo (data.testsets --stereo-val).
  */
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
   analyse,
@@ -36,11 +39,12 @@ import { ANALYSIS_RESAMPLE } from '../src/engine/analyse'
 import { createOnnxEmbedder } from '../src/node/onnx-embedder'
 import { decodeAudioFile } from '../src/node/audio-decode'
 import { loadModel } from '../src/node/model-store'
-import type { ModelMetadata } from '../src/shared/model'
+import type { ModelMetadata, ModelScore } from '../src/shared/model'
+import { writeFileAtomic } from '../src/node/atomic-file'
 import { parseStereoCue } from '../src/cli/args'
 import { siSdrImprovement } from './metrics'
 import { listSplits, readManifest } from './testsets'
-import { opt } from './args'
+import { flag, opt } from './args'
 
 /** Collects stems in memory: [k][channels][n]. */
 function memorySink(
@@ -120,6 +124,7 @@ function fullRateIbm(mix: PcmAudio, sources: PcmAudio[]): Float32Array[][] {
   )
 }
 
+const round2 = (x: number): number => Math.round(x * 100) / 100
 const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length)
 const median = (a: number[]): number => {
   const s = [...a].sort((x, y) => x - y)
@@ -142,7 +147,16 @@ async function main(): Promise<void> {
   const splits = listSplits(root, wanted)
   const modelPath =
     opt('model') ?? (existsSync('models/unweave-dc.json') ? 'models/unweave-dc.json' : undefined)
-  const { metadata, onnxPath } = await loadModel(modelPath)
+  const writeScores = flag('write-scores')
+  if (writeScores && (opt('mask') ?? 'soft') !== 'soft') {
+    console.error('--write-scores: only with soft masks (what the app uses)')
+    process.exit(2)
+  }
+  if (writeScores && opt('max') !== undefined) {
+    console.error('--write-scores: only on whole splits (no --max)')
+    process.exit(2)
+  }
+  const { metadata, onnxPath, jsonPath } = await loadModel(modelPath)
   const { embedder, provider } = await createOnnxEmbedder(onnxPath, metadata, { device: 'cpu' })
   const mode = (opt('mask') ?? 'soft') as MaskMode
   const maxK = Number(opt('max-k') ?? 6)
@@ -164,6 +178,7 @@ async function main(): Promise<void> {
   )
   console.log('|---|---|---|---|---|---|---|---|---|')
   const results: Record<string, unknown>[] = []
+  const scores: ModelScore[] = []
   const autoByK = new Map<number, { right: number; total: number }>()
   for (const split of splits) {
     const man = readManifest(root, split)
@@ -215,6 +230,14 @@ async function main(): Promise<void> {
         .map(([c, v]) => `${c}:${v}`)
         .join(' ')} |`,
     )
+    if (rows.ks.size === 1 && rows.model.length > 0)
+      scores.push({
+        split,
+        mixtures: rows.model.length,
+        sources: [...rows.ks][0],
+        sisdriModel: round2(mean(rows.model)),
+        sisdriIbm: round2(mean(rows.ibmModel)),
+      })
     results.push({
       split,
       category: man.category,
@@ -237,6 +260,12 @@ async function main(): Promise<void> {
       `- ${k} sources: ${a.right}/${a.total} (${((100 * a.right) / a.total).toFixed(0)}%)`,
     )
   await embedder.dispose?.()
+  if (writeScores) {
+    const meta = JSON.parse(readFileSync(jsonPath, 'utf8')) as Record<string, unknown>
+    meta.scores = scores
+    await writeFileAtomic(jsonPath, JSON.stringify(meta, null, 2) + '\n')
+    console.log(`\nscores of ${scores.length} split(s) written to ${jsonPath}`)
+  }
   const json = opt('json')
   if (json)
     writeFileSync(

@@ -10,6 +10,7 @@ describe('modelCardLines', () => {
       scores: [
         { split: 'trio_pieces', sources: 3, sisdri: 8.51, sisdriIbm: 10.89 },
         { split: 'speech2', sources: 2, sisdri: -0.33, sisdriIbm: 11.71 },
+        { split: 'bank_ens4', sources: 4, sisdri: 4.57, sisdriIbm: 12.61 },
         { split: 'brand_new', sources: 5, sisdri: SEPARATED_DB, sisdriIbm: 4 },
       ],
     })
@@ -23,6 +24,11 @@ describe('modelCardLines', () => {
         what: 'Two people talking (voices it never heard)',
         separated: false,
         verdict: 'not separated (−0.3 dB against the mixture)',
+      },
+      {
+        what: '4 instruments in a sound bank it never heard',
+        separated: true,
+        verdict: '+4.6 dB, 0.36 × the ideal mask',
       },
       { what: 'brand_new (5 sources)', separated: true, verdict: '+1.0 dB, 0.25 × the ideal mask' },
     ])

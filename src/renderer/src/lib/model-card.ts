@@ -10,6 +10,10 @@ export const SEPARATED_DB = 1
 
 /** What each evaluation split of the training pipeline holds, in the user's words. */
 const SPLITS: Record<string, string> = {
+  bank_trio: 'A trio of instruments in a sound bank it never heard',
+  bank_ens2: '2 instruments in a sound bank it never heard',
+  bank_ens3: '3 instruments in a sound bank it never heard',
+  bank_ens4: '4 instruments in a sound bank it never heard',
   trio_pieces: 'A trio of instruments (unseen pieces, a sound bank it trained on)',
   trio_bank: 'A trio of instruments in a sound bank it never heard',
   music2: '2 instruments (unseen pieces, a sound bank it trained on)',
