@@ -13,12 +13,10 @@ export interface Manifest {
   mixtures: { id: string; mix: string; sources: string[]; category?: string }[]
 }
 
-/** The splits under root that have a manifest, sorted; only `wanted` ones when given. */
+/** The splits under root that have a manifest: sorted, or only the `wanted` ones in their order. */
 export function listSplits(root: string, wanted?: string[]): string[] {
-  return readdirSync(root)
-    .filter((d) => existsSync(join(root, d, 'manifest.json')))
-    .filter((d) => !wanted || wanted.includes(d))
-    .sort()
+  const here = readdirSync(root).filter((d) => existsSync(join(root, d, 'manifest.json')))
+  return wanted ? [...new Set(wanted)].filter((d) => here.includes(d)) : here.sort()
 }
 
 export function readManifest(root: string, split: string): Manifest {
