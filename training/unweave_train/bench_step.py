@@ -5,9 +5,10 @@ backward + Adam on random features, for each thread setting asked for.
     --settings 1:1 2:1 2:default --steps 20
 
 A setting is TORCH_THREADS:OPENBLAS_THREADS ('default' = OpenBLAS's own choice). Each setting
-runs in a fresh process, because OpenBLAS reads OPENBLAS_NUM_THREADS only when it loads. The
-batch is the recipe's last curriculum stage (chunk frames x batch size). Run it on an idle
-machine: the numbers are only comparable with each other.
+runs in a fresh process, because OpenBLAS reads OPENBLAS_NUM_THREADS only when it loads, with
+the trainer's glibc heap settings (`heap.HEAP_ENV`); `--glibc-heap` also measures each setting
+with glibc's defaults. The batch is the recipe's last curriculum stage (chunk frames x batch
+size), or `--batch`. Run it on an idle machine: the numbers are only comparable with each other.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import subprocess
 import sys
 import time
 
+from .heap import HEAP_ENV, kept_heap_env
 
-def measure(recipe_path: str, steps: int, warmup: int = 3) -> dict:
+
+def measure(recipe_path: str, steps: int, warmup: int = 3, batch: int | None = None) -> dict:
     """Frames per second of `steps` training steps of the recipe's network (this process)."""
     import torch
 
@@ -32,7 +35,8 @@ def measure(recipe_path: str, steps: int, warmup: int = 3) -> dict:
     mcfg = ModelConfig.from_dict(recipe.get("model", {}))
     tcfg = TrainConfig.from_dict(recipe.get("train", {}))
     stage = tcfg.curriculum[-1]
-    frames, batch = int(stage[0]), int(stage[2]) if len(stage) > 2 else tcfg.batch_size
+    frames = int(stage[0])
+    batch = batch or (int(stage[2]) if len(stage) > 2 else tcfg.batch_size)
     torch.manual_seed(0)
     model = DeepClusteringNet(mcfg).train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
@@ -58,27 +62,35 @@ def main(argv=None) -> int:
     p.add_argument("--recipe", required=True)
     p.add_argument("--settings", nargs="+", default=["1:1", "2:1", "2:default"])
     p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--batch", type=int, default=None, help="chunks per step (default: the recipe's)")
+    p.add_argument("--glibc-heap", action="store_true",
+                   help="also measure each setting with glibc's default heap settings")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         import torch
 
         torch.set_num_threads(int(os.environ["UNWEAVE_TORCH_THREADS"]))
-        print(json.dumps(measure(args.recipe, args.steps)))
+        print(json.dumps(measure(args.recipe, args.steps, batch=args.batch)))
         return 0
     for setting in args.settings:
         tt, ob = setting.split(":")
-        env = dict(os.environ, UNWEAVE_TORCH_THREADS=tt, OMP_WAIT_POLICY="PASSIVE")
-        env.pop("OPENBLAS_NUM_THREADS", None)
-        if ob != "default":
-            env["OPENBLAS_NUM_THREADS"] = ob
-        r = subprocess.run([sys.executable, "-m", "unweave_train.bench_step", "--recipe",
-                            args.recipe, "--steps", str(args.steps), "--child"],
-                           env=env, capture_output=True, text=True, check=True)
-        res = json.loads(r.stdout.strip().splitlines()[-1])
-        print(f"torch {tt} / OpenBLAS {ob}: {res['frames_per_s']} frames/s "
-              f"({res['seconds_per_step']} s per step of {res['batch']} x {res['frames']})",
-              flush=True)
+        for heap in (["kept", "glibc"] if args.glibc_heap else ["kept"]):
+            env = dict(os.environ, UNWEAVE_TORCH_THREADS=tt, OMP_WAIT_POLICY="PASSIVE")
+            env = kept_heap_env(env) if heap == "kept" else {
+                k: v for k, v in env.items() if k not in HEAP_ENV}
+            env.pop("OPENBLAS_NUM_THREADS", None)
+            if ob != "default":
+                env["OPENBLAS_NUM_THREADS"] = ob
+            cmd = [sys.executable, "-m", "unweave_train.bench_step", "--recipe", args.recipe,
+                   "--steps", str(args.steps), "--child"]
+            if args.batch:
+                cmd += ["--batch", str(args.batch)]
+            r = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+            res = json.loads(r.stdout.strip().splitlines()[-1])
+            print(f"torch {tt} / OpenBLAS {ob} / heap {heap}: {res['frames_per_s']} frames/s "
+                  f"({res['seconds_per_step']} s per step of {res['batch']} x {res['frames']})",
+                  flush=True)
     return 0
 
 

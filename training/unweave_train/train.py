@@ -25,6 +25,11 @@ from typing import Optional
 # (measured: 2 spinning threads used 7.6x the CPU of 1 thread for the same step); passive
 # waiting keeps 2 threads as cheap as 1. Must be set before torch starts its thread pool.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+if __name__ == "__main__":
+    # Before torch loads: the command line runs with glibc settings that keep the heap (heap.py).
+    from .heap import reexec_with_kept_heap
+
+    reexec_with_kept_heap("unweave_train.train")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
