@@ -147,8 +147,9 @@ async function main(): Promise<void> {
   const splits = listSplits(root, wanted)
   const modelPath =
     opt('model') ?? (existsSync('models/unweave-dc.json') ? 'models/unweave-dc.json' : undefined)
+  const mode = (opt('mask') ?? 'soft') as MaskMode
   const writeScores = flag('write-scores')
-  if (writeScores && (opt('mask') ?? 'soft') !== 'soft') {
+  if (writeScores && mode !== 'soft') {
     console.error('--write-scores: only with soft masks (what the app uses)')
     process.exit(2)
   }
@@ -158,7 +159,6 @@ async function main(): Promise<void> {
   }
   const { metadata, onnxPath, jsonPath } = await loadModel(modelPath)
   const { embedder, provider } = await createOnnxEmbedder(onnxPath, metadata, { device: 'cpu' })
-  const mode = (opt('mask') ?? 'soft') as MaskMode
   const maxK = Number(opt('max-k') ?? 6)
   const beta = Number(opt('beta') ?? 5)
   const weighting = (opt('weighting') ?? 'magnitude') as 'magnitude' | 'sqrt' | 'db' | 'uniform'

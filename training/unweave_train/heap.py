@@ -32,18 +32,17 @@ def kept_heap_env(env: Optional[dict] = None) -> dict:
     return {**(os.environ if env is None else env), **HEAP_ENV}
 
 
-def reexec_with_kept_heap(module: str, argv: Optional[list] = None) -> None:
-    """Re-executes `python -m module argv` with HEAP_ENV unless this process already has it, or
-    UNWEAVE_GLIBC_HEAP=1, or the platform is not Linux (the settings are glibc's). Returns only
-    when no re-execution is needed."""
+def reexec_with_kept_heap(module: str) -> None:
+    """Re-executes `python -m module` with this process's arguments and HEAP_ENV, unless it
+    already has HEAP_ENV, or UNWEAVE_GLIBC_HEAP=1, or the platform is not Linux (the settings are
+    glibc's). Returns only when no re-execution is needed."""
     if sys.platform != "linux" or os.environ.get("UNWEAVE_GLIBC_HEAP") == "1":
         return
     if all(os.environ.get(k) == v for k, v in HEAP_ENV.items()):
         return
-    args = sys.argv[1:] if argv is None else argv
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, "-m", module, *args], kept_heap_env())
+    os.execve(sys.executable, [sys.executable, "-m", module, *sys.argv[1:]], kept_heap_env())
 
 
 if __name__ == "__main__":
