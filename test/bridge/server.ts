@@ -59,6 +59,12 @@ export interface Bridge {
   /** Every event sent to the window. */
   events: AppEvent[]
   /**
+   * Holds the engine's answers (results and errors; progress still flows) until main sends the
+   * engine a cancel, then delivers them in order; resolves then. A test of Cancel holds them so
+   * the button it clicks cannot vanish because the separation finished first on a fast machine.
+   */
+  holdAnswersUntilCancel(): Promise<void>
+  /**
    * Each time main let the window go after the unsaved-edits question (Electron closes the window
    * or quits): whether it was a quit. Close requests go to `service.closeGuard.request()`.
    */
@@ -120,8 +126,34 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     device: opts.device ?? 'cpu',
     clusterWorker: entry.clusterWorker,
   }
+  let held: { queue: (() => void)[]; released: () => void } | null = null
+  const holdAnswersUntilCancel = (): Promise<void> =>
+    new Promise<void>((released) => {
+      held = { queue: [], released }
+    })
+  const release = (): void => {
+    const h = held
+    held = null
+    for (const deliver of h?.queue ?? []) deliver()
+    h?.released()
+  }
   const { engine, service } = createSession({
-    transport: () => forkTransport(entry.process, config),
+    transport: () => {
+      const t = forkTransport(entry.process, config)
+      return {
+        ...t,
+        send: (msg) => {
+          t.send(msg)
+          if (msg.type === 'cancel') release()
+        },
+        onMessage: (listener) =>
+          t.onMessage((m) => {
+            if (held && (m.type === 'result' || m.type === 'error'))
+              held.queue.push(() => listener(m))
+            else listener(m)
+          }),
+      }
+    },
     platform,
     userDataDir: opts.userDataDir,
   })
@@ -238,6 +270,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     replaceAsked,
     revealed,
     events,
+    holdAnswersUntilCancel,
     closes,
     service,
     engine,

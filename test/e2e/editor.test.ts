@@ -138,17 +138,22 @@ describe.skipIf(!ready)('the editor in Chromium over the test bridge (real engin
 
     const sources = page.getByLabel('Sources', { exact: true })
     await sources.selectOption('3')
-    // Progress with an ETA, and Cancel leaves the app usable.
+    // Progress with an ETA, and Cancel leaves the app usable. The engine's answers are held until
+    // main sends it the cancel: on a fast machine the separation could end before the click, and
+    // the button would be gone. The engine still runs, and gets the cancel, for real.
+    const cancelSent = bridge.holdAnswersUntilCancel()
     await page.getByRole('button', { name: 'Separate', exact: true }).click()
     const bar = page.getByRole('progressbar', { name: 'Separation progress' })
     await bar.waitFor({ state: 'visible', timeout: 60_000 })
-    await shot('09a-separating-progress')
-    // Cancel as soon as progress shows: a screenshot between the two (a second or two on a loaded
-    // machine) could outlast the separation's last stage, and Cancel would be gone.
     await expect.poll(() => bar.getAttribute('value'), { timeout: 60_000 }).not.toBe('0')
+    await shot('09a-separating-progress')
     await page.getByRole('button', { name: 'Cancel', exact: true }).click()
+    await cancelSent
     await bar.waitFor({ state: 'hidden', timeout: 60_000 })
     expect(await page.getByRole('alert').count()).toBe(0)
+    expect(
+      await page.getByRole('list', { name: 'Sources list' }).getByRole('listitem').count(),
+    ).toBe(0)
 
     const ts = await pageNow(page)
     await page.getByRole('button', { name: 'Separate', exact: true }).click()
