@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from conftest import TINY_RECIPE
-from unweave_train.train import chunk_for_step, train
+from unweave_train.train import best_logged_score, chunk_for_step, train
 from unweave_train.config import TrainConfig
 
 
@@ -224,3 +224,42 @@ def test_validation_scores_are_logged_when_asked(synthetic_cache, synthetic_vals
     assert cand["step"] == best_scored["step"]
     assert all(v.dtype == torch.float16 for k, v in cand["model"].items()
                if v.is_floating_point() and not k.startswith("feat_"))
+
+
+def test_a_weights_only_resume_keeps_the_runs_best_score(synthetic_cache, synthetic_valsets,
+                                                          tmp_path):
+    # A fresh machine resumes from the committed weights with the committed log beside them: a
+    # later, lower score must not become the candidate just because it is the first since then.
+    recipe = copy.deepcopy(TINY_RECIPE)
+    every = recipe["train"]["val_every"]
+    recipe["train"].update({"score_every": every, "score_limit": 2})
+    run = str(tmp_path / "a")
+    train(recipe, run, synthetic_cache, max_steps=every, log=_quiet, valsets=synthetic_valsets)
+    log = [json.loads(x) for x in open(os.path.join(run, "log.jsonl"))]
+    scored = [r for r in log if "val_scores" in r]
+    assert scored and scored[-1]["step"] == every
+    # The carried log says the run once scored better than this network can (a mean fraction of
+    # the IBM's improvement of 5: beyond reach), and ends with a cut-off line.
+    scored[-1]["val_scores"]["mean_frac"] = 5.0
+    resumed = str(tmp_path / "b")
+    os.makedirs(resumed)
+    with open(os.path.join(resumed, "log.jsonl"), "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in log)
+        f.write('{"step": ')
+    assert best_logged_score(os.path.join(resumed, "log.jsonl"), every) == 5.0
+    assert best_logged_score(os.path.join(resumed, "log.jsonl"), every - 1) is None
+    assert best_logged_score(os.path.join(resumed, "nothing.jsonl"), every) is None
+    messages = []
+    train(recipe, resumed, synthetic_cache, init_from=os.path.join(run, "candidate.pt"),
+          max_steps=2 * every, log=messages.append, valsets=synthetic_valsets)
+    lines = open(os.path.join(resumed, "log.jsonl")).read().splitlines()
+    assert lines[len(log)] == '{"step": '  # the cut-off line was ended, not joined to the next
+    later = [json.loads(x) for x in lines[len(log) + 1:]]
+    assert any(r.get("step") == 2 * every and "val_scores" in r for r in later)
+    assert not os.path.exists(os.path.join(resumed, "candidate.pt"))
+    assert any("best validation score so far 5.0000" in m for m in messages)
+    # Without the claim, the same resume's first score is the candidate.
+    again = str(tmp_path / "c")
+    train(recipe, again, synthetic_cache, init_from=os.path.join(run, "candidate.pt"),
+          max_steps=2 * every, log=_quiet, valsets=synthetic_valsets)
+    assert torch.load(os.path.join(again, "candidate.pt"))["step"] == 2 * every

@@ -371,6 +371,24 @@ class Stopper:
         self.stop = True
 
 
+def best_logged_score(log_path: str, upto_step: int) -> float | None:
+    """The best `val_scores.mean_frac` a run's log.jsonl holds at or before `upto_step` (None when
+    it has none, or there is no log). Lines that are not records (a cut-off write) are skipped."""
+    if not os.path.exists(log_path):
+        return None
+    best = None
+    with open(log_path) as f:
+        for line in f:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            score = rec.get("val_scores", {}).get("mean_frac") if isinstance(rec, dict) else None
+            if isinstance(score, (int, float)) and rec.get("step", math.inf) <= upto_step:
+                best = score if best is None else max(best, score)
+    return best
+
+
 def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
           max_steps: int | None = None, log=print, valsets: str | None = None) -> dict:
     mcfg = ModelConfig.from_dict(recipe.get("model", {}))
@@ -413,7 +431,13 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
         state["train_seconds"] = float(ck.get("train_seconds", 0.0))
         state["frames_seen"] = frames_seen_of(ck)
         state["warmup_from"] = state["step"]
-        log(f"initialised from weights {init_from} at step {state['step']} (fresh optimiser)")
+        # The run's log came along (run.sh carries the committed one): the candidate stays the
+        # best score of the whole run, not the best since this resume.
+        best = best_logged_score(os.path.join(run_dir, "log.jsonl"), state["step"])
+        if best is not None:
+            state["best_score"] = best
+        log(f"initialised from weights {init_from} at step {state['step']} (fresh optimiser)"
+            + (f"; best validation score so far {best:.4f}" if best is not None else ""))
     else:
         mean, std = compute_normalisation(sampler, tcfg, mcfg)
         model.set_normalisation(mean, std)
@@ -454,7 +478,13 @@ def train(recipe: dict, run_dir: str, cache: str, init_from: str | None = None,
     step_seconds = 0.0
     valsets = valsets or os.path.join(cache, "valsets")
     batches = None  # step_batches from the current step, (re)made when the sampler changes
-    logf = open(os.path.join(run_dir, "log.jsonl"), "a")
+    logf = open(os.path.join(run_dir, "log.jsonl"), "a+")
+    # A write cut off by a killed process leaves a partial last line: end it, so the next record
+    # starts a line of its own (readers skip the partial one).
+    if logf.tell() > 0:
+        logf.seek(logf.tell() - 1)
+        if logf.read(1) != "\n":
+            logf.write("\n")
 
     def log_record(rec: dict) -> None:
         logf.write(json.dumps(rec) + "\n")
