@@ -226,8 +226,8 @@ def test_validation_scores_are_logged_when_asked(synthetic_cache, synthetic_vals
                if v.is_floating_point() and not k.startswith("feat_"))
 
 
-def test_a_weights_only_resume_keeps_the_runs_best_score(synthetic_cache, synthetic_valsets,
-                                                          tmp_path):
+def test_a_weights_only_resume_keeps_the_runs_best_score(
+        synthetic_cache, synthetic_valsets, tmp_path):
     # A fresh machine resumes from the committed weights with the committed log beside them: a
     # later, lower score must not become the candidate just because it is the first since then.
     recipe = copy.deepcopy(TINY_RECIPE)
